@@ -1,0 +1,10 @@
+import type { Knex } from 'knex';
+import * as createSchema from './20261122000000_create_schema.js';
+
+type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
+
+// Listed explicitly (not discovered on disk) so the same list works from TypeScript sources,
+// the compiled build and the test runner. Append new migrations; never edit a merged one.
+export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
+  ['20261122000000_create_schema', createSchema],
+];

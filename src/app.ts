@@ -1,0 +1,43 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Deps } from './deps.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { requestId } from './http/middleware/request-id.js';
+import { buildOpenApi, type RouteDoc } from './http/openapi.js';
+import { discoveryDocs, discoveryRoutes } from './http/routes/discovery.js';
+import { healthDocs, healthRoutes } from './http/routes/health.js';
+import { tokenDocs, tokenRoutes } from './http/routes/token.js';
+import { VERSION } from './version.js';
+
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+export type AppOptions = { isShuttingDown?: () => boolean };
+
+export function routeDocs(): RouteDoc[] {
+  return [...tokenDocs, ...discoveryDocs, ...healthDocs];
+}
+
+/** Builds the HTTP app; never listens, so tests and the server wire it the same way. */
+export function createApp(deps: Deps, options: AppOptions = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', deps.config.trustProxy);
+
+  app.use(requestId(deps.log));
+  app.use(helmet());
+  app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
+  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: 100 }));
+
+  const openapi = JSON.stringify(buildOpenApi(deps.config.issuer, VERSION, routeDocs()));
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openapi);
+  });
+  app.use(healthRoutes(deps, options.isShuttingDown ?? (() => false)));
+  app.use(discoveryRoutes(deps));
+  app.use(tokenRoutes(deps));
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

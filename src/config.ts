@@ -1,0 +1,180 @@
+import { z } from 'zod';
+
+/** Thrown when the environment cannot produce a valid Config; lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+// Development-only values: never used when NODE_ENV=production.
+const DEV_SECRETS = {
+  SECRET_PEPPER: 'dev-only-pepper-do-not-use-in-production-0000',
+  KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+} as const;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const list = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  // TCP port and interface the HTTP server listens on.
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  // Postgres connection string: the source of truth for keys, signing keys, revocations, audit.
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/scope_auth'),
+  DATABASE_POOL_MAX: int(1, 200).default(10),
+  // Redis: revocation list, pub/sub, rate limits. Prefix isolates several deployments on one server.
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379/0'),
+  REDIS_KEY_PREFIX: z.string().max(64).regex(/^[A-Za-z0-9:_.-]*$/).default('scope-auth:'),
+  // The `iss` claim and the base of every URL in discovery metadata.
+  ISSUER: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
+  // `aud` for keys created with no audiences; defaults to ISSUER.
+  DEFAULT_AUDIENCE: z.string().min(1).max(256).optional(),
+  // Audience a token must carry to call the management API; defaults to ISSUER.
+  MANAGEMENT_AUDIENCE: z.string().min(1).max(256).optional(),
+  // Access-token lifetime, seconds (default 900 = 15 minutes).
+  TOKEN_TTL_SECONDS: int(60, 86_400).default(900),
+  SIGNING_ALG: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
+  // HMAC key for stored secrets (≥ 32 characters). Changing it invalidates every API key.
+  SECRET_PEPPER: z.string().min(32).optional(),
+  // 32 bytes, base64 or hex: encrypts signing private keys at rest (AES-256-GCM).
+  KEY_ENCRYPTION_KEY: z.string().optional(),
+  // Max-age of the JWKS response, seconds (default 300).
+  JWKS_MAX_AGE_SECONDS: int(0, 86_400).default(300),
+  // Days between automatic signing-key rotations; 0 turns automatic rotation off (default 90).
+  SIGNING_KEY_ROTATION_DAYS: z.coerce.number().min(0).max(3650).default(90),
+  // How often last_used_at and refused-exchange audit records are written, seconds (default 30).
+  LAST_USED_FLUSH_SECONDS: int(1, 60).default(30),
+  // How long a revoke waits for every instance to confirm it dropped the key, milliseconds.
+  REVOCATION_ACK_TIMEOUT_MS: int(0, 10_000).default(500),
+  // express "trust proxy": false, true, a hop count, or a comma-separated list of CIDRs/names.
+  TRUST_PROXY: z.string().default('false'),
+  // Comma-separated origins allowed by CORS on the public endpoints; empty = CORS off.
+  CORS_ORIGINS: list.default([]),
+  // Token endpoint: requests per minute per client IP, per key ID, and failed attempts per (IP, key ID).
+  RATE_LIMIT_TOKEN_PER_IP: int(0, 1_000_000).default(600),
+  RATE_LIMIT_TOKEN_PER_KEY: int(0, 1_000_000).default(300),
+  RATE_LIMIT_FAILED_PER_IP_KEY: int(0, 10_000).default(10),
+  // Management API: requests per minute per org.
+  RATE_LIMIT_MANAGEMENT_PER_ORG: int(0, 1_000_000).default(600),
+  RATE_LIMIT_ENABLED: bool.default(true),
+  // Time allowed for in-flight requests and flushes after SIGTERM, milliseconds.
+  SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  // Worker processes for `serve` (node:cluster); 1 runs in-process.
+  WORKERS: int(1, 64).default(1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type SigningAlg = 'EdDSA' | 'ES256';
+
+export type Config = Readonly<{
+  nodeEnv: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  databaseUrl: string;
+  databasePoolMax: number;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  issuer: string;
+  defaultAudience: string;
+  managementAudience: string;
+  tokenTtlSeconds: number;
+  signingAlg: SigningAlg;
+  secretPepper: Buffer;
+  keyEncryptionKey: Buffer;
+  jwksMaxAgeSeconds: number;
+  signingKeyRotationDays: number;
+  lastUsedFlushSeconds: number;
+  revocationAckTimeoutMs: number;
+  trustProxy: boolean | number | string[];
+  corsOrigins: string[];
+  rateLimit: Readonly<{
+    enabled: boolean;
+    tokenPerIp: number;
+    tokenPerKey: number;
+    failedPerIpKey: number;
+    managementPerOrg: number;
+  }>;
+  shutdownTimeoutMs: number;
+  workers: number;
+  logLevel: string;
+  /** Names of secrets that fell back to development defaults (empty in production). */
+  devDefaults: string[];
+}>;
+
+function decodeEncryptionKey(value: string): Buffer | undefined {
+  const buf = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  return buf.length === 32 ? buf : undefined;
+}
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** Reads and validates the environment. Pure: tests pass a literal object. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", so `FOO= npm start` does not smuggle in an invalid value.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const devDefaults: string[] = [];
+
+  const pepper = e.SECRET_PEPPER ?? (production ? undefined : (devDefaults.push('SECRET_PEPPER'), DEV_SECRETS.SECRET_PEPPER));
+  if (pepper === undefined) problems.push('SECRET_PEPPER: required when NODE_ENV=production (at least 32 characters)');
+
+  const rawKek = e.KEY_ENCRYPTION_KEY ?? (production ? undefined : (devDefaults.push('KEY_ENCRYPTION_KEY'), DEV_SECRETS.KEY_ENCRYPTION_KEY));
+  let kek: Buffer | undefined;
+  if (rawKek === undefined) problems.push('KEY_ENCRYPTION_KEY: required when NODE_ENV=production (32 bytes, base64 or hex)');
+  else if (!(kek = decodeEncryptionKey(rawKek))) problems.push('KEY_ENCRYPTION_KEY: must be 32 bytes, base64 or 64 hex characters');
+
+  if (production && e.ISSUER.startsWith('http://')) problems.push('ISSUER: must be https when NODE_ENV=production');
+  if (problems.length > 0 || pepper === undefined || kek === undefined) throw new ConfigError(problems);
+
+  const issuer = e.ISSUER.replace(/\/+$/, '');
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    issuer,
+    defaultAudience: e.DEFAULT_AUDIENCE ?? issuer,
+    managementAudience: e.MANAGEMENT_AUDIENCE ?? issuer,
+    tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+    signingAlg: e.SIGNING_ALG,
+    secretPepper: Buffer.from(pepper, 'utf8'),
+    keyEncryptionKey: kek,
+    jwksMaxAgeSeconds: e.JWKS_MAX_AGE_SECONDS,
+    signingKeyRotationDays: e.SIGNING_KEY_ROTATION_DAYS,
+    lastUsedFlushSeconds: e.LAST_USED_FLUSH_SECONDS,
+    revocationAckTimeoutMs: e.REVOCATION_ACK_TIMEOUT_MS,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    corsOrigins: e.CORS_ORIGINS,
+    rateLimit: Object.freeze({
+      enabled: e.RATE_LIMIT_ENABLED,
+      tokenPerIp: e.RATE_LIMIT_TOKEN_PER_IP,
+      tokenPerKey: e.RATE_LIMIT_TOKEN_PER_KEY,
+      failedPerIpKey: e.RATE_LIMIT_FAILED_PER_IP_KEY,
+      managementPerOrg: e.RATE_LIMIT_MANAGEMENT_PER_ORG,
+    }),
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    workers: e.WORKERS,
+    logLevel: e.LOG_LEVEL,
+    devDefaults,
+  });
+}

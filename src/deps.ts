@@ -1,0 +1,125 @@
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { createAuditLog, type AuditLog } from './domain/audit.js';
+import { createKeyCache, type KeyCache } from './domain/key-cache.js';
+import { createLastUsedTracker, type LastUsedTracker } from './domain/last-used.js';
+import { createRevocationList, type RevocationList } from './domain/revocation-list.js';
+import { createRevocationSync, type RevocationSync } from './domain/revocation-sync.js';
+import { createKeyring, KEYRING_REFRESH_MS, type Keyring } from './domain/signing-keys.js';
+import { createLogger, type Logger } from './log.js';
+import { createDb, type Db } from './storage/db.js';
+import { createEventBus, type EventBus } from './storage/event-bus.js';
+import { createRedis, redisKeys, type Redis, type RedisKeys } from './storage/redis.js';
+
+export type Deps = {
+  config: Config;
+  db: Db;
+  redis: Redis;
+  redisKeys: RedisKeys;
+  log: Logger;
+  clock: Clock;
+  keyring: Keyring;
+  keyCache: KeyCache;
+  revocations: RevocationList;
+  sync: RevocationSync;
+  bus: EventBus;
+  audit: AuditLog;
+  lastUsed: LastUsedTracker;
+  /** Loads signing keys, subscribes to pub/sub, starts the background timers. */
+  start(): Promise<void>;
+  /** Flushes batched writes and closes every connection. */
+  close(): Promise<void>;
+};
+
+export type DepsOverrides = { clock?: Clock; log?: Logger; db?: Db; redis?: Redis };
+
+const KEY_CACHE_MAX_ENTRIES = 100_000;
+const KEY_CACHE_TTL_MS = 5 * 60_000;
+const AUDIT_FLUSH_MS = 1_000;
+const MAINTENANCE_MS = 5_000;
+const ROTATION_CHECK_MS = 60 * 60_000;
+
+export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps {
+  const clock = overrides.clock ?? systemClock;
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const db = overrides.db ?? createDb(config.databaseUrl, config.databasePoolMax);
+  const redis = overrides.redis ?? createRedis(config.redisUrl);
+  redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis.error'));
+  const keys = redisKeys(config.redisKeyPrefix);
+  const keyring = createKeyring({ config, db, clock });
+  const keyCache = createKeyCache(KEY_CACHE_MAX_ENTRIES, KEY_CACHE_TTL_MS, () => clock.now());
+  const revocations = createRevocationList();
+  const sync = createRevocationSync({
+    db,
+    redis,
+    keys,
+    list: revocations,
+    keyCache,
+    clock,
+    log,
+    onSigningKeysChanged: () => keyring.refresh(),
+  });
+  const bus = createEventBus({
+    redis,
+    keys,
+    log,
+    ackTimeoutMs: config.revocationAckTimeoutMs,
+    onMessage: (m) => sync.onMessage(m),
+    onResync: () => sync.resync(),
+    onDown: () => sync.onDown(),
+  });
+  const audit = createAuditLog(db, clock, log);
+  const lastUsed = createLastUsedTracker(db);
+  const timers: NodeJS.Timeout[] = [];
+
+  const every = (ms: number, name: string, fn: () => Promise<unknown>) => {
+    let running = false;
+    const t = setInterval(() => {
+      if (running) return;
+      running = true;
+      fn()
+        .catch((err: unknown) => log.warn({ err, task: name }, 'background.failed'))
+        .finally(() => (running = false));
+    }, ms);
+    t.unref();
+    timers.push(t);
+  };
+
+  return {
+    config,
+    db,
+    redis,
+    redisKeys: keys,
+    log,
+    clock,
+    keyring,
+    keyCache,
+    revocations,
+    sync,
+    bus,
+    audit,
+    lastUsed,
+
+    async start() {
+      await keyring.init();
+      await bus.start();
+      every(config.lastUsedFlushSeconds * 1000, 'last-used.flush', () => lastUsed.flush());
+      every(AUDIT_FLUSH_MS, 'audit.flush', () => audit.flush());
+      every(MAINTENANCE_MS, 'revocations.maintain', () => sync.maintain());
+      every(KEYRING_REFRESH_MS, 'signing-keys.refresh', () => keyring.refresh());
+      every(ROTATION_CHECK_MS, 'signing-keys.rotate', async () => {
+        if (await keyring.rotateIfDue()) await bus.publish({ type: 'signing-keys.changed' });
+        await keyring.prune();
+      });
+    },
+
+    async close() {
+      for (const t of timers) clearInterval(t);
+      const results = await Promise.allSettled([lastUsed.flush(), audit.flush()]);
+      for (const r of results) if (r.status === 'rejected') log.error({ err: r.reason }, 'shutdown.flush_failed');
+      await bus.stop();
+      if (!overrides.redis) redis.disconnect();
+      if (!overrides.db) await db.destroy();
+    },
+  };
+}

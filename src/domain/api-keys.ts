@@ -1,0 +1,78 @@
+import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { generateSecret, hashSecret, secretHint } from '../crypto/secrets.js';
+import { newId } from '../ids.js';
+import { findKeyById, insertKey, type ApiKey, type Environment, type KeyStatus } from '../storage/api-keys.js';
+import type { Db } from '../storage/db.js';
+import type { EventBus } from '../storage/event-bus.js';
+import type { KeyCache } from './key-cache.js';
+
+export type NewKeyInput = {
+  orgId: string;
+  name: string;
+  description?: string;
+  environment: Environment;
+  scopes: string[];
+  audiences: string[];
+  allowedCidrs?: string[];
+  expiresAt: Date | null;
+  createdBy: string | null;
+};
+
+/** The secret exists only in this return value: it is stored as an HMAC and never again shown. */
+export type CreatedKey = { key: ApiKey; secret: string };
+
+export async function createApiKey(
+  deps: { config: Config; clock: Clock },
+  trx: Db | Knex.Transaction,
+  input: NewKeyInput,
+): Promise<CreatedKey> {
+  const now = new Date(deps.clock.now());
+  const secret = generateSecret(input.environment);
+  const key: ApiKey = {
+    id: newId('key', now.getTime()),
+    orgId: input.orgId,
+    name: input.name,
+    description: input.description ?? '',
+    environment: input.environment,
+    scopes: input.scopes,
+    audiences: input.audiences,
+    allowedCidrs: input.allowedCidrs ?? [],
+    secretHash: hashSecret(deps.config.secretPepper, secret),
+    secretHint: secretHint(secret),
+    createdAt: now,
+    createdBy: input.createdBy,
+    updatedAt: now,
+    expiresAt: input.expiresAt,
+    revokedAt: null,
+    revokedBy: null,
+    revokeReason: null,
+    lastUsedAt: null,
+    replacedBy: null,
+  };
+  await insertKey(trx, key);
+  return { key, secret };
+}
+
+export function keyStatus(key: Pick<ApiKey, 'revokedAt' | 'expiresAt'>, nowMs: number): KeyStatus {
+  if (key.revokedAt) return 'revoked';
+  if (key.expiresAt && key.expiresAt.getTime() <= nowMs) return 'expired';
+  return 'active';
+}
+
+export type KeyLookupDeps = { db: Db; keyCache: KeyCache; bus: Pick<EventBus, 'isLive'> };
+
+/**
+ * A key record for the hot path: from the in-process cache while pub/sub keeps it honest,
+ * straight from Postgres while it cannot (slower, never wrong).
+ */
+export async function loadKey(deps: KeyLookupDeps, keyId: string): Promise<ApiKey | undefined> {
+  if (!deps.bus.isLive()) return findKeyById(deps.db, keyId);
+  const cached = deps.keyCache.get(keyId);
+  if (cached !== undefined) return cached ?? undefined;
+  const epoch = deps.keyCache.epoch();
+  const key = await findKeyById(deps.db, keyId);
+  deps.keyCache.set(keyId, key ?? null, epoch);
+  return key;
+}

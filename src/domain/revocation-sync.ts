@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../storage/db.js';
+import type { BusMessage } from '../storage/event-bus.js';
+import type { Redis, RedisKeys } from '../storage/redis.js';
+import {
+  acquireRebuildLock,
+  isListReady,
+  pruneList,
+  readEntries,
+  releaseRebuildLock,
+  replaceList,
+  writeEntries,
+} from '../storage/revocation-list.js';
+import { listLiveRevocations } from '../storage/revocations.js';
+import type { KeyCache } from './key-cache.js';
+import type { RevocationList } from './revocation-list.js';
+
+export type RevocationSyncDeps = {
+  db: Db;
+  redis: Redis;
+  keys: RedisKeys;
+  list: RevocationList;
+  keyCache: KeyCache;
+  clock: Clock;
+  log: Logger;
+  onSigningKeysChanged(): Promise<void>;
+};
+
+const REBUILD_LOCK_MS = 15_000;
+
+/** Keeps the Redis list, the in-process list and the key cache consistent with Postgres. */
+export function createRevocationSync(d: RevocationSyncDeps) {
+  /** Rebuilds the Redis list from Postgres; returns what Postgres holds. */
+  async function rebuild(): Promise<void> {
+    const token = randomUUID();
+    if (!(await acquireRebuildLock(d.redis, d.keys, token, REBUILD_LOCK_MS))) {
+      // Someone else is rebuilding: wait for the ready marker rather than trusting a half-built list.
+      for (let i = 0; i < 50; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        if (await isListReady(d.redis, d.keys)) return;
+      }
+      throw new Error('revocation list rebuild by another instance did not finish');
+    }
+    try {
+      const snapshot = await listLiveRevocations(d.db, new Date(d.clock.now()));
+      await replaceList(d.redis, d.keys, snapshot);
+      // Catch up on revocations committed while the snapshot was being written (Postgres commits first).
+      const maxSeq = snapshot.reduce((m, e) => Math.max(m, e.seq), 0);
+      await writeEntries(d.redis, d.keys, await listLiveRevocations(d.db, new Date(d.clock.now()), maxSeq));
+      d.log.info({ entries: snapshot.length }, 'revocation-list.rebuilt');
+    } finally {
+      await releaseRebuildLock(d.redis, d.keys, token).catch(() => undefined);
+    }
+  }
+
+  async function ensureReady(): Promise<void> {
+    if (!(await isListReady(d.redis, d.keys))) await rebuild();
+  }
+
+  return {
+    rebuild,
+    ensureReady,
+
+    /** After (re)subscribing: the Redis list is trusted only once rebuilt, then mirrored in memory. */
+    async resync(): Promise<void> {
+      await ensureReady();
+      d.list.replace(await readEntries(d.redis, d.keys));
+      d.keyCache.clear();
+      await d.onSigningKeysChanged();
+    },
+
+    onDown(): void {
+      d.keyCache.clear();
+    },
+
+    async onMessage(message: BusMessage): Promise<void> {
+      switch (message.type) {
+        case 'key.changed':
+          d.keyCache.invalidate(message.keyId);
+          return;
+        case 'revocation':
+          d.list.apply(message.entry);
+          if (message.entry.kind === 'key') d.keyCache.invalidate(message.entry.keyId);
+          return;
+        case 'signing-keys.changed':
+          await d.onSigningKeysChanged();
+          return;
+      }
+    },
+
+    /** Periodic: rebuild after a flush, drop expired entries everywhere. */
+    async maintain(): Promise<void> {
+      await ensureReady();
+      const now = d.clock.now();
+      d.list.prune(Math.floor(now / 1000));
+      await pruneList(d.redis, d.keys, now);
+    },
+  };
+}
+
+export type RevocationSync = ReturnType<typeof createRevocationSync>;

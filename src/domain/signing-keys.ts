@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import type { JWK } from 'jose';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { generateSigningKey, importPrivateJwk } from '../crypto/jwks.js';
+import { decryptPrivateKey, encryptPrivateKey } from '../crypto/key-encryption.js';
+import type { SigningMaterial } from '../crypto/tokens.js';
+import type { Db } from '../storage/db.js';
+import {
+  deleteSigningKeysRetiredBefore,
+  insertSigningKey,
+  listSigningKeys,
+  retireSigningKeys,
+  withSigningKeyLock,
+  type SigningKeyRecord,
+} from '../storage/signing-keys.js';
+
+/** Clock skew allowed to verifiers, seconds: a retired key stays published this much longer. */
+const VERIFIER_SKEW_SECONDS = 60;
+/** How often every instance reloads the key table, so all agree on the active key without a restart. */
+export const KEYRING_REFRESH_MS = 30_000;
+
+type LoadedKey = SigningKeyRecord & { material: SigningMaterial };
+
+export type JwksDocument = { body: string; etag: string };
+
+export type Keyring = {
+  /** Loads keys from Postgres, creating the first one if the table is empty. */
+  init(): Promise<void>;
+  refresh(): Promise<void>;
+  activeKey(nowMs: number): SigningMaterial;
+  jwks(): JwksDocument;
+  /** Creates the next key: published now, signing after the pre-publication delay (or at once). */
+  rotate(options?: { immediate?: boolean }): Promise<SigningKeyRecord>;
+  /** Rotates if the active key is older than SIGNING_KEY_ROTATION_DAYS; returns the new key if it did. */
+  rotateIfDue(): Promise<SigningKeyRecord | undefined>;
+  /** Deletes keys whose every token has expired. */
+  prune(): Promise<number>;
+};
+
+export type KeyringDeps = { config: Config; db: Db; clock: Clock };
+
+export function createKeyring({ config, db, clock }: KeyringDeps): Keyring {
+  let keys: LoadedKey[] = [];
+  let document: JwksDocument = { body: '{"keys":[]}', etag: '"empty"' };
+  const retentionMs = (config.tokenTtlSeconds + VERIFIER_SKEW_SECONDS) * 1000;
+  // A new key must sit in every JWKS cache, and every instance must have loaded it, before it signs.
+  const prepublishMs = config.jwksMaxAgeSeconds * 1000 + KEYRING_REFRESH_MS;
+
+  const isPublished = (k: SigningKeyRecord, nowMs: number) =>
+    k.retiredAt === null || k.retiredAt.getTime() + retentionMs > nowMs;
+
+  async function load(records: SigningKeyRecord[]): Promise<void> {
+    const now = clock.now();
+    const previous = new Map(keys.map((k) => [k.kid, k]));
+    const loaded: LoadedKey[] = [];
+    for (const r of records.filter((k) => isPublished(k, now))) {
+      const known = previous.get(r.kid);
+      if (known) {
+        loaded.push({ ...r, material: known.material });
+        continue;
+      }
+      const jwk = JSON.parse(decryptPrivateKey(config.keyEncryptionKey, r.privateJwkEnc, r.kid)) as JWK;
+      loaded.push({ ...r, material: { kid: r.kid, alg: r.alg, privateKey: await importPrivateJwk(jwk, r.alg) } });
+    }
+    keys = loaded.sort((a, b) => a.activatesAt.getTime() - b.activatesAt.getTime());
+    const body = JSON.stringify({ keys: keys.map((k) => k.publicJwk) });
+    document = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+  }
+
+  async function createKey(trx: Parameters<Parameters<typeof withSigningKeyLock>[1]>[0], activatesAt: Date) {
+    const generated = await generateSigningKey(config.signingAlg);
+    const record: SigningKeyRecord = {
+      kid: generated.kid,
+      alg: generated.alg,
+      publicJwk: generated.publicJwk,
+      privateJwkEnc: encryptPrivateKey(config.keyEncryptionKey, JSON.stringify(generated.privateJwk), generated.kid),
+      createdAt: new Date(clock.now()),
+      activatesAt,
+      retiredAt: null,
+    };
+    await insertSigningKey(trx, record);
+    await retireSigningKeys(trx, activatesAt, record.kid);
+    return record;
+  }
+
+  const keyring: Keyring = {
+    async init() {
+      // Under the lock, so two instances starting together on an empty table create one key, not two.
+      const records = await withSigningKeyLock(db, async (trx) => {
+        const existing = await listSigningKeys(trx);
+        if (existing.some((k) => k.retiredAt === null)) return existing;
+        await createKey(trx, new Date(clock.now()));
+        return listSigningKeys(trx);
+      });
+      await load(records);
+    },
+
+    async refresh() {
+      await load(await listSigningKeys(db));
+    },
+
+    activeKey(nowMs) {
+      let active: LoadedKey | undefined;
+      for (const k of keys) if (k.activatesAt.getTime() <= nowMs) active = k;
+      if (!active) throw new AppError('unavailable', 'no signing key is available', { reason: 'no_active_signing_key' });
+      return active.material;
+    },
+
+    jwks: () => document,
+
+    async rotate(options = {}) {
+      const activatesAt = new Date(clock.now() + (options.immediate ? 0 : prepublishMs));
+      const record = await withSigningKeyLock(db, (trx) => createKey(trx, activatesAt));
+      await keyring.refresh();
+      return record;
+    },
+
+    async rotateIfDue() {
+      if (config.signingKeyRotationDays <= 0) return undefined;
+      const maxAgeMs = config.signingKeyRotationDays * 86_400_000;
+      return withSigningKeyLock(db, async (trx) => {
+        const current = (await listSigningKeys(trx)).filter((k) => k.retiredAt === null);
+        const newest = current.at(-1);
+        // A successor already waiting for activation counts: its activation is the rotation.
+        if (newest && clock.now() - newest.activatesAt.getTime() < maxAgeMs) return undefined;
+        return createKey(trx, new Date(clock.now() + prepublishMs));
+      }).then(async (record) => {
+        if (record) await keyring.refresh();
+        return record;
+      });
+    },
+
+    async prune() {
+      return deleteSigningKeysRetiredBefore(db, new Date(clock.now() - retentionMs));
+    },
+  };
+  return keyring;
+}

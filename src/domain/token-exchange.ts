@@ -1,0 +1,104 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { clientAuthFailed } from '../errors.js';
+import { checkSecretFormat, hashSecret, verifySecret } from '../crypto/secrets.js';
+import { signAccessToken } from '../crypto/tokens.js';
+import { isId, newTokenId } from '../ids.js';
+import type { Logger } from '../log.js';
+import type { ApiKey } from '../storage/api-keys.js';
+import { keyStatus, loadKey, type KeyLookupDeps } from './api-keys.js';
+import type { AuditLog, RequestContext } from './audit.js';
+import type { LastUsedTracker } from './last-used.js';
+import { narrowGrant, parseScopeParam } from './scopes.js';
+import type { Keyring } from './signing-keys.js';
+import { ipAllowed } from './cidr.js';
+
+export type ExchangeRequest = {
+  orgId?: string;
+  keyId: string;
+  secret: string;
+  scope?: string;
+  audience?: string;
+  context: RequestContext;
+};
+
+export type ExchangeResult = { accessToken: string; expiresIn: number; scope: string; keyId: string; orgId: string };
+
+export type ExchangeDeps = KeyLookupDeps & {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  keyring: Keyring;
+  audit: AuditLog;
+  lastUsed: LastUsedTracker;
+};
+
+// Compared against when no key was found, so an unknown key costs the same HMAC and comparison.
+let dummyHash: Buffer | undefined;
+
+/** Why a presented credential is refused; never shown to the caller, only audited. */
+function refusalReason(
+  key: ApiKey | undefined,
+  secretOk: boolean,
+  req: ExchangeRequest,
+  nowMs: number,
+): string | undefined {
+  if (!key) return 'unknown_key';
+  if (!secretOk) return 'wrong_secret';
+  const status = keyStatus(key, nowMs);
+  if (status !== 'active') return status; // 'revoked' | 'expired'
+  if (req.orgId !== undefined && req.orgId !== key.orgId) return 'org_mismatch';
+  if (!ipAllowed(key.allowedCidrs, req.context.ip)) return 'ip_not_allowed';
+  return undefined;
+}
+
+/** Turns an API key into a signed access token (RFC 9068), or fails with the uniform invalid_client. */
+export async function exchangeKey(deps: ExchangeDeps, req: ExchangeRequest): Promise<ExchangeResult> {
+  const { config, clock } = deps;
+  dummyHash ??= hashSecret(config.secretPepper, 'sk_live_dummy');
+
+  const wellFormed = checkSecretFormat(req.secret) !== undefined;
+  const key = wellFormed && isId('key', req.keyId) ? await loadKey(deps, req.keyId) : undefined;
+  // Always run the comparison, whatever happened above: every failure takes the same path.
+  const secretOk = verifySecret(config.secretPepper, req.secret, key?.secretHash ?? dummyHash) && key !== undefined;
+  const nowMs = clock.now();
+  const reason = wellFormed ? refusalReason(key, secretOk, req, nowMs) : 'malformed_secret';
+
+  if (reason !== undefined || !key) {
+    const why = reason ?? 'unknown_key';
+    deps.audit.enqueue({
+      orgId: key?.orgId ?? null,
+      action: 'exchange.rejected',
+      actor: { type: 'anonymous', id: null },
+      target: { type: 'key', id: req.keyId.slice(0, 64) },
+      context: req.context,
+      detail: { reason: why },
+    });
+    throw clientAuthFailed(why, { keyId: req.keyId.slice(0, 64) });
+  }
+
+  const grant = narrowGrant(key, { scopes: parseScopeParam(req.scope), audience: req.audience }, config.defaultAudience);
+  const iat = Math.floor(nowMs / 1000);
+  // Never outlive the key: a token from a key expiring in 2 minutes lasts 2 minutes.
+  const keyExpiry = key.expiresAt ? Math.floor(key.expiresAt.getTime() / 1000) : Infinity;
+  const exp = Math.min(iat + config.tokenTtlSeconds, keyExpiry);
+  const scope = grant.scopes.join(' ');
+  const accessToken = await signAccessToken(
+    {
+      iss: config.issuer,
+      sub: key.id,
+      client_id: key.id,
+      org_id: key.orgId,
+      aud: grant.audience,
+      scope,
+      env: key.environment,
+      iat,
+      exp,
+      jti: newTokenId(nowMs),
+    },
+    deps.keyring.activeKey(nowMs),
+  );
+  deps.lastUsed.touch(key.id, nowMs);
+  deps.log.debug({ keyId: key.id, orgId: key.orgId, scope }, 'token.issued');
+  return { accessToken, expiresIn: exp - iat, scope, keyId: key.id, orgId: key.orgId };
+}

@@ -1,0 +1,24 @@
+import type { Request, Response } from 'express';
+import type { RequestContext } from '../domain/audit.js';
+import type { Logger } from '../log.js';
+import type { AccessClaims } from './middleware/bearer-auth.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      requestId: string;
+      log: Logger;
+      /** Set by bearer-auth on management routes. */
+      claims?: AccessClaims;
+    }
+  }
+}
+
+export function requestContext(req: Request, res: Response): RequestContext {
+  return {
+    ip: req.ip ?? null,
+    userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
+    requestId: res.locals.requestId,
+  };
+}

@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../../log.js';
+
+// An incoming ID is reused only if it is short and plain: it ends up in logs and headers.
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Tags the request with an ID (echoed in X-Request-Id) and logs its outcome when it finishes. */
+export function requestId(log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const id = incoming && SAFE_ID.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = id;
+    res.locals.log = log.child({ requestId: id });
+    res.setHeader('X-Request-Id', id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // The path only: a query string may hold credentials someone pasted where they should not.
+      const level = res.statusCode >= 500 ? 'error' : 'info';
+      res.locals.log[level]({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 100) / 100 }, 'request.completed');
+    });
+    next();
+  };
+}

@@ -1,0 +1,55 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { createDeps, type Deps, type DepsOverrides } from './deps.js';
+import { migrateLatest } from './storage/db.js';
+
+export type RunningServer = { server: Server; deps: Deps; port: number; shutdown(signal?: string): Promise<void> };
+
+/** Composition root: deps → app → listen, with a graceful shutdown that loses nothing. */
+export async function startServer(
+  config: Config,
+  options: DepsOverrides & { migrate?: boolean; port?: number } = {},
+): Promise<RunningServer> {
+  const deps = createDeps(config, options);
+  const { log } = deps;
+  for (const name of config.devDefaults) {
+    log.warn(`${name} is not set: using an insecure development default. Set it before any real use (required when NODE_ENV=production).`);
+  }
+  if (options.migrate) {
+    const applied = await migrateLatest(deps.db);
+    if (applied.length > 0) log.info({ applied }, 'migrations.applied');
+  }
+  await deps.start();
+
+  let shuttingDown = false;
+  const app = createApp(deps, { isShuttingDown: () => shuttingDown });
+  const server = app.listen(options.port ?? config.port, config.host);
+  await once(server, 'listening');
+  // Bound slow clients: headers within 10 s, whole request within 30 s.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info({ port, issuer: config.issuer, alg: config.signingAlg }, 'server.listening');
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (signal = 'shutdown') =>
+    (closing ??= (async () => {
+      shuttingDown = true;
+      log.info({ signal }, 'server.stopping');
+      // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      deadline.unref();
+      await closed;
+      clearTimeout(deadline);
+      await deps.close();
+      log.info('server.stopped');
+    })());
+
+  return { server, deps, port, shutdown };
+}

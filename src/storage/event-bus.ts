@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../log.js';
+import type { Redis, RedisKeys } from './redis.js';
+import type { RevocationEntry } from './revocations.js';
+
+export type BusMessage =
+  | { type: 'key.changed'; keyId: string }
+  | { type: 'revocation'; entry: RevocationEntry }
+  | { type: 'signing-keys.changed' };
+
+type Envelope = { id: string; from: string; message: BusMessage };
+type Ack = { id: string; from: string };
+
+export type PublishResult = { receivers: number; acked: number };
+
+export type EventBus = {
+  readonly instanceId: string;
+  /** True while subscribed and resynchronised: only then may in-process caches be trusted. */
+  isLive(): boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /**
+   * Publishes to every instance and waits (bounded) until each has applied the message,
+   * so that a revoke returns only once every instance refuses the key.
+   */
+  publish(message: BusMessage): Promise<PublishResult>;
+};
+
+export type EventBusOptions = {
+  redis: Redis;
+  keys: RedisKeys;
+  log: Logger;
+  ackTimeoutMs: number;
+  onMessage(message: BusMessage): void | Promise<void>;
+  /** Runs after every (re)subscription, before the bus reports live: reload what may have been missed. */
+  onResync(): Promise<void>;
+  /** Runs when the subscription drops: stop trusting caches. */
+  onDown(): void;
+};
+
+export function createEventBus(o: EventBusOptions): EventBus {
+  const instanceId = randomUUID();
+  const sub = o.redis.duplicate({ autoResubscribe: false, enableOfflineQueue: true, maxRetriesPerRequest: null });
+  let live = false;
+  let stopped = false;
+  let counter = 0;
+  let generation = 0;
+  const waiters = new Map<string, { expected?: number; acked: number; done: () => void }>();
+
+  const goDown = (why: string) => {
+    generation++;
+    if (live) o.log.warn({ why }, 'event-bus.down');
+    live = false;
+    o.onDown();
+  };
+
+  async function subscribeAndResync(): Promise<void> {
+    const gen = ++generation;
+    try {
+      await sub.subscribe(o.keys.instanceChannel, o.keys.ackChannel);
+      await o.onResync();
+      // A drop while resyncing started another round; this one must not claim liveness.
+      if (gen === generation && !stopped) {
+        live = true;
+        o.log.info('event-bus.live');
+      }
+    } catch (err) {
+      o.log.warn({ err }, 'event-bus.resync_failed');
+      if (gen === generation && !stopped) setTimeout(() => void subscribeAndResync(), 500).unref();
+    }
+  }
+
+  sub.on('ready', () => void subscribeAndResync());
+  sub.on('close', () => goDown('close'));
+  sub.on('end', () => goDown('end'));
+  sub.on('error', (err: Error) => o.log.debug({ err: err.message }, 'event-bus.error'));
+
+  sub.on('message', (channel: string, raw: string) => {
+    if (channel === o.keys.ackChannel) {
+      const ack = parse<Ack>(raw);
+      const waiter = ack && waiters.get(ack.id);
+      if (waiter) {
+        waiter.acked++;
+        if (waiter.expected !== undefined && waiter.acked >= waiter.expected) waiter.done();
+      }
+      return;
+    }
+    const env = parse<Envelope>(raw);
+    if (!env?.message) return;
+    void (async () => {
+      try {
+        await o.onMessage(env.message);
+        await o.redis.publish(o.keys.ackChannel, JSON.stringify({ id: env.id, from: instanceId } satisfies Ack));
+      } catch (err) {
+        o.log.warn({ err, type: env.message.type }, 'event-bus.handler_failed');
+      }
+    })();
+  });
+
+  return {
+    instanceId,
+    isLive: () => live,
+
+    async start() {
+      if (sub.status === 'wait') await sub.connect().catch(() => undefined);
+    },
+
+    async stop() {
+      stopped = true;
+      live = false;
+      for (const w of waiters.values()) w.done();
+      sub.disconnect();
+    },
+
+    async publish(message) {
+      const id = `${instanceId}:${++counter}`;
+      let resolveDone!: () => void;
+      const done = new Promise<void>((r) => (resolveDone = r));
+      const waiter = { expected: undefined as number | undefined, acked: 0, done: resolveDone };
+      waiters.set(id, waiter);
+      try {
+        const receivers = await o.redis.publish(o.keys.instanceChannel, JSON.stringify({ id, from: instanceId, message } satisfies Envelope));
+        waiter.expected = receivers;
+        if (waiter.acked >= receivers) return { receivers, acked: waiter.acked };
+        const timer = setTimeout(resolveDone, o.ackTimeoutMs);
+        await done;
+        clearTimeout(timer);
+        if (waiter.acked < receivers) o.log.warn({ receivers, acked: waiter.acked, type: message.type }, 'event-bus.ack_timeout');
+        return { receivers, acked: waiter.acked };
+      } finally {
+        waiters.delete(id);
+      }
+    },
+  };
+}
+
+function parse<T>(raw: string): T | undefined {
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,16 @@
+import type { Db } from './db.js';
+
+export type Organisation = { id: string; name: string; createdAt: Date };
+
+type OrgRow = { id: string; name: string; created_at: Date };
+
+const toOrg = (r: OrgRow): Organisation => ({ id: r.id, name: r.name, createdAt: r.created_at });
+
+export async function insertOrg(db: Db, org: Organisation): Promise<void> {
+  await db('organisations').insert({ id: org.id, name: org.name, created_at: org.createdAt });
+}
+
+export async function findOrgById(db: Db, id: string): Promise<Organisation | undefined> {
+  const row = await db<OrgRow>('organisations').where({ id }).first();
+  return row ? toOrg(row) : undefined;
+}

@@ -1,0 +1,73 @@
+import type { RevocationEntry } from './revocations.js';
+import type { Redis, RedisKeys } from './redis.js';
+
+const field = (e: Pick<RevocationEntry, 'kind' | 'keyId' | 'jti'>) => (e.kind === 'key' ? `key:${e.keyId}` : `jti:${e.jti}`);
+
+export function encodeEntry(e: RevocationEntry): string {
+  return JSON.stringify(e);
+}
+
+export function decodeEntry(raw: string): RevocationEntry | undefined {
+  try {
+    const v = JSON.parse(raw) as RevocationEntry;
+    return typeof v.seq === 'number' && (v.kind === 'key' || v.kind === 'token') && typeof v.keyId === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Adds entries to the Redis-held list (idempotent: same field, same value). */
+export async function writeEntries(redis: Redis, keys: RedisKeys, entries: RevocationEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const multi = redis.multi();
+  for (const e of entries) {
+    multi.hset(keys.revocationEntries, field(e), encodeEntry(e));
+    multi.zadd(keys.revocationExpiry, e.expiresAt * 1000, field(e));
+  }
+  await multi.exec();
+}
+
+export async function readEntries(redis: Redis, keys: RedisKeys): Promise<RevocationEntry[]> {
+  const all = await redis.hgetall(keys.revocationEntries);
+  return Object.values(all)
+    .map(decodeEntry)
+    .filter((e): e is RevocationEntry => e !== undefined);
+}
+
+export async function isListReady(redis: Redis, keys: RedisKeys): Promise<boolean> {
+  return (await redis.exists(keys.revocationReady)) === 1;
+}
+
+/** Replaces the list with `entries` and marks it ready, atomically. */
+export async function replaceList(redis: Redis, keys: RedisKeys, entries: RevocationEntry[]): Promise<void> {
+  const multi = redis.multi().del(keys.revocationEntries, keys.revocationExpiry);
+  for (const e of entries) {
+    multi.hset(keys.revocationEntries, field(e), encodeEntry(e));
+    multi.zadd(keys.revocationExpiry, e.expiresAt * 1000, field(e));
+  }
+  multi.set(keys.revocationReady, String(Date.now()));
+  await multi.exec();
+}
+
+/** Drops entries whose every matching token has expired. */
+export async function pruneList(redis: Redis, keys: RedisKeys, nowMs: number): Promise<number> {
+  const expired = await redis.zrangebyscore(keys.revocationExpiry, 0, nowMs);
+  if (expired.length === 0) return 0;
+  await redis.multi().hdel(keys.revocationEntries, ...expired).zrem(keys.revocationExpiry, ...expired).exec();
+  return expired.length;
+}
+
+/** A short lock so that after a flush one instance rebuilds the list, not all of them. */
+export async function acquireRebuildLock(redis: Redis, keys: RedisKeys, token: string, ttlMs: number): Promise<boolean> {
+  return (await redis.set(keys.revocationRebuildLock, token, 'PX', ttlMs, 'NX')) === 'OK';
+}
+
+export async function releaseRebuildLock(redis: Redis, keys: RedisKeys, token: string): Promise<void> {
+  // Delete only our own lock (compare-and-delete in one step).
+  await redis.eval(
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+    1,
+    keys.revocationRebuildLock,
+    token,
+  );
+}

@@ -1,0 +1,88 @@
+import type { Knex } from 'knex';
+import type { Db } from './db.js';
+
+/** One revoked key (every token with `sub` = keyId and `iat` ≤ revokedAt) or one revoked token (`jti`). */
+export type RevocationEntry = {
+  seq: number;
+  kind: 'key' | 'token';
+  orgId: string;
+  keyId: string;
+  jti: string | null;
+  /** Unix seconds. */
+  revokedAt: number;
+  /** Unix seconds: after this no token the entry could match is still valid. */
+  expiresAt: number;
+};
+
+type Row = {
+  seq: number;
+  kind: 'key' | 'token';
+  org_id: string;
+  key_id: string;
+  jti: string | null;
+  revoked_at: Date;
+  expires_at: Date;
+};
+
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+const toEntry = (r: Row): RevocationEntry => ({
+  seq: r.seq,
+  kind: r.kind,
+  orgId: r.org_id,
+  keyId: r.key_id,
+  jti: r.jti,
+  revokedAt: seconds(r.revoked_at),
+  expiresAt: seconds(r.expires_at),
+});
+
+export type NewRevocation = Omit<RevocationEntry, 'seq'>;
+
+/** Inserts the entry, or returns the existing one for the same key/jti (revocation is idempotent). */
+export async function insertRevocation(trx: Db | Knex.Transaction, e: NewRevocation): Promise<RevocationEntry> {
+  const row = {
+    kind: e.kind,
+    org_id: e.orgId,
+    key_id: e.keyId,
+    jti: e.jti,
+    revoked_at: new Date(e.revokedAt * 1000),
+    expires_at: new Date(e.expiresAt * 1000),
+  };
+  const conflict = e.kind === 'key' ? "(key_id) WHERE kind = 'key'" : "(jti) WHERE kind = 'token'";
+  const inserted = await trx.raw(
+    `INSERT INTO revocations (kind, org_id, key_id, jti, revoked_at, expires_at)
+     VALUES (:kind, :org_id, :key_id, :jti, :revoked_at, :expires_at)
+     ON CONFLICT ${conflict} DO NOTHING RETURNING *`,
+    row,
+  );
+  const [created] = (inserted as { rows: Row[] }).rows;
+  if (created) return toEntry(created);
+  const existing = await trx<Row>('revocations')
+    .where(e.kind === 'key' ? { kind: 'key', key_id: e.keyId } : { kind: 'token', jti: e.jti })
+    .first();
+  if (!existing) throw new TypeError('revocation vanished after conflict');
+  return toEntry(existing);
+}
+
+export async function listLiveRevocations(db: Db, now: Date, afterSeq = 0): Promise<RevocationEntry[]> {
+  const rows = await db<Row>('revocations').where('expires_at', '>', now).andWhere('seq', '>', afterSeq).orderBy('seq');
+  return rows.map(toEntry);
+}
+
+/** Postgres answer for one token, used when the in-memory list cannot be trusted (Redis down). */
+export async function findMatchingRevocation(
+  db: Db,
+  q: { keyId: string; jti: string; iat: number },
+): Promise<RevocationEntry | undefined> {
+  const row = await db<Row>('revocations')
+    .where((w) =>
+      w
+        .where((k) => k.where({ kind: 'key', key_id: q.keyId }).andWhere('revoked_at', '>=', new Date(q.iat * 1000)))
+        .orWhere({ kind: 'token', jti: q.jti }),
+    )
+    .first();
+  return row ? toEntry(row) : undefined;
+}
+
+export async function deleteExpiredRevocations(db: Db, now: Date): Promise<number> {
+  return db('revocations').where('expires_at', '<=', now).del();
+}

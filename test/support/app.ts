@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
+import type { Express } from 'express';
+import { createApp } from '../../src/app.js';
+import { systemClock, type Clock } from '../../src/clock.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createDeps, type Deps } from '../../src/deps.js';
+import { createLogger } from '../../src/log.js';
+import { ensureMigrated } from './databases.js';
+import { TEST_DATABASE_URL, TEST_ISSUER, TEST_REDIS_URL } from './env.js';
+
+export type TestInstance = { app: Express; deps: Deps; config: Config; close(): Promise<void> };
+
+/** Every log line of the instances that share it, as parsed JSON, for assertions on redaction. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export type InstanceOptions = {
+  /** Instances with the same prefix share Redis state and pub/sub (like one deployment). */
+  prefix?: string;
+  env?: Record<string, string>;
+  clock?: Clock;
+  logs?: LogCapture;
+  databaseUrl?: string;
+};
+
+export function testConfig(prefix: string, env: Record<string, string> = {}, databaseUrl = TEST_DATABASE_URL): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    ISSUER: TEST_ISSUER,
+    SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
+    KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_ENABLED: 'false',
+    ...env,
+  });
+}
+
+export const newPrefix = () => `test:${randomUUID().slice(0, 8)}:`;
+
+/** A full instance (deps started, pub/sub live) over the shared test database and Redis. */
+export async function createTestInstance(options: InstanceOptions = {}): Promise<TestInstance> {
+  await ensureMigrated();
+  const config = testConfig(options.prefix ?? newPrefix(), options.env, options.databaseUrl);
+  const log = options.logs ? createLogger('debug', options.logs) : createLogger('silent');
+  const deps = createDeps(config, { clock: options.clock ?? systemClock, log });
+  await deps.start();
+  await waitFor(() => deps.bus.isLive(), 5_000, 'event bus to go live');
+  const app = createApp(deps);
+  return { app, deps, config, close: () => deps.close() };
+}
+
+export async function listen(app: Express): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new TypeError('no address');
+  return {
+    server,
+    url: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
