@@ -207,6 +207,9 @@ export async function runCli(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
+  if (command !== 'serve' && config.devDefaults.length > 0) {
+    process.stderr.write(`WARNING: ${config.devDefaults.join(', ')} not set: using insecure development defaults (refused when NODE_ENV=production)\n`);
+  }
   switch (command) {
     case 'migrate': {
       await ensureDatabase(config.databaseUrl).catch(() => undefined); // no CREATE DATABASE right: migrate what exists
