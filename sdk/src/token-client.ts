@@ -1,0 +1,152 @@
+import { withRetry } from './retry.js';
+import { resolveClientOptions, type ResolvedClientOptions, type TokenClientOptions } from './token-client-options.js';
+import { attemptExchange, type TokenResponse } from './token-exchange.js';
+
+type CachedToken = {
+  accessToken: string;
+  scope: string;
+  /** Local times (our clock), so that skew with the server's clock does not matter. */
+  expiresAtMs: number;
+  refreshAtMs: number;
+};
+
+/** One exchange in flight, shared by every caller that arrives while it runs. */
+type Flight = {
+  done: Promise<CachedToken>;
+  /** Resolves at the first failed attempt: callers holding a still-valid token stop waiting then. */
+  firstFailure: Promise<undefined>;
+};
+
+/**
+ * Exchanges an API key for access tokens and keeps one cached, refreshed `tokenRefreshBuffer`
+ * seconds before it expires. Safe to share across a whole process.
+ */
+export class TokenClient {
+  readonly #o: ResolvedClientOptions;
+  readonly #abort = new AbortController();
+  #current: CachedToken | undefined;
+  #flight: Flight | undefined;
+  /** After a failed refresh, callers with a still-valid token do not start another before this time. */
+  #retryNotBeforeMs = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: TokenClientOptions = {}) {
+    this.#o = resolveClientOptions(options);
+    if (this.#o.backgroundRefresh) this.#schedule(0);
+  }
+
+  /**
+   * A valid access token: the cached one, or a new one when the cached one is within the refresh buffer.
+   * While a refresh fails, a token that has not expired yet is still returned.
+   * @throws ScopeAuthError when there is no valid token and the exchange fails.
+   */
+  async getToken(): Promise<string> {
+    this.#assertOpen();
+    const now = this.#o.clock.now();
+    const cur = this.#current;
+    if (cur && now < cur.refreshAtMs) return cur.accessToken;
+    if (cur && now < cur.expiresAtMs) {
+      if (!this.#flight && now < this.#retryNotBeforeMs) return cur.accessToken;
+      const flight = this.#refresh();
+      const fresh = await Promise.race([flight.done, flight.firstFailure]).catch(() => undefined);
+      return (fresh ?? cur).accessToken;
+    }
+    return (await this.#refresh().done).accessToken;
+  }
+
+  /**
+   * `fetch` with `Authorization: Bearer <token>`. On a 401 from the resource it forces one refresh
+   * and retries once, unless the request body is a stream (which cannot be sent twice).
+   */
+  async fetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
+    const token = await this.getToken();
+    const res = await this.#o.fetch(input, withBearer(init, token));
+    if (res.status !== 401 || !isReplayable(init.body)) return res;
+    let fresh: string;
+    try {
+      fresh = await this.#forceRefresh(token);
+    } catch {
+      return res;
+    }
+    await res.body?.cancel().catch(() => undefined);
+    return this.#o.fetch(input, withBearer(init, fresh));
+  }
+
+  /** Stops background refresh and abandons an exchange in flight. The client cannot be used afterwards. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#abort.abort(new TypeError('TokenClient was closed'));
+  }
+
+  /** Replaces `rejected` unless someone already did; concurrent 401s share one exchange. */
+  async #forceRefresh(rejected: string): Promise<string> {
+    if (!this.#flight && this.#current && this.#current.accessToken !== rejected) return this.#current.accessToken;
+    return (await this.#refresh().done).accessToken;
+  }
+
+  #refresh(): Flight {
+    if (this.#flight) return this.#flight;
+    let markFailed!: () => void;
+    const firstFailure = new Promise<undefined>((resolve) => (markFailed = () => resolve(undefined)));
+    const { fetch, tokenUrl, request, retry, clock } = this.#o;
+    const done = withRetry((signal) => attemptExchange(fetch, tokenUrl, request, signal, () => clock.now()), retry, clock, {
+      onAttemptFailed: () => markFailed(),
+      signal: this.#abort.signal,
+    })
+      .then((res) => this.#store(res))
+      .catch((err: unknown) => {
+        this.#retryNotBeforeMs = clock.now() + retry.maxDelayMs;
+        markFailed();
+        throw err;
+      })
+      .finally(() => {
+        this.#flight = undefined;
+      });
+    // Callers holding a valid token may have stopped listening: a failure here is not unhandled.
+    done.catch(() => undefined);
+    this.#flight = { done, firstFailure };
+    return this.#flight;
+  }
+
+  #store(res: TokenResponse): CachedToken {
+    const receivedAtMs = this.#o.clock.now();
+    const lifetimeMs = res.expiresInSeconds * 1000;
+    // A buffer as long as the lifetime would make every call an exchange: cap it at half the lifetime.
+    const bufferMs = Math.min(this.#o.refreshBufferSeconds * 1000, lifetimeMs / 2);
+    const token = {
+      accessToken: res.accessToken,
+      scope: res.scope,
+      expiresAtMs: receivedAtMs + lifetimeMs,
+      refreshAtMs: receivedAtMs + lifetimeMs - bufferMs,
+    };
+    this.#current = token;
+    if (this.#o.backgroundRefresh) this.#schedule(token.refreshAtMs - receivedAtMs);
+    return token;
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#abort.signal.aborted) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      // On failure, try again later; on success #store has scheduled the next refresh.
+      this.#refresh().done.catch(() => this.#schedule(this.#o.retry.maxDelayMs));
+    }, Math.max(0, delayMs));
+    this.#timer.unref();
+  }
+
+  #assertOpen(): void {
+    if (this.#abort.signal.aborted) throw new TypeError('TokenClient was closed');
+  }
+}
+
+function withBearer(init: RequestInit, token: string): RequestInit {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${token}`);
+  return { ...init, headers };
+}
+
+function isReplayable(body: RequestInit['body']): boolean {
+  return !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream);
+}
