@@ -18,6 +18,7 @@ const shared = {
 export default {
   testTimeout: 30_000,
   globalSetup: './test/support/global-setup.js',
+  globalTeardown: './test/support/global-teardown.js',
   projects: [
     { ...shared, displayName: 'server', testMatch: ['<rootDir>/test/**/*.test.ts'] },
     { ...shared, displayName: 'sdk', testMatch: ['<rootDir>/sdk/test/**/*.test.ts'] },

@@ -4,17 +4,25 @@ import type { Deps } from './deps.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { requestId } from './http/middleware/request-id.js';
 import { buildOpenApi, type RouteDoc } from './http/openapi.js';
+import { auditDocs, auditRoutes } from './http/routes/audit-events.js';
 import { discoveryDocs, discoveryRoutes } from './http/routes/discovery.js';
 import { healthDocs, healthRoutes } from './http/routes/health.js';
+import { keyDocs, keyRoutes } from './http/routes/keys.js';
+import { oauthDocs, oauthRoutes } from './http/routes/oauth.js';
+import { revocationDocs, revocationRoutes } from './http/routes/revocations.js';
 import { tokenDocs, tokenRoutes } from './http/routes/token.js';
 import { VERSION } from './version.js';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
-export type AppOptions = { isShuttingDown?: () => boolean };
+export type AppOptions = {
+  isShuttingDown?: () => boolean;
+  /** Aborted at shutdown: long-lived responses (SSE) end so the server can close. */
+  shutdownSignal?: AbortSignal;
+};
 
 export function routeDocs(): RouteDoc[] {
-  return [...tokenDocs, ...discoveryDocs, ...healthDocs];
+  return [...tokenDocs, ...oauthDocs, ...keyDocs, ...auditDocs, ...revocationDocs, ...discoveryDocs, ...healthDocs];
 }
 
 /** Builds the HTTP app; never listens, so tests and the server wire it the same way. */
@@ -36,6 +44,16 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   app.use(healthRoutes(deps, options.isShuttingDown ?? (() => false)));
   app.use(discoveryRoutes(deps));
   app.use(tokenRoutes(deps));
+  app.use(oauthRoutes(deps));
+  app.use(keyRoutes(deps));
+  app.use(auditRoutes(deps));
+  app.use(
+    revocationRoutes(deps, {
+      heartbeatMs: deps.config.sseHeartbeatSeconds * 1000,
+      maxStreams: deps.config.sseMaxStreams,
+      shutdown: options.shutdownSignal ?? new AbortController().signal,
+    }),
+  );
 
   app.use(notFound);
   app.use(errorHandler);

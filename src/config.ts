@@ -65,6 +65,9 @@ const schema = z.object({
   RATE_LIMIT_ENABLED: bool.default(true),
   // Time allowed for in-flight requests and flushes after SIGTERM, milliseconds.
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  // Revocation SSE stream: heartbeat interval, seconds, and open streams allowed per instance.
+  SSE_HEARTBEAT_SECONDS: int(1, 300).default(15),
+  SSE_MAX_STREAMS: int(1, 100_000).default(1_000),
   // Worker processes for `serve` (node:cluster); 1 runs in-process.
   WORKERS: int(1, 64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -101,6 +104,8 @@ export type Config = Readonly<{
     managementPerOrg: number;
   }>;
   shutdownTimeoutMs: number;
+  sseHeartbeatSeconds: number;
+  sseMaxStreams: number;
   workers: number;
   logLevel: string;
   /** Names of secrets that fell back to development defaults (empty in production). */
@@ -173,6 +178,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       managementPerOrg: e.RATE_LIMIT_MANAGEMENT_PER_ORG,
     }),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    sseHeartbeatSeconds: e.SSE_HEARTBEAT_SECONDS,
+    sseMaxStreams: e.SSE_MAX_STREAMS,
     workers: e.WORKERS,
     logLevel: e.LOG_LEVEL,
     devDefaults,

@@ -24,7 +24,8 @@ export async function startServer(
   await deps.start();
 
   let shuttingDown = false;
-  const app = createApp(deps, { isShuttingDown: () => shuttingDown });
+  const shutdownController = new AbortController();
+  const app = createApp(deps, { isShuttingDown: () => shuttingDown, shutdownSignal: shutdownController.signal });
   const server = app.listen(options.port ?? config.port, config.host);
   await once(server, 'listening');
   // Bound slow clients: headers within 10 s, whole request within 30 s.
@@ -40,6 +41,7 @@ export async function startServer(
     (closing ??= (async () => {
       shuttingDown = true;
       log.info({ signal }, 'server.stopping');
+      shutdownController.abort();
       // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

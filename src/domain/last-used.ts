@@ -9,11 +9,14 @@ export type LastUsedTracker = {
   touch(keyId: string, atMs: number): void;
   flush(): Promise<{ keys: number; writes: number }>;
   pending(): number;
+  /** Database statements issued so far: one per non-empty flush. */
+  writes(): number;
 };
 
 export function createLastUsedTracker(db: Db): LastUsedTracker {
   let dirty = new Map<string, number>();
   let flushing: Promise<unknown> | undefined;
+  let writes = 0;
 
   const touch = (keyId: string, atMs: number) => {
     const prev = dirty.get(keyId);
@@ -29,6 +32,7 @@ export function createLastUsedTracker(db: Db): LastUsedTracker {
       if (batch.size === 0) return { keys: 0, writes: 0 };
       const work = touchLastUsed(db, [...batch].map(([id, at]) => [id, new Date(at)] as const));
       flushing = work;
+      writes++;
       try {
         await work;
         return { keys: batch.size, writes: 1 };
@@ -40,5 +44,6 @@ export function createLastUsedTracker(db: Db): LastUsedTracker {
       }
     },
     pending: () => dirty.size,
+    writes: () => writes,
   };
 }

@@ -15,10 +15,13 @@ export type RevocationList = {
   subscribe(listener: (entry: RevocationEntry) => void): () => void;
   prune(nowSeconds: number): number;
   size(): number;
+  /** Highest sequence number seen (0 when empty). */
+  maxSeq(): number;
 };
 
 export function createRevocationList(): RevocationList {
   let byKey = new Map<string, RevocationEntry>();
+  let highest = 0;
   let byJti = new Map<string, RevocationEntry>();
   const listeners = new Set<(entry: RevocationEntry) => void>();
 
@@ -27,6 +30,7 @@ export function createRevocationList(): RevocationList {
     const id = e.kind === 'key' ? e.keyId : (e.jti ?? '');
     if (map.get(id)?.seq === e.seq) return false;
     map.set(id, e);
+    highest = Math.max(highest, e.seq);
     return true;
   };
 
@@ -69,5 +73,6 @@ export function createRevocationList(): RevocationList {
       return n;
     },
     size: () => byKey.size + byJti.size,
+    maxSeq: () => highest,
   };
 }

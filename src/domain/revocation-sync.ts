@@ -90,10 +90,16 @@ export function createRevocationSync(d: RevocationSyncDeps) {
       }
     },
 
-    /** Periodic: rebuild after a flush, drop expired entries everywhere. */
+    /**
+     * Periodic: pick up revocations whose pub/sub message never came (the revoking instance could
+     * not reach Redis), rebuild the Redis list after a flush, drop expired entries everywhere.
+     */
     async maintain(): Promise<void> {
-      await ensureReady();
       const now = d.clock.now();
+      for (const e of await listLiveRevocations(d.db, new Date(now), d.list.maxSeq())) {
+        if (d.list.apply(e) && e.kind === 'key') d.keyCache.invalidate(e.keyId);
+      }
+      await ensureReady();
       d.list.prune(Math.floor(now / 1000));
       await pruneList(d.redis, d.keys, now);
     },

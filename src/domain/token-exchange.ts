@@ -52,8 +52,14 @@ function refusalReason(
   return undefined;
 }
 
-/** Turns an API key into a signed access token (RFC 9068), or fails with the uniform invalid_client. */
-export async function exchangeKey(deps: ExchangeDeps, req: ExchangeRequest): Promise<ExchangeResult> {
+export type ClientAuthRequest = Pick<ExchangeRequest, 'orgId' | 'keyId' | 'secret' | 'context'>;
+
+/**
+ * Checks a key's credentials. Every failure (unknown key, wrong secret, revoked, expired, org
+ * mismatch, address outside the allowlist) is the same invalid_client after the same work;
+ * the real reason goes to the audit log.
+ */
+export async function authenticateKey(deps: ExchangeDeps, req: ClientAuthRequest): Promise<ApiKey> {
   const { config, clock } = deps;
   dummyHash ??= hashSecret(config.secretPepper, 'sk_live_dummy');
 
@@ -61,22 +67,26 @@ export async function exchangeKey(deps: ExchangeDeps, req: ExchangeRequest): Pro
   const key = wellFormed && isId('key', req.keyId) ? await loadKey(deps, req.keyId) : undefined;
   // Always run the comparison, whatever happened above: every failure takes the same path.
   const secretOk = verifySecret(config.secretPepper, req.secret, key?.secretHash ?? dummyHash) && key !== undefined;
+  const reason = wellFormed ? refusalReason(key, secretOk, req, clock.now()) : 'malformed_secret';
+  if (reason === undefined && key) return key;
+
+  const why = reason ?? 'unknown_key';
+  deps.audit.enqueue({
+    orgId: key?.orgId ?? null,
+    action: 'exchange.rejected',
+    actor: { type: 'anonymous', id: null },
+    target: { type: 'key', id: req.keyId.slice(0, 64) },
+    context: req.context,
+    detail: { reason: why },
+  });
+  throw clientAuthFailed(why, { keyId: req.keyId.slice(0, 64) });
+}
+
+/** Turns an API key into a signed access token (RFC 9068), or fails with the uniform invalid_client. */
+export async function exchangeKey(deps: ExchangeDeps, req: ExchangeRequest): Promise<ExchangeResult> {
+  const { config, clock } = deps;
+  const key = await authenticateKey(deps, req);
   const nowMs = clock.now();
-  const reason = wellFormed ? refusalReason(key, secretOk, req, nowMs) : 'malformed_secret';
-
-  if (reason !== undefined || !key) {
-    const why = reason ?? 'unknown_key';
-    deps.audit.enqueue({
-      orgId: key?.orgId ?? null,
-      action: 'exchange.rejected',
-      actor: { type: 'anonymous', id: null },
-      target: { type: 'key', id: req.keyId.slice(0, 64) },
-      context: req.context,
-      detail: { reason: why },
-    });
-    throw clientAuthFailed(why, { keyId: req.keyId.slice(0, 64) });
-  }
-
   const grant = narrowGrant(key, { scopes: parseScopeParam(req.scope), audience: req.audience }, config.defaultAudience);
   const iat = Math.floor(nowMs / 1000);
   // Never outlive the key: a token from a key expiring in 2 minutes lasts 2 minutes.

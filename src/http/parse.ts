@@ -5,7 +5,8 @@ function describe(issue: z.core.$ZodIssue): string {
   const path = issue.path.length > 0 ? issue.path.join('.') : 'body';
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `"${path}" is required`;
   if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k.slice(0, 64)}"`).join(', ')}`;
-  return `"${path}": ${issue.message.replace(/^Invalid input: /, '').toLowerCase()}`;
+  const message = issue.message.replace(/^Invalid (input|option): /, '');
+  return `"${path}": ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
 }
 
 /** The one place request input is validated: zod failures become 400 invalid_request naming the field. */

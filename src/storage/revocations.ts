@@ -5,7 +5,6 @@ import type { Db } from './db.js';
 export type RevocationEntry = {
   seq: number;
   kind: 'key' | 'token';
-  orgId: string;
   keyId: string;
   jti: string | null;
   /** Unix seconds. */
@@ -28,14 +27,13 @@ const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 const toEntry = (r: Row): RevocationEntry => ({
   seq: r.seq,
   kind: r.kind,
-  orgId: r.org_id,
   keyId: r.key_id,
   jti: r.jti,
   revokedAt: seconds(r.revoked_at),
   expiresAt: seconds(r.expires_at),
 });
 
-export type NewRevocation = Omit<RevocationEntry, 'seq'>;
+export type NewRevocation = Omit<RevocationEntry, 'seq'> & { orgId: string };
 
 /** Inserts the entry, or returns the existing one for the same key/jti (revocation is idempotent). */
 export async function insertRevocation(trx: Db | Knex.Transaction, e: NewRevocation): Promise<RevocationEntry> {

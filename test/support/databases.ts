@@ -2,7 +2,6 @@ import pg from 'pg';
 import { createDb, migrateLatest } from '../../src/storage/db.js';
 import { TEST_DATABASE_URL } from './env.js';
 
-export const ISOLATED_PREFIX = 'scope_auth_test_x_';
 
 async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const url = new URL(TEST_DATABASE_URL);
@@ -21,7 +20,8 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
  * (signing keys, Postgres outages) and must not disturb tests running in parallel.
  */
 export async function isolatedDatabase(name: string): Promise<string> {
-  const db = `${ISOLATED_PREFIX}${name}_${process.pid}`;
+  // Named after the run's database, so its teardown finds and drops it.
+  const db = `${new URL(TEST_DATABASE_URL).pathname.slice(1)}_x_${name}_${process.pid}`;
   await admin(async (c) => {
     await c.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
     await c.query(`CREATE DATABASE "${db}"`);

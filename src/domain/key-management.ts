@@ -1,0 +1,195 @@
+import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { findKeyById, findKeyForUpdate, listKeys, updateKey, type ApiKey, type Environment, type KeyChanges, type KeyStatus } from '../storage/api-keys.js';
+import type { Db } from '../storage/db.js';
+import { insertRevocation } from '../storage/revocations.js';
+import { createApiKey, type CreatedKey } from './api-keys.js';
+import type { AuditLog, RequestContext } from './audit.js';
+import { keyRevocationTimes, propagateKeyChange, propagateRevocation, type PropagationDeps } from './revocation.js';
+import { MANAGEMENT_SCOPES } from './scopes.js';
+
+export type ManagementDeps = PropagationDeps & { config: Config; db: Db; clock: Clock; audit: AuditLog };
+
+/** Who is acting: the key behind the bearer token, what that token holds, where the call came from. */
+export type Caller = { orgId: string; keyId: string; scopes: string[]; context: RequestContext };
+
+const actorOf = (c: Caller) => ({ type: 'key' as const, id: c.keyId });
+
+/** A key never grants a management scope that the caller's own token does not hold. */
+function assertGrantable(caller: Caller, scopes: string[]): void {
+  const missing = scopes.find((s) => (MANAGEMENT_SCOPES as readonly string[]).includes(s) && !caller.scopes.includes(s));
+  if (missing) {
+    throw new AppError('insufficient_scope', `cannot grant scope "${missing}": the calling token does not hold it`, { scope: missing });
+  }
+}
+
+const notFound = (id: string) => new AppError('not_found', `key ${id.slice(0, 64)} not found`);
+
+/** Loads a key of the caller's org; another org's key is indistinguishable from a missing one. */
+async function lockKey(trx: Knex.Transaction, caller: Caller, id: string): Promise<ApiKey> {
+  const key = await findKeyForUpdate(trx, caller.orgId, id);
+  if (!key) throw notFound(id);
+  return key;
+}
+
+export type CreateKeyInput = {
+  name: string;
+  description?: string;
+  environment: Environment;
+  scopes: string[];
+  audiences: string[];
+  allowedCidrs: string[];
+  expiresAt: Date | null;
+};
+
+export async function createKeyAs(deps: ManagementDeps, caller: Caller, input: CreateKeyInput): Promise<CreatedKey> {
+  assertGrantable(caller, input.scopes);
+  if (input.expiresAt && input.expiresAt.getTime() <= deps.clock.now()) {
+    throw new AppError('invalid_request', 'expires_at must be in the future');
+  }
+  return deps.db.transaction(async (trx) => {
+    const created = await createApiKey(deps, trx, { ...input, orgId: caller.orgId, createdBy: caller.keyId });
+    await deps.audit.write(trx, {
+      orgId: caller.orgId,
+      action: 'key.created',
+      actor: actorOf(caller),
+      target: { type: 'key', id: created.key.id },
+      context: caller.context,
+      detail: { name: input.name, scopes: input.scopes, audiences: input.audiences, environment: input.environment },
+    });
+    return created;
+  });
+}
+
+export async function getKey(deps: ManagementDeps, caller: Caller, id: string): Promise<ApiKey> {
+  const key = await findKeyById(deps.db, id);
+  if (!key || key.orgId !== caller.orgId) throw notFound(id);
+  return key;
+}
+
+export type ListKeysInput = { status?: KeyStatus; environment?: Environment; limit: number; before?: string };
+
+/** One page, newest first; `nextBefore` is set when more may follow. */
+export async function listKeysPage(deps: ManagementDeps, caller: Caller, q: ListKeysInput): Promise<{ keys: ApiKey[]; nextBefore?: string }> {
+  const rows = await listKeys(deps.db, { ...q, orgId: caller.orgId, limit: q.limit + 1, now: new Date(deps.clock.now()) });
+  const keys = rows.slice(0, q.limit);
+  return { keys, nextBefore: rows.length > q.limit ? keys.at(-1)?.id : undefined };
+}
+
+export type KeyPatch = Pick<KeyChanges, 'name' | 'description' | 'scopes' | 'audiences' | 'allowedCidrs' | 'expiresAt'>;
+
+export async function updateKeyAs(deps: ManagementDeps, caller: Caller, id: string, patch: KeyPatch): Promise<ApiKey> {
+  if (patch.scopes) assertGrantable(caller, patch.scopes);
+  const updated = await deps.db.transaction(async (trx) => {
+    const key = await lockKey(trx, caller, id);
+    if (key.revokedAt) throw new AppError('conflict', 'a revoked key cannot be changed');
+    if (patch.expiresAt && patch.expiresAt.getTime() <= deps.clock.now()) {
+      throw new AppError('invalid_request', 'expires_at must be in the future; revoke the key to stop it now');
+    }
+    const changed = await updateKey(trx, id, patch, new Date(deps.clock.now()));
+    await deps.audit.write(trx, {
+      orgId: caller.orgId,
+      action: 'key.updated',
+      actor: actorOf(caller),
+      target: { type: 'key', id },
+      context: caller.context,
+      detail: { fields: Object.keys(patch).filter((k) => patch[k as keyof KeyPatch] !== undefined) },
+    });
+    return changed;
+  });
+  await propagateKeyChange(deps, id);
+  return updated;
+}
+
+/** One-way and idempotent: revoking a revoked key changes nothing and answers the same. */
+export async function revokeKeyAs(deps: ManagementDeps, caller: Caller, id: string, reason: string | null): Promise<ApiKey> {
+  const result = await deps.db.transaction(async (trx) => {
+    const key = await lockKey(trx, caller, id);
+    if (key.revokedAt) return { key, entry: undefined };
+    return revokeLocked(deps, trx, caller, key, reason);
+  });
+  if (result.entry) await propagateRevocation(deps, result.entry);
+  return result.key;
+}
+
+async function revokeLocked(deps: ManagementDeps, trx: Knex.Transaction, caller: Caller, key: ApiKey, reason: string | null) {
+  const nowMs = deps.clock.now();
+  const revoked = await updateKey(trx, key.id, { revokedAt: new Date(nowMs), revokedBy: caller.keyId, revokeReason: reason }, new Date(nowMs));
+  // Postgres first: it is the source of truth the Redis list is rebuilt from.
+  const entry = await insertRevocation(trx, { kind: 'key', orgId: key.orgId, keyId: key.id, jti: null, ...keyRevocationTimes(deps.config, nowMs) });
+  await deps.audit.write(trx, {
+    orgId: caller.orgId,
+    action: 'key.revoked',
+    actor: actorOf(caller),
+    target: { type: 'key', id: key.id },
+    context: caller.context,
+    detail: { reason },
+  });
+  return { key: revoked, entry };
+}
+
+export const MAX_GRACE_PERIOD_SECONDS = 30 * 86_400;
+
+/**
+ * A replacement with the same settings; the old key stops now (revoked) or, with a grace period,
+ * expires when it ends so clients can switch over.
+ */
+export async function rotateKeyAs(
+  deps: ManagementDeps,
+  caller: Caller,
+  id: string,
+  gracePeriodSeconds: number,
+): Promise<{ created: CreatedKey; old: ApiKey }> {
+  const result = await deps.db.transaction(async (trx) => {
+    const old = await lockKey(trx, caller, id);
+    if (old.revokedAt) throw new AppError('conflict', 'a revoked key cannot be rotated');
+    if (old.replacedBy) throw new AppError('conflict', `key was already rotated; rotate its replacement ${old.replacedBy}`);
+    const nowMs = deps.clock.now();
+    if (old.expiresAt && old.expiresAt.getTime() <= nowMs) throw new AppError('conflict', 'an expired key cannot be rotated');
+    assertGrantable(caller, old.scopes);
+    // Keep the old key's lifetime rather than its (nearer) expiry date.
+    const lifetimeMs = old.expiresAt ? old.expiresAt.getTime() - old.createdAt.getTime() : null;
+    const created = await createApiKey(deps, trx, {
+      orgId: old.orgId,
+      name: old.name,
+      description: old.description,
+      environment: old.environment,
+      scopes: old.scopes,
+      audiences: old.audiences,
+      allowedCidrs: old.allowedCidrs,
+      expiresAt: lifetimeMs === null ? null : new Date(nowMs + lifetimeMs),
+      createdBy: caller.keyId,
+    });
+    let updated = await updateKey(trx, old.id, { replacedBy: created.key.id }, new Date(nowMs));
+    let entry;
+    if (gracePeriodSeconds === 0) {
+      ({ key: updated, entry } = await revokeLocked(deps, trx, caller, updated, 'rotated'));
+    } else {
+      const graceEnd = nowMs + gracePeriodSeconds * 1000;
+      const expiresAt = new Date(Math.min(graceEnd, old.expiresAt?.getTime() ?? Infinity));
+      updated = await updateKey(trx, old.id, { expiresAt }, new Date(nowMs));
+    }
+    await deps.audit.write(trx, {
+      orgId: caller.orgId,
+      action: 'key.rotated',
+      actor: actorOf(caller),
+      target: { type: 'key', id: old.id },
+      context: caller.context,
+      detail: { replaced_by: created.key.id, grace_period_seconds: gracePeriodSeconds },
+    });
+    await deps.audit.write(trx, {
+      orgId: caller.orgId,
+      action: 'key.created',
+      actor: actorOf(caller),
+      target: { type: 'key', id: created.key.id },
+      context: caller.context,
+      detail: { rotated_from: old.id, scopes: old.scopes, environment: old.environment },
+    });
+    return { created, old: updated, entry };
+  });
+  if (result.entry) await propagateRevocation(deps, result.entry);
+  else await propagateKeyChange(deps, result.old.id);
+  return { created: result.created, old: result.old };
+}

@@ -1,0 +1,56 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { EventBus, PublishResult } from '../storage/event-bus.js';
+import type { Redis, RedisKeys } from '../storage/redis.js';
+import { encodeEntry, writeEntries } from '../storage/revocation-list.js';
+import type { RevocationEntry } from '../storage/revocations.js';
+import type { KeyCache } from './key-cache.js';
+import type { RevocationList } from './revocation-list.js';
+
+/** Clock skew granted to verifiers: entries outlive the tokens they match by this much. */
+export const REVOCATION_SKEW_SECONDS = 60;
+
+export type PropagationDeps = {
+  config: Config;
+  redis: Redis;
+  redisKeys: RedisKeys;
+  bus: EventBus;
+  revocations: RevocationList;
+  keyCache: KeyCache;
+  log: Logger;
+};
+
+/** Revoking a key at `nowMs` matches every token it issued up to the end of that second. */
+export function keyRevocationTimes(config: Config, nowMs: number): { revokedAt: number; expiresAt: number } {
+  const revokedAt = Math.ceil(nowMs / 1000);
+  return { revokedAt, expiresAt: revokedAt + config.tokenTtlSeconds + REVOCATION_SKEW_SECONDS };
+}
+
+/**
+ * After Postgres has committed the entry: this instance first, then the Redis list, the public
+ * channel for verifiers, and every other instance (waiting for their acknowledgements).
+ * Redis failures are logged, not thrown: the revocation is durable, and instances that cannot
+ * hear pub/sub read Postgres on every request until they can.
+ */
+export async function propagateRevocation(deps: PropagationDeps, entry: RevocationEntry): Promise<PublishResult | undefined> {
+  deps.revocations.apply(entry);
+  if (entry.kind === 'key') deps.keyCache.invalidate(entry.keyId);
+  try {
+    await writeEntries(deps.redis, deps.redisKeys, [entry]);
+    await deps.redis.publish(deps.redisKeys.revocationChannel, encodeEntry(entry));
+    return await deps.bus.publish({ type: 'revocation', entry });
+  } catch (err) {
+    deps.log.warn({ err, seq: entry.seq, keyId: entry.keyId }, 'revocation.propagation_deferred');
+    return undefined;
+  }
+}
+
+/** A key's record changed (scopes, expiry, allowlist): every instance drops its cached copy. */
+export async function propagateKeyChange(deps: PropagationDeps, keyId: string): Promise<void> {
+  deps.keyCache.invalidate(keyId);
+  try {
+    await deps.bus.publish({ type: 'key.changed', keyId });
+  } catch (err) {
+    deps.log.warn({ err, keyId }, 'key-change.propagation_deferred');
+  }
+}

@@ -1,0 +1,69 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Deps } from '../../deps.js';
+import { AppError } from '../../errors.js';
+import { isId } from '../../ids.js';
+import { listAuditEvents } from '../../storage/audit-events.js';
+import { bearerAuth, requireScopes } from '../middleware/bearer-auth.js';
+import type { RouteDoc } from '../openapi.js';
+import { parse } from '../parse.js';
+import { auditView, decodeCursor, encodeCursor } from '../serializers.js';
+
+export const auditQuery = z.strictObject({
+  key_id: z.string().max(64).optional().describe('events about (or by) this key'),
+  action: z.string().regex(/^[a-z_.-]{1,64}$/).optional().describe('e.g. key.created, key.revoked, exchange.rejected'),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+const auditEvent = z.object({
+  id: z.string(),
+  org_id: z.string().nullable(),
+  action: z.string(),
+  actor: z.object({ type: z.string(), id: z.string().nullable() }),
+  target: z.object({ type: z.string(), id: z.string().nullable() }).nullable(),
+  ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  request_id: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+});
+
+export function auditRoutes(deps: Deps): Router {
+  const router = Router();
+  router.get('/v1/audit-events', bearerAuth(deps), requireScopes('audit:read'), async (req, res) => {
+    const q = parse(auditQuery, req.query);
+    const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('event', id));
+    if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');
+    const orgId = res.locals.claims?.orgId;
+    if (!orgId) throw new TypeError('audit route without bearerAuth');
+    const rows = await listAuditEvents(deps.db, {
+      orgId,
+      keyId: q.key_id,
+      action: q.action,
+      since: q.since ? new Date(q.since) : undefined,
+      until: q.until ? new Date(q.until) : undefined,
+      before,
+      limit: q.limit + 1,
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    res.json({ data: page.map(auditView), next_cursor: rows.length > q.limit && last ? encodeCursor(last.id) : null });
+  });
+  return router;
+}
+
+export const auditDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/v1/audit-events',
+    summary: 'Who did what to which key, when and from where; newest first (scope audit:read)',
+    tags: ['audit'],
+    security: ['bearer'],
+    query: auditQuery,
+    responses: { 200: { description: 'one page', schema: z.object({ data: z.array(auditEvent), next_cursor: z.string().nullable() }) } },
+    errors: ['invalid_request', 'invalid_token', 'insufficient_scope'],
+  },
+];

@@ -1,0 +1,230 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Deps } from '../../deps.js';
+import { AppError } from '../../errors.js';
+import {
+  MAX_GRACE_PERIOD_SECONDS,
+  createKeyAs,
+  getKey,
+  listKeysPage,
+  revokeKeyAs,
+  rotateKeyAs,
+  updateKeyAs,
+  type Caller,
+} from '../../domain/key-management.js';
+import { isId } from '../../ids.js';
+import { audienceList, cidrList, environment, expiresInSeconds, keyDescription, keyName, scopeList } from '../../schemas.js';
+import { requestContext } from '../locals.js';
+import { bearerAuth, requireScopes } from '../middleware/bearer-auth.js';
+import { bodyKind } from '../middleware/client-auth.js';
+import type { RouteDoc } from '../openapi.js';
+import { parse } from '../parse.js';
+import { decodeCursor, encodeCursor, keyView } from '../serializers.js';
+
+const isoDate = z.iso.datetime({ offset: true });
+
+export const createKeyBody = z
+  .strictObject({
+    name: keyName,
+    description: keyDescription.optional(),
+    environment: environment.default('live'),
+    scopes: scopeList.default([]),
+    audiences: audienceList.default([]).describe('empty = the default audience'),
+    allowed_cidrs: cidrList.default([]).describe('IPv4/IPv6 CIDRs the key may be used from; empty = anywhere'),
+    expires_at: isoDate.optional(),
+    expires_in: expiresInSeconds.optional().describe('seconds from now; alternative to expires_at'),
+  })
+  .refine((b) => b.expires_at === undefined || b.expires_in === undefined, { message: 'send expires_at or expires_in, not both' });
+
+export const patchKeyBody = z
+  .strictObject({
+    name: keyName.optional(),
+    description: keyDescription.optional(),
+    scopes: scopeList.optional(),
+    audiences: audienceList.optional(),
+    allowed_cidrs: cidrList.optional(),
+    expires_at: isoDate.nullable().optional().describe('null removes the expiry'),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'nothing to change' });
+
+export const revokeKeyBody = z.strictObject({ reason: z.string().max(500).optional() });
+export const rotateKeyBody = z.strictObject({
+  grace_period_seconds: z.number().int().min(0).max(MAX_GRACE_PERIOD_SECONDS).default(0).describe('0 = revoke the old key now'),
+});
+export const listKeysQuery = z.strictObject({
+  status: z.enum(['active', 'expired', 'revoked']).optional(),
+  environment: environment.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+const idParam = z.object({ id: z.string().describe('key ID (key_...)') });
+
+const keySchema = z.object({
+  id: z.string(),
+  org_id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  environment: environment,
+  scopes: z.array(z.string()),
+  audiences: z.array(z.string()),
+  allowed_cidrs: z.array(z.string()),
+  status: z.enum(['active', 'expired', 'revoked']),
+  secret_hint: z.string(),
+  created_at: z.string(),
+  created_by: z.string().nullable(),
+  updated_at: z.string(),
+  expires_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+  revoked_by: z.string().nullable(),
+  revoke_reason: z.string().nullable(),
+  last_used_at: z.string().nullable(),
+  replaced_by: z.string().nullable(),
+});
+const keyWithSecret = keySchema.extend({ secret: z.string().describe('shown this once') });
+
+/** A JSON body, or none at all (treated as `{}`) for calls whose every field is optional. */
+function optionalJson(req: Request): unknown {
+  if (req.body === undefined && !req.get('content-type')) return {};
+  bodyKind(req, ['json']);
+  return req.body;
+}
+
+function callerOf(req: Request, res: Response): Caller {
+  const claims = res.locals.claims;
+  if (!claims) throw new TypeError('management route without bearerAuth');
+  return { orgId: claims.orgId, keyId: claims.sub, scopes: claims.scopes, context: requestContext(req, res) };
+}
+
+/** A malformed ID cannot name a key of this org: 404 like any other. */
+function keyIdParam(req: Request): string {
+  const id = String(req.params.id);
+  if (!isId('key', id)) throw new AppError('not_found', `key ${id.slice(0, 64).replace(/[^\x20-\x7e]/g, '?')} not found`);
+  return id;
+}
+
+export function keyRoutes(deps: Deps): Router {
+  const router = Router();
+  const auth = bearerAuth(deps);
+  const read = requireScopes('keys:read');
+  const write = requireScopes('keys:write');
+  const now = () => deps.clock.now();
+
+  router.post('/v1/keys', auth, write, async (req, res) => {
+    bodyKind(req, ['json']);
+    const b = parse(createKeyBody, req.body);
+    const expiresAt = b.expires_at ? new Date(b.expires_at) : b.expires_in ? new Date(now() + b.expires_in * 1000) : null;
+    const { key, secret } = await createKeyAs(deps, callerOf(req, res), {
+      name: b.name,
+      description: b.description,
+      environment: b.environment,
+      scopes: b.scopes,
+      audiences: b.audiences,
+      allowedCidrs: b.allowed_cidrs,
+      expiresAt,
+    });
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json({ ...keyView(key, now()), secret });
+  });
+
+  router.get('/v1/keys', auth, read, async (req, res) => {
+    const q = parse(listKeysQuery, req.query);
+    const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('key', id));
+    if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');
+    const page = await listKeysPage(deps, callerOf(req, res), { status: q.status, environment: q.environment, limit: q.limit, before });
+    res.json({ data: page.keys.map((k) => keyView(k, now())), next_cursor: page.nextBefore ? encodeCursor(page.nextBefore) : null });
+  });
+
+  router.get('/v1/keys/:id', auth, read, async (req, res) => {
+    res.json(keyView(await getKey(deps, callerOf(req, res), keyIdParam(req)), now()));
+  });
+
+  router.patch('/v1/keys/:id', auth, write, async (req, res) => {
+    const id = keyIdParam(req);
+    bodyKind(req, ['json']);
+    const b = parse(patchKeyBody, req.body);
+    const key = await updateKeyAs(deps, callerOf(req, res), id, {
+      name: b.name,
+      description: b.description,
+      scopes: b.scopes,
+      audiences: b.audiences,
+      allowedCidrs: b.allowed_cidrs,
+      expiresAt: b.expires_at === undefined ? undefined : b.expires_at === null ? null : new Date(b.expires_at),
+    });
+    res.json(keyView(key, now()));
+  });
+
+  router.post('/v1/keys/:id/revoke', auth, write, async (req, res) => {
+    const id = keyIdParam(req);
+    const b = parse(revokeKeyBody, optionalJson(req));
+    res.json(keyView(await revokeKeyAs(deps, callerOf(req, res), id, b.reason ?? null), now()));
+  });
+
+  router.delete('/v1/keys/:id', auth, write, async (req, res) => {
+    await revokeKeyAs(deps, callerOf(req, res), keyIdParam(req), null);
+    res.status(204).end();
+  });
+
+  router.post('/v1/keys/:id/rotate', auth, write, async (req, res) => {
+    const id = keyIdParam(req);
+    const b = parse(rotateKeyBody, optionalJson(req));
+    const { created, old } = await rotateKeyAs(deps, callerOf(req, res), id, b.grace_period_seconds);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json({ ...keyView(created.key, now()), secret: created.secret, previous_key: keyView(old, now()) });
+  });
+
+  return router;
+}
+
+const MANAGEMENT_ERRORS = ['invalid_request', 'invalid_token', 'insufficient_scope', 'rate_limited', 'unavailable'] as const;
+const doc = (d: Omit<RouteDoc, 'tags' | 'security'>): RouteDoc => ({
+  ...d,
+  tags: ['keys'],
+  security: ['bearer'],
+  errors: [...MANAGEMENT_ERRORS, ...(d.errors ?? [])],
+});
+
+export const keyDocs: RouteDoc[] = [
+  doc({
+    method: 'post',
+    path: '/v1/keys',
+    summary: 'Create a key (scope keys:write); the secret is in this response only',
+    body: { json: createKeyBody },
+    responses: { 201: { description: 'created', schema: keyWithSecret } },
+  }),
+  doc({
+    method: 'get',
+    path: '/v1/keys',
+    summary: 'List keys, newest first, cursor-paginated (scope keys:read)',
+    query: listKeysQuery,
+    responses: { 200: { description: 'one page', schema: z.object({ data: z.array(keySchema), next_cursor: z.string().nullable() }) } },
+  }),
+  doc({ method: 'get', path: '/v1/keys/{id}', summary: 'One key (scope keys:read)', params: idParam, responses: { 200: { description: 'the key', schema: keySchema } }, errors: ['not_found'] }),
+  doc({
+    method: 'patch',
+    path: '/v1/keys/{id}',
+    summary: 'Change name, description, scopes, audiences, allowed_cidrs or expires_at (scope keys:write)',
+    params: idParam,
+    body: { json: patchKeyBody },
+    responses: { 200: { description: 'the updated key', schema: keySchema } },
+    errors: ['not_found', 'conflict'],
+  }),
+  doc({
+    method: 'post',
+    path: '/v1/keys/{id}/revoke',
+    summary: 'Revoke at once, everywhere; idempotent (scope keys:write)',
+    params: idParam,
+    body: { json: revokeKeyBody },
+    responses: { 200: { description: 'the revoked key', schema: keySchema } },
+    errors: ['not_found'],
+  }),
+  doc({ method: 'delete', path: '/v1/keys/{id}', summary: 'Same as revoke; the record stays (scope keys:write)', params: idParam, responses: { 204: { description: 'revoked' } }, errors: ['not_found'] }),
+  doc({
+    method: 'post',
+    path: '/v1/keys/{id}/rotate',
+    summary: 'Replace with a new key of the same settings; the old one stops now or after grace_period_seconds (scope keys:write)',
+    params: idParam,
+    body: { json: rotateKeyBody },
+    responses: { 201: { description: 'the new key with its secret, and the old key', schema: keyWithSecret.extend({ previous_key: keySchema }) } },
+    errors: ['not_found', 'conflict'],
+  }),
+];

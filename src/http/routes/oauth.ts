@@ -1,0 +1,109 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Deps } from '../../deps.js';
+import { AppError } from '../../errors.js';
+import { introspectToken, revokeToken, type RevokingCaller } from '../../domain/token-admin.js';
+import { authenticateKey } from '../../domain/token-exchange.js';
+import { verifyAccessToken } from '../../domain/token-verification.js';
+import { requestContext } from '../locals.js';
+import { readBearer } from '../middleware/bearer-auth.js';
+import { bodyKind, readClientCredentials, rejectQueryCredentials } from '../middleware/client-auth.js';
+import { noStore } from '../middleware/no-store.js';
+import type { RouteDoc } from '../openapi.js';
+import { parse } from '../parse.js';
+
+const tokenParam = z.string().min(1).max(8_192);
+// RFC 7662 §2.1 / RFC 7009 §2.1: form-encoded `token` (+ hint); client credentials alongside.
+export const tokenOperationBody = z.object({
+  token: tokenParam,
+  token_type_hint: z.string().max(100).optional(),
+  client_id: z.string().max(64).optional(),
+  client_secret: z.string().max(128).optional(),
+  key_id: z.string().max(64).optional(),
+  secret: z.string().max(128).optional(),
+});
+
+type Authenticated = { orgId: string; keyId: string; scopes: string[] };
+
+/** Key credentials (Basic or body) or a Bearer token from this service. */
+async function authenticateCaller(deps: Deps, req: Request, res: Response, body: z.infer<typeof tokenOperationBody>): Promise<Authenticated> {
+  const authorization = req.get('authorization');
+  if (authorization && /^bearer /i.test(authorization)) {
+    const token = readBearer(authorization);
+    if (!token) throw new AppError('invalid_token', 'an access token is required', { reason: 'no_token' });
+    const claims = await verifyAccessToken(deps, token);
+    return { orgId: claims.orgId, keyId: claims.sub, scopes: claims.scopes };
+  }
+  const creds = readClientCredentials(req, body);
+  const key = await authenticateKey(deps, { keyId: creds.keyId, secret: creds.secret, context: requestContext(req, res) });
+  return { orgId: key.orgId, keyId: key.id, scopes: key.scopes };
+}
+
+export function oauthRoutes(deps: Deps): Router {
+  const router = Router();
+
+  router.post('/oauth/introspect', noStore, rejectQueryCredentials, async (req, res) => {
+    bodyKind(req, ['form', 'json']);
+    const body = parse(tokenOperationBody, req.body);
+    const caller = await authenticateCaller(deps, req, res, body);
+    res.json(await introspectToken(deps, caller.orgId, body.token));
+  });
+
+  router.post('/oauth/revoke', noStore, rejectQueryCredentials, async (req, res) => {
+    bodyKind(req, ['form', 'json']);
+    const body = parse(tokenOperationBody, req.body);
+    const caller = await authenticateCaller(deps, req, res, body);
+    const viaBearer = /^bearer /i.test(req.get('authorization') ?? '');
+    const revoking: RevokingCaller = {
+      orgId: caller.orgId,
+      keyId: caller.keyId,
+      admin: viaBearer && caller.scopes.includes('keys:write'),
+      context: requestContext(req, res),
+    };
+    if (viaBearer && !revoking.admin) {
+      throw new AppError('insufficient_scope', 'revoking with a bearer token requires scope "keys:write"', { scope: 'keys:write' });
+    }
+    await revokeToken(deps, revoking, body.token);
+    // RFC 7009 §2.2: 200 with an empty body, whether or not the token was valid.
+    res.status(200).end();
+  });
+  return router;
+}
+
+const introspection = z.object({
+  active: z.boolean(),
+  scope: z.string().optional(),
+  client_id: z.string().optional(),
+  sub: z.string().optional(),
+  aud: z.union([z.string(), z.array(z.string())]).optional(),
+  iss: z.string().optional(),
+  exp: z.number().optional(),
+  iat: z.number().optional(),
+  jti: z.string().optional(),
+  token_type: z.string().optional(),
+  org_id: z.string().optional(),
+  env: z.string().optional(),
+});
+
+export const oauthDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/oauth/introspect',
+    summary: 'RFC 7662 introspection; authenticate with key credentials (Basic or body) or a Bearer token; other orgs\' tokens are inactive',
+    tags: ['token'],
+    security: ['basic', 'bearer'],
+    body: { form: tokenOperationBody, json: tokenOperationBody },
+    responses: { 200: { description: '{"active": false} or the active token\'s claims', schema: introspection } },
+    errors: ['invalid_request', 'invalid_client', 'invalid_token'],
+  },
+  {
+    method: 'post',
+    path: '/oauth/revoke',
+    summary: 'RFC 7009: revoke one token (by its jti); by the key it was issued to, or a keys:write token of its org',
+    tags: ['token'],
+    security: ['basic', 'bearer'],
+    body: { form: tokenOperationBody, json: tokenOperationBody },
+    responses: { 200: { description: 'revoked, or the token was already invalid' } },
+    errors: ['invalid_request', 'invalid_client', 'invalid_token', 'insufficient_scope'],
+  },
+];

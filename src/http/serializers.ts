@@ -1,0 +1,55 @@
+import { keyStatus } from '../domain/api-keys.js';
+import type { ApiKey } from '../storage/api-keys.js';
+import type { AuditEvent } from '../storage/audit-events.js';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The wire view of a key: never the secret or its hash, only the hint. */
+export function keyView(k: ApiKey, nowMs: number) {
+  return {
+    id: k.id,
+    org_id: k.orgId,
+    name: k.name,
+    description: k.description,
+    environment: k.environment,
+    scopes: k.scopes,
+    audiences: k.audiences,
+    allowed_cidrs: k.allowedCidrs,
+    status: keyStatus(k, nowMs),
+    secret_hint: k.secretHint,
+    created_at: iso(k.createdAt),
+    created_by: k.createdBy,
+    updated_at: iso(k.updatedAt),
+    expires_at: iso(k.expiresAt),
+    revoked_at: iso(k.revokedAt),
+    revoked_by: k.revokedBy,
+    revoke_reason: k.revokeReason,
+    last_used_at: iso(k.lastUsedAt),
+    replaced_by: k.replacedBy,
+  };
+}
+
+export function auditView(e: AuditEvent) {
+  return {
+    id: e.id,
+    org_id: e.orgId,
+    action: e.action,
+    actor: { type: e.actorType, id: e.actorId },
+    target: e.targetType ? { type: e.targetType, id: e.targetId } : null,
+    ip: e.ip,
+    user_agent: e.userAgent,
+    request_id: e.requestId,
+    detail: e.detail,
+    created_at: e.createdAt.toISOString(),
+  };
+}
+
+/** Opaque to callers so the encoding can change; today it wraps the last ID of the page. */
+export function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, valid: (id: string) => boolean): string | undefined {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  return valid(id) ? id : undefined;
+}

@@ -1,0 +1,269 @@
+import request from 'supertest';
+import { createTestInstance, type TestInstance } from '../support/app.js';
+import { createAdmin, createKey, createOrg, exchange } from '../support/fixtures.js';
+import { describeProtectedRoute } from '../support/protected-route.js';
+
+let inst: TestInstance;
+beforeAll(async () => {
+  inst = await createTestInstance();
+});
+afterAll(async () => {
+  await inst.close();
+});
+
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+const KEY_VIEW_FIELDS = [
+  'id', 'org_id', 'name', 'description', 'environment', 'scopes', 'audiences', 'allowed_cidrs', 'status', 'secret_hint',
+  'created_at', 'created_by', 'updated_at', 'expires_at', 'revoked_at', 'revoked_by', 'revoke_reason', 'last_used_at', 'replaced_by',
+].sort();
+
+describeProtectedRoute(() => inst, { method: 'post', path: () => '/v1/keys', scope: 'keys:write', body: { name: 'x' } });
+describeProtectedRoute(() => inst, { method: 'get', path: () => '/v1/keys', scope: 'keys:read' });
+describeProtectedRoute(() => inst, { method: 'get', path: (id) => `/v1/keys/${id}`, scope: 'keys:read' });
+describeProtectedRoute(() => inst, { method: 'patch', path: (id) => `/v1/keys/${id}`, scope: 'keys:write', body: { name: 'renamed' } });
+describeProtectedRoute(() => inst, { method: 'post', path: (id) => `/v1/keys/${id}/revoke`, scope: 'keys:write', body: {} });
+describeProtectedRoute(() => inst, { method: 'delete', path: (id) => `/v1/keys/${id}`, scope: 'keys:write' });
+describeProtectedRoute(() => inst, { method: 'post', path: (id) => `/v1/keys/${id}/rotate`, scope: 'keys:write', body: {} });
+describeProtectedRoute(() => inst, { method: 'get', path: () => '/v1/audit-events', scope: 'audit:read' });
+
+describe('POST /v1/keys', () => {
+  it('creates a key and shows its secret exactly once', async () => {
+    const { org, key: admin, token } = await createAdmin(inst.deps, inst.app);
+    const res = await request(inst.app)
+      .post('/v1/keys')
+      .set(auth(token))
+      .send({ name: 'billing worker', description: 'nightly job', environment: 'test', scopes: ['billing:read', 'billing:read'], audiences: ['https://billing.example'], expires_in: 3600 })
+      .expect(201);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toMatchObject({
+      id: expect.stringMatching(/^key_[0-9A-HJKMNP-TV-Z]{26}$/),
+      org_id: org.id,
+      name: 'billing worker',
+      description: 'nightly job',
+      environment: 'test',
+      scopes: ['billing:read'],
+      audiences: ['https://billing.example'],
+      status: 'active',
+      created_by: admin.id,
+      secret: expect.stringMatching(/^sk_test_[0-9A-Za-z]{49}$/),
+    });
+    expect(res.body.secret_hint).toBe(`sk_test_...${res.body.secret.slice(-4)}`);
+    expect(Date.parse(res.body.expires_at) - Date.now()).toBeGreaterThan(3_500_000);
+
+    // The new key works, and no later read shows the secret again.
+    const t = await exchange(inst.app, { key_id: res.body.id, secret: res.body.secret, audience: 'https://billing.example' });
+    expect(t).toMatch(/^ey/);
+    const one = await request(inst.app).get(`/v1/keys/${res.body.id}`).set(auth(token)).expect(200);
+    expect(Object.keys(one.body).sort()).toEqual(KEY_VIEW_FIELDS);
+    const list = await request(inst.app).get('/v1/keys').set(auth(token)).expect(200);
+    expect(JSON.stringify([one.body, list.body])).not.toContain(res.body.secret);
+    const row = await inst.deps.db('api_keys').where({ id: res.body.id }).first();
+    expect(JSON.stringify(row)).not.toContain(res.body.secret);
+  });
+
+  it('refuses to grant a management scope the caller does not hold', async () => {
+    const { token } = await createAdmin(inst.deps, inst.app, ['keys:read', 'keys:write']);
+    const res = await request(inst.app).post('/v1/keys').set(auth(token)).send({ name: 'sneaky', scopes: ['audit:read'] });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ error: 'insufficient_scope', error_description: 'cannot grant scope "audit:read": the calling token does not hold it' });
+    // What it does hold may be granted.
+    await request(inst.app).post('/v1/keys').set(auth(token)).send({ name: 'ok', scopes: ['keys:read', 'orders:read'] }).expect(201);
+  });
+
+  it('judges by the scopes of the token, not of the key behind it', async () => {
+    const { key, secret } = await createAdmin(inst.deps, inst.app);
+    const narrowed = await exchange(inst.app, { key_id: key.id, secret, scope: 'keys:write' });
+    await request(inst.app).post('/v1/keys').set(auth(narrowed)).send({ name: 'x', scopes: ['keys:read'] }).expect(403);
+  });
+
+  it.each([
+    ['a missing name', {}, '"name" is required'],
+    ['a bad scope', { name: 'x', scopes: ['has space'] }, '"scopes.0": scopes are 1-100 characters of letters, digits and : . _ / -'],
+    ['too many scopes', { name: 'x', scopes: Array.from({ length: 51 }, (_, i) => `s${i}`) }, '"scopes": at most 50 scopes'],
+    ['a bad audience', { name: 'x', audiences: ['a b'] }, '"audiences.0": audiences are 1-256 printable characters without spaces'],
+    ['a bad environment', { name: 'x', environment: 'prod' }, '"environment": expected one of "live"|"test"'],
+    ['both expiries', { name: 'x', expires_in: 3600, expires_at: '2099-01-01T00:00:00Z' }, '"body": send expires_at or expires_in, not both'],
+    ['an expiry in the past', { name: 'x', expires_at: '2001-01-01T00:00:00Z' }, 'expires_at must be in the future'],
+    ['a bad CIDR', { name: 'x', allowed_cidrs: ['10.0.0.0/33'] }, '"allowed_cidrs.0": must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8'],
+    ['an unknown field', { name: 'x', scope: 'a' }, 'unknown field "scope"'],
+    ['a name too long', { name: 'x'.repeat(101) }, '"name": too big: expected string to have <=100 characters'],
+  ])('answers %s with 400 and a message naming the problem', async (_what, body, description) => {
+    const { token } = await createAdmin(inst.deps, inst.app);
+    await request(inst.app).post('/v1/keys').set(auth(token)).send(body).expect(400, { error: 'invalid_request', error_description: description });
+  });
+});
+
+describe('GET /v1/keys', () => {
+  it('pages through every key exactly once while keys are being created', async () => {
+    const { org, key: admin, token } = await createAdmin(inst.deps, inst.app);
+    const initial = [admin.id];
+    for (let i = 0; i < 24; i++) initial.push((await createKey(inst.deps, org)).key.id);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: request.Response = await request(inst.app)
+        .get('/v1/keys')
+        .query({ limit: 7, ...(cursor ? { cursor } : {}) })
+        .set(auth(token))
+        .expect(200);
+      seen.push(...res.body.data.map((k: { id: string }) => k.id));
+      cursor = res.body.next_cursor;
+      pages++;
+      // Keys created mid-listing must neither duplicate nor displace the ones already there.
+      await createKey(inst.deps, org);
+    } while (cursor);
+    expect(pages).toBe(4);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort()).toEqual([...initial].sort());
+    expect(seen).toEqual([...initial].sort().reverse()); // newest first
+  });
+
+  it('filters by status and environment, computing status for active, expired and revoked keys', async () => {
+    const { org, key: admin, token } = await createAdmin(inst.deps, inst.app);
+    const active = await createKey(inst.deps, org, { environment: 'test' });
+    const expired = await createKey(inst.deps, org, { expiresAt: new Date(Date.now() + 1500) });
+    const revoked = await createKey(inst.deps, org);
+    await request(inst.app).post(`/v1/keys/${revoked.key.id}/revoke`).set(auth(token)).expect(200);
+    await new Promise((r) => setTimeout(r, 1600));
+
+    const ids = async (query: object) =>
+      (await request(inst.app).get('/v1/keys').query(query).set(auth(token)).expect(200)).body.data.map((k: { id: string; status: string }) => `${k.id}:${k.status}`);
+    expect(await ids({ status: 'active' })).toEqual([`${active.key.id}:active`, `${admin.id}:active`]);
+    expect(await ids({ status: 'expired' })).toEqual([`${expired.key.id}:expired`]);
+    expect(await ids({ status: 'revoked' })).toEqual([`${revoked.key.id}:revoked`]);
+    expect(await ids({ environment: 'test' })).toEqual([`${active.key.id}:active`]);
+  });
+
+  it('rejects bad paging input with 400', async () => {
+    const { token } = await createAdmin(inst.deps, inst.app);
+    await request(inst.app).get('/v1/keys?limit=101').set(auth(token)).expect(400);
+    await request(inst.app).get('/v1/keys?limit=0').set(auth(token)).expect(400);
+    await request(inst.app).get('/v1/keys?cursor=garbage').set(auth(token)).expect(400, {
+      error: 'invalid_request',
+      error_description: '"cursor" is not a cursor returned by this API',
+    });
+    await request(inst.app).get('/v1/keys?status=deleted').set(auth(token)).expect(400);
+  });
+});
+
+describe('PATCH /v1/keys/:id', () => {
+  it('changes settings, and the next exchange sees them at once', async () => {
+    const { org, token } = await createAdmin(inst.deps, inst.app);
+    const { key, secret } = await createKey(inst.deps, org, { scopes: ['a', 'b'] });
+    await exchange(inst.app, { key_id: key.id, secret, scope: 'b' });
+    const res = await request(inst.app).patch(`/v1/keys/${key.id}`).set(auth(token)).send({ name: 'renamed', scopes: ['a'], expires_at: null }).expect(200);
+    expect(res.body).toMatchObject({ name: 'renamed', scopes: ['a'], expires_at: null });
+    await request(inst.app).post('/v1/token').send({ key_id: key.id, secret, scope: 'b' }).expect(400);
+  });
+
+  it('refuses an empty patch and changes to a revoked key', async () => {
+    const { org, token } = await createAdmin(inst.deps, inst.app);
+    const { key } = await createKey(inst.deps, org);
+    await request(inst.app).patch(`/v1/keys/${key.id}`).set(auth(token)).send({}).expect(400, { error: 'invalid_request', error_description: '"body": nothing to change' });
+    await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
+    await request(inst.app).patch(`/v1/keys/${key.id}`).set(auth(token)).send({ name: 'x' }).expect(409, { error: 'conflict', error_description: 'a revoked key cannot be changed' });
+  });
+});
+
+describe('revoke and delete', () => {
+  it('revokes once, keeps the record, and repeats idempotently', async () => {
+    const { org, key: admin, token } = await createAdmin(inst.deps, inst.app);
+    const { key, secret } = await createKey(inst.deps, org);
+    await exchange(inst.app, { key_id: key.id, secret });
+    const first = await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).send({ reason: 'leaked in CI logs' }).expect(200);
+    expect(first.body).toMatchObject({ id: key.id, status: 'revoked', revoked_by: admin.id, revoke_reason: 'leaked in CI logs' });
+    const again = await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).send({ reason: 'other' }).expect(200);
+    expect(again.body).toEqual(first.body);
+    await request(inst.app).delete(`/v1/keys/${key.id}`).set(auth(token)).expect(204);
+    const after = await request(inst.app).get(`/v1/keys/${key.id}`).set(auth(token)).expect(200);
+    expect(after.body.revoked_at).toBe(first.body.revoked_at);
+    await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
+  });
+
+  it('DELETE revokes and answers 204', async () => {
+    const { org, token } = await createAdmin(inst.deps, inst.app);
+    const { key, secret } = await createKey(inst.deps, org);
+    await request(inst.app).delete(`/v1/keys/${key.id}`).set(auth(token)).expect(204, '');
+    await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
+    expect((await request(inst.app).get(`/v1/keys/${key.id}`).set(auth(token))).body.status).toBe('revoked');
+  });
+
+  it('answers 404 for a malformed key ID', async () => {
+    const { token } = await createAdmin(inst.deps, inst.app);
+    await request(inst.app).post('/v1/keys/not-a-key/revoke').set(auth(token)).expect(404);
+  });
+});
+
+describe('GET /v1/audit-events', () => {
+  it('records each management action with actor, target, IP, user agent and time, never a secret', async () => {
+    const { org, key: admin, token } = await createAdmin(inst.deps, inst.app);
+    const created = await request(inst.app).post('/v1/keys').set(auth(token)).set('User-Agent', 'ops-console/2').send({ name: 'k' }).expect(201);
+    const id = created.body.id as string;
+    await request(inst.app).patch(`/v1/keys/${id}`).set(auth(token)).send({ name: 'k2' }).expect(200);
+    const rotated = await request(inst.app).post(`/v1/keys/${id}/rotate`).set(auth(token)).send({ grace_period_seconds: 60 }).expect(201);
+    await request(inst.app).post(`/v1/keys/${rotated.body.id}/revoke`).set(auth(token)).send({ reason: 'done' }).expect(200);
+    await request(inst.app).post('/v1/token').send({ key_id: rotated.body.id, secret: rotated.body.secret }).expect(401);
+    await inst.deps.audit.flush();
+
+    const res = await request(inst.app).get('/v1/audit-events').query({ limit: 100 }).set(auth(token)).expect(200);
+    const actions = res.body.data.map((e: { action: string; target: { id: string } }) => `${e.action}:${e.target?.id === id ? 'old' : e.target?.id === rotated.body.id ? 'new' : 'other'}`);
+    expect(actions).toEqual(['exchange.rejected:new', 'key.revoked:new', 'key.created:new', 'key.rotated:old', 'key.updated:old', 'key.created:old']);
+    const createdEvent = res.body.data.at(-1);
+    expect(createdEvent).toMatchObject({
+      org_id: org.id,
+      actor: { type: 'key', id: admin.id },
+      target: { type: 'key', id },
+      user_agent: 'ops-console/2',
+      ip: expect.stringMatching(/127\.0\.0\.1/),
+      request_id: expect.any(String),
+      created_at: expect.any(String),
+    });
+    expect(res.body.data[0].detail).toEqual({ reason: 'revoked' });
+    const text = JSON.stringify(res.body);
+    expect(text).not.toContain(created.body.secret);
+    expect(text).not.toContain(rotated.body.secret);
+
+    const filtered = await request(inst.app).get('/v1/audit-events').query({ key_id: id, action: 'key.updated' }).set(auth(token)).expect(200);
+    expect(filtered.body.data.map((e: { action: string }) => e.action)).toEqual(['key.updated']);
+    const future = await request(inst.app).get('/v1/audit-events').query({ since: '2999-01-01T00:00:00Z' }).set(auth(token)).expect(200);
+    expect(future.body.data).toEqual([]);
+    const paged = await request(inst.app).get('/v1/audit-events').query({ limit: 4 }).set(auth(token)).expect(200);
+    const rest = await request(inst.app).get('/v1/audit-events').query({ limit: 4, cursor: paged.body.next_cursor }).set(auth(token)).expect(200);
+    expect([...paged.body.data, ...rest.body.data].map((e: { id: string }) => e.id)).toEqual(res.body.data.map((e: { id: string }) => e.id));
+    expect(rest.body.next_cursor).toBeNull();
+  });
+
+  it("shows nothing of another organisation's events", async () => {
+    const a = await createAdmin(inst.deps, inst.app);
+    const b = await createAdmin(inst.deps, inst.app);
+    await request(inst.app).post('/v1/keys').set(auth(b.token)).send({ name: 'b-only' }).expect(201);
+    const res = await request(inst.app).get('/v1/audit-events').set(auth(a.token)).expect(200);
+    expect(res.body.data.every((e: { org_id: string }) => e.org_id === a.org.id)).toBe(true);
+  });
+});
+
+describe('management tokens', () => {
+  it('refuses a token whose audience is not the management audience', async () => {
+    const org = await createOrg(inst.deps);
+    const { key, secret } = await createKey(inst.deps, org, { scopes: ['keys:read'], audiences: ['https://api.example'] });
+    const token = await exchange(inst.app, { key_id: key.id, secret });
+    const res = await request(inst.app).get('/v1/keys').set(auth(token)).expect(401);
+    expect(res.body).toEqual({ error: 'invalid_token', error_description: 'token is invalid' });
+  });
+
+  it('refuses a token of a revoked key at once', async () => {
+    const { org, token } = await createAdmin(inst.deps, inst.app);
+    const other = await createKey(inst.deps, org, { scopes: ['keys:read'] });
+    const otherToken = await exchange(inst.app, { key_id: other.key.id, secret: other.secret });
+    await request(inst.app).get('/v1/keys').set(auth(otherToken)).expect(200);
+    await request(inst.app).post(`/v1/keys/${other.key.id}/revoke`).set(auth(token)).expect(200);
+    await request(inst.app).get('/v1/keys').set(auth(otherToken)).expect(401, { error: 'invalid_token', error_description: 'token has been revoked' });
+  });
+
+  it('refuses a malformed Authorization header with 401', async () => {
+    const res = await request(inst.app).get('/v1/keys').set('Authorization', 'Token abc').expect(401);
+    expect(res.body.error).toBe('invalid_token');
+  });
+});
