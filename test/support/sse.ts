@@ -23,10 +23,16 @@ export async function openSse(url: string, headers: Record<string, string> = {})
       const ev: SseEvent = { data: '' };
       let isEvent = false;
       for (const line of block.split('\n')) {
-        if (line.startsWith(':')) comments.push(line.slice(1).trim());
-        else if (line.startsWith('id: ')) ((ev.id = line.slice(4)), (isEvent = true));
-        else if (line.startsWith('event: ')) ((ev.event = line.slice(7)), (isEvent = true));
-        else if (line.startsWith('data: ')) ((ev.data += line.slice(6)), (isEvent = true));
+        if (line.startsWith(':')) {
+          comments.push(line.slice(1).trim());
+          continue;
+        }
+        const [field, value] = [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)];
+        if (field === 'id') ev.id = value;
+        else if (field === 'event') ev.event = value;
+        else if (field === 'data') ev.data += value;
+        else continue;
+        isEvent = true;
       }
       if (isEvent) events.push(ev);
       for (const w of waiters.splice(0)) w();
