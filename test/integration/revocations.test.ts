@@ -1,0 +1,364 @@
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { fakeClock } from '../../src/clock.js';
+import { exchangeKey } from '../../src/domain/token-exchange.js';
+import { createTestInstance, listen, newPrefix, waitFor, type TestInstance } from '../support/app.js';
+import { TEST_REDIS_URL } from '../support/env.js';
+import { createAdmin, createKey, createOrg, exchange } from '../support/fixtures.js';
+import { openSse } from '../support/sse.js';
+
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+describe('revocation across instances', () => {
+  const prefix = newPrefix();
+  let a: TestInstance;
+  let b: TestInstance;
+  beforeAll(async () => {
+    a = await createTestInstance({ prefix });
+    b = await createTestInstance({ prefix });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it('refuses a key revoked on instance A at the very next exchange on instance B', async () => {
+    const { org, token } = await createAdmin(a.deps, a.app);
+    const delaysMs: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { key, secret } = await createKey(a.deps, org);
+      // B has the key cached from a successful exchange.
+      await request(b.app).post('/v1/token').send({ key_id: key.id, secret }).expect(200);
+      await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
+      const returned = performance.now();
+      await request(b.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
+      delaysMs.push(performance.now() - returned);
+    }
+    expect(delaysMs).toHaveLength(20);
+  });
+
+  it('lists, streams and introspects as inactive a token issued before the revocation', async () => {
+    const { org, token: adminToken } = await createAdmin(a.deps, a.app);
+    const { key, secret } = await createKey(a.deps, org);
+    const token = await exchange(b.app, { key_id: key.id, secret });
+    const srv = await listen(b.app);
+    const stream = await openSse(`${srv.url}/v1/revocations/stream`, { 'Last-Event-ID': String(b.deps.revocations.maxSeq()) });
+    try {
+      expect(stream.status).toBe(200);
+      expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      const before = await request(b.app).post('/oauth/introspect').set('Authorization', basic(key.id, secret)).type('form').send({ token }).expect(200);
+      expect(before.body).toMatchObject({ active: true, sub: key.id, org_id: org.id, token_type: 'Bearer' });
+
+      await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(adminToken)).expect(200);
+
+      const feed = await request(b.app).get('/v1/revocations').expect(200);
+      const entry = feed.body.revocations.find((e: { key_id: string }) => e.key_id === key.id);
+      expect(entry).toEqual({ seq: expect.any(Number), type: 'key', key_id: key.id, revoked_at: expect.any(Number), expires_at: expect.any(Number) });
+      expect(entry.revoked_at).toBeGreaterThanOrEqual(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).iat);
+      expect(entry.expires_at - entry.revoked_at).toBe(900 + 60);
+      expect(feed.body.last_seq).toBeGreaterThanOrEqual(entry.seq);
+
+      await stream.until(() => stream.events.some((e) => JSON.parse(e.data).key_id === key.id));
+      const ev = stream.events.find((e) => JSON.parse(e.data).key_id === key.id)!;
+      expect(ev).toEqual({ id: String(entry.seq), event: 'revocation', data: JSON.stringify(entry) });
+
+      // Introspection needs an active key: use the admin's token as the caller.
+      await request(b.app).post('/oauth/introspect').set(auth(adminToken)).type('form').send({ token }).expect(200, { active: false });
+    } finally {
+      stream.close();
+      await srv.close();
+    }
+  });
+
+  it('resumes the stream after Last-Event-ID and sends heartbeats', async () => {
+    const hb = await createTestInstance({ prefix, env: { SSE_HEARTBEAT_SECONDS: '1' } });
+    const srv = await listen(hb.app);
+    try {
+      const { org, token } = await createAdmin(a.deps, a.app);
+      const k1 = await createKey(a.deps, org);
+      const k2 = await createKey(a.deps, org);
+      const r1 = await request(a.app).post(`/v1/keys/${k1.key.id}/revoke`).set(auth(token)).expect(200);
+      await request(a.app).post(`/v1/keys/${k2.key.id}/revoke`).set(auth(token)).expect(200);
+      expect(r1.body.status).toBe('revoked');
+      const seq1 = (await request(hb.app).get('/v1/revocations')).body.revocations.find((e: { key_id: string }) => e.key_id === k1.key.id).seq;
+
+      const resumed = await openSse(`${srv.url}/v1/revocations/stream`, { 'Last-Event-ID': String(seq1) });
+      await resumed.until(() => resumed.events.some((e) => JSON.parse(e.data).key_id === k2.key.id));
+      expect(resumed.events.some((e) => JSON.parse(e.data).key_id === k1.key.id)).toBe(false);
+      await resumed.until(() => resumed.comments.includes('ping'), 3_000);
+      resumed.close();
+
+      const bad = await request(hb.app).get('/v1/revocations/stream').set('Last-Event-ID', 'abc');
+      expect(bad.status).toBe(400);
+    } finally {
+      await srv.close();
+      await hb.close();
+    }
+  });
+
+  it('keeps the Redis list in step with Postgres', async () => {
+    const { org, token } = await createAdmin(a.deps, a.app);
+    const { key } = await createKey(a.deps, org);
+    await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
+    const raw = await a.deps.redis.hget(a.deps.redisKeys.revocationEntries, `key:${key.id}`);
+    expect(JSON.parse(raw!)).toMatchObject({ type: 'key', key_id: key.id });
+    const row = await a.deps.db('revocations').where({ key_id: key.id, kind: 'key' }).first();
+    expect(JSON.parse(raw!).seq).toBe(row.seq);
+  });
+});
+
+describe('revocation list after Redis loses its data', () => {
+  // A Redis database of its own: FLUSHDB must not disturb other test files.
+  const redisUrl = TEST_REDIS_URL.replace(/\/\d+$/, '/11');
+  const prefix = newPrefix();
+  let a: TestInstance;
+  let b: TestInstance;
+  let raw: Redis;
+  beforeAll(async () => {
+    a = await createTestInstance({ prefix, env: { REDIS_URL: redisUrl } });
+    b = await createTestInstance({ prefix, env: { REDIS_URL: redisUrl } });
+    raw = new Redis(redisUrl);
+  });
+  afterAll(async () => {
+    raw.disconnect();
+    await a.close();
+    await b.close();
+  });
+
+  it('still refuses the revoked key after FLUSHDB, and the list comes back from Postgres', async () => {
+    const { org, token } = await createAdmin(a.deps, a.app);
+    const { key, secret } = await createKey(a.deps, org);
+    const issued = await exchange(b.app, { key_id: key.id, secret });
+    await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
+
+    await raw.flushdb();
+    expect(await raw.hlen(a.deps.redisKeys.revocationEntries)).toBe(0);
+
+    await request(b.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
+    await request(a.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
+    await request(b.app).post('/oauth/introspect').set(auth(token)).type('form').send({ token: issued }).expect(200, { active: false });
+
+    // Asking for the list rebuilds it in Redis before answering.
+    const feed = await request(b.app).get('/v1/revocations').expect(200);
+    expect(feed.body.revocations.map((e: { key_id: string }) => e.key_id)).toContain(key.id);
+    expect(await raw.exists(a.deps.redisKeys.revocationReady)).toBe(1);
+    expect(await raw.hget(a.deps.redisKeys.revocationEntries, `key:${key.id}`)).not.toBeNull();
+
+    // A fresh instance starting on the flushed-then-rebuilt Redis knows it too.
+    await raw.flushdb();
+    const c = await createTestInstance({ prefix, env: { REDIS_URL: redisUrl } });
+    try {
+      expect(c.deps.revocations.isKeyRevoked(key.id)).toBe(true);
+      await request(c.app).post('/oauth/introspect').set(auth(token)).type('form').send({ token: issued }).expect(200, { active: false });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('rebuilds on its own (maintenance) without anyone asking', async () => {
+    const { org, token } = await createAdmin(a.deps, a.app);
+    const { key } = await createKey(a.deps, org);
+    await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
+    await raw.flushdb();
+    await a.deps.sync.maintain();
+    expect(await raw.hget(a.deps.redisKeys.revocationEntries, `key:${key.id}`)).not.toBeNull();
+  });
+});
+
+describe('rotation with a grace period', () => {
+  it('keeps the old key working until the period ends, then refuses it', async () => {
+    const clock = fakeClock();
+    const inst = await createTestInstance({ clock });
+    try {
+      const { org, token } = await createAdmin(inst.deps, inst.app);
+      const { key, secret } = await createKey(inst.deps, org, { scopes: ['orders:read'], audiences: ['https://orders.example'] });
+      const res = await request(inst.app).post(`/v1/keys/${key.id}/rotate`).set(auth(token)).send({ grace_period_seconds: 3600 }).expect(201);
+      expect(res.body).toMatchObject({ scopes: ['orders:read'], audiences: ['https://orders.example'], status: 'active', secret: expect.stringMatching(/^sk_live_/) });
+      expect(res.body.previous_key).toMatchObject({ id: key.id, status: 'active', replaced_by: res.body.id, revoked_at: null });
+
+      // Rotating the old key again is refused: the replacement is what rotates next.
+      await request(inst.app).post(`/v1/keys/${key.id}/rotate`).set(auth(token)).expect(409);
+
+      clock.advance(3599_000);
+      await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(200);
+      clock.advance(2_000);
+      await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
+      await request(inst.app).post('/v1/token').send({ key_id: res.body.id, secret: res.body.secret }).expect(200);
+
+      const stored = await inst.deps.db('api_keys').where({ id: key.id }).first();
+      expect(stored).toMatchObject({ replaced_by: res.body.id, revoked_at: null });
+    } finally {
+      await inst.close();
+    }
+  });
+
+  it('revokes the old key at once without a grace period', async () => {
+    const inst = await createTestInstance();
+    try {
+      const { org, token } = await createAdmin(inst.deps, inst.app);
+      const { key, secret } = await createKey(inst.deps, org);
+      const issued = await exchange(inst.app, { key_id: key.id, secret });
+      const res = await request(inst.app).post(`/v1/keys/${key.id}/rotate`).set(auth(token)).expect(201);
+      expect(res.body.previous_key).toMatchObject({ status: 'revoked', revoke_reason: 'rotated', replaced_by: res.body.id });
+      await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
+      await request(inst.app).post('/oauth/introspect').set(auth(token)).type('form').send({ token: issued }).expect(200, { active: false });
+      await request(inst.app).post(`/v1/keys/${key.id}/rotate`).set(auth(token)).expect(409);
+    } finally {
+      await inst.close();
+    }
+  });
+});
+
+describe('POST /oauth/introspect', () => {
+  let inst: TestInstance;
+  beforeAll(async () => {
+    inst = await createTestInstance();
+  });
+  afterAll(async () => inst.close());
+
+  it('reports an active token of the caller org with its claims', async () => {
+    const org = await createOrg(inst.deps);
+    const caller = await createKey(inst.deps, org);
+    const subject = await createKey(inst.deps, org, { scopes: ['a', 'b'] });
+    const token = await exchange(inst.app, { key_id: subject.key.id, secret: subject.secret, scope: 'a' });
+    const res = await request(inst.app).post('/oauth/introspect').type('form').send({ token, client_id: caller.key.id, client_secret: caller.secret }).expect(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toEqual({
+      active: true,
+      scope: 'a',
+      client_id: subject.key.id,
+      sub: subject.key.id,
+      aud: 'https://auth.scope-auth.test',
+      iss: 'https://auth.scope-auth.test',
+      exp: expect.any(Number),
+      iat: expect.any(Number),
+      jti: expect.any(String),
+      token_type: 'Bearer',
+      org_id: org.id,
+      env: 'live',
+    });
+  });
+
+  it("reports another org's token, garbage and an expired token as inactive", async () => {
+    const mine = await createOrg(inst.deps);
+    const theirs = await createOrg(inst.deps);
+    const caller = await createKey(inst.deps, mine);
+    const other = await createKey(inst.deps, theirs);
+    const foreign = await exchange(inst.app, { key_id: other.key.id, secret: other.secret });
+    for (const token of [foreign, 'not-a-jwt', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.']) {
+      await request(inst.app).post('/oauth/introspect').set('Authorization', basic(caller.key.id, caller.secret)).type('form').send({ token }).expect(200, { active: false });
+    }
+  });
+
+  it('requires client authentication', async () => {
+    await request(inst.app).post('/oauth/introspect').type('form').send({ token: 'x' }).expect(401, { error: 'invalid_client', error_description: 'client authentication failed' });
+    await request(inst.app).post('/oauth/introspect').set('Authorization', 'Bearer nonsense').type('form').send({ token: 'x' }).expect(401);
+    await request(inst.app).post('/oauth/introspect').type('form').send({}).expect(400);
+  });
+});
+
+describe('POST /oauth/revoke (RFC 7009)', () => {
+  let inst: TestInstance;
+  beforeAll(async () => {
+    inst = await createTestInstance();
+  });
+  afterAll(async () => inst.close());
+
+  it('revokes a single token by jti for the key it was issued to, leaving the key working', async () => {
+    const org = await createOrg(inst.deps);
+    const { key, secret } = await createKey(inst.deps, org);
+    const token = await exchange(inst.app, { key_id: key.id, secret });
+    const sibling = await exchange(inst.app, { key_id: key.id, secret });
+    await request(inst.app).post('/oauth/revoke').set('Authorization', basic(key.id, secret)).type('form').send({ token, token_type_hint: 'access_token' }).expect(200, '');
+
+    const jti = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti;
+    const feed = await request(inst.app).get('/v1/revocations').expect(200);
+    expect(feed.body.revocations).toContainEqual(expect.objectContaining({ type: 'token', jti, key_id: key.id }));
+    await request(inst.app).post('/oauth/introspect').set('Authorization', basic(key.id, secret)).type('form').send({ token }).expect(200, { active: false });
+    const still = await request(inst.app).post('/oauth/introspect').set('Authorization', basic(key.id, secret)).type('form').send({ token: sibling }).expect(200);
+    expect(still.body.active).toBe(true);
+    // Repeating it, or revoking garbage, is still 200.
+    await request(inst.app).post('/oauth/revoke').set('Authorization', basic(key.id, secret)).type('form').send({ token }).expect(200);
+    await request(inst.app).post('/oauth/revoke').set('Authorization', basic(key.id, secret)).type('form').send({ token: 'garbage' }).expect(200);
+  });
+
+  it("lets an org admin revoke any of its org's tokens, but no one else's", async () => {
+    const { org, token: adminToken } = await createAdmin(inst.deps, inst.app);
+    const { key, secret } = await createKey(inst.deps, org);
+    const token = await exchange(inst.app, { key_id: key.id, secret });
+    const stranger = await createKey(inst.deps, await createOrg(inst.deps));
+    await request(inst.app).post('/oauth/revoke').set('Authorization', basic(stranger.key.id, stranger.secret)).type('form').send({ token }).expect(400, {
+      error: 'invalid_request',
+      error_description: 'this token was not issued to the authenticated client',
+    });
+    await request(inst.app).post('/oauth/revoke').set(auth(adminToken)).type('form').send({ token }).expect(200);
+    await request(inst.app).post('/oauth/introspect').set(auth(adminToken)).type('form').send({ token }).expect(200, { active: false });
+  });
+
+  it('refuses a bearer caller without keys:write', async () => {
+    const org = await createOrg(inst.deps);
+    const reader = await createKey(inst.deps, org, { scopes: ['keys:read'] });
+    const readerToken = await exchange(inst.app, { key_id: reader.key.id, secret: reader.secret });
+    const res = await request(inst.app).post('/oauth/revoke').set(auth(readerToken)).type('form').send({ token: readerToken });
+    expect(res.status).toBe(403);
+    expect(res.body.error).toBe('insufficient_scope');
+  });
+});
+
+describe('last_used_at', () => {
+  it('costs one batched database write for 10,000 exchanges, and lands within the flush interval', async () => {
+    const inst = await createTestInstance();
+    try {
+      const org = await createOrg(inst.deps);
+      const keys = await Promise.all(Array.from({ length: 5 }, () => createKey(inst.deps, org)));
+      let updates = 0;
+      inst.deps.db.on('query', (q: { sql: string }) => {
+        if (/update\s+"?api_keys"?/i.test(q.sql) || /UPDATE api_keys/i.test(q.sql)) updates++;
+      });
+      const context = { ip: '127.0.0.1', userAgent: null, requestId: null };
+      for (let i = 0; i < 10_000; i++) {
+        const k = keys[i % keys.length]!;
+        await exchangeKey(inst.deps, { keyId: k.key.id, secret: k.secret, context });
+      }
+      expect(updates).toBe(0);
+      const flushed = await inst.deps.lastUsed.flush();
+      expect(flushed).toEqual({ keys: 5, writes: 1 });
+      expect(updates).toBe(1);
+      const rows = await inst.deps.db('api_keys').whereIn('id', keys.map((k) => k.key.id));
+      for (const r of rows) expect(Date.now() - r.last_used_at.getTime()).toBeLessThan(60_000);
+      expect(inst.config.lastUsedFlushSeconds).toBeLessThanOrEqual(60);
+    } finally {
+      await inst.close();
+    }
+  });
+
+  it('is flushed when the instance closes', async () => {
+    const inst = await createTestInstance();
+    const org = await createOrg(inst.deps);
+    const { key, secret } = await createKey(inst.deps, org);
+    await exchange(inst.app, { key_id: key.id, secret });
+    await inst.close();
+    const row = await waitForRow(inst, key.id);
+    expect(row.last_used_at).not.toBeNull();
+  });
+});
+
+async function waitForRow(inst: TestInstance, id: string) {
+  const { createDb } = await import('../../src/storage/db.js');
+  const db = createDb(inst.config.databaseUrl, 1);
+  try {
+    let row;
+    await waitFor(
+      async () => {
+        row = await db('api_keys').where({ id }).first();
+        return row.last_used_at !== null;
+      },
+      2_000,
+      'last_used_at',
+    );
+    return row as unknown as { last_used_at: Date };
+  } finally {
+    await db.destroy();
+  }
+}
