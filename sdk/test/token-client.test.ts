@@ -218,7 +218,7 @@ describe('TokenClient retries (local stub server)', () => {
   });
 
   it('retries network errors', async () => {
-    const stub = await startStub((req, res) => req.socket.destroy());
+    const stub = await startStub((req) => req.socket.destroy());
     try {
       const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, retry: { ...fastRetry, maxAttempts: 3 } });
       await expect(c.getToken()).rejects.toMatchObject({ code: 'network_error' });

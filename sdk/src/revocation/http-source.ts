@@ -1,0 +1,115 @@
+import { connectEventStream } from '../sse.js';
+import { isRecord, type FetchLike } from '../token-exchange.js';
+import { endpoint } from '../url.js';
+import { parseEntry, parseEntryJson } from './entry.js';
+import type { RevocationList } from './list.js';
+import { createLatch, type RevocationSource } from './source.js';
+
+export type HttpRevocationOptions = {
+  /** Base URL of the auth service; the feed is `{authUrl}/v1/revocations`, the stream `…/stream`. */
+  authUrl: string;
+  /** How often the feed is polled while the stream is down. Default 1000. */
+  pollIntervalMs?: number;
+  /** Longest wait between two stream reconnection attempts. Default 30000. */
+  maxReconnectDelayMs?: number;
+  /** fetch implementation for the feed and the stream. Default: `globalThis.fetch`. */
+  fetch?: FetchLike;
+  /** How long `verify` waits for the first load before failing closed. Default 5000. */
+  readyTimeoutMs?: number;
+};
+
+const DEFAULT_POLL_MS = 1_000;
+const DEFAULT_MAX_RECONNECT_MS = 30_000;
+const FIRST_RECONNECT_MS = 1_000;
+// The server sends `: ping` every 15 s; three missed heartbeats mean the connection is dead.
+const STREAM_IDLE_MS = 45_000;
+const FEED_TIMEOUT_MS = 10_000;
+const FULL_RESYNC_MS = 60_000;
+
+/**
+ * Keeps `list` current from the service: one load of `GET /v1/revocations`, then the SSE stream
+ * (resuming with `Last-Event-ID`), polling the feed with `?after=` whenever the stream is down.
+ */
+export function createHttpSource(o: HttpRevocationOptions, list: RevocationList): RevocationSource {
+  const fetchImpl: FetchLike = o.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const feedUrl = endpoint(o.authUrl, '/v1/revocations');
+  const pollMs = o.pollIntervalMs ?? DEFAULT_POLL_MS;
+  const latch = createLatch();
+  let streamOpen = false;
+  let closed = false;
+  let pollTimer: NodeJS.Timeout | undefined;
+  const inflight = new AbortController();
+
+  async function pollOnce(full = false): Promise<void> {
+    const url = latch.isResolved() && !full ? `${feedUrl}?after=${list.lastSeq}` : feedUrl;
+    const res = await fetchImpl(url, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.any([inflight.signal, AbortSignal.timeout(FEED_TIMEOUT_MS)]),
+    });
+    if (res.status !== 200) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new Error(`revocation feed answered HTTP ${res.status}`);
+    }
+    const body: unknown = await res.json();
+    if (!isRecord(body) || !Array.isArray(body.revocations)) throw new Error('revocation feed sent a malformed body');
+    for (const raw of body.revocations) {
+      const entry = parseEntry(raw);
+      if (entry) list.apply(entry);
+    }
+    if (typeof body.last_seq === 'number') list.advanceTo(body.last_seq);
+    latch.resolve();
+  }
+
+  // Polls until the first load, and again whenever the stream is down; idle while it is open.
+  function schedulePoll(delayMs: number): void {
+    if (closed || pollTimer) return;
+    pollTimer = setTimeout(() => {
+      pollTimer = undefined;
+      if (closed || (streamOpen && latch.isResolved())) return;
+      pollOnce()
+        .catch(() => undefined)
+        .finally(() => {
+          if (!streamOpen || !latch.isResolved()) schedulePoll(pollMs);
+        });
+    }, delayMs);
+    pollTimer.unref();
+  }
+
+  schedulePoll(0);
+  // Belt and braces: a full reload now and then repairs anything a dropped event could have missed.
+  const resync = setInterval(() => void pollOnce(true).catch(() => undefined), FULL_RESYNC_MS);
+  resync.unref();
+  const stream = connectEventStream({
+    url: endpoint(o.authUrl, '/v1/revocations/stream'),
+    fetch: fetchImpl,
+    // Before the first feed load the stream replays everything (no Last-Event-ID).
+    lastEventId: () => (list.lastSeq > 0 ? String(list.lastSeq) : undefined),
+    onEvent: (event) => {
+      if (event.type !== 'revocation') return;
+      const entry = parseEntryJson(event.data);
+      if (entry) list.apply(entry);
+    },
+    onOpen: () => {
+      streamOpen = true;
+    },
+    onDown: () => {
+      streamOpen = false;
+      schedulePoll(0);
+    },
+    idleTimeoutMs: STREAM_IDLE_MS,
+    initialDelayMs: FIRST_RECONNECT_MS,
+    maxDelayMs: o.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_MS,
+  });
+
+  return {
+    isLoaded: latch.isResolved,
+    loaded: latch.promise,
+    async close() {
+      closed = true;
+      clearTimeout(pollTimer);
+      clearInterval(resync);
+      stream.close();
+      inflight.abort();
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyOptions } from 'jose';
+import { missingScopes, readClaims, type Claims } from './claims.js';
+import type { Clock } from './clock.js';
+import { ScopeAuthError } from './errors.js';
+import { mapJoseError } from './jose-errors.js';
+import { createHttpSource, type HttpRevocationOptions } from './revocation/http-source.js';
+import { RevocationList } from './revocation/list.js';
+import { createRedisSource, type RedisRevocationOptions } from './revocation/redis-source.js';
+import type { RevocationSource } from './revocation/source.js';
+import { assertHttpUrl, endpoint } from './url.js';
+
+/** Where revocations come from: the service's Redis, its HTTP feed and stream, or nowhere (`false`). */
+export type RevocationOptions = RedisRevocationOptions | HttpRevocationOptions | false;
+
+export type VerifierOptions = {
+  /** Expected `iss`, the service's `ISSUER`. */
+  issuer: string;
+  /** Expected `aud`: the token must carry (one of) these. */
+  audience: string | string[];
+  /** Default `{issuer}/.well-known/jwks.json`, or `{authUrl}/.well-known/jwks.json` with `revocation: { authUrl }`. */
+  jwksUrl?: string;
+  /** Scopes every token must hold. Default none. */
+  requiredScopes?: string[];
+  /** Seconds of leeway on `exp`, `nbf` and `iat`. Default 5. */
+  clockTolerance?: number;
+  /** Accepted `alg` values, asymmetric only. Default `['EdDSA', 'ES256']`. */
+  algorithms?: string[];
+  /** Revocation source. Required, so that going without revocation is a visible choice. */
+  revocation: RevocationOptions;
+  /** Time source in milliseconds. Default: `Date.now`. */
+  clock?: Clock;
+};
+
+export type VerifyOptions = {
+  /** Scopes this call requires, on top of `requiredScopes`. */
+  scopes?: readonly string[];
+};
+
+export type Verifier = {
+  /**
+   * Verifies a bearer token and returns its claims.
+   * @throws ScopeAuthError `invalid_token`, `token_expired`, `token_revoked` (401), `insufficient_scope` (403),
+   *   or `unavailable` (503: the JWKS could not be fetched, or the revocation list was not loaded in time).
+   */
+  verify(token: string, options?: VerifyOptions): Promise<Claims>;
+  /** Resolves once the revocation list is loaded and the JWKS fetched; rejects with `unavailable` after the ready timeout. */
+  ready(): Promise<void>;
+  /** Stops the revocation source and its timers. */
+  close(): Promise<void>;
+};
+
+export const DEFAULT_ALGORITHMS = ['EdDSA', 'ES256'];
+const ASYMMETRIC = new Set(['EdDSA', 'Ed25519', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);
+const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
+const DEFAULT_READY_TIMEOUT_MS = 5_000;
+const PRUNE_INTERVAL_MS = 60_000;
+
+/**
+ * A verifier for resource services. Verification is local: jose checks the signature against the
+ * cached JWKS and the claims; revocation is a lookup in an in-memory list kept current in the background.
+ *
+ * Until the revocation list has been loaded once, `verify` waits for it (at most the source's
+ * `readyTimeoutMs`, default 5 s), then fails closed with `unavailable`: it never accepts a token
+ * it could not check.
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const o = checkOptions(options);
+  const jwks = createRemoteJWKSet(new URL(o.jwksUrl));
+  const list = new RevocationList();
+  const source = startSource(o.revocation, list);
+  const readyTimeoutMs = (o.revocation ? o.revocation.readyTimeoutMs : undefined) ?? DEFAULT_READY_TIMEOUT_MS;
+  const clock = o.clock;
+  const toleranceSeconds = o.clockTolerance;
+  const verifyOptions: JWTVerifyOptions = {
+    issuer: o.issuer,
+    audience: o.audience,
+    algorithms: o.algorithms,
+    clockTolerance: toleranceSeconds,
+    // RFC 9068 §4: the JWT access token type; jose also accepts "application/at+jwt".
+    typ: 'at+jwt',
+    requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'],
+  };
+  const requiredScopes = o.requiredScopes;
+  let closed = false;
+
+  // Keep a revoked entry a little past its expiry: tokens are accepted up to `clockTolerance` late.
+  const prune = setInterval(() => list.prune(nowSeconds(clock) - toleranceSeconds - 60), PRUNE_INTERVAL_MS);
+  prune.unref();
+
+  async function waitForList(): Promise<void> {
+    if (!source || source.isLoaded()) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ScopeAuthError('unavailable', 'revocation list not loaded yet', { status: 503 })),
+        readyTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([source.loaded, timeout]);
+    } catch (err) {
+      if (err instanceof ScopeAuthError) throw err;
+      throw new ScopeAuthError('unavailable', 'revocation source cannot load', { status: 503, cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    async verify(token, callOptions) {
+      if (closed) throw new TypeError('verifier was closed');
+      if (typeof token !== 'string' || token.length === 0) {
+        throw new ScopeAuthError('invalid_token', 'token is empty', { status: 401 });
+      }
+      let payload;
+      try {
+        const opts = clock ? { ...verifyOptions, currentDate: new Date(clock.now()) } : verifyOptions;
+        ({ payload } = await jwtVerify(token, jwks, opts));
+      } catch (err) {
+        throw mapJoseError(err);
+      }
+      const claims = readClaims(payload);
+      await waitForList();
+      if (list.isRevoked(claims.sub, claims.iat, claims.jti)) {
+        throw new ScopeAuthError('token_revoked', 'token has been revoked', { status: 401 });
+      }
+      const required = callOptions?.scopes ? [...requiredScopes, ...callOptions.scopes] : requiredScopes;
+      const missing = missingScopes(claims.scope, required);
+      if (missing.length > 0) {
+        throw new ScopeAuthError('insufficient_scope', `token lacks scope "${missing.join(' ')}"`, {
+          status: 403,
+          scope: required.join(' '),
+        });
+      }
+      return claims;
+    },
+
+    async ready() {
+      await Promise.all([waitForList(), jwks.reload().catch(() => undefined)]);
+    },
+
+    async close() {
+      closed = true;
+      clearInterval(prune);
+      await source?.close();
+    },
+  };
+}
+
+function startSource(revocation: RevocationOptions, list: RevocationList): RevocationSource | undefined {
+  if (revocation === false) return undefined;
+  if ('redisUrl' in revocation) return createRedisSource(revocation, list);
+  return createHttpSource(revocation, list);
+}
+
+type CheckedOptions = Required<Omit<VerifierOptions, 'clock'>> & { clock?: Clock };
+
+function checkOptions(options: VerifierOptions): CheckedOptions {
+  const { issuer, audience, revocation } = options;
+  if (typeof issuer !== 'string' || issuer === '') throw new TypeError('issuer is required');
+  if (audience === undefined || (Array.isArray(audience) && audience.length === 0) || audience === '') {
+    throw new TypeError('audience is required');
+  }
+  if (revocation === undefined) {
+    throw new TypeError('revocation is required: { redisUrl }, { authUrl }, or false to go without revocation checks');
+  }
+  if (revocation !== false && !('redisUrl' in revocation) && !('authUrl' in revocation)) {
+    throw new TypeError('revocation must be { redisUrl }, { authUrl } or false');
+  }
+  if (revocation && 'authUrl' in revocation) assertHttpUrl(revocation.authUrl, 'revocation.authUrl');
+  const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
+  // Never "none", never HMAC: an HS256 token "signed" with the public key is the classic confusion attack.
+  for (const alg of algorithms) if (!ASYMMETRIC.has(alg)) throw new TypeError(`algorithm "${alg}" is not allowed`);
+  const clockTolerance = options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+  if (!Number.isFinite(clockTolerance) || clockTolerance < 0) throw new TypeError('clockTolerance must be a non-negative number of seconds');
+  const base = revocation && 'authUrl' in revocation ? revocation.authUrl : issuer;
+  return {
+    issuer,
+    audience,
+    jwksUrl: assertHttpUrl(options.jwksUrl ?? endpoint(base, '/.well-known/jwks.json'), 'jwksUrl'),
+    requiredScopes: options.requiredScopes ?? [],
+    clockTolerance,
+    algorithms,
+    revocation,
+    ...(options.clock ? { clock: options.clock } : {}),
+  };
+}
+
+function nowSeconds(clock: Clock | undefined): number {
+  return Math.floor((clock ? clock.now() : Date.now()) / 1000);
+}
