@@ -9,6 +9,7 @@ import { bootstrapOrganisation, createOrganisation } from './domain/organisation
 import { createDeps } from './deps.js';
 import { parseDurationSeconds } from './duration.js';
 import { isId } from './ids.js';
+import { pino } from 'pino';
 import { createLogger } from './log.js';
 import { startServer } from './main.js';
 import { audienceList, cidrList, environment, keyDescription, keyName, scopeList } from './schemas.js';
@@ -81,6 +82,8 @@ async function withDb<T>(config: Config, fn: (db: ReturnType<typeof createDb>) =
 }
 
 const cliActor = { type: 'cli', id: null } as const;
+// Commands other than `serve` keep stdout for their result (`--json` must stay parseable).
+const stderr = pino.destination(2);
 
 async function serve(config: Config, values: Values): Promise<void> {
   const log = createLogger(config.logLevel);
@@ -168,7 +171,7 @@ async function keyCreate(config: Config, values: Values): Promise<void> {
 }
 
 async function signingKeys(config: Config, sub: string | undefined, values: Values): Promise<void> {
-  const deps = createDeps(config, { log: createLogger('warn') });
+  const deps = createDeps(config, { log: createLogger('warn', stderr) });
   try {
     if (sub === 'rotate') {
       await deps.start();

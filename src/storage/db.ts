@@ -4,6 +4,8 @@ import { MIGRATIONS } from '../../migrations/index.js';
 
 export type Db = Knex;
 
+const noop = () => undefined;
+
 // bigserial columns (revocation sequence numbers) stay well inside 2^53: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 
@@ -13,6 +15,8 @@ export function createDb(databaseUrl: string, poolMax = 10): Db {
     connection: { connectionString: databaseUrl, connectionTimeoutMillis: 3_000 },
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 5_000,
+    // knex would print pool errors with console.log; they reach callers as exceptions instead.
+    log: { warn: noop, error: noop, deprecate: noop, debug: noop },
   });
 }
 

@@ -65,8 +65,9 @@ export function createEventBus(o: EventBusOptions): EventBus {
         o.log.info('event-bus.live');
       }
     } catch (err) {
+      if (stopped) return;
       o.log.warn({ err }, 'event-bus.resync_failed');
-      if (gen === generation && !stopped) setTimeout(() => void subscribeAndResync(), 500).unref();
+      if (gen === generation) setTimeout(() => void subscribeAndResync(), 500).unref();
     }
   }
 

@@ -1,0 +1,95 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import { createTestInstance, newPrefix, waitFor } from '../support/app.js';
+import { isolatedDatabase } from '../support/databases.js';
+import { TEST_REDIS_URL } from '../support/env.js';
+
+const run = promisify(execFile);
+const CLI = new URL('../../bin/scope-auth.js', import.meta.url).pathname;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  if (!existsSync(new URL('../../dist/src/cli.js', import.meta.url))) throw new Error('build first: npm run build (npm ci does it)');
+  const databaseUrl = await isolatedDatabase('cli');
+  env = {
+    PATH: process.env.PATH,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: newPrefix(),
+    ISSUER: 'https://auth.scope-auth.test',
+    SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
+    KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+    LOG_LEVEL: 'warn',
+  };
+});
+
+const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => run('node', [CLI, ...args], { env: { ...env, ...extra } });
+const fails = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+  cli(args, extra).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+  );
+
+describe('scope-auth CLI', () => {
+  it('migrates (twice), bootstraps an org whose admin key exchanges, and creates orgs and keys', async () => {
+    expect(JSON.parse((await cli(['migrate', '--json'])).stdout)).toEqual({ applied: [] });
+    expect(JSON.parse((await cli(['migrate', '--json'])).stdout)).toEqual({ applied: [] });
+
+    const boot = JSON.parse((await cli(['bootstrap', '--org-name', 'Acme', '--json'])).stdout);
+    expect(Object.keys(boot).sort()).toEqual(['key_id', 'org_id', 'secret']);
+    expect(boot.org_id).toMatch(/^org_/);
+    expect(boot.secret).toMatch(/^sk_live_/);
+
+    const inst = await createTestInstance({ databaseUrl: env.DATABASE_URL });
+    try {
+      const res = await request(inst.app).post('/v1/token').send(boot).expect(200);
+      expect(res.body.scope).toBe('keys:read keys:write audit:read');
+      const keys = await request(inst.app).get('/v1/keys').set('Authorization', `Bearer ${res.body.access_token}`).expect(200);
+      expect(keys.body.data).toHaveLength(1);
+
+      const org = JSON.parse((await cli(['org', 'create', '--name', 'Beta', '--json'])).stdout);
+      const key = JSON.parse(
+        (await cli(['key', 'create', '--org', org.org_id, '--name', 'ci', '--scopes', 'deploy:write read', '--audience', 'https://api.example', '--env', 'test', '--expires-in', '30d', '--json'])).stdout,
+      );
+      expect(key).toMatchObject({ org_id: org.org_id, environment: 'test', scopes: ['deploy:write', 'read'], audiences: ['https://api.example'] });
+      expect(Date.parse(key.expires_at) - Date.now()).toBeGreaterThan(29 * 86_400_000);
+      const t = await request(inst.app).post('/oauth/token').type('form').send({ grant_type: 'client_credentials', client_id: key.key_id, client_secret: key.secret }).expect(200);
+      expect(t.body.scope).toBe('deploy:write read');
+    } finally {
+      await inst.close();
+    }
+  });
+
+  it('rotates and lists signing keys', async () => {
+    const rotated = JSON.parse((await cli(['signing-keys', 'rotate', '--json'])).stdout);
+    expect(rotated).toMatchObject({ kid: expect.any(String), alg: 'EdDSA' });
+    expect(Date.parse(rotated.activates_at)).toBeGreaterThan(Date.now() + 300_000);
+    const list = JSON.parse((await cli(['signing-keys', 'list', '--json'])).stdout);
+    expect(list.keys.map((k: { kid: string }) => k.kid)).toContain(rotated.kid);
+  });
+
+  it('exits 2 with a clear message on bad usage or bad configuration', async () => {
+    expect(await fails(['bootstrap'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--org-name is required') });
+    expect(await fails(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
+    expect(await fails(['key', 'create', '--org', 'org_x', '--name', 'n'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--org must be an org ID') });
+    expect(await fails(['migrate', '--bogus'])).toMatchObject({ code: 2 });
+    const prod = await fails(['migrate'], { NODE_ENV: 'production', SECRET_PEPPER: '', KEY_ENCRYPTION_KEY: '' });
+    expect(prod.code).toBe(2);
+    expect(prod.stderr).toContain('SECRET_PEPPER: required when NODE_ENV=production');
+  });
+
+  it('serves, and stops cleanly on SIGTERM', async () => {
+    const child = spawn('node', [CLI, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => /"port":(\d+)/.test(out), 10_000, 'server to listen');
+    const port = Number(/"port":(\d+)/.exec(out)![1]);
+    await request(`http://127.0.0.1:${port}`).get('/healthz').expect(200);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('server.stopped');
+  });
+});

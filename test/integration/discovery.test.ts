@@ -1,0 +1,122 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import request from 'supertest';
+import { createTestInstance, listen, newPrefix, type TestInstance } from '../support/app.js';
+import { isolatedDatabase } from '../support/databases.js';
+import { TEST_ISSUER } from '../support/env.js';
+import { createKey, createOrg, exchange } from '../support/fixtures.js';
+
+let inst: TestInstance;
+beforeAll(async () => {
+  inst = await createTestInstance();
+});
+afterAll(async () => inst.close());
+
+describe('GET /.well-known/jwks.json', () => {
+  it('publishes public keys only, with cache headers and an ETag', async () => {
+    const res = await request(inst.app).get('/.well-known/jwks.json').expect(200);
+    expect(res.headers['content-type']).toBe('application/jwk-set+json; charset=utf-8');
+    expect(res.headers['cache-control']).toBe('public, max-age=300, must-revalidate');
+    expect(res.headers['etag']).toMatch(/^"[\w-]+"$/);
+    const { keys } = JSON.parse(res.text);
+    expect(keys.length).toBeGreaterThanOrEqual(1);
+    for (const k of keys) {
+      expect(k).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: expect.any(String), x: expect.any(String) });
+      for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']) expect(k).not.toHaveProperty(priv);
+    }
+  });
+
+  it('answers 304 to a matching If-None-Match', async () => {
+    const first = await request(inst.app).get('/.well-known/jwks.json').expect(200);
+    const again = await request(inst.app).get('/.well-known/jwks.json').set('If-None-Match', first.headers['etag']!).expect(304);
+    expect(again.text).toBe('');
+  });
+});
+
+describe('GET /.well-known/oauth-authorization-server', () => {
+  it('describes the server per RFC 8414', async () => {
+    const res = await request(inst.app).get('/.well-known/oauth-authorization-server').expect(200);
+    expect(res.body).toMatchObject({
+      issuer: TEST_ISSUER,
+      token_endpoint: `${TEST_ISSUER}/oauth/token`,
+      jwks_uri: `${TEST_ISSUER}/.well-known/jwks.json`,
+      grant_types_supported: ['client_credentials'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      introspection_endpoint: `${TEST_ISSUER}/oauth/introspect`,
+      revocation_endpoint: `${TEST_ISSUER}/oauth/revoke`,
+      scopes_supported: ['keys:read', 'keys:write', 'audit:read'],
+    });
+  });
+});
+
+describe('signing key shared by instances', () => {
+  it('has every instance on one database sign with the same kid, created once', async () => {
+    const databaseUrl = await isolatedDatabase('shared_kid');
+    // Started together on an empty table: exactly one key must come out of it.
+    const [a, b] = await Promise.all([createTestInstance({ databaseUrl, prefix: newPrefix() }), createTestInstance({ databaseUrl, prefix: newPrefix() })]);
+    try {
+      const org = await createOrg(a.deps);
+      const { key, secret } = await createKey(a.deps, org);
+      const kidOf = (t: string) => JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()).kid;
+      const ta = await exchange(a.app, { key_id: key.id, secret });
+      const tb = await exchange(b.app, { key_id: key.id, secret });
+      expect(kidOf(ta)).toBe(kidOf(tb));
+      expect(await a.deps.db('signing_keys').count('* as n')).toEqual([{ n: 1 }]);
+      // A token from A verifies against B's JWKS.
+      const srv = await listen(b.app);
+      try {
+        const jwks = createRemoteJWKSet(new URL(`${srv.url}/.well-known/jwks.json`));
+        await expect(jwtVerify(ta, jwks, { issuer: TEST_ISSUER, audience: TEST_ISSUER })).resolves.toBeDefined();
+      } finally {
+        await srv.close();
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('stores the private key encrypted, never in clear', async () => {
+    const rows = await inst.deps.db('signing_keys').select('*');
+    for (const r of rows) {
+      expect(r.private_jwk_enc).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+      expect(JSON.stringify(r)).not.toMatch(/"d"\s*:/);
+      expect(r.public_jwk).not.toHaveProperty('d');
+    }
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('documents every route, generated from the request schemas', async () => {
+    const res = await request(inst.app).get('/openapi.json').expect(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(Object.keys(res.body.paths).sort()).toEqual(
+      [
+        '/.well-known/jwks.json',
+        '/.well-known/oauth-authorization-server',
+        '/healthz',
+        '/oauth/introspect',
+        '/oauth/revoke',
+        '/oauth/token',
+        '/readyz',
+        '/v1/audit-events',
+        '/v1/keys',
+        '/v1/keys/{id}',
+        '/v1/keys/{id}/revoke',
+        '/v1/keys/{id}/rotate',
+        '/v1/revocations',
+        '/v1/revocations/stream',
+        '/v1/token',
+      ].sort(),
+    );
+    const token = res.body.paths['/v1/token'].post;
+    const json = token.requestBody.content['application/json'].schema;
+    expect(json.properties.secret).toMatchObject({ type: 'string', maxLength: 128 });
+    expect(json.additionalProperties).toBe(false);
+    expect(token.requestBody.content['application/x-www-form-urlencoded'].schema.required).toEqual(['grant_type']);
+    expect(token.responses['401'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+    const create = res.body.paths['/v1/keys'].post;
+    expect(create.security).toEqual([{ bearer: [] }]);
+    expect(create.requestBody.content['application/json'].schema.properties.scopes.maxItems).toBe(50);
+    expect(res.body.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'environment', 'limit', 'cursor']);
+  });
+});
