@@ -38,6 +38,7 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList)
   let streamOpen = false;
   let closed = false;
   let pollTimer: NodeJS.Timeout | undefined;
+  let stream: { close(): void } | undefined;
   const inflight = new AbortController();
 
   async function pollOnce(full = false): Promise<void> {
@@ -58,6 +59,8 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList)
     }
     if (typeof body.last_seq === 'number') list.advanceTo(body.last_seq);
     latch.resolve();
+    // The stream starts once the list is complete, and resumes after it.
+    if (!stream && !closed) stream = openStream();
   }
 
   // Polls until the first load, and again whenever the stream is down; idle while it is open.
@@ -75,31 +78,32 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList)
     pollTimer.unref();
   }
 
+  const openStream = () =>
+    connectEventStream({
+      url: endpoint(o.authUrl, '/v1/revocations/stream'),
+      fetch: fetchImpl,
+      lastEventId: () => String(list.lastSeq),
+      onEvent: (event) => {
+        if (event.type !== 'revocation') return;
+        const entry = parseEntryJson(event.data);
+        if (entry) list.apply(entry);
+      },
+      onOpen: () => {
+        streamOpen = true;
+      },
+      onDown: () => {
+        streamOpen = false;
+        schedulePoll(0);
+      },
+      idleTimeoutMs: STREAM_IDLE_MS,
+      initialDelayMs: FIRST_RECONNECT_MS,
+      maxDelayMs: o.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_MS,
+    });
+
   schedulePoll(0);
   // Belt and braces: a full reload now and then repairs anything a dropped event could have missed.
   const resync = setInterval(() => void pollOnce(true).catch(() => undefined), FULL_RESYNC_MS);
   resync.unref();
-  const stream = connectEventStream({
-    url: endpoint(o.authUrl, '/v1/revocations/stream'),
-    fetch: fetchImpl,
-    // Before the first feed load the stream replays everything (no Last-Event-ID).
-    lastEventId: () => (list.lastSeq > 0 ? String(list.lastSeq) : undefined),
-    onEvent: (event) => {
-      if (event.type !== 'revocation') return;
-      const entry = parseEntryJson(event.data);
-      if (entry) list.apply(entry);
-    },
-    onOpen: () => {
-      streamOpen = true;
-    },
-    onDown: () => {
-      streamOpen = false;
-      schedulePoll(0);
-    },
-    idleTimeoutMs: STREAM_IDLE_MS,
-    initialDelayMs: FIRST_RECONNECT_MS,
-    maxDelayMs: o.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_MS,
-  });
 
   return {
     isLoaded: latch.isResolved,
@@ -108,7 +112,7 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList)
       closed = true;
       clearTimeout(pollTimer);
       clearInterval(resync);
-      stream.close();
+      stream?.close();
       inflight.abort();
     },
   };

@@ -63,6 +63,8 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
     });
     if (closed) return;
     cmd = new RedisClient(o.redisUrl, {
+      // Shows up in CLIENT LIST, so operators can tell verifier connections apart.
+      connectionName: `scope-auth-sdk:${prefix}`,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
       retryStrategy: (attempt) => Math.min(100 * attempt, 2_000),

@@ -1,0 +1,202 @@
+// Contract tests of the two revocation sources against the wire format in the brief:
+// the Redis hash/ready-marker/channel written by hand into the real Redis, and the
+// HTTP feed and SSE stream served by a local stand-in issuer.
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { newPrefix } from '../../test/support/app.js';
+import { TEST_REDIS_URL } from '../../test/support/env.js';
+import { createVerifier, ScopeAuthError, type Verifier, type VerifierOptions } from '../src/index.js';
+import { eventually } from './support/helpers.js';
+import { LOCAL_ISSUER, startLocalIssuer, type LocalIssuer, type WireEntry } from './support/local-issuer.js';
+
+let issuer: LocalIssuer;
+let redis: Redis;
+beforeAll(async () => {
+  redis = new Redis(TEST_REDIS_URL);
+});
+beforeEach(async () => {
+  issuer = await startLocalIssuer();
+});
+afterEach(async () => {
+  for (const v of verifiers.splice(0)) await v.close();
+  await issuer.close();
+});
+afterAll(() => redis.disconnect());
+
+const verifiers: Verifier[] = [];
+function verifier(revocation: VerifierOptions['revocation']): Verifier {
+  const v = createVerifier({ issuer: LOCAL_ISSUER, audience: LOCAL_ISSUER, jwksUrl: `${issuer.url}/.well-known/jwks.json`, revocation });
+  verifiers.push(v);
+  return v;
+}
+
+const keyId = () => `key_${randomUUID().replace(/-/g, '').slice(0, 26).toUpperCase()}`;
+const now = () => Math.floor(Date.now() / 1000);
+
+async function outcome(v: Verifier, token: string): Promise<string> {
+  return v.verify(token).then(
+    () => 'ok',
+    (e: unknown) => (e instanceof ScopeAuthError ? e.code : String(e)),
+  );
+}
+
+function entry(e: Omit<WireEntry, 'expires_at' | 'revoked_at'> & { revoked_at?: number }): WireEntry {
+  return { revoked_at: now(), expires_at: now() + 900, ...e };
+}
+const field = (e: WireEntry) => (e.type === 'key' ? `key:${e.key_id}` : `jti:${e.jti}`);
+
+describe('Redis revocation source', () => {
+  async function seed(prefix: string, entries: WireEntry[], ready = true) {
+    for (const e of entries) await redis.hset(`${prefix}rev:entries`, field(e), JSON.stringify(e));
+    if (ready) await redis.set(`${prefix}rev:ready`, String(Date.now()));
+  }
+
+  it('loads the hash, refuses revoked keys and tokens, and ignores malformed entries', async () => {
+    const prefix = newPrefix();
+    const [revokedKey, liveKey] = [keyId(), keyId()];
+    const jti = randomUUID();
+    await seed(prefix, [entry({ seq: 1, type: 'key', key_id: revokedKey }), entry({ seq: 2, type: 'token', key_id: liveKey, jti })]);
+    await redis.hset(`${prefix}rev:entries`, 'junk', '{"seq":"x"');
+    const v = verifier({ redisUrl: TEST_REDIS_URL, keyPrefix: prefix });
+    await v.ready();
+
+    expect(await outcome(v, await issuer.sign({ sub: revokedKey, iat: now() - 10 }))).toBe('token_revoked');
+    expect(await outcome(v, await issuer.sign({ sub: liveKey, jti }))).toBe('token_revoked');
+    expect(await outcome(v, await issuer.sign({ sub: liveKey }))).toBe('ok');
+    // A key revocation covers tokens issued up to revoked_at, not after.
+    expect(await outcome(v, await issuer.sign({ sub: revokedKey, iat: now() + 5 }))).toBe('ok');
+  });
+
+  it('applies a pub/sub message within milliseconds', async () => {
+    const prefix = newPrefix();
+    await seed(prefix, []);
+    const v = verifier({ redisUrl: TEST_REDIS_URL, keyPrefix: prefix });
+    await v.ready();
+    const k = keyId();
+    const token = await issuer.sign({ sub: k });
+    expect(await outcome(v, token)).toBe('ok');
+
+    const e = entry({ seq: 7, type: 'key', key_id: k });
+    await redis.hset(`${prefix}rev:entries`, field(e), JSON.stringify(e));
+    await redis.publish(`${prefix}revocations`, JSON.stringify(e));
+    const ms = await eventually(async () => (await outcome(v, token)) === 'token_revoked', 1_000, 'the revocation to apply');
+    expect(ms).toBeLessThan(200);
+  });
+
+  it('waits for the ready marker, failing closed until then', async () => {
+    const prefix = newPrefix();
+    const k = keyId();
+    await seed(prefix, [entry({ seq: 1, type: 'key', key_id: k })], false);
+    const v = verifier({ redisUrl: TEST_REDIS_URL, keyPrefix: prefix, readyTimeoutMs: 300 });
+    const token = await issuer.sign({ sub: k, iat: now() - 5 });
+    const err = await v.verify(token).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'unavailable', status: 503, description: 'revocation list not loaded yet' });
+
+    await redis.set(`${prefix}rev:ready`, '1');
+    await v.ready();
+    expect(await outcome(v, token)).toBe('token_revoked');
+  });
+
+  it('keeps what it has through a flush and picks up entries it missed after a reconnection', async () => {
+    const prefix = newPrefix();
+    const [a, b] = [keyId(), keyId()];
+    await seed(prefix, [entry({ seq: 1, type: 'key', key_id: a })]);
+    const v = verifier({ redisUrl: TEST_REDIS_URL, keyPrefix: prefix });
+    await v.ready();
+    const tokenA = await issuer.sign({ sub: a, iat: now() - 5 });
+    const tokenB = await issuer.sign({ sub: b, iat: now() - 5 });
+
+    // Flush: list and marker gone. Entries already held still count.
+    await redis.del(`${prefix}rev:entries`, `${prefix}rev:ready`);
+    expect(await outcome(v, tokenA)).toBe('token_revoked');
+
+    // Cut the verifier's connections; while it is away, b is revoked (the message is lost) and the list rebuilt.
+    const clients = (await redis.client('LIST')) as string;
+    const ids = clients
+      .split('\n')
+      .filter((line) => line.includes(`name=scope-auth-sdk:${prefix}`))
+      .map((line) => /id=(\d+)/.exec(line)![1]!);
+    expect(ids.length).toBe(2);
+    for (const id of ids) await redis.client('KILL', 'ID', id);
+    const e = entry({ seq: 2, type: 'key', key_id: b });
+    await redis.publish(`${prefix}revocations`, JSON.stringify(e));
+    await seed(prefix, [entry({ seq: 1, type: 'key', key_id: a }), e]);
+
+    await eventually(async () => (await outcome(v, tokenB)) === 'token_revoked', 3_000, 'the reload after reconnecting');
+    expect(await outcome(v, tokenA)).toBe('token_revoked');
+  });
+});
+
+describe('HTTP revocation source (feed + SSE stream)', () => {
+  it('loads the feed, then applies streamed entries within milliseconds', async () => {
+    const old = keyId();
+    issuer.revoke({ type: 'key', key_id: old });
+    const v = verifier({ authUrl: issuer.url });
+    await v.ready();
+    expect(await outcome(v, await issuer.sign({ sub: old, iat: now() - 5 }))).toBe('token_revoked');
+
+    await eventually(() => issuer.openStreams() === 1, 2_000, 'the stream to open');
+    // The stream resumed after what the feed returned.
+    expect(issuer.state.streamConnects.at(-1)).toBe('1');
+    const k = keyId();
+    const jti = randomUUID();
+    const byKey = await issuer.sign({ sub: k, iat: now() - 5 });
+    const byJti = await issuer.sign({ sub: keyId(), jti });
+    expect(await outcome(v, byKey)).toBe('ok');
+    issuer.revoke({ type: 'key', key_id: k });
+    issuer.revoke({ type: 'token', key_id: 'key_x', jti });
+    const ms = await eventually(async () => (await outcome(v, byJti)) === 'token_revoked', 1_000, 'the streamed entries');
+    expect(ms).toBeLessThan(200);
+    expect(await outcome(v, byKey)).toBe('token_revoked');
+  });
+
+  it('resumes the stream with Last-Event-ID after a drop and receives what it missed', async () => {
+    const v = verifier({ authUrl: issuer.url, pollIntervalMs: 60_000 });
+    await v.ready();
+    await eventually(() => issuer.openStreams() === 1, 2_000, 'the stream to open');
+    const first = issuer.revoke({ type: 'key', key_id: keyId() });
+    const missedKey = keyId();
+    const token = await issuer.sign({ sub: missedKey, iat: now() - 5 });
+    await eventually(async () => (await outcome(v, await issuer.sign({ sub: first.key_id, iat: now() - 5 }))) === 'token_revoked', 1_000, 'first');
+
+    // The feed is down too, so only the resumed stream can deliver what was missed.
+    issuer.state.feedStatus = 503;
+    issuer.dropStreams();
+    issuer.revoke({ type: 'key', key_id: missedKey }, true);
+    await eventually(async () => (await outcome(v, token)) === 'token_revoked', 3_000, 'the missed entry');
+    expect(issuer.state.streamConnects).toEqual(['0', '1']);
+  });
+
+  it('polls the feed with ?after= while the stream is unavailable', async () => {
+    issuer.state.streamStatus = 503;
+    const v = verifier({ authUrl: issuer.url, pollIntervalMs: 50 });
+    await v.ready();
+    const k = keyId();
+    const token = await issuer.sign({ sub: k, iat: now() - 5 });
+    expect(await outcome(v, token)).toBe('ok');
+    issuer.revoke({ type: 'key', key_id: k });
+    await eventually(async () => (await outcome(v, token)) === 'token_revoked', 1_000, 'the polled entry');
+    expect(issuer.state.feedQueries.slice(0, 2)).toEqual(['', '?after=0']);
+    await eventually(() => issuer.state.feedQueries.includes('?after=1'), 1_000, 'a poll after seq 1');
+
+    // Once the stream is back, polling stops.
+    issuer.state.streamStatus = 200;
+    await eventually(() => issuer.openStreams() === 1, 5_000, 'the stream to come back');
+    await new Promise((r) => setTimeout(r, 100));
+    const polls = issuer.state.feedQueries.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(issuer.state.feedQueries.length).toBe(polls);
+  });
+
+  it('fails closed until the feed has loaded once', async () => {
+    issuer.state.feedStatus = 503;
+    issuer.state.streamStatus = 503;
+    const v = verifier({ authUrl: issuer.url, pollIntervalMs: 50, readyTimeoutMs: 300 });
+    const token = await issuer.sign({ sub: keyId() });
+    expect(await outcome(v, token)).toBe('unavailable');
+    await expect(v.ready()).rejects.toMatchObject({ code: 'unavailable' });
+    issuer.state.feedStatus = 200;
+    await v.ready();
+    expect(await outcome(v, token)).toBe('ok');
+  });
+});

@@ -1,0 +1,87 @@
+// End to end: a key revoked through the management API is refused by the verifier within a second,
+// for each revocation source, against the real service.
+import { createTestInstance, listen, newPrefix, type TestInstance } from '../../test/support/app.js';
+import { createAdmin, createKey, exchange } from '../../test/support/fixtures.js';
+import { TEST_ISSUER, TEST_REDIS_URL } from '../../test/support/env.js';
+import { createVerifier, ScopeAuthError, type RevocationOptions, type Verifier } from '../src/index.js';
+import { eventually } from './support/helpers.js';
+
+let inst: TestInstance;
+let srv: Awaited<ReturnType<typeof listen>>;
+let prefix: string;
+
+beforeAll(async () => {
+  prefix = newPrefix();
+  inst = await createTestInstance({ prefix });
+  srv = await listen(inst.app);
+});
+afterAll(async () => {
+  await srv.close();
+  await inst.close();
+});
+
+const verifiers: Verifier[] = [];
+afterEach(async () => {
+  for (const v of verifiers.splice(0)) await v.close();
+});
+
+async function outcome(v: Verifier, token: string): Promise<string> {
+  return v.verify(token).then(
+    () => 'ok',
+    (e: unknown) => (e instanceof ScopeAuthError ? e.code : String(e)),
+  );
+}
+
+const sources: [string, () => RevocationOptions][] = [
+  ['redis', () => ({ redisUrl: TEST_REDIS_URL, keyPrefix: prefix })],
+  ['authUrl (feed + SSE)', () => ({ authUrl: srv.url })],
+];
+
+describe.each(sources)('revocation through %s', (_name, revocation) => {
+  async function setup() {
+    const admin = await createAdmin(inst.deps, inst.app);
+    const { key, secret } = await createKey(inst.deps, admin.org, { scopes: ['read'] });
+    const token = await exchange(inst.app, { org_id: admin.org.id, key_id: key.id, secret });
+    const v = createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, jwksUrl: `${srv.url}/.well-known/jwks.json`, revocation: revocation() });
+    verifiers.push(v);
+    await v.ready();
+    return { admin, key, secret, token, v };
+  }
+
+  it('refuses the tokens of a key within a second of its revocation', async () => {
+    const { admin, key, token, v } = await setup();
+    expect(await outcome(v, token)).toBe('ok');
+
+    const started = Date.now();
+    const res = await fetch(`${srv.url}/v1/keys/${key.id}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'sdk test' }),
+    });
+    expect(res.status).toBe(200);
+    await eventually(async () => (await outcome(v, token)) === 'token_revoked', 1_000, 'the verifier to refuse the revoked key');
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('refuses a single token revoked by jti (RFC 7009)', async () => {
+    const { admin, key, secret, token, v } = await setup();
+    const other = await exchange(inst.app, { org_id: admin.org.id, key_id: key.id, secret });
+    const started = Date.now();
+    const res = await fetch(`${srv.url}/oauth/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, client_id: key.id, client_secret: secret }),
+    });
+    expect(res.status).toBe(200);
+    await eventually(async () => (await outcome(v, token)) === 'token_revoked', 1_000, 'the verifier to refuse the revoked token');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await outcome(v, other)).toBe('ok');
+  });
+});
+
+it('defaults the JWKS to {authUrl}/.well-known/jwks.json with an HTTP source', async () => {
+  const admin = await createAdmin(inst.deps, inst.app);
+  const v = createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, revocation: { authUrl: srv.url } });
+  verifiers.push(v);
+  await expect(v.verify(admin.token)).resolves.toMatchObject({ sub: admin.key.id });
+});
