@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { startServer, type RunningServer } from '../../src/main.js';
+import { createLogger } from '../../src/log.js';
+import { newPrefix, testConfig } from '../support/app.js';
+import { isolatedDatabase } from '../support/databases.js';
+
+const run = promisify(execFile);
+const README = new URL('../../README.md', import.meta.url);
+
+/** Every ```bash block of the README, in order: the walkthrough and API examples. */
+function bashBlocks(): string[] {
+  const text = readFileSync(README, 'utf8');
+  return [...text.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!);
+}
+
+describe('README examples', () => {
+  let server: RunningServer;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    const databaseUrl = await isolatedDatabase('readme');
+    const prefix = newPrefix();
+    const config = testConfig(prefix, { PORT: '0', HOST: '127.0.0.1' }, databaseUrl);
+    server = await startServer(config, { log: createLogger('silent'), port: 0 });
+    env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      SCOPE_AUTH: `http://127.0.0.1:${server.port}`,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: config.redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      ISSUER: config.issuer,
+      SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
+      KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+    };
+  });
+  afterAll(async () => server.shutdown());
+
+  it('run as written, in order, against a real server', async () => {
+    const blocks = bashBlocks();
+    expect(blocks.length).toBeGreaterThanOrEqual(8);
+    const script = ['set -euo pipefail', ...blocks].join('\n');
+    const { stdout } = await run('bash', ['-c', script], { env, cwd: new URL('../..', import.meta.url).pathname, timeout: 60_000 }).catch(
+      (err: { stdout: string; stderr: string; code: number }) => {
+        // Show where it stopped rather than the whole script.
+        throw new Error(`README script failed (exit ${err.code})\n--- stdout (tail)\n${err.stdout.slice(-2000)}\n--- stderr\n${err.stderr.slice(-2000)}`);
+      },
+    );
+    // Spot-check what the walkthrough claims to show.
+    expect(stdout).toMatch(/"token_type":"Bearer","expires_in":900,"scope":"keys:read keys:write audit:read"/);
+    expect(stdout).toMatch(/EdDSA key_[0-9A-Z]{26} keys:read keys:write audit:read/);
+    expect(stdout).toContain('"revoke_reason": "worker decommissioned"');
+    expect(stdout).toContain('"active": true');
+    expect(stdout).toContain('event: revocation');
+    expect(stdout).toMatch(/^200$/m);
+    expect(stdout).toContain('"status":"ok"');
+  }, 90_000);
+});
