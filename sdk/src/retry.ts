@@ -48,11 +48,11 @@ export function parseRetryAfterMs(value: string | null, nowMs: number): number |
   const trimmed = value.trim();
   let ms: number;
   if (/^\d+$/.test(trimmed)) ms = Number(trimmed) * 1000;
-  else {
+  else if (/[a-z]/i.test(trimmed)) {
     const date = Date.parse(trimmed);
     if (Number.isNaN(date)) return undefined;
     ms = date - nowMs;
-  }
+  } else return undefined;
   return Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
 }
 

@@ -13,6 +13,7 @@ export class SseParser {
   #type = '';
   #lastEventId = '';
   #started = false;
+  #skipLf = false;
 
   constructor(
     private readonly onEvent: (event: SseEvent) => void,
@@ -24,14 +25,19 @@ export class SseParser {
       this.#started = true;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
+    // A CR that ended the previous chunk may be the first half of a CRLF.
+    if (this.#skipLf && chunk.startsWith('\n')) chunk = chunk.slice(1);
+    this.#skipLf = false;
     this.#buffer += chunk;
     for (;;) {
       const i = this.#buffer.search(/[\r\n]/);
       if (i === -1) return;
-      // A CR at the very end may be the first half of a CRLF split across chunks.
-      if (this.#buffer[i] === '\r' && i === this.#buffer.length - 1) return;
       const line = this.#buffer.slice(0, i);
-      const width = this.#buffer[i] === '\r' && this.#buffer[i + 1] === '\n' ? 2 : 1;
+      let width = 1;
+      if (this.#buffer[i] === '\r') {
+        if (i === this.#buffer.length - 1) this.#skipLf = true;
+        else if (this.#buffer[i + 1] === '\n') width = 2;
+      }
       this.#buffer = this.#buffer.slice(i + width);
       this.#line(line);
     }
