@@ -1,17 +1,12 @@
-// Tests run as native ESM (jose is ESM-only); @swc/jest strips types without type-checking,
-// `npm run typecheck` does that part.
-const swc = [
-  '@swc/jest',
-  {
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-    module: { type: 'es6' },
-  },
-];
+// Tests run as native ESM (jose is ESM-only). ts-jest only transpiles (isolatedModules):
+// `npm run typecheck` does the type checking. (No native-binary transformer: `npm ci` must work
+// from registries that lack some platforms' optional binaries.)
+const tsJest = ['ts-jest', { useESM: true, isolatedModules: true }];
 
 const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };
 
