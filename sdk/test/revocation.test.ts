@@ -1,5 +1,6 @@
 // End to end: a key revoked through the management API is refused by the verifier within a second,
 // for each revocation source, against the real service.
+import request from 'supertest';
 import { createTestInstance, listen, newPrefix, type TestInstance } from '../../test/support/app.js';
 import { createAdmin, createKey, exchange } from '../../test/support/fixtures.js';
 import { TEST_ISSUER, TEST_REDIS_URL } from '../../test/support/env.js';
@@ -77,6 +78,24 @@ describe.each(sources)('revocation through %s', (_name, revocation) => {
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(await outcome(v, other)).toBe('ok');
   });
+});
+
+it('catches up after the stream connection is cut (resume with Last-Event-ID, feed polling meanwhile)', async () => {
+  const admin = await createAdmin(inst.deps, inst.app);
+  const { key, secret } = await createKey(inst.deps, admin.org, { scopes: ['read'] });
+  const token = await exchange(inst.app, { org_id: admin.org.id, key_id: key.id, secret });
+  const v = createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, revocation: { authUrl: srv.url } });
+  verifiers.push(v);
+  await v.ready();
+  expect(await outcome(v, token)).toBe('ok');
+
+  srv.server.closeAllConnections();
+  const started = Date.now();
+  // Through the app directly: the listening server's connections were just cut.
+  await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set('Authorization', `Bearer ${admin.token}`).send({}).expect(200);
+  await eventually(async () => (await outcome(v, token)) === 'token_revoked', 3_000, 'the verifier to catch up');
+  // A reconnect waits 0.5–1 s (the stream's `retry: 1000`); polling runs every second meanwhile.
+  expect(Date.now() - started).toBeLessThan(2_000);
 });
 
 it('defaults the JWKS to {authUrl}/.well-known/jwks.json with an HTTP source', async () => {
