@@ -1,7 +1,7 @@
-// Tests run as native ESM (jose is ESM-only). ts-jest only transpiles (isolatedModules):
+// Tests run as native ESM (jose is ESM-only). ts-jest only transpiles (isolatedModules in tsconfig.json):
 // `npm run typecheck` does the type checking. (No native-binary transformer: `npm ci` must work
 // from registries that lack some platforms' optional binaries.)
-const tsJest = ['ts-jest', { useESM: true, isolatedModules: true }];
+const tsJest = ['ts-jest', { useESM: true }];
 
 const shared = {
   testEnvironment: 'node',

@@ -2,6 +2,8 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Deps } from './deps.js';
 import { errorHandler, notFound } from './http/error-handler.js';
+import { cors } from './http/middleware/cors.js';
+import { createLimiters } from './http/middleware/rate-limit.js';
 import { requestId } from './http/middleware/request-id.js';
 import { buildOpenApi, type RouteDoc } from './http/openapi.js';
 import { auditDocs, auditRoutes } from './http/routes/audit-events.js';
@@ -34,6 +36,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
 
   app.use(requestId(deps.log));
   app.use(helmet());
+  app.use(cors(deps.config.corsOrigins));
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: 100 }));
 
@@ -43,10 +46,11 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   });
   app.use(healthRoutes(deps, options.isShuttingDown ?? (() => false)));
   app.use(discoveryRoutes(deps));
-  app.use(tokenRoutes(deps));
-  app.use(oauthRoutes(deps));
-  app.use(keyRoutes(deps));
-  app.use(auditRoutes(deps));
+  const limits = createLimiters(deps);
+  app.use(tokenRoutes(deps, limits.clientAuth));
+  app.use(oauthRoutes(deps, limits.clientAuth));
+  app.use(keyRoutes(deps, limits.management));
+  app.use(auditRoutes(deps, limits.management));
   app.use(
     revocationRoutes(deps, {
       heartbeatMs: deps.config.sseHeartbeatSeconds * 1000,

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
@@ -31,9 +31,10 @@ const auditEvent = z.object({
   created_at: z.string(),
 });
 
-export function auditRoutes(deps: Deps): Router {
+export function auditRoutes(deps: Deps, limit?: RequestHandler): Router {
   const router = Router();
-  router.get('/v1/audit-events', bearerAuth(deps), requireScopes('audit:read'), async (req, res) => {
+  const auth = limit ? [bearerAuth(deps), limit] : [bearerAuth(deps)];
+  router.get('/v1/audit-events', ...auth, requireScopes('audit:read'), async (req, res) => {
     const q = parse(auditQuery, req.query);
     const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('event', id));
     if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');

@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
@@ -102,14 +102,14 @@ function keyIdParam(req: Request): string {
   return id;
 }
 
-export function keyRoutes(deps: Deps): Router {
+export function keyRoutes(deps: Deps, limit?: RequestHandler): Router {
   const router = Router();
-  const auth = bearerAuth(deps);
+  const auth = limit ? [bearerAuth(deps), limit] : [bearerAuth(deps)];
   const read = requireScopes('keys:read');
   const write = requireScopes('keys:write');
   const now = () => deps.clock.now();
 
-  router.post('/v1/keys', auth, write, async (req, res) => {
+  router.post('/v1/keys', ...auth, write, async (req, res) => {
     bodyKind(req, ['json']);
     const b = parse(createKeyBody, req.body);
     const expiresAt = b.expires_at ? new Date(b.expires_at) : b.expires_in ? new Date(now() + b.expires_in * 1000) : null;
@@ -126,7 +126,7 @@ export function keyRoutes(deps: Deps): Router {
     res.status(201).json({ ...keyView(key, now()), secret });
   });
 
-  router.get('/v1/keys', auth, read, async (req, res) => {
+  router.get('/v1/keys', ...auth, read, async (req, res) => {
     const q = parse(listKeysQuery, req.query);
     const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('key', id));
     if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');
@@ -134,11 +134,11 @@ export function keyRoutes(deps: Deps): Router {
     res.json({ data: page.keys.map((k) => keyView(k, now())), next_cursor: page.nextBefore ? encodeCursor(page.nextBefore) : null });
   });
 
-  router.get('/v1/keys/:id', auth, read, async (req, res) => {
+  router.get('/v1/keys/:id', ...auth, read, async (req, res) => {
     res.json(keyView(await getKey(deps, callerOf(req, res), keyIdParam(req)), now()));
   });
 
-  router.patch('/v1/keys/:id', auth, write, async (req, res) => {
+  router.patch('/v1/keys/:id', ...auth, write, async (req, res) => {
     const id = keyIdParam(req);
     bodyKind(req, ['json']);
     const b = parse(patchKeyBody, req.body);
@@ -153,18 +153,18 @@ export function keyRoutes(deps: Deps): Router {
     res.json(keyView(key, now()));
   });
 
-  router.post('/v1/keys/:id/revoke', auth, write, async (req, res) => {
+  router.post('/v1/keys/:id/revoke', ...auth, write, async (req, res) => {
     const id = keyIdParam(req);
     const b = parse(revokeKeyBody, optionalJson(req));
     res.json(keyView(await revokeKeyAs(deps, callerOf(req, res), id, b.reason ?? null), now()));
   });
 
-  router.delete('/v1/keys/:id', auth, write, async (req, res) => {
+  router.delete('/v1/keys/:id', ...auth, write, async (req, res) => {
     await revokeKeyAs(deps, callerOf(req, res), keyIdParam(req), null);
     res.status(204).end();
   });
 
-  router.post('/v1/keys/:id/rotate', auth, write, async (req, res) => {
+  router.post('/v1/keys/:id/rotate', ...auth, write, async (req, res) => {
     const id = keyIdParam(req);
     const b = parse(rotateKeyBody, optionalJson(req));
     const { created, old } = await rotateKeyAs(deps, callerOf(req, res), id, b.grace_period_seconds);

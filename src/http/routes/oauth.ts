@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
@@ -39,17 +39,17 @@ async function authenticateCaller(deps: Deps, req: Request, res: Response, body:
   return { orgId: key.orgId, keyId: key.id, scopes: key.scopes };
 }
 
-export function oauthRoutes(deps: Deps): Router {
+export function oauthRoutes(deps: Deps, limits: RequestHandler[] = []): Router {
   const router = Router();
 
-  router.post('/oauth/introspect', noStore, rejectQueryCredentials, async (req, res) => {
+  router.post('/oauth/introspect', noStore, rejectQueryCredentials, ...limits, async (req, res) => {
     bodyKind(req, ['form', 'json']);
     const body = parse(tokenOperationBody, req.body);
     const caller = await authenticateCaller(deps, req, res, body);
     res.json(await introspectToken(deps, caller.orgId, body.token));
   });
 
-  router.post('/oauth/revoke', noStore, rejectQueryCredentials, async (req, res) => {
+  router.post('/oauth/revoke', noStore, rejectQueryCredentials, ...limits, async (req, res) => {
     bodyKind(req, ['form', 'json']);
     const body = parse(tokenOperationBody, req.body);
     const caller = await authenticateCaller(deps, req, res, body);

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { SECRET_MAX_LENGTH } from '../../crypto/secrets.js';
@@ -68,9 +68,9 @@ function readExchangeRequest(req: Request, context: ExchangeRequest['context']):
   };
 }
 
-export function tokenRoutes(deps: ExchangeDeps): Router {
+export function tokenRoutes(deps: ExchangeDeps, limits: RequestHandler[] = []): Router {
   const router = Router();
-  router.post(['/v1/token', '/oauth/token'], noStore, rejectQueryCredentials, async (req, res) => {
+  router.post(['/v1/token', '/oauth/token'], noStore, rejectQueryCredentials, ...limits, async (req, res) => {
     const result = await exchangeKey(deps, readExchangeRequest(req, requestContext(req, res)));
     res.json({ access_token: result.accessToken, token_type: 'Bearer', expires_in: result.expiresIn, scope: result.scope });
   });

@@ -1,0 +1,85 @@
+import request from 'supertest';
+import { createTestInstance, newPrefix, type TestInstance } from '../support/app.js';
+import { createAdmin, createKey, createOrg } from '../support/fixtures.js';
+
+const LIMITS = {
+  RATE_LIMIT_ENABLED: 'true',
+  RATE_LIMIT_TOKEN_PER_IP: '6',
+  RATE_LIMIT_TOKEN_PER_KEY: '4',
+  RATE_LIMIT_FAILED_PER_IP_KEY: '3',
+  RATE_LIMIT_MANAGEMENT_PER_ORG: '5',
+  // Client addresses come from X-Forwarded-For in these tests, as behind a load balancer.
+  TRUST_PROXY: 'true',
+};
+
+describe('rate limits shared through Redis', () => {
+  const prefix = newPrefix();
+  let a: TestInstance;
+  let b: TestInstance;
+  beforeAll(async () => {
+    a = await createTestInstance({ prefix, env: LIMITS });
+    b = await createTestInstance({ prefix, env: LIMITS });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  const from = (inst: TestInstance, ip: string) => request(inst.app).post('/v1/token').set('X-Forwarded-For', ip);
+
+  it('limits one client IP across instances, with RateLimit headers and Retry-After', async () => {
+    const org = await createOrg(a.deps);
+    const keys = await Promise.all(Array.from({ length: 6 }, () => createKey(a.deps, org)));
+    for (let i = 0; i < 6; i++) {
+      const res = await from(i % 2 ? b : a, '203.0.113.10').send({ key_id: keys[i]!.key.id, secret: keys[i]!.secret });
+      expect(res.status).toBe(200);
+      expect(res.headers['ratelimit-policy']).toBeDefined();
+    }
+    const limited = await from(a, '203.0.113.10').send({ key_id: keys[0]!.key.id, secret: keys[0]!.secret });
+    expect(limited.status).toBe(429);
+    expect(limited.body).toEqual({ error: 'rate_limited', error_description: 'too many requests, retry later' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(limited.headers['ratelimit']).toMatch(/^"token-ip"; r=0; t=\d+$/);
+    // Another address is unaffected.
+    await from(b, '203.0.113.11').send({ key_id: keys[1]!.key.id, secret: keys[1]!.secret }).expect(200);
+  });
+
+  it('limits exchanges per key ID, counting only successful ones', async () => {
+    const org = await createOrg(a.deps);
+    const { key, secret } = await createKey(a.deps, org);
+    const wrong = (await createKey(a.deps, org)).secret;
+    // Failures from many addresses do not spend the key's budget...
+    for (let i = 0; i < 5; i++) await from(a, `198.51.100.${i}`).send({ key_id: key.id, secret: wrong }).expect(401);
+    // ...its own successful exchanges do, wherever they come from.
+    for (let i = 0; i < 4; i++) await from(i % 2 ? a : b, `192.0.2.${i}`).send({ key_id: key.id, secret }).expect(200);
+    const res = await from(a, '192.0.2.99').send({ key_id: key.id, secret });
+    expect(res.status).toBe(429);
+  });
+
+  it('slows repeated wrong secrets from one address without locking the owner out elsewhere', async () => {
+    const org = await createOrg(a.deps);
+    const { key, secret } = await createKey(a.deps, org);
+    const wrong = (await createKey(a.deps, org)).secret;
+    for (let i = 0; i < 3; i++) await from(i % 2 ? a : b, '203.0.113.66').send({ key_id: key.id, secret: wrong }).expect(401);
+    // That pair is now limited, even with the right secret...
+    await from(a, '203.0.113.66').send({ key_id: key.id, secret }).expect(429);
+    await from(b, '203.0.113.66').set('Authorization', `Basic ${Buffer.from(`${key.id}:${wrong}`).toString('base64')}`).type('form').send({ grant_type: 'client_credentials' }).expect(429);
+    // ...while the owner, from its own address, is not.
+    await from(b, '10.9.8.7').send({ key_id: key.id, secret }).expect(200);
+    // And the attacker's address can still use another key.
+    const other = await createKey(a.deps, org);
+    await from(a, '203.0.113.66').send({ key_id: other.key.id, secret: other.secret }).expect(200);
+  });
+
+  it('limits the management API per organisation', async () => {
+    const { token } = await createAdmin(a.deps, a.app);
+    for (let i = 0; i < 5; i++) await request(i % 2 ? a.app : b.app).get('/v1/keys').set('Authorization', `Bearer ${token}`).expect(200);
+    const res = await request(a.app).get('/v1/keys').set('Authorization', `Bearer ${token}`);
+    expect(res.status).toBe(429);
+    expect(res.headers['retry-after']).toBeDefined();
+    // Another organisation has its own budget.
+    const other = await createAdmin(a.deps, a.app);
+    await request(a.app).get('/v1/audit-events').set('Authorization', `Bearer ${other.token}`).expect(200);
+  });
+});
