@@ -1,0 +1,65 @@
+// Runs the load generator (bench/load-worker.mjs) in a child process and returns its summary.
+import { fork } from 'node:child_process';
+import { settings } from './settings.mjs';
+
+const WORKER = new URL('../load-worker.mjs', import.meta.url).pathname;
+
+/**
+ * One autocannon run. `requests`: prepared `{ method, path, headers, body }`, taken in turn.
+ * Stops after `durationSeconds`, or after `amount` requests when given. With `pacedRate`, an
+ * open-loop client sends exactly that many requests per second instead (bench/lib/paced-load.mjs).
+ */
+export function runLoad({
+  url,
+  requests,
+  durationSeconds = settings.durationSeconds,
+  amount,
+  pacedRate,
+  connections = settings.connections,
+  everyConnectionSendsAll = false,
+}) {
+  return new Promise((resolve, reject) => {
+    const child = fork(WORKER, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let answer;
+    child.once('message', (m) => (answer = m));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (answer?.result) resolve(answer.result);
+      else reject(new Error(`load generator failed (exit ${code}): ${answer?.error ?? 'no answer'}`));
+    });
+    child.send({ url, requests, connections, durationSeconds, amount, pacedRate, everyConnectionSendsAll });
+  });
+}
+
+/** A run is only a valid measurement if every request succeeded. */
+export function assertClean(result, what) {
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${what}: ${result.non2xx} non-2xx responses (${JSON.stringify(result.statusCodes)}) and ${result.errors} errors`);
+  }
+  return result;
+}
+
+/** JSON exchanges (`POST /v1/token`), one prepared request per key. */
+export function jsonExchangeRequests(keys) {
+  return keys.map((k) => ({
+    method: 'POST',
+    path: '/v1/token',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ org_id: k.orgId, key_id: k.keyId, secret: k.secret }),
+  }));
+}
+
+/** RFC 6749 client credentials with HTTP Basic (`POST /oauth/token`), one prepared request per key. */
+export function basicExchangeRequests(keys) {
+  return keys.map((k) => ({
+    method: 'POST',
+    path: '/oauth/token',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${k.keyId}:${k.secret}`).toString('base64')}`,
+    },
+    body: 'grant_type=client_credentials',
+  }));
+}
+
+export const EXCHANGE_FORMATS = { json: jsonExchangeRequests, basic: basicExchangeRequests };

@@ -1,0 +1,41 @@
+// The environment every scope-auth process of the bench runs with. Fixed, non-secret values:
+// the bench databases hold nothing but generated keys.
+import { settings } from './settings.mjs';
+
+export const BENCH_PEPPER = 'bench-pepper-not-a-secret-0123456789abcdef';
+export const BENCH_KEK = Buffer.alloc(32, 42).toString('base64');
+export const ISSUER = 'https://auth.bench.test';
+export const KEY_SCOPES = ['bench:read', 'bench:write'];
+export const ADMIN_SCOPES = ['keys:read', 'keys:write', 'audit:read'];
+
+/** `postgres://…/scope_auth_bench` → `postgres://…/scope_auth_bench_10000` for a dataset of 10,000 keys. */
+export function datasetDatabaseUrl(keys) {
+  const url = new URL(settings.databaseUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}_${keys}`;
+  return url.toString();
+}
+
+export function datasetRedisPrefix(keys) {
+  return `${settings.redisPrefix}${keys}:`;
+}
+
+/** Variables for `node dist/src/cli.js …` against the dataset of `keys` keys. */
+export function serviceEnv(keys, extra = {}) {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    DATABASE_URL: datasetDatabaseUrl(keys),
+    REDIS_URL: settings.redisUrl,
+    REDIS_KEY_PREFIX: datasetRedisPrefix(keys),
+    ISSUER,
+    HOST: '127.0.0.1',
+    SECRET_PEPPER: BENCH_PEPPER,
+    KEY_ENCRYPTION_KEY: BENCH_KEK,
+    TOKEN_TTL_SECONDS: '900',
+    // Rate limits would throttle the load generator, which sends everything from one address.
+    RATE_LIMIT_ENABLED: 'false',
+    LOG_LEVEL: settings.logLevel,
+    ...extra,
+  };
+}

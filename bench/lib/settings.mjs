@@ -1,0 +1,84 @@
+// Every knob of `npm run bench`, read once from the environment. The run prints what it used.
+import { availableParallelism } from 'node:os';
+
+const env = process.env;
+const quick = env.BENCH_QUICK === '1';
+
+function int(name, fallback) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 0) throw new TypeError(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+function list(name, fallback) {
+  const raw = env[name];
+  return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
+}
+
+export const ALL_SCENARIOS = ['exchange', 'latency', 'scale', 'memory', 'verifier', 'revocation', 'list'];
+
+const cores = availableParallelism();
+
+export const settings = Object.freeze({
+  quick,
+  cores,
+  scenarios: list('BENCH_SCENARIOS', ALL_SCENARIOS),
+  /** Interleaved runs per figure; each figure is their median. */
+  runs: int('BENCH_RUNS', quick ? 1 : 3),
+  /** Seconds of load per run. */
+  durationSeconds: int('BENCH_DURATION', quick ? 2 : 5),
+  /** Seconds of warm-up load before the measured runs of a server (JIT, key caches). */
+  warmupSeconds: int('BENCH_WARMUP', quick ? 1 : 3),
+  connections: int('BENCH_CONNECTIONS', 32),
+  /** Process counts compared (WORKERS of `serve`, and the same for the ceiling server). */
+  workers: list('BENCH_WORKERS', cores > 1 ? ['1', String(cores)] : ['1']).map(Number),
+  /** Keys in the database of the exchange scenarios (all of them are used). */
+  keys: int('BENCH_KEYS', 10_000),
+  keysSmall: int('BENCH_KEYS_SMALL', 1_000),
+  keysLarge: int('BENCH_KEYS_LARGE', quick ? 100_000 : 1_000_000),
+  /** Distinct keys exchanged against the large dataset, spread across its keyspace. */
+  keysUsed: int('BENCH_KEYS_USED', 10_000),
+  listKeys: int('BENCH_LIST_KEYS', 100_000),
+  revocations: int('BENCH_REVOCATIONS', quick ? 20 : 100),
+  memoryExchanges: int('BENCH_MEMORY_EXCHANGES', quick ? 100_000 : 1_000_000),
+  /** Exchanges after which the first memory sample is taken (the target compares it with the last). */
+  memoryFirstSample: int('BENCH_MEMORY_FIRST_SAMPLE', quick ? 20_000 : 100_000),
+  verifierTokens: int('BENCH_VERIFIER_TOKENS', 1_000),
+  verifierRoundMs: int('BENCH_VERIFIER_ROUND_MS', quick ? 500 : 1_500),
+  verifierRounds: int('BENCH_VERIFIER_ROUNDS', quick ? 3 : 7),
+  databaseUrl: env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/scope_auth_bench',
+  redisUrl: env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379/12',
+  redisPrefix: env.BENCH_REDIS_PREFIX || 'bench:',
+  portBase: int('BENCH_PORT_BASE', 18_080),
+  logLevel: env.BENCH_LOG_LEVEL || 'info',
+  /** Starts every server under `node --cpu-prof`, profiles written to bench/results/profiles/. */
+  profile: env.BENCH_PROFILE === '1',
+});
+
+/** The settings as printed at the start of a run and stored in the JSON result. */
+export function describeSettings(s = settings) {
+  return {
+    quick: s.quick,
+    scenarios: s.scenarios.join(','),
+    runs: s.runs,
+    duration_s: s.durationSeconds,
+    warmup_s: s.warmupSeconds,
+    connections: s.connections,
+    workers: s.workers.join(','),
+    keys: s.keys,
+    keys_small: s.keysSmall,
+    keys_large: s.keysLarge,
+    keys_used_large: s.keysUsed,
+    list_keys: s.listKeys,
+    revocations: s.revocations,
+    memory_exchanges: s.memoryExchanges,
+    memory_first_sample: s.memoryFirstSample,
+    verifier_rounds: `${s.verifierRounds} x ${s.verifierRoundMs} ms`,
+    database: s.databaseUrl,
+    redis: `${s.redisUrl} prefix ${s.redisPrefix}`,
+    log_level: s.logLevel,
+    profile: s.profile,
+  };
+}

@@ -1,0 +1,111 @@
+// Token exchange: the real service against the in-memory ceiling, JSON and client_credentials
+// with HTTP Basic, with 1 and N processes; then the latency of the service at 80% of its peak.
+import { pickKeys } from '../lib/dataset.mjs';
+import { assertClean, EXCHANGE_FORMATS, runLoad } from '../lib/load.mjs';
+import { openDbCounter } from '../lib/pgstats.mjs';
+import { startCeiling, startService } from '../lib/processes.mjs';
+import { formatSpread, median, spread, verdict } from '../lib/stats.mjs';
+import { warmUp } from '../lib/warmup.mjs';
+
+const THROUGHPUT_TARGET = 0.9;
+const LATENCY_TARGET_MS = 10;
+const LATENCY_LOAD = 0.8;
+const FORMAT_LABEL = { json: 'JSON /v1/token', basic: 'Basic /oauth/token' };
+const IMPLS = ['service', 'ceiling'];
+
+const procs = (w) => `${w} process${w > 1 ? 'es' : ''}`;
+
+async function startAll(dataset, s, log) {
+  const servers = {};
+  for (const w of s.workers) {
+    servers[`service-w${w}`] = await startService(dataset, { workers: w });
+    servers[`ceiling-w${w}`] = await startCeiling(dataset, { workers: w });
+    log(`  started service and ceiling with ${procs(w)}`);
+  }
+  return servers;
+}
+
+/** Throughput runs, interleaved: for each (workers, format) the service and the ceiling alternate, ABBA. */
+async function throughputRuns({ servers, requests, s, log, dbCounter }) {
+  const runs = {};
+  for (let r = 0; r < s.runs; r++) {
+    for (const w of s.workers) {
+      for (const fmt of Object.keys(EXCHANGE_FORMATS)) {
+        const order = r % 2 ? [...IMPLS].reverse() : IMPLS;
+        for (const impl of order) {
+          const name = `${impl}-w${w}`;
+          const before = impl === 'service' ? await dbCounter.read() : 0;
+          const res = assertClean(await runLoad({ url: servers[name].url, requests: requests[fmt] }), `${name} ${fmt}`);
+          const dbXacts = impl === 'service' ? (await dbCounter.read()) - before : undefined;
+          ((runs[`${name}-${fmt}`] ??= []).push({ ...res, dbXacts }));
+          log(`  run ${r + 1}/${s.runs} ${name} ${fmt}: ${Math.round(res.rps)} req/s, p99 ${res.latencyMs.p99} ms`);
+        }
+      }
+    }
+  }
+  return runs;
+}
+
+async function latencyRuns({ servers, requests, s, log, peak }) {
+  const runs = {};
+  for (let r = 0; r < s.runs; r++) {
+    for (const w of s.workers) {
+      const rate = Math.round(LATENCY_LOAD * peak[w]);
+      const res = assertClean(await runLoad({ url: servers[`service-w${w}`].url, requests: requests.json, pacedRate: rate }), `latency w${w}`);
+      (runs[w] ??= []).push({ ...res, rate });
+      log(`  run ${r + 1}/${s.runs} service-w${w} at ${rate} req/s: p50 ${res.latencyMs.p50} ms, p99 ${res.latencyMs.p99} ms`);
+    }
+  }
+  return runs;
+}
+
+export async function exchangeScenario({ dataset, settings: s, report, log }) {
+  const keys = await pickKeys(dataset, s.keys);
+  const requests = Object.fromEntries(Object.entries(EXCHANGE_FORMATS).map(([fmt, build]) => [fmt, build(keys)]));
+  log(`exchange: ${keys.length.toLocaleString('en')} keys (database of ${dataset.keys.toLocaleString('en')}), ${s.runs} runs x ${s.durationSeconds} s, ${s.connections} connections`);
+  const servers = await startAll(dataset, s, log);
+  const dbCounter = await openDbCounter(dataset.databaseUrl);
+  try {
+    for (const [name, server] of Object.entries(servers)) {
+      await warmUp(server, requests.json, Number(name.split('-w')[1]), { fillCaches: name.startsWith('service') });
+      log(`  warmed up ${name}`);
+    }
+    const runs = await throughputRuns({ servers, requests, s, log, dbCounter });
+    const peak = {};
+    for (const w of s.workers) {
+      for (const fmt of Object.keys(EXCHANGE_FORMATS)) {
+        const svc = runs[`service-w${w}-${fmt}`];
+        const ceil = runs[`ceiling-w${w}-${fmt}`];
+        const ratios = spread(svc.map((x, i) => x.rps / ceil[i].rps));
+        const label = `${FORMAT_LABEL[fmt]}, ${procs(w)}`;
+        report.row('exchange', `${label}: service req/s`, formatSpread(spread(svc.map((x) => x.rps))));
+        report.row('exchange', `${label}: ceiling req/s`, formatSpread(spread(ceil.map((x) => x.rps))));
+        report.row('exchange', `${label}: service / ceiling`, formatSpread(ratios, 2), `≥ ${THROUGHPUT_TARGET}`, verdict(ratios.median >= THROUGHPUT_TARGET));
+      }
+      peak[w] = median(runs[`service-w${w}-json`].map((x) => x.rps));
+    }
+    const [w1, wN] = [s.workers[0], s.workers.at(-1)];
+    if (wN !== w1) {
+      for (const impl of IMPLS) {
+        const a = runs[`${impl}-w${w1}-json`];
+        const b = runs[`${impl}-w${wN}-json`];
+        report.row('exchange', `JSON, ${impl}: ${wN} / ${w1} processes`, formatSpread(spread(b.map((x, i) => x.rps / a[i].rps)), 2));
+      }
+    }
+
+    const latency = s.scenarios.includes('latency') ? await latencyRuns({ servers, requests, s, log, peak }) : {};
+    for (const [w, list] of Object.entries(latency)) {
+      const p99 = spread(list.map((x) => x.latencyMs.p99));
+      const label = `JSON, ${procs(Number(w))}, at ${Math.round(LATENCY_LOAD * 100)}% of peak (${list[0].rate} req/s)`;
+      report.row('latency', `${label}: p50 ms`, formatSpread(spread(list.map((x) => x.latencyMs.p50)), 1));
+      report.row('latency', `${label}: p99 ms`, formatSpread(p99, 1), `< ${LATENCY_TARGET_MS} ms`, verdict(p99.median < LATENCY_TARGET_MS));
+    }
+
+    const rss = Object.fromEntries(Object.entries(servers).map(([name, srv]) => [name, srv.rss()]));
+    report.data('exchange', { runs, latency, peak, rss_after_mb: rss });
+    return { rss };
+  } finally {
+    await dbCounter.close();
+    await Promise.all(Object.values(servers).map((srv) => srv.stop()));
+  }
+}

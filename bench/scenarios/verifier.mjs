@@ -1,0 +1,53 @@
+// SDK verifier throughput against plain jose, on one core, with real tokens of the service
+// (bench/verifier-worker.mjs does the measuring in a process of its own).
+import { fork } from 'node:child_process';
+import { tokenFor } from '../lib/client.mjs';
+import { pickKeys } from '../lib/dataset.mjs';
+import { startService } from '../lib/processes.mjs';
+import { ISSUER } from '../lib/service-env.mjs';
+import { formatSpread, spread, verdict } from '../lib/stats.mjs';
+
+const TARGET = 0.95;
+const WORKER = new URL('../verifier-worker.mjs', import.meta.url).pathname;
+
+function measure(job) {
+  return new Promise((resolve, reject) => {
+    const child = fork(WORKER, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let answer;
+    child.once('message', (m) => (answer = m));
+    child.once('error', reject);
+    child.once('exit', (code) => (answer ? resolve(answer.results) : reject(new Error(`verifier worker exited with ${code}`))));
+    child.send(job);
+  });
+}
+
+export async function verifierScenario({ dataset, settings: s, report, log }) {
+  const server = await startService(dataset, { workers: 1, name: 'service-verifier' });
+  let results;
+  try {
+    const keys = await pickKeys(dataset, s.verifierTokens);
+    const tokens = [];
+    for (const key of keys) tokens.push(await tokenFor(server.url, key));
+    log(`verifier: ${tokens.length.toLocaleString('en')} tokens, ${s.verifierRounds} rounds of ${s.verifierRoundMs} ms per contender`);
+    results = await measure({
+      issuer: ISSUER,
+      audience: ISSUER,
+      jwksUrl: `${server.url}/.well-known/jwks.json`,
+      authUrl: server.url,
+      redisUrl: s.redisUrl,
+      keyPrefix: dataset.redisPrefix,
+      tokens,
+      roundMs: s.verifierRoundMs,
+      rounds: s.verifierRounds,
+    });
+  } finally {
+    await server.stop();
+  }
+  report.row('verifier', 'plain jose jwtVerify, 1 core: verifies/s', formatSpread(spread(results.jose)));
+  for (const [name, label] of [['sdkRedis', 'Redis source'], ['sdkSse', 'HTTP stream source']]) {
+    report.row('verifier', `SDK verifier (${label}): verifies/s`, formatSpread(spread(results[name])));
+    const ratio = spread(results[name].map((x, i) => x / results.jose[i]));
+    report.row('verifier', `SDK verifier (${label}) / jose`, formatSpread(ratio, 3), `≥ ${TARGET}`, verdict(ratio.median >= TARGET));
+  }
+  report.data('verifier', results);
+}
