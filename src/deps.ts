@@ -34,7 +34,8 @@ export type Deps = {
 export type DepsOverrides = { clock?: Clock; log?: Logger; db?: Db; redis?: Redis };
 
 const KEY_CACHE_MAX_ENTRIES = 100_000;
-const KEY_CACHE_TTL_MS = 5 * 60_000;
+// Backstop only: invalidation normally comes by pub/sub within milliseconds.
+const KEY_CACHE_TTL_MS = 60_000;
 const AUDIT_FLUSH_MS = 1_000;
 const MAINTENANCE_MS = 5_000;
 const ROTATION_CHECK_MS = 60 * 60_000;

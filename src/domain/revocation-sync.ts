@@ -6,6 +6,7 @@ import type { BusMessage } from '../storage/event-bus.js';
 import type { Redis, RedisKeys } from '../storage/redis.js';
 import {
   acquireRebuildLock,
+  encodeEntry,
   isListReady,
   pruneList,
   readEntries,
@@ -59,15 +60,35 @@ export function createRevocationSync(d: RevocationSyncDeps) {
     if (!(await isListReady(d.redis, d.keys))) await rebuild();
   }
 
+  /**
+   * Makes memory and the Redis list hold every live entry Postgres holds. Catches what pub/sub
+   * could not carry: revocations made while Redis was unreachable, or by an instance cut off from it.
+   * Entries Redis was missing are also published, so subscribed verifiers get them too.
+   */
+  async function reconcile(): Promise<void> {
+    const now = d.clock.now();
+    const live = await listLiveRevocations(d.db, new Date(now));
+    for (const e of live) if (d.list.apply(e) && e.kind === 'key') d.keyCache.invalidate(e.keyId);
+    if (!(await isListReady(d.redis, d.keys))) {
+      await rebuild();
+      return;
+    }
+    const inRedis = new Set((await readEntries(d.redis, d.keys)).map((e) => e.seq));
+    const missing = live.filter((e) => !inRedis.has(e.seq));
+    if (missing.length === 0) return;
+    await writeEntries(d.redis, d.keys, missing);
+    for (const e of missing) await d.redis.publish(d.keys.revocationChannel, encodeEntry(e));
+    d.log.info({ entries: missing.length }, 'revocation-list.reconciled');
+  }
+
   return {
     rebuild,
     ensureReady,
 
-    /** After (re)subscribing: the Redis list is trusted only once rebuilt, then mirrored in memory. */
+    /** After (re)subscribing: whatever happened while we were not listening is read from Postgres. */
     async resync(): Promise<void> {
-      await ensureReady();
-      d.list.replace(await readEntries(d.redis, d.keys));
       d.keyCache.clear();
+      await reconcile();
       await d.onSigningKeysChanged();
     },
 
@@ -90,16 +111,10 @@ export function createRevocationSync(d: RevocationSyncDeps) {
       }
     },
 
-    /**
-     * Periodic: pick up revocations whose pub/sub message never came (the revoking instance could
-     * not reach Redis), rebuild the Redis list after a flush, drop expired entries everywhere.
-     */
+    /** Periodic: reconcile with Postgres (rebuilding a flushed list), drop expired entries everywhere. */
     async maintain(): Promise<void> {
+      await reconcile();
       const now = d.clock.now();
-      for (const e of await listLiveRevocations(d.db, new Date(now), d.list.maxSeq())) {
-        if (d.list.apply(e) && e.kind === 'key') d.keyCache.invalidate(e.keyId);
-      }
-      await ensureReady();
       d.list.prune(Math.floor(now / 1000));
       await pruneList(d.redis, d.keys, now);
     },

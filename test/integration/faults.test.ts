@@ -1,0 +1,171 @@
+import { appendFileSync } from 'node:fs';
+import request from 'supertest';
+import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/env.js';
+import { createAdmin, createKey, createOrg, exchange } from '../support/fixtures.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+
+const auth = (t: string) => ({ Authorization: `Bearer ${t}` });
+
+type Figures = { fault: string; sent: number; failed: number; revokedAccepted: number };
+/** Fault figures for the record (set SCOPE_AUTH_FIGURES=path to collect them). */
+function report(f: Figures): void {
+  if (process.env.SCOPE_AUTH_FIGURES) appendFileSync(process.env.SCOPE_AUTH_FIGURES, `${JSON.stringify(f)}\n`);
+}
+
+function via(url: string, port: number): string {
+  const u = new URL(url);
+  u.port = String(port);
+  return u.toString();
+}
+
+describe('Redis down', () => {
+  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+  let a: TestInstance;
+  let b: TestInstance;
+  beforeAll(async () => {
+    proxy = await startTcpProxy(Number(new URL(TEST_REDIS_URL).port || 6379));
+    const prefix = newPrefix();
+    const env = { REDIS_URL: via(TEST_REDIS_URL, proxy.port), RATE_LIMIT_ENABLED: 'true' };
+    a = await createTestInstance({ prefix, env });
+    b = await createTestInstance({ prefix, env });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await proxy.close();
+  });
+
+  it('keeps exchanging, keeps revoked keys out, takes revocations durably, and recovers by itself', async () => {
+    const { org, token: adminToken } = await createAdmin(a.deps, a.app);
+    const good = await createKey(a.deps, org);
+    const doomed = await createKey(a.deps, org);
+    const revokedBefore = await createKey(a.deps, org);
+    await request(a.app).post(`/v1/keys/${revokedBefore.key.id}/revoke`).set(auth(adminToken)).expect(200);
+    const doomedToken = await exchange(b.app, { key_id: doomed.key.id, secret: doomed.secret });
+
+    await proxy.cut();
+    await waitFor(() => !a.deps.bus.isLive() && !b.deps.bus.isLive(), 5_000, 'instances to notice Redis is gone');
+
+    const fig: Figures = { fault: 'redis-down', sent: 0, failed: 0, revokedAccepted: 0 };
+    const attempt = async (inst: TestInstance, body: object, expectOk: boolean) => {
+      fig.sent++;
+      const res = await request(inst.app).post('/v1/token').send(body);
+      if (expectOk && res.status !== 200) fig.failed++;
+      if (!expectOk && res.status === 200) fig.revokedAccepted++;
+      return res;
+    };
+    for (let i = 0; i < 50; i++) {
+      await attempt(i % 2 ? a : b, { key_id: good.key.id, secret: good.secret }, true);
+      await attempt(i % 2 ? b : a, { key_id: revokedBefore.key.id, secret: revokedBefore.secret }, false);
+    }
+
+    // A revoke still succeeds and is durable; every instance refuses the key at once.
+    await request(a.app).post(`/v1/keys/${doomed.key.id}/revoke`).set(auth(adminToken)).expect(200);
+    for (const inst of [a, b]) {
+      const res = await attempt(inst, { key_id: doomed.key.id, secret: doomed.secret }, false);
+      expect(res.status).toBe(401);
+    }
+    // Tokens it issued are inactive everywhere (answered from Postgres).
+    await request(b.app).post('/oauth/introspect').set(auth(adminToken)).type('form').send({ token: doomedToken }).expect(200, { active: false });
+    const feed = await request(b.app).get('/v1/revocations').expect(200);
+    expect(feed.body.revocations.map((e: { key_id: string }) => e.key_id)).toContain(doomed.key.id);
+
+    const ready = await request(a.app).get('/readyz').expect(200);
+    expect(ready.body).toEqual({ status: 'degraded', checks: { postgres: 'ok', redis: 'down', pubsub: 'down' } });
+
+    expect(fig).toEqual({ fault: 'redis-down', sent: 102, failed: 0, revokedAccepted: 0 });
+    report(fig);
+
+    // Redis returns: no restart, the list is brought up to date and pub/sub resumes.
+    await proxy.restore();
+    await waitFor(() => a.deps.bus.isLive() && b.deps.bus.isLive(), 10_000, 'instances to resubscribe');
+    const raw = await a.deps.redis.hget(a.deps.redisKeys.revocationEntries, `key:${doomed.key.id}`);
+    expect(raw).not.toBeNull();
+    await request(a.app).get('/readyz').expect(200, { status: 'ok', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
+    await request(b.app).post('/v1/token').send({ key_id: doomed.key.id, secret: doomed.secret }).expect(401);
+    await request(b.app).post('/v1/token').send({ key_id: good.key.id, secret: good.secret }).expect(200);
+    // And a revocation now travels by pub/sub again: B refuses at once.
+    await request(b.app).post('/v1/token').send({ key_id: good.key.id, secret: good.secret }).expect(200);
+    await request(a.app).post(`/v1/keys/${good.key.id}/revoke`).set(auth(adminToken)).expect(200);
+    await request(b.app).post('/v1/token').send({ key_id: good.key.id, secret: good.secret }).expect(401);
+  });
+});
+
+describe('Postgres down', () => {
+  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+  let inst: TestInstance;
+  beforeAll(async () => {
+    proxy = await startTcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
+    inst = await createTestInstance({ databaseUrl: via(TEST_DATABASE_URL, proxy.port) });
+  });
+  afterAll(async () => {
+    await inst.close();
+    await proxy.close();
+  });
+
+  it('answers 503 unavailable with Retry-After where Postgres is needed, never crashes, and resumes', async () => {
+    const { org, token: adminToken } = await createAdmin(inst.deps, inst.app);
+    const warm = await createKey(inst.deps, org);
+    const cold = await createKey(inst.deps, org);
+    const revoked = await createKey(inst.deps, org);
+    await request(inst.app).post(`/v1/keys/${revoked.key.id}/revoke`).set(auth(adminToken)).expect(200);
+    await exchange(inst.app, { key_id: warm.key.id, secret: warm.secret }); // cached
+    await request(inst.app).post('/v1/token').send({ key_id: revoked.key.id, secret: revoked.secret }).expect(401); // cached, as revoked
+    await inst.deps.audit.flush();
+
+    await proxy.cut();
+    let refusedDuringOutage = 0;
+    const fig: Figures = { fault: 'postgres-down', sent: 0, failed: 0, revokedAccepted: 0 };
+    for (let i = 0; i < 30; i++) {
+      fig.sent += 3;
+      // A key already in memory needs no database: it keeps working.
+      const w = await request(inst.app).post('/v1/token').send({ key_id: warm.key.id, secret: warm.secret });
+      if (w.status !== 200) fig.failed++;
+      // A key that must be read gets a clean 503, never a 500.
+      const c = await request(inst.app).post('/v1/token').send({ key_id: cold.key.id, secret: cold.secret });
+      expect(c.status).toBe(503);
+      expect(c.body).toEqual({ error: 'unavailable', error_description: 'service temporarily unavailable, retry later' });
+      expect(c.headers['retry-after']).toBe('5');
+      const r = await request(inst.app).post('/v1/token').send({ key_id: revoked.key.id, secret: revoked.secret });
+      if (r.status === 200) fig.revokedAccepted++;
+      if (r.status === 401) refusedDuringOutage++;
+      expect([401, 503]).toContain(r.status);
+    }
+    await request(inst.app).get('/v1/keys').set(auth(adminToken)).expect(503);
+    await request(inst.app).post(`/v1/keys/${cold.key.id}/revoke`).set(auth(adminToken)).expect(503);
+    const ready = await request(inst.app).get('/readyz').expect(503);
+    expect(ready.body.checks.postgres).toBe('down');
+    expect(fig).toEqual({ fault: 'postgres-down', sent: 90, failed: 0, revokedAccepted: 0 });
+    report(fig);
+
+    await proxy.restore();
+    await waitFor(async () => (await request(inst.app).get('/readyz')).status === 200, 10_000, 'Postgres to be back');
+    await request(inst.app).post('/v1/token').send({ key_id: cold.key.id, secret: cold.secret }).expect(200);
+    await request(inst.app).get('/v1/keys').set(auth(adminToken)).expect(200);
+    // Audit records of refusals during the outage were kept and written once Postgres was back.
+    expect(refusedDuringOutage).toBe(30);
+    await inst.deps.audit.flush();
+    const rows = await inst.deps.db('audit_events').where({ action: 'exchange.rejected', target_id: revoked.key.id });
+    expect(rows).toHaveLength(31);
+  });
+});
+
+describe('Postgres down, then a key is needed that nobody has cached', () => {
+  it('never lets a revoked key in', async () => {
+    const proxy = await startTcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
+    const inst = await createTestInstance({ databaseUrl: via(TEST_DATABASE_URL, proxy.port) });
+    try {
+      const org = await createOrg(inst.deps);
+      const k = await createKey(inst.deps, org);
+      await inst.deps.db('api_keys').where({ id: k.key.id }).update({ revoked_at: new Date() });
+      await proxy.cut();
+      const res = await request(inst.app).post('/v1/token').send({ key_id: k.key.id, secret: k.secret });
+      expect(res.status).toBe(503);
+    } finally {
+      await proxy.restore();
+      await inst.close();
+      await proxy.close();
+    }
+  });
+});
