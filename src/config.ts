@@ -65,6 +65,9 @@ const schema = z.object({
   RATE_LIMIT_ENABLED: bool.default(true),
   // Time allowed for in-flight requests and flushes after SIGTERM, milliseconds.
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  // After SIGTERM, keep serving (readiness already 503) this long before closing the listener, so a
+  // load balancer stops routing here first; milliseconds (default 0).
+  SHUTDOWN_DRAIN_MS: int(0, 120_000).default(0),
   // Revocation SSE stream: heartbeat interval, seconds, and open streams allowed per instance.
   SSE_HEARTBEAT_SECONDS: int(1, 300).default(15),
   SSE_MAX_STREAMS: int(1, 100_000).default(1_000),
@@ -104,6 +107,7 @@ export type Config = Readonly<{
     managementPerOrg: number;
   }>;
   shutdownTimeoutMs: number;
+  shutdownDrainMs: number;
   sseHeartbeatSeconds: number;
   sseMaxStreams: number;
   workers: number;
@@ -178,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       managementPerOrg: e.RATE_LIMIT_MANAGEMENT_PER_ORG,
     }),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     sseHeartbeatSeconds: e.SSE_HEARTBEAT_SECONDS,
     sseMaxStreams: e.SSE_MAX_STREAMS,
     workers: e.WORKERS,

@@ -40,8 +40,9 @@ export async function startServer(
   const shutdown = (signal = 'shutdown') =>
     (closing ??= (async () => {
       shuttingDown = true;
-      log.info({ signal }, 'server.stopping');
+      log.info({ signal, drainMs: config.shutdownDrainMs }, 'server.stopping');
       shutdownController.abort();
+      if (config.shutdownDrainMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
       // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { systemClock } from '../../src/clock.js';
+import { createDb, type Db } from '../../src/storage/db.js';
+import { newPrefix, testConfig, waitFor } from '../support/app.js';
+import { ensureMigrated } from '../support/databases.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/env.js';
+import { createKey, createOrg } from '../support/fixtures.js';
+
+const CLI = new URL('../../bin/scope-auth.js', import.meta.url).pathname;
+
+type Outcome = { status?: number; error?: string };
+
+function post(port: number, body: string, opts: { holdBodyUntil?: Promise<void> } = {}): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/v1/token', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode }));
+      },
+    );
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+    if (opts.holdBodyUntil) {
+      // Half the body now, the rest later: the request is certainly in flight in between.
+      req.write(body.slice(0, 10));
+      void opts.holdBodyUntil.then(() => req.end(body.slice(10)));
+    } else {
+      req.end(body);
+    }
+  });
+}
+
+describe('graceful shutdown', () => {
+  let db: Db;
+  beforeAll(async () => {
+    await ensureMigrated();
+    db = createDb(TEST_DATABASE_URL, 2);
+  });
+  afterAll(async () => db.destroy());
+
+  it('on SIGTERM finishes in-flight requests, flushes last_used_at and audit records, and exits 0', async () => {
+    const prefix = newPrefix();
+    const config = testConfig(prefix);
+    const deps = { db, clock: systemClock, config };
+    const org = await createOrg(deps);
+    const keys = await Promise.all(Array.from({ length: 4 }, () => createKey(deps, org)));
+    const wrong = (await createKey(deps, org)).secret;
+
+    const child = spawn('node', [CLI, 'serve'], {
+      env: {
+        PATH: process.env.PATH,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: TEST_DATABASE_URL,
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        ISSUER: config.issuer,
+        SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
+        KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+        LAST_USED_FLUSH_SECONDS: '60', // so only the shutdown flush can have written them
+        RATE_LIMIT_ENABLED: 'false',
+        SHUTDOWN_TIMEOUT_MS: '5000',
+        // As behind a load balancer: requests that reached us before the signal are served.
+        SHUTDOWN_DRAIN_MS: '500',
+      },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => /"port":(\d+)/.test(out), 15_000, 'server to listen');
+    const port = Number(/"port":(\d+)/.exec(out)![1]);
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
+
+    // Requests in flight when the signal arrives: bodies held back until after it.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const inFlight = [
+      ...keys.map((k) => post(port, JSON.stringify({ key_id: k.key.id, secret: k.secret }), { holdBodyUntil: released })),
+      ...keys.map((k) => post(port, JSON.stringify({ key_id: k.key.id, secret: wrong }), { holdBodyUntil: released })),
+    ];
+    // And a burst that races the signal.
+    const burst = Array.from({ length: 40 }, (_, i) => post(port, JSON.stringify({ key_id: keys[i % 4]!.key.id, secret: i % 2 ? keys[i % 4]!.secret : wrong })));
+    await new Promise((r) => setTimeout(r, 100));
+    const signalled = Date.now();
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 700));
+    release();
+
+    const held = await Promise.all(inFlight);
+    expect(held.map((o) => o.status)).toEqual([200, 200, 200, 200, 401, 401, 401, 401]);
+    const raced = await Promise.all(burst);
+    // Every request was either completed or never accepted; none was cut off halfway.
+    expect(raced.filter((o) => !(o.status === 200 || o.status === 401 || o.error === "ECONNREFUSED"))).toEqual([]);
+    const { code, at } = await exited;
+    expect(code).toBe(0);
+    expect(at - signalled).toBeLessThan(5_500);
+
+    // Nothing lost: last-used times and refusal records written by the shutdown flush.
+    const rows = await db('api_keys').whereIn('id', keys.map((k) => k.key.id));
+    for (const r of rows) expect(r.last_used_at).not.toBeNull();
+    const refused = 4 + raced.filter((o) => o.status === 401).length;
+    const audited = await db('audit_events').where({ action: 'exchange.rejected' }).whereIn('target_id', keys.map((k) => k.key.id));
+    expect(audited).toHaveLength(refused);
+    expect(out).toContain('server.stopped');
+  });
+});
