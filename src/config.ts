@@ -46,6 +46,8 @@ const schema = z.object({
   KEY_ENCRYPTION_KEY: z.string().optional(),
   // Max-age of the JWKS response, seconds (default 300).
   JWKS_MAX_AGE_SECONDS: int(0, 86_400).default(300),
+  // How often every instance reloads the signing-key table, seconds (default 30).
+  SIGNING_KEY_REFRESH_SECONDS: int(1, 3_600).default(30),
   // Days between automatic signing-key rotations; 0 turns automatic rotation off (default 90).
   SIGNING_KEY_ROTATION_DAYS: z.coerce.number().min(0).max(3650).default(90),
   // How often last_used_at and refused-exchange audit records are written, seconds (default 30).
@@ -95,6 +97,7 @@ export type Config = Readonly<{
   keyEncryptionKey: Buffer;
   jwksMaxAgeSeconds: number;
   signingKeyRotationDays: number;
+  signingKeyRefreshSeconds: number;
   lastUsedFlushSeconds: number;
   revocationAckTimeoutMs: number;
   trustProxy: boolean | number | string[];
@@ -170,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyEncryptionKey: kek,
     jwksMaxAgeSeconds: e.JWKS_MAX_AGE_SECONDS,
     signingKeyRotationDays: e.SIGNING_KEY_ROTATION_DAYS,
+    signingKeyRefreshSeconds: e.SIGNING_KEY_REFRESH_SECONDS,
     lastUsedFlushSeconds: e.LAST_USED_FLUSH_SECONDS,
     revocationAckTimeoutMs: e.REVOCATION_ACK_TIMEOUT_MS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),

@@ -5,7 +5,7 @@ import { createKeyCache, type KeyCache } from './domain/key-cache.js';
 import { createLastUsedTracker, type LastUsedTracker } from './domain/last-used.js';
 import { createRevocationList, type RevocationList } from './domain/revocation-list.js';
 import { createRevocationSync, type RevocationSync } from './domain/revocation-sync.js';
-import { createKeyring, KEYRING_REFRESH_MS, type Keyring } from './domain/signing-keys.js';
+import { createKeyring, type Keyring } from './domain/signing-keys.js';
 import { createLogger, type Logger } from './log.js';
 import { createDb, type Db } from './storage/db.js';
 import { createEventBus, type EventBus } from './storage/event-bus.js';
@@ -107,7 +107,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       every(config.lastUsedFlushSeconds * 1000, 'last-used.flush', () => lastUsed.flush());
       every(AUDIT_FLUSH_MS, 'audit.flush', () => audit.flush());
       every(MAINTENANCE_MS, 'revocations.maintain', () => sync.maintain());
-      every(KEYRING_REFRESH_MS, 'signing-keys.refresh', () => keyring.refresh());
+      every(config.signingKeyRefreshSeconds * 1000, 'signing-keys.refresh', () => keyring.refresh());
       every(ROTATION_CHECK_MS, 'signing-keys.rotate', async () => {
         if (await keyring.rotateIfDue()) await bus.publish({ type: 'signing-keys.changed' });
         await keyring.prune();

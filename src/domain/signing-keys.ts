@@ -18,8 +18,6 @@ import {
 
 /** Clock skew allowed to verifiers, seconds: a retired key stays published this much longer. */
 const VERIFIER_SKEW_SECONDS = 60;
-/** How often every instance reloads the key table, so all agree on the active key without a restart. */
-export const KEYRING_REFRESH_MS = 30_000;
 
 type LoadedKey = SigningKeyRecord & { material: SigningMaterial };
 
@@ -46,7 +44,8 @@ export function createKeyring({ config, db, clock }: KeyringDeps): Keyring {
   let document: JwksDocument = { body: '{"keys":[]}', etag: '"empty"' };
   const retentionMs = (config.tokenTtlSeconds + VERIFIER_SKEW_SECONDS) * 1000;
   // A new key must sit in every JWKS cache, and every instance must have loaded it, before it signs.
-  const prepublishMs = config.jwksMaxAgeSeconds * 1000 + KEYRING_REFRESH_MS;
+  // Instances reload the table every SIGNING_KEY_REFRESH_SECONDS (and at once on a pub/sub notice).
+  const prepublishMs = (config.jwksMaxAgeSeconds + config.signingKeyRefreshSeconds) * 1000;
 
   const isPublished = (k: SigningKeyRecord, nowMs: number) =>
     k.retiredAt === null || k.retiredAt.getTime() + retentionMs > nowMs;
@@ -69,7 +68,10 @@ export function createKeyring({ config, db, clock }: KeyringDeps): Keyring {
     document = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
   }
 
-  async function createKey(trx: Parameters<Parameters<typeof withSigningKeyLock>[1]>[0], activatesAt: Date) {
+  async function createKey(trx: Parameters<Parameters<typeof withSigningKeyLock>[1]>[0], requestedActivation: Date) {
+    // Strictly after every existing key, so "the newest activated key signs" never has a tie.
+    const latest = (await listSigningKeys(trx)).at(-1)?.activatesAt.getTime() ?? -Infinity;
+    const activatesAt = new Date(Math.max(requestedActivation.getTime(), latest + 1));
     const generated = await generateSigningKey(config.signingAlg);
     const record: SigningKeyRecord = {
       kid: generated.kid,

@@ -1,0 +1,113 @@
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import request from 'supertest';
+import { fakeClock } from '../../src/clock.js';
+import { createTestInstance, listen, newPrefix, waitFor, type TestInstance } from '../support/app.js';
+import { isolatedDatabase } from '../support/databases.js';
+import { TEST_ISSUER } from '../support/env.js';
+import { createKey, createOrg, exchange } from '../support/fixtures.js';
+
+const kidOf = (t: string) => decodeProtectedHeader(t).kid;
+const jwksKids = async (inst: TestInstance) => ((await request(inst.app).get('/.well-known/jwks.json').expect(200)).body.keys as { kid: string }[]).map((k) => k.kid);
+
+describe('signing-key rotation', () => {
+  // Compressed time: the JWKS may be cached 1 s and instances reload keys every second,
+  // so a new key is published 2 s before it signs.
+  const env = { JWKS_MAX_AGE_SECONDS: '1', SIGNING_KEY_REFRESH_SECONDS: '1' };
+  let a: TestInstance;
+  let b: TestInstance;
+  let srv: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    const databaseUrl = await isolatedDatabase('rotation');
+    const prefix = newPrefix();
+    a = await createTestInstance({ databaseUrl, prefix, env });
+    b = await createTestInstance({ databaseUrl, prefix, env });
+    srv = await listen(a.app);
+  });
+  afterAll(async () => {
+    await srv.close();
+    await a.close();
+    await b.close();
+  });
+
+  it('publishes the next key before anyone signs with it, and every token verifies through a JWKS cached before the rotation', async () => {
+    const org = await createOrg(a.deps);
+    const { key, secret } = await createKey(a.deps, org);
+    const creds = { key_id: key.id, secret };
+    // A verifier that honours the JWKS max-age (1 s) and never refetches early on an unknown kid:
+    // only pre-publication can make the new key's tokens verify for it.
+    const verifier = createRemoteJWKSet(new URL(`${srv.url}/.well-known/jwks.json`), { cacheMaxAge: 1_000, cooldownDuration: 60_000 });
+    const verify = (t: string) => jwtVerify(t, verifier, { issuer: TEST_ISSUER, audience: TEST_ISSUER, typ: 'at+jwt' });
+
+    const before = await exchange(a.app, creds);
+    const oldKid = kidOf(before);
+    await verify(before); // the verifier has now cached the JWKS
+
+    const next = await a.deps.keyring.rotate();
+    await a.deps.bus.publish({ type: 'signing-keys.changed' });
+    expect(next.kid).not.toBe(oldKid);
+    expect(next.activatesAt.getTime() - Date.now()).toBeGreaterThan(1_500);
+    // Published at once by every instance, without a restart...
+    expect(await jwksKids(a)).toEqual(expect.arrayContaining([oldKid, next.kid]));
+    expect(await jwksKids(b)).toEqual(expect.arrayContaining([oldKid, next.kid]));
+    // ...but nobody signs with it yet.
+    const during = [await exchange(a.app, creds), await exchange(b.app, creds)];
+    expect(during.map(kidOf)).toEqual([oldKid, oldKid]);
+
+    await waitFor(async () => kidOf(await exchange(a.app, creds)) === next.kid, 10_000, 'the new key to start signing');
+    // Both instances agree on the active key.
+    const after = [await exchange(a.app, creds), await exchange(b.app, creds)];
+    expect(after.map(kidOf)).toEqual([next.kid, next.kid]);
+
+    for (const t of [before, ...during, ...after]) await expect(verify(t)).resolves.toBeDefined();
+    // The retired key stays published while its tokens live.
+    expect(await jwksKids(a)).toEqual(expect.arrayContaining([oldKid, next.kid]));
+  });
+
+  it('never stores a private key in clear', async () => {
+    const rows = await a.deps.db('signing_keys').select('*');
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const r of rows) {
+      expect(r.private_jwk_enc).toMatch(/^v1\.[\w-]{16}\.[\w-]{22}\.[\w-]+$/);
+      expect(r.private_jwk_enc).not.toContain('"d"');
+      expect(Object.keys(r.public_jwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x']);
+    }
+  });
+});
+
+describe('retired keys and automatic rotation', () => {
+  it('drop a retired key from the JWKS once every token it signed has expired', async () => {
+    const clock = fakeClock();
+    const inst = await createTestInstance({ clock, databaseUrl: await isolatedDatabase('retire'), env: { TOKEN_TTL_SECONDS: '300' } });
+    try {
+      const oldKid = (await jwksKids(inst))[0]!;
+      const next = await inst.deps.keyring.rotate({ immediate: true });
+      clock.advance(1);
+      expect(inst.deps.keyring.activeKey(clock.now()).kid).toBe(next.kid);
+      clock.advance((300 + 60 - 1) * 1000);
+      await inst.deps.keyring.refresh();
+      expect(await jwksKids(inst)).toEqual([oldKid, next.kid]);
+      clock.advance(2_000);
+      await inst.deps.keyring.refresh();
+      expect(await jwksKids(inst)).toEqual([next.kid]);
+      expect(await inst.deps.keyring.prune()).toBe(1);
+      expect((await inst.deps.db('signing_keys').select('kid')).map((r: { kid: string }) => r.kid)).toEqual([next.kid]);
+    } finally {
+      await inst.close();
+    }
+  });
+
+  it('rotates automatically every SIGNING_KEY_ROTATION_DAYS, once', async () => {
+    const clock = fakeClock();
+    const inst = await createTestInstance({ clock, databaseUrl: await isolatedDatabase('auto'), env: { SIGNING_KEY_ROTATION_DAYS: '30' } });
+    try {
+      expect(await inst.deps.keyring.rotateIfDue()).toBeUndefined();
+      clock.advance(30 * 86_400_000 + 1_000);
+      const rotated = await inst.deps.keyring.rotateIfDue();
+      expect(rotated).toBeDefined();
+      expect(await inst.deps.keyring.rotateIfDue()).toBeUndefined(); // the pending successor counts
+      expect(await jwksKids(inst)).toContain(rotated!.kid);
+    } finally {
+      await inst.close();
+    }
+  });
+});
