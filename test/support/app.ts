@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
@@ -50,11 +54,22 @@ export function testConfig(prefix: string, env: Record<string, string> = {}, dat
 
 export const newPrefix = () => `test:${randomUUID().slice(0, 8)}:`;
 
+/** Where every instance of this run logs (debug level); global teardown scans it for leaked secrets. */
+export const TEST_LOG_DIR = join(tmpdir(), `scope-auth-test-logs-${process.env.SCOPE_AUTH_TEST_RUN ?? process.pid}`);
+let runLog: pino.DestinationStream | undefined;
+function runLogDestination(): pino.DestinationStream {
+  if (!runLog) {
+    mkdirSync(TEST_LOG_DIR, { recursive: true });
+    runLog = pino.destination({ dest: join(TEST_LOG_DIR, `worker-${process.pid}.log`), sync: true });
+  }
+  return runLog;
+}
+
 /** A full instance (deps started, pub/sub live) over the shared test database and Redis. */
 export async function createTestInstance(options: InstanceOptions = {}): Promise<TestInstance> {
   await ensureMigrated();
   const config = testConfig(options.prefix ?? newPrefix(), options.env, options.databaseUrl);
-  const log = options.logs ? createLogger('debug', options.logs) : createLogger('silent');
+  const log = createLogger('debug', options.logs ?? runLogDestination());
   const deps = createDeps(config, { clock: options.clock ?? systemClock, log });
   await deps.start();
   await waitFor(() => deps.bus.isLive(), 5_000, 'event bus to go live');
