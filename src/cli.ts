@@ -26,8 +26,10 @@ commands:
   key create --org ORG_ID --name NAME [--scopes "a b"] [--audience AUD]... [--env live|test]
              [--expires-in 90d] [--description TEXT] [--allowed-cidr CIDR]...
                                   create an API key (the secret is printed once)
-  signing-keys rotate [--now]     publish the next signing key (it signs after the JWKS cache lifetime,
-                                  or at once with --now)
+  signing-keys rotate [--now] [--withdraw-previous]
+                                  publish the next signing key (it signs after the JWKS cache lifetime,
+                                  or at once with --now); --withdraw-previous also unpublishes the older
+                                  keys at once (after a compromise: their tokens stop verifying)
   signing-keys list               list signing keys (public data only)
 
 options:
@@ -43,6 +45,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   migrate: { type: 'boolean' },
   now: { type: 'boolean' },
+  'withdraw-previous': { type: 'boolean' },
   'org-name': { type: 'string' },
   name: { type: 'string' },
   org: { type: 'string' },
@@ -175,7 +178,7 @@ async function signingKeys(config: Config, sub: string | undefined, values: Valu
   try {
     if (sub === 'rotate') {
       await deps.start();
-      const record = await deps.keyring.rotate({ immediate: values.now });
+      const record = await deps.keyring.rotate({ immediate: values.now, withdrawPrevious: values['withdraw-previous'] });
       // Tell running instances now rather than at their next periodic refresh.
       await deps.bus.publish({ type: 'signing-keys.changed' }).catch(() => undefined);
       output(

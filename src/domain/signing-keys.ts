@@ -29,8 +29,12 @@ export type Keyring = {
   refresh(): Promise<void>;
   activeKey(nowMs: number): SigningMaterial;
   jwks(): JwksDocument;
-  /** Creates the next key: published now, signing after the pre-publication delay (or at once). */
-  rotate(options?: { immediate?: boolean }): Promise<SigningKeyRecord>;
+  /**
+   * Creates the next key: published now, signing after the pre-publication delay (or at once).
+   * `withdrawPrevious` (after a compromise) also unpublishes every older key at once, so nothing
+   * they signed verifies any more; implies `immediate`.
+   */
+  rotate(options?: { immediate?: boolean; withdrawPrevious?: boolean }): Promise<SigningKeyRecord>;
   /** Rotates if the active key is older than SIGNING_KEY_ROTATION_DAYS; returns the new key if it did. */
   rotateIfDue(): Promise<SigningKeyRecord | undefined>;
   /** Deletes keys whose every token has expired. */
@@ -113,8 +117,14 @@ export function createKeyring({ config, db, clock }: KeyringDeps): Keyring {
     jwks: () => document,
 
     async rotate(options = {}) {
-      const activatesAt = new Date(clock.now() + (options.immediate ? 0 : prepublishMs));
-      const record = await withSigningKeyLock(db, (trx) => createKey(trx, activatesAt));
+      const immediate = options.immediate || options.withdrawPrevious;
+      const activatesAt = new Date(clock.now() + (immediate ? 0 : prepublishMs));
+      const record = await withSigningKeyLock(db, async (trx) => {
+        const created = await createKey(trx, activatesAt);
+        // Retired long enough ago that no token of theirs is still valid: they leave the JWKS now.
+        if (options.withdrawPrevious) await retireSigningKeys(trx, new Date(clock.now() - retentionMs - 1000), created.kid, { all: true });
+        return created;
+      });
       await keyring.refresh();
       return record;
     },

@@ -49,9 +49,11 @@ export async function insertSigningKey(trx: Db | Knex.Transaction, k: SigningKey
   });
 }
 
-/** Marks every key still signing at `at` as retiring then (the successor takes over). */
-export async function retireSigningKeys(trx: Knex.Transaction, at: Date, exceptKid: string): Promise<void> {
-  await trx('signing_keys').whereNull('retired_at').whereNot('kid', exceptKid).update({ retired_at: at });
+/** Marks every other key still signing as retiring at `at` (or, with `all`, every other key). */
+export async function retireSigningKeys(trx: Knex.Transaction, at: Date, exceptKid: string, options: { all?: boolean } = {}): Promise<void> {
+  const q = trx('signing_keys').whereNot('kid', exceptKid);
+  if (!options.all) q.whereNull('retired_at');
+  await q.update({ retired_at: at });
 }
 
 export async function deleteSigningKeysRetiredBefore(db: Db, cutoff: Date): Promise<number> {

@@ -96,6 +96,21 @@ describe('retired keys and automatic rotation', () => {
     }
   });
 
+  it('withdraws every older key at once after a compromise', async () => {
+    const inst = await createTestInstance({ databaseUrl: await isolatedDatabase('withdraw') });
+    try {
+      const org = await createOrg(inst.deps);
+      const { key, secret } = await createKey(inst.deps, org);
+      const old = await exchange(inst.app, { key_id: key.id, secret });
+      const next = await inst.deps.keyring.rotate({ withdrawPrevious: true });
+      expect(await jwksKids(inst)).toEqual([next.kid]);
+      await request(inst.app).post('/oauth/introspect').set('Authorization', `Basic ${Buffer.from(`${key.id}:${secret}`).toString('base64')}`).type('form').send({ token: old }).expect(200, { active: false });
+      expect(kidOf(await exchange(inst.app, { key_id: key.id, secret }))).toBe(next.kid);
+    } finally {
+      await inst.close();
+    }
+  });
+
   it('rotates automatically every SIGNING_KEY_ROTATION_DAYS, once', async () => {
     const clock = fakeClock();
     const inst = await createTestInstance({ clock, databaseUrl: await isolatedDatabase('auto'), env: { SIGNING_KEY_ROTATION_DAYS: '30' } });
