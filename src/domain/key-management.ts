@@ -15,7 +15,17 @@ export type ManagementDeps = PropagationDeps & { config: Config; db: Db; clock: 
 /** Who is acting: the key behind the bearer token, what that token holds, where the call came from. */
 export type Caller = { orgId: string; keyId: string; scopes: string[]; context: RequestContext };
 
-const actorOf = (c: Caller) => ({ type: 'key' as const, id: c.keyId });
+/** One audit record per management action, in the action's own transaction. */
+function auditKeyAction(deps: ManagementDeps, trx: Knex.Transaction, caller: Caller, action: string, keyId: string, detail: Record<string, unknown>) {
+  return deps.audit.write(trx, {
+    orgId: caller.orgId,
+    action,
+    actor: { type: 'key', id: caller.keyId },
+    target: { type: 'key', id: keyId },
+    context: caller.context,
+    detail,
+  });
+}
 
 /** A key never grants a management scope that the caller's own token does not hold. */
 function assertGrantable(caller: Caller, scopes: string[]): void {
@@ -51,14 +61,7 @@ export async function createKeyAs(deps: ManagementDeps, caller: Caller, input: C
   }
   return deps.db.transaction(async (trx) => {
     const created = await createApiKey(deps, trx, { ...input, orgId: caller.orgId, createdBy: caller.keyId });
-    await deps.audit.write(trx, {
-      orgId: caller.orgId,
-      action: 'key.created',
-      actor: actorOf(caller),
-      target: { type: 'key', id: created.key.id },
-      context: caller.context,
-      detail: { name: input.name, scopes: input.scopes, audiences: input.audiences, environment: input.environment },
-    });
+    await auditKeyAction(deps, trx, caller, 'key.created', created.key.id, { name: input.name, scopes: input.scopes, audiences: input.audiences, environment: input.environment });
     return created;
   });
 }
@@ -89,14 +92,8 @@ export async function updateKeyAs(deps: ManagementDeps, caller: Caller, id: stri
       throw new AppError('invalid_request', 'expires_at must be in the future; revoke the key to stop it now');
     }
     const changed = await updateKey(trx, id, patch, new Date(deps.clock.now()));
-    await deps.audit.write(trx, {
-      orgId: caller.orgId,
-      action: 'key.updated',
-      actor: actorOf(caller),
-      target: { type: 'key', id },
-      context: caller.context,
-      detail: { fields: Object.keys(patch).filter((k) => patch[k as keyof KeyPatch] !== undefined) },
-    });
+    const fields = Object.keys(patch).filter((k) => patch[k as keyof KeyPatch] !== undefined);
+    await auditKeyAction(deps, trx, caller, 'key.updated', id, { fields });
     return changed;
   });
   await propagateKeyChange(deps, id);
@@ -119,14 +116,7 @@ async function revokeLocked(deps: ManagementDeps, trx: Knex.Transaction, caller:
   const revoked = await updateKey(trx, key.id, { revokedAt: new Date(nowMs), revokedBy: caller.keyId, revokeReason: reason }, new Date(nowMs));
   // Postgres first: it is the source of truth the Redis list is rebuilt from.
   const entry = await insertRevocation(trx, { kind: 'key', orgId: key.orgId, keyId: key.id, jti: null, ...keyRevocationTimes(deps.config, nowMs) });
-  await deps.audit.write(trx, {
-    orgId: caller.orgId,
-    action: 'key.revoked',
-    actor: actorOf(caller),
-    target: { type: 'key', id: key.id },
-    context: caller.context,
-    detail: { reason },
-  });
+  await auditKeyAction(deps, trx, caller, 'key.revoked', key.id, { reason });
   return { key: revoked, entry };
 }
 
@@ -171,22 +161,8 @@ export async function rotateKeyAs(
       const expiresAt = new Date(Math.min(graceEnd, old.expiresAt?.getTime() ?? Infinity));
       updated = await updateKey(trx, old.id, { expiresAt }, new Date(nowMs));
     }
-    await deps.audit.write(trx, {
-      orgId: caller.orgId,
-      action: 'key.rotated',
-      actor: actorOf(caller),
-      target: { type: 'key', id: old.id },
-      context: caller.context,
-      detail: { replaced_by: created.key.id, grace_period_seconds: gracePeriodSeconds },
-    });
-    await deps.audit.write(trx, {
-      orgId: caller.orgId,
-      action: 'key.created',
-      actor: actorOf(caller),
-      target: { type: 'key', id: created.key.id },
-      context: caller.context,
-      detail: { rotated_from: old.id, scopes: old.scopes, environment: old.environment },
-    });
+    await auditKeyAction(deps, trx, caller, 'key.rotated', old.id, { replaced_by: created.key.id, grace_period_seconds: gracePeriodSeconds });
+    await auditKeyAction(deps, trx, caller, 'key.created', created.key.id, { rotated_from: old.id, scopes: old.scopes, environment: old.environment });
     return { created, old: updated, entry };
   });
   if (result.entry) await propagateRevocation(deps, result.entry);
