@@ -5,7 +5,7 @@
 // with Ed25519, answer the same JSON as the service. No logging, no helmet, no validation library.
 // Env: PORT, CEILING_WORKERS, DATABASE_URL, ORG_ID, ISSUER, SECRET_PEPPER.
 import cluster from 'node:cluster';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { monotonicFactory } from 'ulid';
@@ -36,7 +36,17 @@ async function serve() {
   );
   const { privateKey } = await generateKeyPair('EdDSA', { extractable: true, crv: 'Ed25519' });
   const kid = await calculateJwkThumbprint(await exportJWK(privateKey));
-  const ulid = monotonicFactory();
+  // The jti is a ULID, as the service's; its random part comes from a pooled buffer (the ulid
+  // package's default asks WebCrypto for one byte per character, 16 calls per ID).
+  const pool = Buffer.alloc(4_096);
+  let poolAt = pool.length;
+  const ulid = monotonicFactory(() => {
+    if (poolAt === pool.length) {
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    return pool[poolAt++] / 256;
+  });
 
   const refuse = (res) => res.status(401).set('WWW-Authenticate', 'Basic').json({ error: 'invalid_client', error_description: 'client authentication failed' });
 
