@@ -46,14 +46,13 @@ export function backoffDelayMs(retryNumber: number, policy: RetryPolicy, random:
 export function parseRetryAfterMs(value: string | null, nowMs: number): number | undefined {
   if (value === null) return undefined;
   const trimmed = value.trim();
-  let ms: number;
-  if (/^\d+$/.test(trimmed)) ms = Number(trimmed) * 1000;
-  else if (/[a-z]/i.test(trimmed)) {
-    const date = Date.parse(trimmed);
-    if (Number.isNaN(date)) return undefined;
-    ms = date - nowMs;
-  } else return undefined;
-  return Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
+  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : httpDateMs(trimmed) - nowMs;
+  return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
+}
+
+/** An HTTP date (always has a weekday or month name), else NaN: `Date.parse('-3')` would be a year. */
+function httpDateMs(text: string): number {
+  return /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
 }
 
 export type AttemptOutcome<T> =

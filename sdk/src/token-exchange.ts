@@ -1,4 +1,5 @@
 import { ScopeAuthError } from './errors.js';
+import { isRecord } from './json.js';
 import { parseRetryAfterMs, type AttemptOutcome } from './retry.js';
 
 export type ExchangeRequest = {
@@ -99,8 +100,4 @@ function malformed(status: number, cause?: unknown): ScopeAuthError {
 function describeNetworkError(err: unknown): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'token request timed out or was aborted';
   return 'could not reach the token endpoint';
-}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

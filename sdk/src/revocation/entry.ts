@@ -1,4 +1,4 @@
-import { isRecord } from '../token-exchange.js';
+import { isRecord } from '../json.js';
 
 /** One revocation, camelCased from the wire format (DESIGN.md "Revocation"). Times in unix seconds. */
 export type RevocationEntry =

@@ -1,5 +1,6 @@
 import { connectEventStream } from '../sse.js';
-import { isRecord, type FetchLike } from '../token-exchange.js';
+import { isRecord } from '../json.js';
+import type { FetchLike } from '../token-exchange.js';
 import { endpoint } from '../url.js';
 import { parseEntry, parseEntryJson } from './entry.js';
 import type { RevocationList } from './list.js';
