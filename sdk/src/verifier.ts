@@ -124,7 +124,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (list.isRevoked(claims.sub, claims.iat, claims.jti)) {
         throw new ScopeAuthError('token_revoked', 'token has been revoked', { status: 401 });
       }
-      const required = callOptions?.scopes ? [...requiredScopes, ...callOptions.scopes] : requiredScopes;
+      const extra = callOptions?.scopes;
+      const required = extra && extra.length > 0 ? [...requiredScopes, ...extra] : requiredScopes;
       const missing = missingScopes(claims.scope, required);
       if (missing.length > 0) {
         throw new ScopeAuthError('insufficient_scope', `token lacks scope "${missing.join(' ')}"`, {
