@@ -52,6 +52,7 @@ export function revocationRoutes(deps: Deps, stream: StreamOptions): Router {
     const q = parse(streamQuery, req.query);
     const header = req.get('last-event-id');
     if (header !== undefined && !/^\d{1,15}$/.test(header)) throw new AppError('invalid_request', 'Last-Event-ID must be a sequence number');
+    if (stream.shutdown.aborted) throw new AppError('unavailable', 'this instance is shutting down; reconnect');
     if (open >= stream.maxStreams) throw new AppError('unavailable', 'too many open revocation streams on this instance; retry or poll /v1/revocations');
     const after = header !== undefined ? Number(header) : (q.last_event_id ?? 0);
 
@@ -64,26 +65,28 @@ export function revocationRoutes(deps: Deps, stream: StreamOptions): Router {
     open++;
     const sent = new Set<number>();
     const send = (e: RevocationEntry) => {
-      if (e.seq <= after || sent.has(e.seq)) return;
+      if (e.seq <= after || sent.has(e.seq) || res.writableEnded) return;
       sent.add(e.seq);
       writeEvent(res, e);
     };
-    // Subscribe before reading the backlog so nothing falls between the two.
+    // Subscribe before reading the backlog so nothing falls between the two, and wire the cleanup
+    // before any await, so a client that leaves early cannot leak the subscription.
     const unsubscribe = deps.revocations.subscribe(send);
-    res.write(`retry: 1000\n: connected\n\n`);
-    for (const e of await currentEntries(deps, after)) send(e);
     const heartbeat = setInterval(() => res.write(': ping\n\n'), stream.heartbeatMs);
+    let ended = false;
     const end = () => {
+      if (ended) return;
+      ended = true;
+      open--;
       clearInterval(heartbeat);
       unsubscribe();
       stream.shutdown.removeEventListener('abort', end);
       if (!res.writableEnded) res.end();
     };
     stream.shutdown.addEventListener('abort', end);
-    res.on('close', () => {
-      open--;
-      end();
-    });
+    res.on('close', end);
+    res.write(`retry: 1000\n: connected\n\n`);
+    for (const e of await currentEntries(deps, after)) send(e);
   });
   return router;
 }
