@@ -113,6 +113,21 @@ describe('createVerifier', () => {
     expect(await rejection(verifier().verify(token, { scopes: ['billing'] }))).toMatchObject({ code: 'insufficient_scope' });
   });
 
+  it('rejects a validly signed token past the length limit before parsing it', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'big', alg: 'EdDSA', use: 'sig' };
+    const issuer = await startStub((_req, res) => sendJson(res, 200, { keys: [jwk] }));
+    try {
+      const sign = (pad: number) =>
+        new SignJWT({ ...claims, pad: 'x'.repeat(pad) }).setProtectedHeader({ alg: 'EdDSA', kid: 'big', typ: 'at+jwt' }).sign(privateKey);
+      const v = verifier({ jwksUrl: `${issuer.url}/jwks` });
+      await expect(v.verify(await sign(1_000))).resolves.toMatchObject({ sub: claims.sub });
+      expect(await rejection(v.verify(await sign(3_500)))).toMatchObject({ code: 'invalid_token', description: 'token is too long' });
+    } finally {
+      await issuer.close();
+    }
+  });
+
   it('rejects garbage', async () => {
     for (const bad of ['', 'abc', 'a.b.c', `${token}x`]) {
       expect(await rejection(verifier().verify(bad))).toMatchObject({ code: 'invalid_token', status: 401 });
