@@ -1,5 +1,6 @@
 // Runs the load generator (bench/load-worker.mjs) in a child process and returns its summary.
 import { fork } from 'node:child_process';
+import { trackHelper } from './processes.mjs';
 import { settings } from './settings.mjs';
 
 const WORKER = new URL('../load-worker.mjs', import.meta.url).pathname;
@@ -19,7 +20,7 @@ export function runLoad({
   everyConnectionSendsAll = false,
 }) {
   return new Promise((resolve, reject) => {
-    const child = fork(WORKER, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = trackHelper(fork(WORKER, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     let answer;
     child.once('message', (m) => (answer = m));
     child.once('error', reject);

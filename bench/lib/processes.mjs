@@ -13,12 +13,21 @@ const LOG_DIR = `${RESULTS_DIR}/logs`;
 const PROFILE_DIR = `${RESULTS_DIR}/profiles`;
 
 const running = new Set();
+const helpers = new Set();
 let nextPort = settings.portBase;
+
+/** A short-lived child (load generator, verifier worker) to kill if the orchestrator is interrupted. */
+export function trackHelper(child) {
+  helpers.add(child);
+  child.once('exit', () => helpers.delete(child));
+  return child;
+}
 
 /** Stops whatever is still running when the orchestrator exits or is interrupted. */
 export function stopAllOnExit() {
   const killAll = () => {
     for (const s of running) s.child.kill('SIGKILL');
+    for (const child of helpers) child.kill('SIGKILL');
   };
   process.once('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM']) {

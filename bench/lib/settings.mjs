@@ -28,7 +28,7 @@ export const settings = Object.freeze({
   /** Interleaved runs per figure; each figure is their median. */
   runs: int('BENCH_RUNS', quick ? 1 : 3),
   /** Seconds of load per run. */
-  durationSeconds: int('BENCH_DURATION', quick ? 2 : 5),
+  durationSeconds: int('BENCH_DURATION', quick ? 2 : 4),
   /** Seconds of warm-up load before the measured runs of a server (JIT, key caches). */
   warmupSeconds: int('BENCH_WARMUP', quick ? 1 : 3),
   connections: int('BENCH_CONNECTIONS', 32),
@@ -48,12 +48,12 @@ export const settings = Object.freeze({
   revocations: int('BENCH_REVOCATIONS', quick ? 20 : 100),
   // 1,000,000 is the target's figure; at this machine's ~1,000 exchanges/s on one process that is
   // ~17 minutes, so the default run stops earlier (BENCH_MEMORY_EXCHANGES=1000000 for the full soak).
-  memoryExchanges: int('BENCH_MEMORY_EXCHANGES', quick ? 20_000 : 250_000),
+  memoryExchanges: int('BENCH_MEMORY_EXCHANGES', quick ? 20_000 : 200_000),
   /** Exchanges after which the first memory sample is taken (the target compares it with the last). */
   memoryFirstSample: int('BENCH_MEMORY_FIRST_SAMPLE', quick ? 5_000 : 100_000),
   verifierTokens: int('BENCH_VERIFIER_TOKENS', 1_000),
   verifierRoundMs: int('BENCH_VERIFIER_ROUND_MS', quick ? 500 : 1_500),
-  verifierRounds: int('BENCH_VERIFIER_ROUNDS', quick ? 3 : 7),
+  verifierRounds: int('BENCH_VERIFIER_ROUNDS', quick ? 3 : 5),
   databaseUrl: env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/scope_auth_bench',
   redisUrl: env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379/12',
   redisPrefix: env.BENCH_REDIS_PREFIX || 'bench:',

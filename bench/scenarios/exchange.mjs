@@ -22,14 +22,14 @@ async function startAll(dataset, s, log) {
   for (const w of s.workers) {
     servers[`service-w${w}`] = await startService(dataset, { workers: w });
     servers[`ceiling-w${w}`] = await startCeiling(dataset, { workers: w });
-    if (s.rateLimited) servers[`limited-w${w}`] = await startService(dataset, { workers: w, name: `service-limited-${dataset.keys}-w${w}`, extraEnv: RAISED_LIMITS });
-    log(`  started service${s.rateLimited ? ', service with rate limits' : ''} and ceiling with ${procs(w)}`);
+    if (s.rateLimited && w === 1) servers[`limited-w${w}`] = await startService(dataset, { workers: w, name: `service-limited-${dataset.keys}-w${w}`, extraEnv: RAISED_LIMITS });
+    log(`  started service${servers[`limited-w${w}`] ? ', service with rate limits' : ''} and ceiling with ${procs(w)}`);
   }
   return servers;
 }
 
-/** The servers compared for a format: the rate-limited service only on JSON. */
-const implsFor = (fmt, s) => (fmt === 'json' && s.rateLimited ? [...IMPLS, 'limited'] : IMPLS);
+/** The servers compared: the rate-limited service only on JSON with 1 process (its cost per exchange). */
+const implsFor = (fmt, w, s) => (fmt === 'json' && w === 1 && s.rateLimited ? [...IMPLS, 'limited'] : IMPLS);
 
 /**
  * Throughput runs, interleaved: for each (workers, format) the servers alternate, ABBA. With the
@@ -42,7 +42,7 @@ async function measuredRuns({ servers, requests, s, log, dbCounter }) {
   for (let r = 0; r < s.runs; r++) {
     for (const w of s.workers) {
       for (const fmt of Object.keys(EXCHANGE_FORMATS)) {
-        const order = r % 2 ? [...implsFor(fmt, s)].reverse() : implsFor(fmt, s);
+        const order = r % 2 ? [...implsFor(fmt, w, s)].reverse() : implsFor(fmt, w, s);
         for (const impl of order) {
           const name = `${impl}-w${w}`;
           const before = impl !== 'ceiling' ? await dbCounter.read() : 0;

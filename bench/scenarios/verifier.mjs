@@ -3,7 +3,7 @@
 import { fork } from 'node:child_process';
 import { tokenFor } from '../lib/client.mjs';
 import { pickKeys } from '../lib/dataset.mjs';
-import { startService } from '../lib/processes.mjs';
+import { startService, trackHelper } from '../lib/processes.mjs';
 import { ISSUER } from '../lib/service-env.mjs';
 import { formatSpread, spread, verdict } from '../lib/stats.mjs';
 
@@ -12,7 +12,7 @@ const WORKER = new URL('../verifier-worker.mjs', import.meta.url).pathname;
 
 function measure(job) {
   return new Promise((resolve, reject) => {
-    const child = fork(WORKER, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = trackHelper(fork(WORKER, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     let answer;
     child.once('message', (m) => (answer = m));
     child.once('error', reject);
