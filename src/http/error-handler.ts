@@ -43,8 +43,9 @@ export const errorHandler: ErrorRequestHandler = (err, _req, res, next) => {
   }
   const e = toAppError(err);
   const log = res.locals.log;
-  if (e.status >= 500) log?.error({ err: e.cause ?? e, code: e.code, detail: e.detail }, 'request.failed');
-  else log?.info({ code: e.code, detail: e.detail }, 'request.rejected');
+  const requestId = res.locals.requestId;
+  if (e.status >= 500) log?.error({ requestId, err: e.cause ?? e, code: e.code, detail: e.detail }, 'request.failed');
+  else log?.info({ requestId, code: e.code, detail: e.detail }, 'request.rejected');
 
   if (e.code === 'invalid_client') res.setHeader('WWW-Authenticate', 'Basic realm="scope-auth", charset="UTF-8"');
   if (e.detail?.challengeOnly) {

@@ -36,6 +36,8 @@ export type Limiters = {
  */
 export function createLimiters(deps: Pick<Deps, 'config' | 'redis' | 'redisKeys' | 'log'>): Limiters {
   const { rateLimit: cfg } = deps.config;
+  // Off means off: no middleware on the hot path at all.
+  if (!cfg.enabled) return { clientAuth: [], management: (_req, _res, next) => next() };
 
   const make = (name: string, limit: number, keyGenerator: (req: Request, res: Response) => string | undefined, extra: Partial<Options> = {}): RequestHandler =>
     rateLimit({
@@ -50,7 +52,7 @@ export function createLimiters(deps: Pick<Deps, 'config' | 'redis' | 'redisKeys'
         prefix: deps.redisKeys.rateLimit(name),
       }),
       // A request without the key this limiter counts by is not counted by it.
-      skip: (req, res) => !cfg.enabled || limit === 0 || keyGenerator(req, res) === undefined,
+      skip: (req, res) => limit === 0 || keyGenerator(req, res) === undefined,
       keyGenerator: (req, res) => keyGenerator(req, res) ?? '',
       handler: (req, _res, next) => {
         const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
