@@ -91,7 +91,10 @@ const stderr = pino.destination(2);
 async function serve(config: Config, values: Values): Promise<void> {
   const log = createLogger(config.logLevel);
   if (config.workers > 1 && cluster.isPrimary) {
-    if (values.migrate) await withDb(config, migrateLatest);
+    if (values.migrate) {
+      await ensureDatabase(config.databaseUrl).catch(() => undefined);
+      await withDb(config, migrateLatest);
+    }
     log.info({ workers: config.workers }, 'cluster.starting');
     for (let i = 0; i < config.workers; i++) cluster.fork();
     let stopping = false;
@@ -218,7 +221,7 @@ export async function runCli(argv: string[]): Promise<void> {
   }
   switch (command) {
     case 'migrate': {
-      await ensureDatabase(config.databaseUrl).catch(() => undefined); // no CREATE DATABASE right: migrate what exists
+      await ensureDatabase(config.databaseUrl).catch(() => undefined); // without the CREATE DATABASE right, migrate what exists
       const applied = await withDb(config, migrateLatest);
       output(values.json, { applied }, applied.length ? `applied: ${applied.join(', ')}` : 'already up to date');
       return;

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createDeps, type Deps, type DepsOverrides } from './deps.js';
-import { migrateLatest } from './storage/db.js';
+import { ensureDatabase, migrateLatest } from './storage/db.js';
 
 export type RunningServer = { server: Server; deps: Deps; port: number; shutdown(signal?: string): Promise<void> };
 
@@ -18,6 +18,8 @@ export async function startServer(
     log.warn(`${name} is not set: using an insecure development default. Set it before any real use (required when NODE_ENV=production).`);
   }
   if (options.migrate) {
+    // A fresh machine has no database yet: create it when we may (ignore it when we may not).
+    await ensureDatabase(config.databaseUrl).catch(() => undefined);
     const applied = await migrateLatest(deps.db);
     if (applied.length > 0) log.info({ applied }, 'migrations.applied');
   }

@@ -80,8 +80,11 @@ describe('scope-auth CLI', () => {
     expect(prod.stderr).toContain('SECRET_PEPPER: required when NODE_ENV=production');
   });
 
-  it('serves, and stops cleanly on SIGTERM', async () => {
-    const child = spawn('node', [CLI, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+  it('serves (creating and migrating a database that does not exist yet), and stops cleanly on SIGTERM', async () => {
+    // Named like the run's isolated databases, so the run's teardown drops it.
+    const fresh = new URL(env.DATABASE_URL!);
+    fresh.pathname = `${new URL(process.env.TEST_DATABASE_URL!).pathname}_x_fresh_${process.pid}`;
+    const child = spawn('node', [CLI, 'serve', '--migrate'], { env: { ...env, DATABASE_URL: fresh.toString(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await waitFor(() => /"port":(\d+)/.test(out), 10_000, 'server to listen');
