@@ -142,6 +142,7 @@ async function start({ name, args, env, readyPath, processes, countsListening = 
   try {
     await Promise.race([
       countsListening ? listening : waitForChildren(child, processes),
+      new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`${name} exited with ${code} while starting: see ${LOG_DIR}/${name}.log`)))),
       sleep(30_000).then(() => Promise.reject(new Error(`${name}: not every process listening after 30 s`))),
     ]);
     await waitReady(url, readyPath, child);

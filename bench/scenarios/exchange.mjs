@@ -2,7 +2,6 @@
 // with HTTP Basic, with 1 and N processes; then the latency of the service at 80% of its peak.
 import { pickKeys } from '../lib/dataset.mjs';
 import { assertClean, EXCHANGE_FORMATS, runLoad } from '../lib/load.mjs';
-import { openDbCounter } from '../lib/pgstats.mjs';
 import { startCeiling, startService } from '../lib/processes.mjs';
 import { formatSpread, median, spread, verdict } from '../lib/stats.mjs';
 import { warmUp } from '../lib/warmup.mjs';
@@ -36,7 +35,7 @@ const implsFor = (fmt, w, s) => (fmt === 'json' && w === 1 && s.rateLimited ? [.
  * latency scenario, each round ends with a paced run at 80% of the service's JSON throughput of
  * that same round (a peak measured minutes earlier may no longer hold on a shared machine).
  */
-async function measuredRuns({ servers, requests, s, log, dbCounter }) {
+async function measuredRuns({ servers, requests, s, log }) {
   const runs = {};
   const latency = {};
   for (let r = 0; r < s.runs; r++) {
@@ -45,10 +44,8 @@ async function measuredRuns({ servers, requests, s, log, dbCounter }) {
         const order = r % 2 ? [...implsFor(fmt, w, s)].reverse() : implsFor(fmt, w, s);
         for (const impl of order) {
           const name = `${impl}-w${w}`;
-          const before = impl !== 'ceiling' ? await dbCounter.read() : 0;
           const res = assertClean(await runLoad({ url: servers[name].url, requests: requests[fmt] }), `${name} ${fmt}`);
-          const dbXacts = impl !== 'ceiling' ? (await dbCounter.read()) - before : undefined;
-          ((runs[`${name}-${fmt}`] ??= []).push({ ...res, dbXacts }));
+          (runs[`${name}-${fmt}`] ??= []).push(res);
           log(`  run ${r + 1}/${s.runs} ${name} ${fmt}: ${Math.round(res.rps)} req/s, p99 ${res.latencyMs.p99} ms`);
         }
       }
@@ -68,13 +65,12 @@ export async function exchangeScenario({ dataset, settings: s, report, log }) {
   const requests = Object.fromEntries(Object.entries(EXCHANGE_FORMATS).map(([fmt, build]) => [fmt, build(keys)]));
   log(`exchange: ${keys.length.toLocaleString('en')} keys (database of ${dataset.keys.toLocaleString('en')}), ${s.runs} runs x ${s.durationSeconds} s, ${s.connections} connections`);
   const servers = await startAll(dataset, s, log);
-  const dbCounter = await openDbCounter(dataset.databaseUrl);
   try {
     for (const [name, server] of Object.entries(servers)) {
       await warmUp(server, requests.json, Number(name.split('-w')[1]), { fillCaches: !name.startsWith('ceiling') });
       log(`  warmed up ${name}`);
     }
-    const { runs, latency } = await measuredRuns({ servers, requests, s, log, dbCounter });
+    const { runs, latency } = await measuredRuns({ servers, requests, s, log });
     const peak = {};
     for (const w of s.workers) {
       for (const fmt of Object.keys(EXCHANGE_FORMATS)) {
@@ -114,7 +110,6 @@ export async function exchangeScenario({ dataset, settings: s, report, log }) {
     report.data('exchange', { runs, latency, peak, rss_after_mb: rss });
     return { rss };
   } finally {
-    await dbCounter.close();
     await Promise.all(Object.values(servers).map((srv) => srv.stop()));
   }
 }
