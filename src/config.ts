@@ -52,6 +52,8 @@ const schema = z.object({
   SIGNING_KEY_ROTATION_DAYS: z.coerce.number().min(0).max(3650).default(90),
   // How often last_used_at and refused-exchange audit records are written, seconds (default 30).
   LAST_USED_FLUSH_SECONDS: int(1, 60).default(30),
+  // Key records cached per process (about 0.5 KB each); misses read Postgres.
+  KEY_CACHE_SIZE: int(0, 10_000_000).default(50_000),
   // How long a revoke waits for every instance to confirm it dropped the key, milliseconds.
   REVOCATION_ACK_TIMEOUT_MS: int(0, 10_000).default(500),
   // express "trust proxy": false, true, a hop count, or a comma-separated list of CIDRs/names.
@@ -99,6 +101,7 @@ export type Config = Readonly<{
   signingKeyRotationDays: number;
   signingKeyRefreshSeconds: number;
   lastUsedFlushSeconds: number;
+  keyCacheSize: number;
   revocationAckTimeoutMs: number;
   trustProxy: boolean | number | string[];
   corsOrigins: string[];
@@ -175,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingKeyRotationDays: e.SIGNING_KEY_ROTATION_DAYS,
     signingKeyRefreshSeconds: e.SIGNING_KEY_REFRESH_SECONDS,
     lastUsedFlushSeconds: e.LAST_USED_FLUSH_SECONDS,
+    keyCacheSize: e.KEY_CACHE_SIZE,
     revocationAckTimeoutMs: e.REVOCATION_ACK_TIMEOUT_MS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     corsOrigins: e.CORS_ORIGINS,

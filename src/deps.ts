@@ -33,7 +33,6 @@ export type Deps = {
 
 export type DepsOverrides = { clock?: Clock; log?: Logger; db?: Db; redis?: Redis };
 
-const KEY_CACHE_MAX_ENTRIES = 100_000;
 // Backstop only: invalidation normally comes by pub/sub within milliseconds.
 const KEY_CACHE_TTL_MS = 60_000;
 const AUDIT_FLUSH_MS = 1_000;
@@ -48,7 +47,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis.error'));
   const keys = redisKeys(config.redisKeyPrefix);
   const keyring = createKeyring({ config, db, clock });
-  const keyCache = createKeyCache(KEY_CACHE_MAX_ENTRIES, KEY_CACHE_TTL_MS, () => clock.now());
+  const keyCache = createKeyCache(config.keyCacheSize, KEY_CACHE_TTL_MS, () => clock.now());
   const revocations = createRevocationList();
   const sync = createRevocationSync({
     db,

@@ -61,18 +61,46 @@ export function keyStatus(key: Pick<ApiKey, 'revokedAt' | 'expiresAt'>, nowMs: n
   return 'active';
 }
 
+/** What the hot path needs of a key. It is what the in-process cache holds, so it is kept small. */
+export type KeyRecord = Pick<
+  ApiKey,
+  'id' | 'orgId' | 'environment' | 'scopes' | 'audiences' | 'allowedCidrs' | 'secretHash' | 'expiresAt' | 'revokedAt'
+>;
+
+function toRecord(k: ApiKey): KeyRecord {
+  // An unpooled copy: a 32-byte slice of a shared 8 KB Buffer pool would keep the whole slab alive
+  // for as long as the key stays cached.
+  const secretHash = Buffer.allocUnsafeSlow(k.secretHash.length);
+  k.secretHash.copy(secretHash);
+  return {
+    id: k.id,
+    orgId: k.orgId,
+    environment: k.environment,
+    scopes: k.scopes,
+    audiences: k.audiences,
+    allowedCidrs: k.allowedCidrs,
+    secretHash,
+    expiresAt: k.expiresAt,
+    revokedAt: k.revokedAt,
+  };
+}
+
 export type KeyLookupDeps = { db: Db; keyCache: KeyCache; bus: Pick<EventBus, 'isLive'> };
 
 /**
  * A key record for the hot path: from the in-process cache while pub/sub keeps it honest,
  * straight from Postgres while it cannot (slower, never wrong).
  */
-export async function loadKey(deps: KeyLookupDeps, keyId: string): Promise<ApiKey | undefined> {
-  if (!deps.bus.isLive()) return findKeyById(deps.db, keyId);
+export async function loadKey(deps: KeyLookupDeps, keyId: string): Promise<KeyRecord | undefined> {
+  if (!deps.bus.isLive()) {
+    const key = await findKeyById(deps.db, keyId);
+    return key && toRecord(key);
+  }
   const cached = deps.keyCache.get(keyId);
   if (cached !== undefined) return cached ?? undefined;
   const epoch = deps.keyCache.epoch();
-  const key = await findKeyById(deps.db, keyId);
-  deps.keyCache.set(keyId, key ?? null, epoch);
-  return key;
+  const found = await findKeyById(deps.db, keyId);
+  const record = found ? toRecord(found) : undefined;
+  deps.keyCache.set(keyId, record ?? null, epoch);
+  return record;
 }

@@ -1,4 +1,4 @@
-import type { ApiKey } from '../storage/api-keys.js';
+import type { KeyRecord } from './api-keys.js';
 
 /**
  * In-process LRU of key records, positive and negative (`null` = no such key), so the exchange
@@ -7,17 +7,17 @@ import type { ApiKey } from '../storage/api-keys.js';
  * from caching the stale record it fetched.
  */
 export type KeyCache = {
-  get(id: string): ApiKey | null | undefined;
+  get(id: string): KeyRecord | null | undefined;
   epoch(): number;
   /** Stores `key` unless an invalidation happened since `epochAtRead`. */
-  set(id: string, key: ApiKey | null, epochAtRead: number): void;
+  set(id: string, key: KeyRecord | null, epochAtRead: number): void;
   invalidate(id: string): void;
   clear(): void;
   size(): number;
 };
 
 export function createKeyCache(maxEntries: number, ttlMs: number, now: () => number): KeyCache {
-  const entries = new Map<string, { key: ApiKey | null; storedAt: number }>();
+  const entries = new Map<string, { key: KeyRecord | null; storedAt: number }>();
   let epoch = 0;
   return {
     get(id) {

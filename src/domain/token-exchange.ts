@@ -5,8 +5,7 @@ import { checkSecretFormat, hashSecret, verifySecret } from '../crypto/secrets.j
 import { signAccessToken } from '../crypto/tokens.js';
 import { isId, newTokenId } from '../ids.js';
 import type { Logger } from '../log.js';
-import type { ApiKey } from '../storage/api-keys.js';
-import { keyStatus, loadKey, type KeyLookupDeps } from './api-keys.js';
+import { keyStatus, loadKey, type KeyLookupDeps, type KeyRecord } from './api-keys.js';
 import type { AuditLog, RequestContext } from './audit.js';
 import type { LastUsedTracker } from './last-used.js';
 import { narrowGrant, parseScopeParam } from './scopes.js';
@@ -38,7 +37,7 @@ let dummyHash: Buffer | undefined;
 
 /** Why a presented credential is refused; never shown to the caller, only audited. */
 function refusalReason(
-  key: ApiKey | undefined,
+  key: KeyRecord | undefined,
   secretOk: boolean,
   req: ExchangeRequest,
   nowMs: number,
@@ -59,7 +58,7 @@ export type ClientAuthRequest = Pick<ExchangeRequest, 'orgId' | 'keyId' | 'secre
  * mismatch, address outside the allowlist) is the same invalid_client after the same work;
  * the real reason goes to the audit log.
  */
-export async function authenticateKey(deps: ExchangeDeps, req: ClientAuthRequest): Promise<ApiKey> {
+export async function authenticateKey(deps: ExchangeDeps, req: ClientAuthRequest): Promise<KeyRecord> {
   const { config, clock } = deps;
   dummyHash ??= hashSecret(config.secretPepper, 'sk_live_dummy');
 

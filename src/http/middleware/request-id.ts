@@ -18,7 +18,8 @@ export function requestId(log: Logger): RequestHandler {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       // The path only: a query string may hold credentials someone pasted where they should not.
-      const level = res.statusCode >= 500 ? 'error' : 'info';
+      // Successes at debug (a line per exchange is a real share of its cost); refusals at info.
+      const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug';
       log[level]({ requestId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 100) / 100 }, 'request.completed');
     });
     next();
