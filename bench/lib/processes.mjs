@@ -106,9 +106,9 @@ async function waitForChildren(child, count) {
   await sleep(2_000);
 }
 
-async function start({ name, args, env, readyPath, processes, countsListening = true }) {
+async function start({ name, args, env, readyPath, processes, countsListening = true, nodeFlags = [] }) {
   mkdirSync(LOG_DIR, { recursive: true });
-  const execArgv = [];
+  const execArgv = [...nodeFlags];
   if (settings.profile) {
     mkdirSync(PROFILE_DIR, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`);
@@ -159,6 +159,8 @@ export function startService(dataset, { workers = 1, name = `service-${dataset.k
     name,
     args: [CLI, 'serve'],
     env: serviceEnv(dataset.keys, { WORKERS: String(workers), ...extraEnv }),
+    // As deployed (`npm start`); cluster workers inherit them.
+    nodeFlags: settings.nodeFlags,
     readyPath: '/readyz',
     processes: workers,
     // `server.listening` is an info line: below that level, fall back to counting processes.

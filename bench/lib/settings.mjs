@@ -1,4 +1,5 @@
 // Every knob of `npm run bench`, read once from the environment. The run prints what it used.
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 const env = process.env;
@@ -15,6 +16,16 @@ function int(name, fallback) {
 function list(name, fallback) {
   const raw = env[name];
   return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
+}
+
+/**
+ * The node flags the service is deployed with: those of `npm start` (the Dockerfile uses the same),
+ * so that the bench measures the heap and GC settings production runs with.
+ */
+function startScriptFlags() {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const m = /^node\s+(.*?)\s*dist\/src\/cli\.js/.exec(pkg.scripts?.start ?? '');
+  return m ? m[1].split(/\s+/).filter((f) => f.startsWith('--')) : [];
 }
 
 export const ALL_SCENARIOS = ['exchange', 'latency', 'scale', 'memory', 'verifier', 'revocation', 'list'];
@@ -59,6 +70,8 @@ export const settings = Object.freeze({
   redisPrefix: env.BENCH_REDIS_PREFIX || 'bench:',
   portBase: int('BENCH_PORT_BASE', 18_080),
   logLevel: env.BENCH_LOG_LEVEL || 'info',
+  /** Node flags of the service processes; default: those of `npm start`. */
+  nodeFlags: env.BENCH_NODE_FLAGS !== undefined ? env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : startScriptFlags(),
   /** Starts every server under `node --cpu-prof`, profiles written to bench/results/profiles/. */
   profile: env.BENCH_PROFILE === '1',
 });
@@ -87,6 +100,7 @@ export function describeSettings(s = settings) {
     database: s.databaseUrl,
     redis: `${s.redisUrl} prefix ${s.redisPrefix}`,
     log_level: s.logLevel,
+    service_node_flags: s.nodeFlags.join(' ') || '(none)',
     profile: s.profile,
   };
 }
