@@ -16,4 +16,4 @@ COPY --from=build /app /app
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=2s CMD node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=128", "dist/src/cli.js", "serve", "--migrate"]
+CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=160", "dist/src/cli.js", "serve", "--migrate"]

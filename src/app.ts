@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Deps } from './deps.js';
 import { errorHandler, notFound } from './http/error-handler.js';
@@ -12,7 +12,7 @@ import { healthDocs, healthRoutes } from './http/routes/health.js';
 import { keyDocs, keyRoutes } from './http/routes/keys.js';
 import { oauthDocs, oauthRoutes } from './http/routes/oauth.js';
 import { revocationDocs, revocationRoutes } from './http/routes/revocations.js';
-import { tokenDocs, tokenRoutes } from './http/routes/token.js';
+import { mountTokenRoutes, tokenDocs } from './http/routes/token.js';
 import { VERSION } from './version.js';
 
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -43,6 +43,21 @@ export function routeDocs(): RouteDoc[] {
   return [...tokenDocs, ...oauthDocs, ...keyDocs, ...auditDocs, ...revocationDocs, ...discoveryDocs, ...healthDocs];
 }
 
+/** Runs synchronous middleware one after the other inside a single express layer. */
+function inOneLayer(...handlers: RequestHandler[]): RequestHandler {
+  return (req, res, next) => {
+    let i = 0;
+    const step = (err?: unknown) => {
+      if (err !== undefined || i === handlers.length) {
+        next(err);
+        return;
+      }
+      handlers[i++]!(req, res, step);
+    };
+    step();
+  };
+}
+
 /** Builds the HTTP app; never listens, so tests and the server wire it the same way. */
 export function createApp(deps: Deps, options: AppOptions = {}): Express {
   const app = express();
@@ -50,15 +65,15 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.config.trustProxy);
 
-  app.use(requestId(deps.log));
-  app.use(helmet(API_HEADERS));
-  app.use(cors(deps.config.corsOrigins));
+  // Request ID and security headers in one layer: each express layer costs microseconds per request.
+  app.use(inOneLayer(requestId(deps.log), helmet(API_HEADERS)));
+  if (deps.config.corsOrigins.length > 0) app.use(cors(deps.config.corsOrigins));
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: 100 }));
 
   // The token endpoint first: it is the hot path, so it should meet as few layers as possible.
   const limits = createLimiters(deps);
-  app.use(tokenRoutes(deps, limits.clientAuth));
+  mountTokenRoutes(app, deps, limits.clientAuth);
 
   const openapi = JSON.stringify(buildOpenApi(deps.config.issuer, VERSION, routeDocs()));
   app.get('/openapi.json', (_req, res) => {

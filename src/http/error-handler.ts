@@ -36,16 +36,17 @@ function quote(s: string): string {
 }
 
 /** Every error leaves as `{"error","error_description"}` with its status and the RFC 6750/6749 headers. */
-export const errorHandler: ErrorRequestHandler = (err, _req, res, next) => {
+export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (res.headersSent) {
     next(err);
     return;
   }
   const e = toAppError(err);
   const log = res.locals.log;
-  const requestId = res.locals.requestId;
-  if (e.status >= 500) log?.error({ requestId, err: e.cause ?? e, code: e.code, detail: e.detail }, 'request.failed');
-  else log?.info({ requestId, code: e.code, detail: e.detail }, 'request.rejected');
+  // The path only: a query string may hold credentials someone pasted where they should not.
+  const fields = { requestId: res.locals.requestId, method: req.method, path: req.path, status: e.status, code: e.code, detail: e.detail };
+  if (e.status >= 500) log?.error({ ...fields, err: e.cause ?? e }, 'request.failed');
+  else log?.info(fields, 'request.rejected');
 
   if (e.code === 'invalid_client') res.setHeader('WWW-Authenticate', 'Basic realm="scope-auth", charset="UTF-8"');
   if (e.detail?.challengeOnly) {

@@ -6,12 +6,17 @@ export type ClientCredentials = { keyId: string; secret: string; via: 'basic' | 
 const QUERY_CREDENTIALS = ['secret', 'client_secret', 'key_id', 'client_id', 'org_id', 'api_key', 'password', 'access_token', 'token'];
 
 /** Credentials in a URL end up in proxy and server logs: refuse them before anything else. */
-export const rejectQueryCredentials: RequestHandler = (req, _res, next) => {
+export function assertNoQueryCredentials(req: Request): void {
+  // Most requests have no query string at all: skip parsing it.
+  if (!req.url.includes('?')) return;
   const q = req.query as Record<string, unknown>;
   if (QUERY_CREDENTIALS.some((k) => k in q)) {
-    next(new AppError('invalid_request', 'credentials must be sent in the request body or Authorization header, never in the query string'));
-    return;
+    throw new AppError('invalid_request', 'credentials must be sent in the request body or Authorization header, never in the query string');
   }
+}
+
+export const rejectQueryCredentials: RequestHandler = (req, _res, next) => {
+  assertNoQueryCredentials(req);
   next();
 };
 

@@ -1,8 +1,12 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 
 /** RFC 6749 §5.1: responses carrying tokens or credentials must not be cached. */
-export const noStore: RequestHandler = (_req, res, next) => {
+export function setNoStore(res: Response): void {
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Pragma', 'no-cache');
+}
+
+export const noStore: RequestHandler = (_req, res, next) => {
+  setNoStore(res);
   next();
 };

@@ -1,11 +1,11 @@
-import { Router, type Request, type RequestHandler } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { SECRET_MAX_LENGTH } from '../../crypto/secrets.js';
 import { exchangeKey, type ExchangeDeps, type ExchangeRequest } from '../../domain/token-exchange.js';
 import { ID_PATTERN } from '../../ids.js';
-import { bodyKind, readClientCredentials, rejectQueryCredentials } from '../middleware/client-auth.js';
-import { noStore } from '../middleware/no-store.js';
+import { assertNoQueryCredentials, bodyKind, readClientCredentials } from '../middleware/client-auth.js';
+import { setNoStore } from '../middleware/no-store.js';
 import { requestContext } from '../locals.js';
 import type { RouteDoc } from '../openapi.js';
 import { parse } from '../parse.js';
@@ -68,13 +68,25 @@ function readExchangeRequest(req: Request, context: ExchangeRequest['context']):
   };
 }
 
-export function tokenRoutes(deps: ExchangeDeps, limits: RequestHandler[] = []): Router {
-  const router = Router();
-  router.post(['/v1/token', '/oauth/token'], noStore, rejectQueryCredentials, ...limits, async (req, res) => {
+/**
+ * The hot path, mounted on the app itself (no nested router) with its steps in one handler:
+ * every express layer a request passes costs a few microseconds.
+ */
+export function mountTokenRoutes(app: Express, deps: ExchangeDeps, limits: RequestHandler[] = []): void {
+  const paths = ['/v1/token', '/oauth/token'];
+  const guard: RequestHandler = (req, res, next) => {
+    setNoStore(res);
+    assertNoQueryCredentials(req);
+    next();
+  };
+  // With rate limits on, refuse URL credentials (and mark no-store) before counting the request.
+  const before = limits.length > 0 ? [guard, ...limits] : [];
+  app.post(paths, ...before, async (req, res) => {
+    setNoStore(res);
+    assertNoQueryCredentials(req);
     const result = await exchangeKey(deps, readExchangeRequest(req, requestContext(req, res)));
     res.json({ access_token: result.accessToken, token_type: 'Bearer', expires_in: result.expiresIn, scope: result.scope });
   });
-  return router;
 }
 
 export const tokenDocs: RouteDoc[] = ['/v1/token', '/oauth/token'].map((path) => ({
