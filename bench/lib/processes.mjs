@@ -182,6 +182,8 @@ export function startCeiling(dataset, { workers = 1, name = `ceiling-${dataset.k
       ISSUER,
       SECRET_PEPPER: BENCH_PEPPER,
     },
+    // The same process settings as the service, so the comparison is of the pipelines alone.
+    nodeFlags: settings.nodeFlags,
     readyPath: '/healthz',
     processes: workers,
   });
