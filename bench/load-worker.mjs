@@ -25,9 +25,9 @@ function summarise(r) {
 }
 
 process.once('message', async (job) => {
-  const { url, requests, connections, durationSeconds, amount, pacedRate, everyConnectionSendsAll } = job;
+  const { url, requests, connections, durationSeconds, amount, pacedRate, everyConnectionSendsAll, keepSamples } = job;
   if (pacedRate) {
-    const result = await runPaced({ url, requests, rate: pacedRate, durationSeconds, connections });
+    const result = await runPaced({ url, requests, rate: pacedRate, durationSeconds, connections, keepSamples });
     process.send({ result }, () => process.exit(0));
     return;
   }

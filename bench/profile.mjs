@@ -1,11 +1,13 @@
 // Where the CPU of an exchange goes, service against ceiling:
 //   BENCH_PROFILE=1 node bench/profile.mjs [json|basic] [seconds] [workers]
+// (BENCH_PROFILE_LIMITED=1: the service with rate limits on, raised so that nothing is refused.)
 // Starts each server under `node --cpu-prof`, fills its key cache, loads it for the given time and
 // stops it; then prints, per package or source file, the main-thread CPU per exchange (µs) of each.
 // Profiles stay in bench/results/profiles/ (open them in Chrome DevTools for the call trees).
 import { readdirSync, statSync } from 'node:fs';
 import { ensureDataset, pickKeys } from './lib/dataset.mjs';
 import { assertClean, EXCHANGE_FORMATS, runLoad } from './lib/load.mjs';
+import { RAISED_LIMITS } from './scenarios/exchange.mjs';
 import { RESULTS_DIR, startCeiling, startService, stopAllOnExit } from './lib/processes.mjs';
 import { summariseProfile } from './lib/profile-summary.mjs';
 import { settings } from './lib/settings.mjs';
@@ -27,7 +29,8 @@ const dir = `${RESULTS_DIR}/profiles`;
 
 async function profileOne(kind) {
   const started = Date.now();
-  const server = kind === 'ceiling' ? await startCeiling(dataset, { workers }) : await startService(dataset, { workers });
+  const extraEnv = process.env.BENCH_PROFILE_LIMITED === '1' ? RAISED_LIMITS : {};
+  const server = kind === 'ceiling' ? await startCeiling(dataset, { workers }) : await startService(dataset, { workers, extraEnv });
   let exchanges = await warmUp(server, requests, workers, { fillCaches: kind !== 'ceiling' });
   const res = assertClean(await runLoad({ url: server.url, requests, durationSeconds: Number(seconds) }), server.name);
   exchanges += res.ok;

@@ -8,7 +8,8 @@ const WORKER = new URL('../load-worker.mjs', import.meta.url).pathname;
 /**
  * One autocannon run. `requests`: prepared `{ method, path, headers, body }`, taken in turn.
  * Stops after `durationSeconds`, or after `amount` requests when given. With `pacedRate`, an
- * open-loop client sends exactly that many requests per second instead (bench/lib/paced-load.mjs).
+ * open-loop client sends exactly that many requests per second instead (bench/lib/paced-load.mjs);
+ * `keepSamples` then adds every `[due offset ms, latency ms]` to the result.
  */
 export function runLoad({
   url,
@@ -18,6 +19,7 @@ export function runLoad({
   pacedRate,
   connections = settings.connections,
   everyConnectionSendsAll = false,
+  keepSamples = false,
 }) {
   return new Promise((resolve, reject) => {
     const child = trackHelper(fork(WORKER, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
@@ -28,7 +30,7 @@ export function runLoad({
       if (answer?.result) resolve(answer.result);
       else reject(new Error(`load generator failed (exit ${code}): ${answer?.error ?? 'no answer'}`));
     });
-    child.send({ url, requests, connections, durationSeconds, amount, pacedRate, everyConnectionSendsAll });
+    child.send({ url, requests, connections, durationSeconds, amount, pacedRate, everyConnectionSendsAll, keepSamples });
   });
 }
 

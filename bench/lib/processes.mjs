@@ -93,8 +93,9 @@ function watchStdout(child, count, logFd) {
         seen += text.slice(0, cut + 1).split('server.listening').length - 1;
         if (seen >= count) resolve();
       }
-      if (/"level":[456]0/.test(text)) {
-        for (const line of text.slice(0, cut + 1).split('\n')) if (/"level":[456]0/.test(line)) writeSync(logFd, `${line}\n`);
+      // Warnings and errors, and lines that are not ours (node --trace-gc and the like).
+      if (/"level":[456]0|^[^{\n]/m.test(text)) {
+        for (const line of text.slice(0, cut + 1).split('\n')) if (/"level":[456]0|^[^{]/.test(line)) writeSync(logFd, `${line}\n`);
       }
     });
   });

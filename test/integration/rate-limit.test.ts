@@ -1,5 +1,7 @@
+import { Redis } from 'ioredis';
 import request from 'supertest';
-import { createTestInstance, newPrefix, type TestInstance } from '../support/app.js';
+import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
+import { TEST_REDIS_URL } from '../support/env.js';
 import { createAdmin, createKey, createOrg } from '../support/fixtures.js';
 
 const LIMITS = {
@@ -33,7 +35,8 @@ describe('rate limits shared through Redis', () => {
     for (let i = 0; i < 6; i++) {
       const res = await from(i % 2 ? b : a, '203.0.113.10').send({ key_id: keys[i]!.key.id, secret: keys[i]!.secret });
       expect(res.status).toBe(200);
-      expect(res.headers['ratelimit-policy']).toBeDefined();
+      expect(res.headers['ratelimit-policy']).toBe('"token-ip"; q=6; w=60, "token-key"; q=4; w=60, "failed-ip-key"; q=3; w=60');
+      expect(res.headers['ratelimit']).toMatch(new RegExp(`^"token-ip"; r=${5 - i}; t=\\d+, "token-key"; r=3; t=\\d+, "failed-ip-key"; r=3; t=\\d+$`));
     }
     const limited = await from(a, '203.0.113.10').send({ key_id: keys[0]!.key.id, secret: keys[0]!.secret });
     expect(limited.status).toBe(429);
@@ -70,6 +73,50 @@ describe('rate limits shared through Redis', () => {
     // And the attacker's address can still use another key.
     const other = await createKey(a.deps, org);
     await from(a, '203.0.113.66').send({ key_id: other.key.id, secret: other.secret }).expect(200);
+  });
+
+  it('costs one Redis call per successful exchange, and one more after a failed one', async () => {
+    const org = await createOrg(a.deps);
+    const { key, secret } = await createKey(a.deps, org);
+    const wrong = (await createKey(a.deps, org)).secret;
+    const client = new Redis(TEST_REDIS_URL);
+    const monitor = await client.monitor();
+    const calls: string[][] = [];
+    // Calls from clients, not the commands a script runs inside Redis (source "lua").
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && args.some((arg) => arg.startsWith(`${prefix}rl:`) || arg === `${prefix}sentinel`)) calls.push(args);
+    });
+    // Everything instance A sends for an exchange reaches Redis before a command the test sends after the answer.
+    const callsFor = async (send: () => Promise<unknown>) => {
+      calls.length = 0;
+      await send();
+      await a.deps.redis.get(`${prefix}sentinel`);
+      await waitFor(() => calls.some((c) => c.includes(`${prefix}sentinel`)), 2_000, 'sentinel seen by MONITOR');
+      return calls.filter((c) => !c.includes(`${prefix}sentinel`));
+    };
+    try {
+      const ok = await callsFor(() => from(a, '192.0.2.200').send({ key_id: key.id, secret }).expect(200));
+      expect(ok).toHaveLength(1);
+      expect(ok[0]![0]!.toLowerCase()).toMatch(/^eval(sha)?$/);
+      const failed = await callsFor(() => from(a, '192.0.2.200').send({ key_id: key.id, secret: wrong }).expect(401));
+      expect(failed).toHaveLength(2);
+    } finally {
+      monitor.disconnect();
+      client.disconnect();
+    }
+    // The success spent the key's budget once; the failure gave its hit back and counted against the pair.
+    expect(await a.deps.redis.get(`${prefix}rl:token-key:${key.id}`)).toBe('1');
+    expect(await a.deps.redis.get(`${prefix}rl:failed-ip-key:192.0.2.200|${key.id}`)).toBe('1');
+    expect(await a.deps.redis.get(`${prefix}rl:token-ip:192.0.2.200`)).toBe('2');
+  });
+
+  it('keeps counting after Redis forgets its scripts (restart, SCRIPT FLUSH)', async () => {
+    const org = await createOrg(a.deps);
+    const { key, secret } = await createKey(a.deps, org);
+    await from(a, '192.0.2.201').send({ key_id: key.id, secret }).expect(200);
+    await a.deps.redis.script('FLUSH');
+    await from(a, '192.0.2.201').send({ key_id: key.id, secret }).expect(200);
+    expect(await a.deps.redis.get(`${prefix}rl:token-key:${key.id}`)).toBe('2');
   });
 
   it('limits the management API per organisation', async () => {
