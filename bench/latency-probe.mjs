@@ -1,7 +1,7 @@
 // Where the latency tail at 80% of peak comes from:
-//   node bench/latency-probe.mjs [service|ceiling] [seconds] [workers]
+//   node bench/latency-probe.mjs [service|ceiling] [seconds] [workers] [share of peak, default 0.8]
 // Starts one server, fills its cache, finds its peak with autocannon, then sends JSON exchanges
-// open-loop at 80% of that peak and prints the tail, and the stalls: runs of requests that took
+// open-loop at 80% (or the given share) of that peak and prints the tail, and the stalls: runs of requests that took
 // over 10 ms, with when they started, so that a periodic cause (GC, a timer) shows its period.
 // With BENCH_NODE_FLAGS="--trace-gc ..." the server's GC lines land in bench/results/logs/.
 import { ensureDataset, pickKeys } from './lib/dataset.mjs';
@@ -10,7 +10,7 @@ import { startCeiling, startService, stopAllOnExit } from './lib/processes.mjs';
 import { settings } from './lib/settings.mjs';
 import { warmUp } from './lib/warmup.mjs';
 
-const [kind = 'service', seconds = '20', workersArg = '1'] = process.argv.slice(2);
+const [kind = 'service', seconds = '20', workersArg = '1', share = '0.8'] = process.argv.slice(2);
 const workers = Number(workersArg);
 const SLOW_MS = 10;
 stopAllOnExit();
@@ -20,7 +20,7 @@ const requests = jsonExchangeRequests(keys);
 const server = kind === 'ceiling' ? await startCeiling(dataset, { workers }) : await startService(dataset, { workers });
 await warmUp(server, requests, workers, { fillCaches: kind !== 'ceiling' });
 const peak = assertClean(await runLoad({ url: server.url, requests, durationSeconds: settings.durationSeconds }), server.name).rps;
-const rate = Math.round(peak * 0.8);
+const rate = Math.round(peak * Number(share));
 const paced = assertClean(await runLoad({ url: server.url, requests, durationSeconds: Number(seconds), pacedRate: rate, keepSamples: true }), server.name);
 await server.stop();
 
