@@ -5,14 +5,18 @@ export type Environment = 'live' | 'test';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const RANDOM_CHARS = 43; // 43 base62 chars carry 256 bits
+export const SECRET_RANDOM_CHARS = RANDOM_CHARS;
 const CHECKSUM_CHARS = 6; // 62^6 > 2^32, so any CRC32 fits
 const SECRET_RE = /^sk_(live|test)_([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
 
-function randomBase62(length: number): string {
+/**
+ * `length` base62 characters from the bytes `source(round)` yields (asked again until there are
+ * enough). Rejection sampling: 248 = 4 * 62, so bytes below it map to base62 without bias.
+ */
+export function base62From(source: (round: number) => Uint8Array, length: number): string {
   let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      // Rejection sampling: 248 = 4 * 62, so bytes below it map to base62 without bias.
+  for (let round = 0; out.length < length; round++) {
+    for (const byte of source(round)) {
       if (byte < 248 && out.length < length) out += BASE62[byte % 62];
     }
   }
@@ -29,10 +33,15 @@ function checksum(body: string): string {
   return out;
 }
 
+/** The secret whose random part is `random` (SECRET_RANDOM_CHARS base62 characters): prefix + random + checksum. */
+export function composeSecret(env: Environment, random: string): string {
+  const body = `sk_${env}_${random}`;
+  return body + checksum(body);
+}
+
 /** A new secret: `sk_<env>_` + 256 random bits in base62 + a CRC32 checksum (GitHub-token style). */
 export function generateSecret(env: Environment): string {
-  const body = `sk_${env}_${randomBase62(RANDOM_CHARS)}`;
-  return body + checksum(body);
+  return composeSecret(env, base62From(() => randomBytes(RANDOM_CHARS * 2), RANDOM_CHARS));
 }
 
 /** Format and checksum only: lets a typo or a truncated paste fail without touching storage. */

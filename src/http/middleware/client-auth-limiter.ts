@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
+import { readBasic } from './client-auth.js';
 import { applyCounters, type CounterOp, type CounterState } from '../../storage/rate-limit-counters.js';
 
 export const WINDOW_MS = 60_000;
@@ -13,13 +14,8 @@ export function peekKeyId(req: Request): string | undefined {
   const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
   const fromBody = body.key_id ?? body.client_id;
   if (typeof fromBody === 'string') return fromBody.slice(0, 64);
-  const auth = req.get('authorization');
-  if (auth && /^basic /i.test(auth)) {
-    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon > 0) return decoded.slice(0, Math.min(colon, 64));
-  }
-  return undefined;
+  const basic = readBasic(req.get('authorization'));
+  return basic && basic !== 'malformed' ? basic.keyId.slice(0, 64) : undefined;
 }
 
 export const clientIp = (req: Request): string => ipKeyGenerator(req.ip ?? 'unknown', IPV6_SUBNET);
@@ -76,18 +72,17 @@ export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'redis' | 'redisKe
     }
     applyCounters(deps.redis, WINDOW_MS, counters.map((c) => [c.key, c.op] as const)).then(
       (states) => {
-        const refusing = counters.filter((c, i) => refuses(c, states[i]!));
-        if (refusing.length > 0) {
-          const refusingStates = refusing.map((c) => states[counters.indexOf(c)]!);
-          setHeaders(res, refusing, refusingStates);
-          giveBackOnFailure(res, counters);
-          const retryAfterSeconds = Math.max(...refusingStates.map((s) => seconds(s.resetMs)));
-          next(new AppError('rate_limited', 'too many requests, retry later', { limiter: refusing[0]!.name, retryAfterSeconds }));
+        giveBackOnFailure(res, counters);
+        const refusing = counters.map((_, i) => i).filter((i) => refuses(counters[i]!, states[i]!));
+        if (refusing.length === 0) {
+          setHeaders(res, counters, states);
+          next();
           return;
         }
-        setHeaders(res, counters, states);
-        giveBackOnFailure(res, counters);
-        next();
+        // Only the limits that refused: they are what the client has to wait for.
+        setHeaders(res, refusing.map((i) => counters[i]!), refusing.map((i) => states[i]!));
+        const retryAfterSeconds = Math.max(...refusing.map((i) => seconds(states[i]!.resetMs)));
+        next(new AppError('rate_limited', 'too many requests, retry later', { limiter: counters[refusing[0]!]!.name, retryAfterSeconds }));
       },
       (err: unknown) => {
         storeFailed(err);

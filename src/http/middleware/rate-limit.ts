@@ -19,7 +19,7 @@ export type Limiters = {
 export function createLimiters(deps: Pick<Deps, 'config' | 'redis' | 'redisKeys' | 'log'>): Limiters {
   const { rateLimit: cfg } = deps.config;
   // Off means off: no middleware on the hot path at all.
-  if (!cfg.enabled) return { clientAuth: [], management: (_req, _res, next) => next() };
+  if (!cfg.enabled) return { clientAuth: [], management: passThrough };
   const management = cfg.managementPerOrg === 0 ? passThrough : rateLimit({
     windowMs: WINDOW_MS,
     limit: cfg.managementPerOrg,

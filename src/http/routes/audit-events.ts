@@ -31,9 +31,10 @@ const auditEvent = z.object({
   created_at: z.string(),
 });
 
-export function auditRoutes(deps: Deps, limit?: RequestHandler): Router {
+export function auditRoutes(deps: Deps, limit: RequestHandler): Router {
   const router = Router();
-  const auth = limit ? [bearerAuth(deps), limit] : [bearerAuth(deps)];
+  // Limited per organisation, so after the bearer token says which one.
+  const auth = [bearerAuth(deps), limit];
   router.get('/v1/audit-events', ...auth, requireScopes('audit:read'), async (req, res) => {
     const q = parse(auditQuery, req.query);
     const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('event', id));

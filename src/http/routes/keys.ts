@@ -102,9 +102,10 @@ function keyIdParam(req: Request): string {
   return id;
 }
 
-export function keyRoutes(deps: Deps, limit?: RequestHandler): Router {
+export function keyRoutes(deps: Deps, limit: RequestHandler): Router {
   const router = Router();
-  const auth = limit ? [bearerAuth(deps), limit] : [bearerAuth(deps)];
+  // Limited per organisation, so after the bearer token says which one.
+  const auth = [bearerAuth(deps), limit];
   const read = requireScopes('keys:read');
   const write = requireScopes('keys:write');
   const now = () => deps.clock.now();

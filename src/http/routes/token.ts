@@ -1,4 +1,4 @@
-import type { Express, Request, RequestHandler } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { SECRET_MAX_LENGTH } from '../../crypto/secrets.js';
@@ -74,19 +74,27 @@ function readExchangeRequest(req: Request, context: ExchangeRequest['context']):
  */
 export function mountTokenRoutes(app: Express, deps: ExchangeDeps, limits: RequestHandler[] = []): void {
   const paths = ['/v1/token', '/oauth/token'];
-  const guard: RequestHandler = (req, res, next) => {
+  const guard = (req: Request, res: Response) => {
     setNoStore(res);
     assertNoQueryCredentials(req);
-    next();
   };
-  // With rate limits on, refuse URL credentials (and mark no-store) before counting the request.
-  const before = limits.length > 0 ? [guard, ...limits] : [];
-  app.post(paths, ...before, async (req, res) => {
-    setNoStore(res);
-    assertNoQueryCredentials(req);
+  const exchange = async (req: Request, res: Response) => {
     const result = await exchangeKey(deps, readExchangeRequest(req, requestContext(req, res)));
     res.json({ access_token: result.accessToken, token_type: 'Bearer', expires_in: result.expiresIn, scope: result.scope });
-  });
+  };
+  if (limits.length === 0) {
+    app.post(paths, async (req, res) => {
+      guard(req, res);
+      await exchange(req, res);
+    });
+    return;
+  }
+  // With rate limits on, refuse URL credentials (and mark no-store) before counting the request.
+  const guardLayer: RequestHandler = (req, res, next) => {
+    guard(req, res);
+    next();
+  };
+  app.post(paths, guardLayer, ...limits, exchange);
 }
 
 export const tokenDocs: RouteDoc[] = ['/v1/token', '/oauth/token'].map((path) => ({
