@@ -1,22 +1,33 @@
 // Verifier throughput on one core: the SDK's verifier against plain jose jwtVerify (same options,
-// same cached remote JWKS) on the same real tokens. Runs alone in its own process; rounds of each
-// contender alternate (ABC CBA …). Receives one job over IPC, answers with ops/s per round.
+// same cached remote JWKS) on the same real tokens. Runs alone in its own process. Receives one job
+// over IPC, answers with ops/s per contender per run.
+//
+// This machine's speed drifts by 20–30% over seconds, so each run is cut into short slices and the
+// contenders take turns slice by slice, in every order in turn (ABC, BCA, CAB, CBA, BAC, ACB): a slow
+// second, and the garbage one contender leaves for the next one's slice, land on all of them alike.
+// A run's figure for a contender is its operations over its time, summed over its slices.
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createVerifier } from '../sdk/dist/index.js';
 
-async function round(fn, tokens, ms) {
+async function slice(fn, tokens, ms, at) {
   const start = performance.now();
   const end = start + ms;
   let ops = 0;
   while (performance.now() < end) {
-    for (let i = 0; i < 100; i++) await fn(tokens[(ops + i) % tokens.length]);
-    ops += 100;
+    for (let i = 0; i < 50; i++) await fn(tokens[(at + ops + i) % tokens.length]);
+    ops += 50;
   }
-  return (ops * 1000) / (performance.now() - start);
+  return { ops, ms: performance.now() - start };
+}
+
+/** Every ordering of the names, so that each contender holds each position equally often. */
+function orders(names) {
+  if (names.length <= 1) return [names];
+  return names.flatMap((first, i) => orders([...names.slice(0, i), ...names.slice(i + 1)]).map((rest) => [first, ...rest]));
 }
 
 process.once('message', async (job) => {
-  const { issuer, audience, jwksUrl, authUrl, redisUrl, keyPrefix, tokens, roundMs, rounds } = job;
+  const { issuer, audience, jwksUrl, authUrl, redisUrl, keyPrefix, tokens, roundMs, rounds, slices } = job;
   // The options the SDK hands to jose (sdk/src/verifier.ts), so the difference is the SDK's own work.
   const joseOptions = { issuer, audience, algorithms: ['EdDSA', 'ES256'], clockTolerance: 5, typ: 'at+jwt', requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'] };
   const jwks = createRemoteJWKSet(new URL(jwksUrl));
@@ -29,10 +40,22 @@ process.once('message', async (job) => {
     sdkSse: (t) => sse.verify(t),
   };
   const names = Object.keys(contenders);
-  for (const name of names) await round(contenders[name], tokens, 300); // JIT and caches
+  const sequence = orders(names);
+  const sliceMs = roundMs / slices;
+  let at = 0;
+  for (const name of names) await slice(contenders[name], tokens, 300, 0); // JIT and caches
   const results = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < rounds; r++) {
-    for (const name of r % 2 ? [...names].reverse() : names) results[name].push(await round(contenders[name], tokens, roundMs));
+    const totals = Object.fromEntries(names.map((n) => [n, { ops: 0, ms: 0 }]));
+    for (let s = 0; s < slices; s++) {
+      for (const name of sequence[(r * slices + s) % sequence.length]) {
+        const { ops, ms } = await slice(contenders[name], tokens, sliceMs, at);
+        totals[name].ops += ops;
+        totals[name].ms += ms;
+      }
+      at += 50; // every contender verifies the same tokens within a slice set
+    }
+    for (const name of names) results[name].push((totals[name].ops * 1000) / totals[name].ms);
   }
   await Promise.all([redis.close(), sse.close()]);
   process.send({ results }, () => process.exit(0));

@@ -63,8 +63,10 @@ export const settings = Object.freeze({
   /** Exchanges after which the first memory sample is taken (the target compares it with the last). */
   memoryFirstSample: int('BENCH_MEMORY_FIRST_SAMPLE', quick ? 5_000 : 100_000),
   verifierTokens: int('BENCH_VERIFIER_TOKENS', 1_000),
-  verifierRoundMs: int('BENCH_VERIFIER_ROUND_MS', quick ? 500 : 1_500),
+  /** Milliseconds each contender verifies per run, in `verifierSlices` turns taken in rotation. */
+  verifierRoundMs: int('BENCH_VERIFIER_ROUND_MS', quick ? 600 : 3_000),
   verifierRounds: int('BENCH_VERIFIER_ROUNDS', quick ? 3 : 5),
+  verifierSlices: int('BENCH_VERIFIER_SLICES', quick ? 6 : 30),
   databaseUrl: env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/scope_auth_bench',
   redisUrl: env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379/12',
   redisPrefix: env.BENCH_REDIS_PREFIX || 'bench:',
@@ -96,7 +98,7 @@ export function describeSettings(s = settings) {
     revocations: s.revocations,
     memory_exchanges: s.memoryExchanges,
     memory_first_sample: s.memoryFirstSample,
-    verifier_rounds: `${s.verifierRounds} x ${s.verifierRoundMs} ms`,
+    verifier_rounds: `${s.verifierRounds} x ${s.verifierRoundMs} ms in ${s.verifierSlices} turns`,
     database: s.databaseUrl,
     redis: `${s.redisUrl} prefix ${s.redisPrefix}`,
     log_level: s.logLevel,

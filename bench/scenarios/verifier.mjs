@@ -28,7 +28,7 @@ export async function verifierScenario({ dataset, settings: s, report, log }) {
     const keys = await pickKeys(dataset, s.verifierTokens);
     const tokens = [];
     for (const key of keys) tokens.push(await tokenFor(server.url, key));
-    log(`verifier: ${tokens.length.toLocaleString('en')} tokens, ${s.verifierRounds} rounds of ${s.verifierRoundMs} ms per contender`);
+    log(`verifier: ${tokens.length.toLocaleString('en')} tokens, ${s.verifierRounds} runs of ${s.verifierRoundMs} ms per contender in ${s.verifierSlices} turns`);
     results = await measure({
       issuer: ISSUER,
       audience: ISSUER,
@@ -39,6 +39,7 @@ export async function verifierScenario({ dataset, settings: s, report, log }) {
       tokens,
       roundMs: s.verifierRoundMs,
       rounds: s.verifierRounds,
+      slices: s.verifierSlices,
     });
   } finally {
     await server.stop();
