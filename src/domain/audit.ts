@@ -21,6 +21,8 @@ export type AuditInput = {
 export type AuditLog = {
   /** Written in the caller's transaction: a management action and its record commit together. */
   write(trx: Db | Knex.Transaction, input: AuditInput): Promise<AuditEvent>;
+  /** The record of an action, for storage that writes it together with the action in one statement. */
+  event(input: AuditInput): AuditEvent;
   /** Buffered off the request path (refused exchanges); flushed in batches. */
   enqueue(input: AuditInput): void;
   flush(): Promise<number>;
@@ -73,6 +75,7 @@ export function createAuditLog(db: Db, clock: Clock, log: Logger): AuditLog {
       await insertAuditEvents(trx, [event]);
       return event;
     },
+    event: build,
     enqueue(input) {
       if (buffer.length >= MAX_BUFFER) {
         log.warn({ action: input.action }, 'audit.buffer_full');

@@ -4,9 +4,9 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { findKeyById, findKeyForUpdate, listKeys, updateKey, type ApiKey, type Environment, type KeyChanges, type KeyStatus } from '../storage/api-keys.js';
 import type { Db } from '../storage/db.js';
-import { insertRevocation } from '../storage/revocations.js';
+import { revokeKeyRecord } from '../storage/key-revocation.js';
 import { createApiKey, type CreatedKey } from './api-keys.js';
-import type { AuditLog, RequestContext } from './audit.js';
+import type { AuditInput, AuditLog, RequestContext } from './audit.js';
 import { keyRevocationTimes, propagateKeyChange, propagateRevocation, type PropagationDeps } from './revocation.js';
 import { MANAGEMENT_SCOPES } from './scopes.js';
 
@@ -15,16 +15,18 @@ export type ManagementDeps = PropagationDeps & { config: Config; db: Db; clock: 
 /** Who is acting: the key behind the bearer token, what that token holds, where the call came from. */
 export type Caller = { orgId: string; keyId: string; scopes: string[]; context: RequestContext };
 
+const keyAction = (caller: Caller, action: string, keyId: string, detail: Record<string, unknown>): AuditInput => ({
+  orgId: caller.orgId,
+  action,
+  actor: { type: 'key', id: caller.keyId },
+  target: { type: 'key', id: keyId },
+  context: caller.context,
+  detail,
+});
+
 /** One audit record per management action, in the action's own transaction. */
 function auditKeyAction(deps: ManagementDeps, trx: Knex.Transaction, caller: Caller, action: string, keyId: string, detail: Record<string, unknown>) {
-  return deps.audit.write(trx, {
-    orgId: caller.orgId,
-    action,
-    actor: { type: 'key', id: caller.keyId },
-    target: { type: 'key', id: keyId },
-    context: caller.context,
-    detail,
-  });
+  return deps.audit.write(trx, keyAction(caller, action, keyId, detail));
 }
 
 /** A key never grants a management scope that the caller's own token does not hold. */
@@ -102,22 +104,25 @@ export async function updateKeyAs(deps: ManagementDeps, caller: Caller, id: stri
 
 /** One-way and idempotent: revoking a revoked key changes nothing and answers the same. */
 export async function revokeKeyAs(deps: ManagementDeps, caller: Caller, id: string, reason: string | null): Promise<ApiKey> {
-  const result = await deps.db.transaction(async (trx) => {
-    const key = await lockKey(trx, caller, id);
-    if (key.revokedAt) return { key, entry: undefined };
-    return revokeLocked(deps, trx, caller, key, reason);
-  });
-  if (result.entry) await propagateRevocation(deps, result.entry);
-  return result.key;
+  const revoked = await revokeRecord(deps, deps.db, caller, id, reason);
+  if (!revoked) return getKey(deps, caller, id); // already revoked, or not found
+  // Only once committed: Postgres is the source of truth the Redis list is rebuilt from.
+  await propagateRevocation(deps, revoked.entry);
+  return revoked.key;
 }
 
-async function revokeLocked(deps: ManagementDeps, trx: Knex.Transaction, caller: Caller, key: ApiKey, reason: string | null) {
+/** Undefined when the caller's org has no live key `id`. */
+function revokeRecord(deps: ManagementDeps, db: Db | Knex.Transaction, caller: Caller, id: string, reason: string | null) {
   const nowMs = deps.clock.now();
-  const revoked = await updateKey(trx, key.id, { revokedAt: new Date(nowMs), revokedBy: caller.keyId, revokeReason: reason }, new Date(nowMs));
-  // Postgres first: it is the source of truth the Redis list is rebuilt from.
-  const entry = await insertRevocation(trx, { kind: 'key', orgId: key.orgId, keyId: key.id, jti: null, ...keyRevocationTimes(deps.config, nowMs) });
-  await auditKeyAction(deps, trx, caller, 'key.revoked', key.id, { reason });
-  return { key: revoked, entry };
+  return revokeKeyRecord(db, {
+    orgId: caller.orgId,
+    keyId: id,
+    revokedAt: new Date(nowMs),
+    revokedBy: caller.keyId,
+    reason,
+    entry: keyRevocationTimes(deps.config, nowMs),
+    audit: deps.audit.event(keyAction(caller, 'key.revoked', id, { reason })),
+  });
 }
 
 export const MAX_GRACE_PERIOD_SECONDS = 30 * 86_400;
@@ -155,7 +160,9 @@ export async function rotateKeyAs(
     let updated = await updateKey(trx, old.id, { replacedBy: created.key.id }, new Date(nowMs));
     let entry;
     if (gracePeriodSeconds === 0) {
-      ({ key: updated, entry } = await revokeLocked(deps, trx, caller, updated, 'rotated'));
+      const revoked = await revokeRecord(deps, trx, caller, old.id, 'rotated');
+      if (!revoked) throw new TypeError(`key ${old.id} changed while locked`);
+      ({ key: updated, entry } = revoked);
     } else {
       const graceEnd = nowMs + gracePeriodSeconds * 1000;
       const expiresAt = new Date(Math.min(graceEnd, old.expiresAt?.getTime() ?? Infinity));

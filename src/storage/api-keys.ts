@@ -26,7 +26,7 @@ export type ApiKey = {
   replacedBy: string | null;
 };
 
-type KeyRow = {
+export type KeyRow = {
   id: string;
   org_id: string;
   name: string;
@@ -48,7 +48,7 @@ type KeyRow = {
   replaced_by: string | null;
 };
 
-const toKey = (r: KeyRow): ApiKey => ({
+export const toKey = (r: KeyRow): ApiKey => ({
   id: r.id,
   orgId: r.org_id,
   name: r.name,

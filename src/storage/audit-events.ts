@@ -48,24 +48,25 @@ const toEvent = (r: Row): AuditEvent => ({
   createdAt: r.created_at,
 });
 
+/** The columns of one event as `insert` takes them. */
+export const auditRow = (e: AuditEvent) => ({
+  id: e.id,
+  org_id: e.orgId,
+  action: e.action,
+  actor_type: e.actorType,
+  actor_id: e.actorId,
+  target_type: e.targetType,
+  target_id: e.targetId,
+  ip: e.ip,
+  user_agent: e.userAgent,
+  request_id: e.requestId,
+  detail: JSON.stringify(e.detail),
+  created_at: e.createdAt,
+});
+
 export async function insertAuditEvents(db: Db | Knex.Transaction, events: AuditEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await db('audit_events').insert(
-    events.map((e) => ({
-      id: e.id,
-      org_id: e.orgId,
-      action: e.action,
-      actor_type: e.actorType,
-      actor_id: e.actorId,
-      target_type: e.targetType,
-      target_id: e.targetId,
-      ip: e.ip,
-      user_agent: e.userAgent,
-      request_id: e.requestId,
-      detail: JSON.stringify(e.detail),
-      created_at: e.createdAt,
-    })),
-  );
+  await db('audit_events').insert(events.map(auditRow));
 }
 
 export type AuditFilter = {

@@ -13,7 +13,7 @@ export type RevocationEntry = {
   expiresAt: number;
 };
 
-type Row = {
+export type RevocationRow = {
   seq: number;
   kind: 'key' | 'token';
   org_id: string;
@@ -24,7 +24,7 @@ type Row = {
 };
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
-const toEntry = (r: Row): RevocationEntry => ({
+export const toEntry = (r: RevocationRow): RevocationEntry => ({
   seq: r.seq,
   kind: r.kind,
   keyId: r.key_id,
@@ -52,17 +52,26 @@ export async function insertRevocation(trx: Db | Knex.Transaction, e: NewRevocat
      ON CONFLICT ${conflict} DO NOTHING RETURNING *`,
     row,
   );
-  const [created] = (inserted as { rows: Row[] }).rows;
+  const [created] = (inserted as { rows: RevocationRow[] }).rows;
   if (created) return toEntry(created);
-  const existing = await trx<Row>('revocations')
-    .where(e.kind === 'key' ? { kind: 'key', key_id: e.keyId } : { kind: 'token', jti: e.jti })
-    .first();
+  const existing = await findRevocation(trx, e.kind === 'key' ? { kind: 'key', keyId: e.keyId } : { kind: 'token', jti: e.jti ?? '' });
   if (!existing) throw new TypeError('revocation vanished after conflict');
-  return toEntry(existing);
+  return existing;
+}
+
+/** The entry of a key, or of one token. */
+export async function findRevocation(
+  db: Db | Knex.Transaction,
+  q: { kind: 'key'; keyId: string } | { kind: 'token'; jti: string },
+): Promise<RevocationEntry | undefined> {
+  const row = await db<RevocationRow>('revocations')
+    .where(q.kind === 'key' ? { kind: 'key', key_id: q.keyId } : { kind: 'token', jti: q.jti })
+    .first();
+  return row ? toEntry(row) : undefined;
 }
 
 export async function listLiveRevocations(db: Db, now: Date, afterSeq = 0): Promise<RevocationEntry[]> {
-  const rows = await db<Row>('revocations').where('expires_at', '>', now).andWhere('seq', '>', afterSeq).orderBy('seq');
+  const rows = await db<RevocationRow>('revocations').where('expires_at', '>', now).andWhere('seq', '>', afterSeq).orderBy('seq');
   return rows.map(toEntry);
 }
 
@@ -71,7 +80,7 @@ export async function findMatchingRevocation(
   db: Db,
   q: { keyId: string; jti: string; iat: number },
 ): Promise<RevocationEntry | undefined> {
-  const row = await db<Row>('revocations')
+  const row = await db<RevocationRow>('revocations')
     .where((w) =>
       w
         .where((k) => k.where({ kind: 'key', key_id: q.keyId }).andWhere('revoked_at', '>=', new Date(q.iat * 1000)))

@@ -182,6 +182,40 @@ describe('revoke and delete', () => {
     await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
   });
 
+  it('writes key, revocation entry and audit record in one statement, once under concurrent revokes', async () => {
+    const { org, token } = await createAdmin(inst.deps, inst.app);
+    const { key } = await createKey(inst.deps, org);
+    const statements: string[] = [];
+    const onQuery = (q: { sql: string }) => statements.push(q.sql);
+    inst.deps.db.on('query', onQuery);
+    let answers;
+    try {
+      answers = await Promise.all(Array.from({ length: 8 }, (_, i) => request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).send({ reason: `r${i}` })));
+    } finally {
+      inst.deps.db.removeListener('query', onQuery);
+    }
+    for (const a of answers) expect(a.status).toBe(200);
+    // Every caller sees the one revocation that won, with its reason and time.
+    expect(new Set(answers.map((a) => `${a.body.revoked_at} ${a.body.revoke_reason}`)).size).toBe(1);
+    const writes = statements.filter((sql) => /^\s*with k as \(\s*update api_keys/i.test(sql));
+    expect(writes).toHaveLength(8);
+    expect(statements.filter((sql) => /^\s*(begin|insert|update)/i.test(sql))).toEqual([]);
+    expect(await inst.deps.db('revocations').where({ kind: 'key', key_id: key.id })).toHaveLength(1);
+    const audit = await inst.deps.db('audit_events').where({ target_id: key.id, action: 'key.revoked' });
+    expect(audit).toHaveLength(1);
+    expect(audit[0].detail).toEqual({ reason: answers[0]!.body.revoke_reason });
+  });
+
+  it("leaves another org's key alone and answers 404", async () => {
+    const { token } = await createAdmin(inst.deps, inst.app);
+    const other = await createKey(inst.deps, await createOrg(inst.deps));
+    await request(inst.app).post(`/v1/keys/${other.key.id}/revoke`).set(auth(token)).send({}).expect(404);
+    const row = await inst.deps.db('api_keys').where({ id: other.key.id }).first();
+    expect(row.revoked_at).toBeNull();
+    expect(await inst.deps.db('revocations').where({ key_id: other.key.id })).toEqual([]);
+    expect(await inst.deps.db('audit_events').where({ target_id: other.key.id, action: 'key.revoked' })).toEqual([]);
+  });
+
   it('DELETE revokes and answers 204', async () => {
     const { org, token } = await createAdmin(inst.deps, inst.app);
     const { key, secret } = await createKey(inst.deps, org);

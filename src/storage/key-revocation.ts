@@ -1,0 +1,65 @@
+import type { Knex } from 'knex';
+import { toKey, type ApiKey, type KeyRow } from './api-keys.js';
+import { auditRow, type AuditEvent } from './audit-events.js';
+import type { Db } from './db.js';
+import { findRevocation, toEntry, type RevocationEntry, type RevocationRow } from './revocations.js';
+
+export type KeyRevocation = {
+  orgId: string;
+  keyId: string;
+  revokedAt: Date;
+  revokedBy: string;
+  reason: string | null;
+  /** The revocation list entry's times, Unix seconds. */
+  entry: { revokedAt: number; expiresAt: number };
+  audit: AuditEvent;
+};
+
+type Joined = KeyRow & { r_seq: number | null; r_revoked_at: Date | null; r_expires_at: Date | null };
+
+// The key row, its revocation entry and the audit record in one statement: one round trip instead
+// of five (lock, update, two inserts, commit), which were most of a revoke call's time. A statement
+// is atomic on its own; inside a caller's transaction it simply joins it.
+const REVOKE_SQL = `
+WITH k AS (
+  UPDATE api_keys SET revoked_at = :revoked_at, revoked_by = :revoked_by, revoke_reason = :reason, updated_at = :revoked_at
+  WHERE id = :key_id AND org_id = :org_id AND revoked_at IS NULL
+  RETURNING *
+), r AS (
+  INSERT INTO revocations (kind, org_id, key_id, jti, revoked_at, expires_at)
+  SELECT 'key', org_id, id, NULL, :entry_revoked_at, :entry_expires_at FROM k
+  ON CONFLICT (key_id) WHERE kind = 'key' DO NOTHING
+  RETURNING seq, revoked_at, expires_at
+), a AS (
+  INSERT INTO audit_events (id, org_id, action, actor_type, actor_id, target_type, target_id, ip, user_agent, request_id, detail, created_at)
+  SELECT :a_id, :a_org_id, :a_action, :a_actor_type, :a_actor_id, :a_target_type, :a_target_id, :a_ip, :a_user_agent, :a_request_id, CAST(:a_detail AS jsonb), :a_created_at FROM k
+)
+SELECT k.*, r.seq AS r_seq, r.revoked_at AS r_revoked_at, r.expires_at AS r_expires_at FROM k LEFT JOIN r ON true`;
+
+/**
+ * Revokes a live key of the org. Undefined when none matched: no such key in the org, or it was
+ * revoked already (a concurrent revoke waits for the row lock, then sees `revoked_at` set).
+ */
+export async function revokeKeyRecord(db: Db | Knex.Transaction, r: KeyRevocation): Promise<{ key: ApiKey; entry: RevocationEntry } | undefined> {
+  const audit = Object.fromEntries(Object.entries(auditRow(r.audit)).map(([column, value]) => [`a_${column}`, value]));
+  const result = (await db.raw(REVOKE_SQL, {
+    key_id: r.keyId,
+    org_id: r.orgId,
+    revoked_at: r.revokedAt,
+    revoked_by: r.revokedBy,
+    reason: r.reason,
+    entry_revoked_at: new Date(r.entry.revokedAt * 1000),
+    entry_expires_at: new Date(r.entry.expiresAt * 1000),
+    ...audit,
+  })) as { rows: Joined[] };
+  const [row] = result.rows;
+  if (!row) return undefined;
+  const { r_seq: seq, r_revoked_at: revokedAt, r_expires_at: expiresAt, ...keyRow } = row;
+  // An entry for the key already existed (its row was restored by hand, say): keep that one.
+  const entry =
+    seq !== null && revokedAt !== null && expiresAt !== null
+      ? toEntry({ seq, kind: 'key', org_id: keyRow.org_id, key_id: keyRow.id, jti: null, revoked_at: revokedAt, expires_at: expiresAt } satisfies RevocationRow)
+      : await findRevocation(db, { kind: 'key', keyId: keyRow.id });
+  if (!entry) throw new TypeError(`revocation of key ${keyRow.id} vanished after conflict`);
+  return { key: toKey(keyRow), entry };
+}
