@@ -36,9 +36,14 @@ export async function propagateRevocation(deps: PropagationDeps, entry: Revocati
   deps.revocations.apply(entry);
   if (entry.kind === 'key') deps.keyCache.invalidate(entry.keyId);
   try {
-    await writeEntries(deps.redis, deps.redisKeys, [entry]);
-    await deps.redis.publish(deps.redisKeys.revocationChannel, encodeEntry(entry));
-    return await deps.bus.publish({ type: 'revocation', entry });
+    // Issued in one tick, the three go out as one pipeline on the one connection, and Redis runs
+    // them in this order: one round trip (plus the instances' acknowledgements) instead of three.
+    const [, , published] = await Promise.all([
+      writeEntries(deps.redis, deps.redisKeys, [entry]),
+      deps.redis.publish(deps.redisKeys.revocationChannel, encodeEntry(entry)),
+      deps.bus.publish({ type: 'revocation', entry }),
+    ]);
+    return published;
   } catch (err) {
     deps.log.warn({ err, seq: entry.seq, keyId: entry.keyId }, 'revocation.propagation_deferred');
     return undefined;

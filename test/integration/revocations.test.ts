@@ -38,6 +38,32 @@ describe('revocation across instances', () => {
     expect(delaysMs).toHaveLength(20);
   });
 
+  it('writes the Redis list before announcing the revocation to verifiers and instances', async () => {
+    const { org, token } = await createAdmin(a.deps, a.app);
+    const { key } = await createKey(a.deps, org);
+    const keys = a.deps.redisKeys;
+    const client = new Redis(TEST_REDIS_URL);
+    const monitor = await client.monitor();
+    const calls: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      const [command, target] = args;
+      if (target === keys.revocationEntries || target === keys.revocationExpiry || target === keys.revocationChannel || target === keys.instanceChannel) {
+        calls.push(`${command!.toLowerCase()} ${target}`);
+      }
+    });
+    try {
+      await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
+      await waitFor(() => calls.length >= 4, 2_000, 'the revocation seen by MONITOR');
+    } finally {
+      monitor.disconnect();
+      client.disconnect();
+    }
+    // Sent together, run in order: a verifier that reloads on the announcement finds the entry.
+    // (First occurrences: B's periodic reconcile may rewrite an entry it found missing.)
+    const expected = [`hset ${keys.revocationEntries}`, `zadd ${keys.revocationExpiry}`, `publish ${keys.revocationChannel}`, `publish ${keys.instanceChannel}`];
+    expect([...new Set(calls)]).toEqual(expected);
+  });
+
   it('lists, streams and introspects as inactive a token issued before the revocation', async () => {
     const { org, token: adminToken } = await createAdmin(a.deps, a.app);
     const { key, secret } = await createKey(a.deps, org);
