@@ -34,6 +34,31 @@ export function runLoad({
   });
 }
 
+/**
+ * Throughput of several servers compared on a machine whose speed drifts within seconds: each
+ * target gets `durationSeconds` of load, cut into `turns` turns that the targets take in rotation
+ * (one starting order per call, reversed every other turn: ABBA…), so that a slow second lands on
+ * all of them alike. Answers one result per target: requests and time summed over its turns, its
+ * latency figures those of its median turn.
+ */
+export async function runInTurns(targets, { durationSeconds = settings.durationSeconds, turns = settings.turns, what = 'load' } = {}) {
+  const perTarget = targets.map(() => []);
+  for (let t = 0; t < turns; t++) {
+    const order = targets.map((_, i) => i);
+    if (t % 2) order.reverse();
+    for (const i of order) {
+      const { url, requests, name } = targets[i];
+      perTarget[i].push(assertClean(await runLoad({ url, requests, durationSeconds: durationSeconds / turns }), `${what} ${name}`));
+    }
+  }
+  return perTarget.map((results) => {
+    const ok = results.reduce((n, r) => n + r.ok, 0);
+    const seconds = results.reduce((n, r) => n + r.durationSeconds, 0);
+    const byRps = [...results].sort((a, b) => a.rps - b.rps);
+    return { ok, non2xx: 0, errors: 0, durationSeconds: seconds, rps: ok / seconds, latencyMs: byRps[Math.floor(byRps.length / 2)].latencyMs, turnsRps: results.map((r) => r.rps) };
+  });
+}
+
 /** A run is only a valid measurement if every request succeeded. */
 export function assertClean(result, what) {
   if (result.non2xx > 0 || result.errors > 0) {

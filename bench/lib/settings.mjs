@@ -40,6 +40,8 @@ export const settings = Object.freeze({
   runs: int('BENCH_RUNS', quick ? 1 : 3),
   /** Seconds of load per run. */
   durationSeconds: int('BENCH_DURATION', quick ? 2 : 4),
+  /** Turns a run of a throughput comparison is cut into, taken by the compared servers in rotation. */
+  turns: int('BENCH_TURNS', quick ? 2 : 4),
   /** Seconds of warm-up load before the measured runs of a server (JIT, key caches). */
   warmupSeconds: int('BENCH_WARMUP', quick ? 1 : 3),
   connections: int('BENCH_CONNECTIONS', 32),
@@ -85,6 +87,7 @@ export function describeSettings(s = settings) {
     scenarios: s.scenarios.join(','),
     runs: s.runs,
     duration_s: s.durationSeconds,
+    turns_per_run: s.turns,
     warmup_s: s.warmupSeconds,
     connections: s.connections,
     workers: s.workers.join(','),

@@ -1,7 +1,7 @@
 // Token exchange: the real service against the in-memory ceiling, JSON and client_credentials
 // with HTTP Basic, with 1 and N processes; then the latency of each at 80% of its own peak.
 import { pickKeys } from '../lib/dataset.mjs';
-import { assertClean, EXCHANGE_FORMATS, runLoad } from '../lib/load.mjs';
+import { assertClean, EXCHANGE_FORMATS, runInTurns, runLoad } from '../lib/load.mjs';
 import { startCeiling, startService } from '../lib/processes.mjs';
 import { formatSpread, median, spread, verdict } from '../lib/stats.mjs';
 import { warmUp } from '../lib/warmup.mjs';
@@ -31,7 +31,8 @@ async function startAll(dataset, s, log) {
 const implsFor = (fmt, w, s) => (fmt === 'json' && w === 1 && s.rateLimited ? [...IMPLS, 'limited'] : IMPLS);
 
 /**
- * Throughput runs, interleaved: for each (workers, format) the servers alternate, ABBA. With the
+ * Throughput runs, interleaved: for each (workers, format) the servers take turns (bench/lib/load.mjs
+ * `runInTurns`), and the first of them alternates from run to run. With the
  * latency scenario, each round ends with a paced run at 80% of the service's JSON throughput of
  * that same round (a peak measured minutes earlier may no longer hold on a shared machine).
  */
@@ -42,12 +43,12 @@ async function measuredRuns({ servers, requests, s, log }) {
     for (const w of s.workers) {
       for (const fmt of Object.keys(EXCHANGE_FORMATS)) {
         const order = r % 2 ? [...implsFor(fmt, w, s)].reverse() : implsFor(fmt, w, s);
-        for (const impl of order) {
-          const name = `${impl}-w${w}`;
-          const res = assertClean(await runLoad({ url: servers[name].url, requests: requests[fmt] }), `${name} ${fmt}`);
-          (runs[`${name}-${fmt}`] ??= []).push(res);
-          log(`  run ${r + 1}/${s.runs} ${name} ${fmt}: ${Math.round(res.rps)} req/s, p99 ${res.latencyMs.p99} ms`);
-        }
+        const names = order.map((impl) => `${impl}-w${w}`);
+        const results = await runInTurns(names.map((name) => ({ name, url: servers[name].url, requests: requests[fmt] })), { what: fmt });
+        results.forEach((res, i) => {
+          (runs[`${names[i]}-${fmt}`] ??= []).push(res);
+          log(`  run ${r + 1}/${s.runs} ${names[i]} ${fmt}: ${Math.round(res.rps)} req/s (turns ${res.turnsRps.map(Math.round).join(', ')})`);
+        });
       }
       if (s.scenarios.includes('latency')) {
         // The ceiling too, at 80% of its own peak: what this machine allows any express + jose server.
