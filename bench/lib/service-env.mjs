@@ -39,3 +39,15 @@ export function serviceEnv(keys, extra = {}) {
     ...extra,
   };
 }
+
+/** What an SDK verifier of the bench needs to check tokens of the service at `url` (both revocation sources). */
+export function verifierTarget(url, dataset) {
+  return {
+    issuer: ISSUER,
+    audience: ISSUER,
+    jwksUrl: `${url}/.well-known/jwks.json`,
+    authUrl: url,
+    redisUrl: settings.redisUrl,
+    keyPrefix: dataset.redisPrefix,
+  };
+}

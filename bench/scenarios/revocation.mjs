@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { exchange, revokeKey, sleep, tokenFor } from '../lib/client.mjs';
 import { createScratchOrg } from '../lib/dataset.mjs';
 import { startService, trackHelper } from '../lib/processes.mjs';
-import { ISSUER } from '../lib/service-env.mjs';
+import { verifierTarget } from '../lib/service-env.mjs';
 import { percentile, verdict } from '../lib/stats.mjs';
 
 const VERIFIER_P99_TARGET_MS = 50;
@@ -82,14 +82,7 @@ export async function revocationScenario({ dataset, settings: s, report, log }) 
   const samples = [];
   let watcher;
   try {
-    watcher = await startWatcher({
-      issuer: ISSUER,
-      audience: ISSUER,
-      jwksUrl: `${b.url}/.well-known/jwks.json`,
-      authUrl: b.url,
-      redisUrl: s.redisUrl,
-      keyPrefix: dataset.redisPrefix,
-    });
+    watcher = await startWatcher(verifierTarget(b.url, dataset));
     const adminToken = await tokenFor(a.url, org.admin);
     for (const key of org.keys) {
       samples.push(await revokeOnce({ a, b, adminToken, key, watcher }));

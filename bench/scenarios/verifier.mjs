@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import { tokenFor } from '../lib/client.mjs';
 import { pickKeys } from '../lib/dataset.mjs';
 import { startService, trackHelper } from '../lib/processes.mjs';
-import { ISSUER } from '../lib/service-env.mjs';
+import { verifierTarget } from '../lib/service-env.mjs';
 import { formatSpread, spread, verdict } from '../lib/stats.mjs';
 
 const TARGET = 0.95;
@@ -30,12 +30,7 @@ export async function verifierScenario({ dataset, settings: s, report, log }) {
     for (const key of keys) tokens.push(await tokenFor(server.url, key));
     log(`verifier: ${tokens.length.toLocaleString('en')} tokens, ${s.verifierRounds} runs of ${s.verifierRoundMs} ms per contender in ${s.verifierSlices} turns`);
     results = await measure({
-      issuer: ISSUER,
-      audience: ISSUER,
-      jwksUrl: `${server.url}/.well-known/jwks.json`,
-      authUrl: server.url,
-      redisUrl: s.redisUrl,
-      keyPrefix: dataset.redisPrefix,
+      ...verifierTarget(server.url, dataset),
       tokens,
       roundMs: s.verifierRoundMs,
       rounds: s.verifierRounds,
