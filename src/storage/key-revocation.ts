@@ -59,7 +59,7 @@ export async function revokeKeyRecord(db: Db | Knex.Transaction, r: KeyRevocatio
   const entry =
     seq !== null && revokedAt !== null && expiresAt !== null
       ? toEntry({ seq, kind: 'key', org_id: keyRow.org_id, key_id: keyRow.id, jti: null, revoked_at: revokedAt, expires_at: expiresAt } satisfies RevocationRow)
-      : await findRevocation(db, { kind: 'key', keyId: keyRow.id });
+      : await findRevocation(db, { kind: 'key', keyId: keyRow.id, jti: null });
   if (!entry) throw new TypeError(`revocation of key ${keyRow.id} vanished after conflict`);
   return { key: toKey(keyRow), entry };
 }

@@ -54,15 +54,15 @@ export async function insertRevocation(trx: Db | Knex.Transaction, e: NewRevocat
   );
   const [created] = (inserted as { rows: RevocationRow[] }).rows;
   if (created) return toEntry(created);
-  const existing = await findRevocation(trx, e.kind === 'key' ? { kind: 'key', keyId: e.keyId } : { kind: 'token', jti: e.jti ?? '' });
+  const existing = await findRevocation(trx, e);
   if (!existing) throw new TypeError('revocation vanished after conflict');
   return existing;
 }
 
-/** The entry of a key, or of one token. */
+/** The entry of a key (by `keyId`), or of one token (by `jti`). */
 export async function findRevocation(
   db: Db | Knex.Transaction,
-  q: { kind: 'key'; keyId: string } | { kind: 'token'; jti: string },
+  q: Pick<RevocationEntry, 'kind' | 'keyId' | 'jti'>,
 ): Promise<RevocationEntry | undefined> {
   const row = await db<RevocationRow>('revocations')
     .where(q.kind === 'key' ? { kind: 'key', key_id: q.keyId } : { kind: 'token', jti: q.jti })

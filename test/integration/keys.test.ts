@@ -206,6 +206,19 @@ describe('revoke and delete', () => {
     expect(audit[0].detail).toEqual({ reason: answers[0]!.body.revoke_reason });
   });
 
+  it('revokes a live key that already has a revocation entry (a row restored by hand), keeping that entry', async () => {
+    const { org, token } = await createAdmin(inst.deps, inst.app);
+    const { key, secret } = await createKey(inst.deps, org);
+    const revokedAt = new Date(Math.ceil(Date.now() / 1000) * 1000);
+    const [entry] = await inst.deps.db('revocations')
+      .insert({ kind: 'key', org_id: org.id, key_id: key.id, jti: null, revoked_at: revokedAt, expires_at: new Date(revokedAt.getTime() + 3_600_000) })
+      .returning('seq');
+    const res = await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).send({ reason: 'restored' }).expect(200);
+    expect(res.body).toMatchObject({ status: 'revoked', revoke_reason: 'restored' });
+    expect((await inst.deps.db('revocations').where({ key_id: key.id })).map((r) => r.seq)).toEqual([entry.seq]);
+    await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
+  });
+
   it("leaves another org's key alone and answers 404", async () => {
     const { token } = await createAdmin(inst.deps, inst.app);
     const other = await createKey(inst.deps, await createOrg(inst.deps));
