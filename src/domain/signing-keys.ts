@@ -54,6 +54,16 @@ export function createKeyring({ config, db, clock }: KeyringDeps): Keyring {
   const isPublished = (k: SigningKeyRecord, nowMs: number) =>
     k.retiredAt === null || k.retiredAt.getTime() + retentionMs > nowMs;
 
+  // Loads run one at a time, each reading the table after the previous one has been applied: two
+  // that overlap (startup and a resync, a rotation and the periodic refresh) could otherwise apply
+  // an older read last, and leave the instance without the key that signs.
+  let loads: Promise<unknown> = Promise.resolve();
+  function serially<T>(fn: () => Promise<T>): Promise<T> {
+    const run = loads.then(fn);
+    loads = run.catch(() => undefined);
+    return run;
+  }
+
   async function load(records: SigningKeyRecord[]): Promise<void> {
     const now = clock.now();
     const previous = new Map(keys.map((k) => [k.kid, k]));
@@ -92,19 +102,21 @@ export function createKeyring({ config, db, clock }: KeyringDeps): Keyring {
   }
 
   const keyring: Keyring = {
-    async init() {
-      // Under the lock, so two instances starting together on an empty table create one key, not two.
-      const records = await withSigningKeyLock(db, async (trx) => {
-        const existing = await listSigningKeys(trx);
-        if (existing.some((k) => k.retiredAt === null)) return existing;
-        await createKey(trx, new Date(clock.now()));
-        return listSigningKeys(trx);
+    init() {
+      return serially(async () => {
+        // Under the lock, so two instances starting together on an empty table create one key, not two.
+        const records = await withSigningKeyLock(db, async (trx) => {
+          const existing = await listSigningKeys(trx);
+          if (existing.some((k) => k.retiredAt === null)) return existing;
+          await createKey(trx, new Date(clock.now()));
+          return listSigningKeys(trx);
+        });
+        await load(records);
       });
-      await load(records);
     },
 
-    async refresh() {
-      await load(await listSigningKeys(db));
+    refresh() {
+      return serially(async () => load(await listSigningKeys(db)));
     },
 
     activeKey(nowMs) {

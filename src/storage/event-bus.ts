@@ -40,7 +40,9 @@ export type EventBusOptions = {
 
 export function createEventBus(o: EventBusOptions): EventBus {
   const instanceId = randomUUID();
-  const sub = o.redis.duplicate({ autoResubscribe: false, enableOfflineQueue: true, maxRetriesPerRequest: null });
+  // Connects in start(), not now: its first resync reloads the signing keys, which must not race
+  // the keyring's own first load.
+  const sub = o.redis.duplicate({ autoResubscribe: false, enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
   let live = false;
   let stopped = false;
   let counter = 0;

@@ -1,7 +1,9 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import request from 'supertest';
-import { fakeClock } from '../../src/clock.js';
-import { createTestInstance, listen, newPrefix, waitFor, type TestInstance } from '../support/app.js';
+import { fakeClock, systemClock } from '../../src/clock.js';
+import { createKeyring } from '../../src/domain/signing-keys.js';
+import { createDb } from '../../src/storage/db.js';
+import { createTestInstance, listen, newPrefix, testConfig, waitFor, type TestInstance } from '../support/app.js';
 import { isolatedDatabase } from '../support/databases.js';
 import { TEST_ISSUER } from '../support/env.js';
 import { createKey, createOrg, exchange } from '../support/fixtures.js';
@@ -123,6 +125,52 @@ describe('retired keys and automatic rotation', () => {
       expect(await jwksKids(inst)).toContain(rotated!.kid);
     } finally {
       await inst.close();
+    }
+  });
+});
+
+describe('keyring loads', () => {
+  it('apply in the order they were asked for: a refresh waits for the first load, and the instance can sign', async () => {
+    const databaseUrl = await isolatedDatabase('load_order');
+    const config = testConfig(newPrefix(), {}, databaseUrl);
+    const db = createDb(databaseUrl, 2);
+    const holder = createDb(databaseUrl, 1);
+    try {
+      const keyring = createKeyring({ config, db, clock: systemClock });
+      // Another instance holds the signing-key lock: init() waits for it with the table still empty.
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const holding = holder.transaction(async (trx) => {
+        await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', ['scope-auth:signing-keys']);
+        await released;
+      });
+      await waitFor(async () => (await db.raw(`SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.granted`)).rows[0].n > 0, 2_000, 'lock held');
+      const init = keyring.init();
+      let refreshed = false;
+      const refresh = keyring.refresh().then(() => (refreshed = true));
+      // An empty read applied after init's load would leave the instance without a key.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(refreshed).toBe(false);
+      release();
+      await Promise.all([holding, init, refresh]);
+      expect(keyring.activeKey(Date.now()).kid).toEqual(expect.any(String));
+    } finally {
+      await holder.destroy();
+      await db.destroy();
+    }
+  });
+
+  it('a new instance on an empty database signs its very first exchange', async () => {
+    // Its pub/sub resync (which reloads the keys) used to race its first load of them.
+    for (let i = 0; i < 10; i++) {
+      const inst = await createTestInstance({ databaseUrl: await isolatedDatabase(`first_exchange_${i}`) });
+      try {
+        const org = await createOrg(inst.deps);
+        const { key, secret } = await createKey(inst.deps, org);
+        await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(200);
+      } finally {
+        await inst.close();
+      }
     }
   });
 });
