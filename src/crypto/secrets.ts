@@ -4,8 +4,7 @@ import { crc32 } from 'node:zlib';
 export type Environment = 'live' | 'test';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const RANDOM_CHARS = 43; // 43 base62 chars carry 256 bits
-export const SECRET_RANDOM_CHARS = RANDOM_CHARS;
+export const SECRET_RANDOM_CHARS = 43; // 43 base62 chars carry 256 bits
 const CHECKSUM_CHARS = 6; // 62^6 > 2^32, so any CRC32 fits
 const SECRET_RE = /^sk_(live|test)_([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
 
@@ -41,7 +40,7 @@ export function composeSecret(env: Environment, random: string): string {
 
 /** A new secret: `sk_<env>_` + 256 random bits in base62 + a CRC32 checksum (GitHub-token style). */
 export function generateSecret(env: Environment): string {
-  return composeSecret(env, base62From(() => randomBytes(RANDOM_CHARS * 2), RANDOM_CHARS));
+  return composeSecret(env, base62From(() => randomBytes(SECRET_RANDOM_CHARS * 2), SECRET_RANDOM_CHARS));
 }
 
 /** Format and checksum only: lets a typo or a truncated paste fail without touching storage. */

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import { insertRevocation } from '../storage/revocations.js';
+import { insertTokenRevocation } from '../storage/revocations.js';
 import type { RequestContext } from './audit.js';
 import type { ManagementDeps } from './key-management.js';
 import { REVOCATION_SKEW_SECONDS, propagateRevocation } from './revocation.js';
@@ -51,8 +51,7 @@ export async function revokeToken(deps: ManagementDeps & VerificationDeps, calle
   if (!owns) throw new AppError('invalid_request', 'this token was not issued to the authenticated client');
 
   const entry = await deps.db.transaction(async (trx) => {
-    const e = await insertRevocation(trx, {
-      kind: 'token',
+    const e = await insertTokenRevocation(trx, {
       orgId: claims.orgId,
       keyId: claims.sub,
       jti: claims.jti,

@@ -33,28 +33,29 @@ export const toEntry = (r: RevocationRow): RevocationEntry => ({
   expiresAt: seconds(r.expires_at),
 });
 
-export type NewRevocation = Omit<RevocationEntry, 'seq'> & { orgId: string };
+export type NewTokenRevocation = { orgId: string; keyId: string; jti: string; revokedAt: number; expiresAt: number };
 
-/** Inserts the entry, or returns the existing one for the same key/jti (revocation is idempotent). */
-export async function insertRevocation(trx: Db | Knex.Transaction, e: NewRevocation): Promise<RevocationEntry> {
+/**
+ * Inserts a token's entry, or returns the existing one for the same jti (revocation is idempotent).
+ * A key's entry is written with the key itself (key-revocation.ts).
+ */
+export async function insertTokenRevocation(trx: Db | Knex.Transaction, e: NewTokenRevocation): Promise<RevocationEntry> {
   const row = {
-    kind: e.kind,
     org_id: e.orgId,
     key_id: e.keyId,
     jti: e.jti,
     revoked_at: new Date(e.revokedAt * 1000),
     expires_at: new Date(e.expiresAt * 1000),
   };
-  const conflict = e.kind === 'key' ? "(key_id) WHERE kind = 'key'" : "(jti) WHERE kind = 'token'";
   const inserted = await trx.raw(
     `INSERT INTO revocations (kind, org_id, key_id, jti, revoked_at, expires_at)
-     VALUES (:kind, :org_id, :key_id, :jti, :revoked_at, :expires_at)
-     ON CONFLICT ${conflict} DO NOTHING RETURNING *`,
+     VALUES ('token', :org_id, :key_id, :jti, :revoked_at, :expires_at)
+     ON CONFLICT (jti) WHERE kind = 'token' DO NOTHING RETURNING *`,
     row,
   );
   const [created] = (inserted as { rows: RevocationRow[] }).rows;
   if (created) return toEntry(created);
-  const existing = await findRevocation(trx, e);
+  const existing = await findRevocation(trx, { kind: 'token', keyId: e.keyId, jti: e.jti });
   if (!existing) throw new TypeError('revocation vanished after conflict');
   return existing;
 }
