@@ -2,7 +2,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createAuditLog, type AuditLog } from './domain/audit.js';
 import { createKeyCache, type KeyCache } from './domain/key-cache.js';
-import { createLastUsedTracker, type LastUsedTracker } from './domain/last-used.js';
+import { createLastUsedTracker, lastUsedMinAdvanceMs, type LastUsedTracker } from './domain/last-used.js';
 import { createRevocationList, type RevocationList } from './domain/revocation-list.js';
 import { createRevocationSync, type RevocationSync } from './domain/revocation-sync.js';
 import { createKeyring, type Keyring } from './domain/signing-keys.js';
@@ -71,7 +71,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     onDown: () => sync.onDown(),
   });
   const audit = createAuditLog(db, clock, log);
-  const lastUsed = createLastUsedTracker(db);
+  const lastUsed = createLastUsedTracker(db, lastUsedMinAdvanceMs(config.lastUsedFlushSeconds));
   const timers: NodeJS.Timeout[] = [];
 
   const every = (ms: number, name: string, fn: () => Promise<unknown>) => {

@@ -162,16 +162,26 @@ export async function listKeys(db: Db, f: KeyListFilter): Promise<ApiKey[]> {
   return rows.map(toKey);
 }
 
-/** One statement for a whole batch of last-used times; never moves a time backwards. */
-export async function touchLastUsed(db: Db, entries: ReadonlyArray<readonly [keyId: string, usedAt: Date]>): Promise<number> {
+/**
+ * One statement for a whole batch of last-used times; never moves a time backwards. A row is only
+ * rewritten when its stored time is at least `minAdvanceMs` older than the new one: every process
+ * flushes the keys it served, and without that bound each of them would rewrite every hot key's
+ * row on every flush. Answers the number of rows written.
+ */
+export async function touchLastUsed(
+  db: Db,
+  entries: ReadonlyArray<readonly [keyId: string, usedAt: Date]>,
+  minAdvanceMs = 0,
+): Promise<number> {
   if (entries.length === 0) return 0;
   const ids = entries.map(([id]) => id);
   const times = entries.map(([, at]) => at.toISOString());
   const result = await db.raw(
-    `UPDATE api_keys AS k SET last_used_at = GREATEST(COALESCE(k.last_used_at, v.used_at), v.used_at)
+    `UPDATE api_keys AS k SET last_used_at = v.used_at
        FROM unnest(?::text[], ?::timestamptz[]) AS v(id, used_at)
-      WHERE k.id = v.id`,
-    [ids, times],
+      WHERE k.id = v.id
+        AND (k.last_used_at IS NULL OR k.last_used_at < v.used_at - make_interval(secs => ?::float8))`,
+    [ids, times, minAdvanceMs / 1000],
   );
   return (result as { rowCount: number }).rowCount;
 }

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { fakeClock } from '../../src/clock.js';
+import { lastUsedMinAdvanceMs } from '../../src/domain/last-used.js';
 import { exchangeKey } from '../../src/domain/token-exchange.js';
 import { createTestInstance, listen, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { TEST_REDIS_URL } from '../support/env.js';
@@ -349,13 +350,66 @@ describe('last_used_at', () => {
       }
       expect(updates).toBe(0);
       const flushed = await inst.deps.lastUsed.flush();
-      expect(flushed).toEqual({ keys: 5, writes: 1 });
+      expect(flushed).toEqual({ keys: 5, writes: 1, rows: 5 });
       expect(updates).toBe(1);
       const rows = await inst.deps.db('api_keys').whereIn('id', keys.map((k) => k.key.id));
       for (const r of rows) expect(Date.now() - r.last_used_at.getTime()).toBeLessThan(60_000);
       expect(inst.config.lastUsedFlushSeconds).toBeLessThanOrEqual(60);
     } finally {
       await inst.close();
+    }
+  });
+
+  it('rewrites a key in steady use about once per interval however many processes serve it, never backwards', async () => {
+    // Two processes of one deployment, on one clock: each flushes the keys it served.
+    const clock = fakeClock(Date.parse('2026-11-23T10:00:00Z'));
+    const prefix = newPrefix();
+    const a = await createTestInstance({ prefix, clock });
+    const b = await createTestInstance({ prefix, clock });
+    try {
+      const flushSeconds = a.config.lastUsedFlushSeconds;
+      const advanceMs = lastUsedMinAdvanceMs(flushSeconds);
+      expect(flushSeconds * 1000 + advanceMs).toBeLessThanOrEqual(60_000); // DESIGN.md: within a minute
+      expect(advanceMs).toBeGreaterThan(0);
+      const org = await createOrg(a.deps);
+      const keys = await Promise.all(Array.from({ length: 3 }, () => createKey(a.deps, org)));
+      const ids = keys.map((k) => k.key.id);
+      const context = { ip: '127.0.0.1', userAgent: null, requestId: null };
+      const serve = async (inst: TestInstance) => {
+        for (const k of keys) await exchangeKey(inst.deps, { keyId: k.key.id, secret: k.secret, context });
+      };
+      const stored = async () => {
+        const rows = await a.deps.db('api_keys').whereIn('id', ids).select('last_used_at', a.deps.db.raw('xmin::text AS xmin'));
+        return { times: new Set(rows.map((r: { last_used_at: Date }) => r.last_used_at.toISOString())), xmins: rows.map((r: { xmin: string }) => r.xmin).sort() };
+      };
+      const t0 = clock.now();
+
+      await serve(a);
+      expect(await a.deps.lastUsed.flush()).toEqual({ keys: 3, writes: 1, rows: 3 });
+      const first = await stored();
+      expect([...first.times]).toEqual([new Date(t0).toISOString()]);
+
+      // B served the same keys a little later: its flush finds the rows recent enough and leaves them.
+      clock.advance(advanceMs - 1_000);
+      await serve(b);
+      expect(await b.deps.lastUsed.flush()).toEqual({ keys: 3, writes: 1, rows: 0 });
+      expect(await stored()).toEqual(first); // same row versions: nothing was rewritten
+
+      // Once its time is more than that bound newer, the row moves on.
+      clock.advance(2_000);
+      await serve(b);
+      expect(await b.deps.lastUsed.flush()).toEqual({ keys: 3, writes: 1, rows: 3 });
+      const second = await stored();
+      expect([...second.times]).toEqual([new Date(t0 + advanceMs + 1_000).toISOString()]);
+
+      // A flush carrying an older time (a slow process) never moves it back.
+      clock.set(t0 + 1);
+      await serve(a);
+      expect(await a.deps.lastUsed.flush()).toEqual({ keys: 3, writes: 1, rows: 0 });
+      expect(await stored()).toEqual(second);
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 
