@@ -157,16 +157,18 @@ export async function rotateKeyAs(
       expiresAt: lifetimeMs === null ? null : new Date(nowMs + lifetimeMs),
       createdBy: caller.keyId,
     });
-    let updated = await updateKey(trx, old.id, { replacedBy: created.key.id }, new Date(nowMs));
+    let updated: ApiKey;
     let entry;
     if (gracePeriodSeconds === 0) {
+      await updateKey(trx, old.id, { replacedBy: created.key.id }, new Date(nowMs));
       const revoked = await revokeRecord(deps, trx, caller, old.id, 'rotated');
       if (!revoked) throw new TypeError(`key ${old.id} changed while locked`);
       ({ key: updated, entry } = revoked);
     } else {
+      // The old key keeps working until the grace period ends (never past its own expiry).
       const graceEnd = nowMs + gracePeriodSeconds * 1000;
       const expiresAt = new Date(Math.min(graceEnd, old.expiresAt?.getTime() ?? Infinity));
-      updated = await updateKey(trx, old.id, { expiresAt }, new Date(nowMs));
+      updated = await updateKey(trx, old.id, { replacedBy: created.key.id, expiresAt }, new Date(nowMs));
     }
     await auditKeyAction(deps, trx, caller, 'key.rotated', old.id, { replaced_by: created.key.id, grace_period_seconds: gracePeriodSeconds });
     await auditKeyAction(deps, trx, caller, 'key.created', created.key.id, { rotated_from: old.id, scopes: old.scopes, environment: old.environment });
