@@ -164,7 +164,7 @@ export async function listKeys(db: Db, f: KeyListFilter): Promise<ApiKey[]> {
 
 /**
  * One statement for a whole batch of last-used times; never moves a time backwards. A row is only
- * rewritten when its stored time is at least `minAdvanceMs` older than the new one: every process
+ * rewritten when its stored time is more than `minAdvanceMs` older than the new one: every process
  * flushes the keys it served, and without that bound each of them would rewrite every hot key's
  * row on every flush. Answers the number of rows written.
  */
