@@ -18,8 +18,7 @@ export async function scaleScenario({ small, large, settings: s, report, log }) 
   log(`scale: ${small.keys.toLocaleString('en')} vs ${large.keys.toLocaleString('en')} keys in the database, ${workers} processes`);
   const rss = {};
   for (let r = 0; r < s.runs; r++) {
-    // Fresh processes every round and turns within it, as in the exchange scenario: one process per
-    // dataset for the whole scenario, each timed in one block, gave ratios of 0.65–1.69.
+    // Fresh processes every round, and turns within it, as in the exchange scenario.
     const servers = [];
     try {
       const sent = [];
@@ -33,6 +32,7 @@ export async function scaleScenario({ small, large, settings: s, report, log }) 
       // state showed as ratios of 1.15–1.69 in favour of the large database.
       const most = Math.max(...sent);
       for (const [i, set] of sets.entries()) {
+        // autocannon wants at least one request per connection; a smaller gap does not matter.
         if (most - sent[i] >= s.connections) {
           assertClean(await runLoad({ url: set.server.url, requests: set.requests, amount: most - sent[i] }), `${set.server.name} warm-up`);
         }
