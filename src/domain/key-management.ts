@@ -112,7 +112,7 @@ export async function revokeKeyAs(deps: ManagementDeps, caller: Caller, id: stri
 }
 
 /** Undefined when the caller's org has no live key `id`. */
-function revokeRecord(deps: ManagementDeps, db: Db | Knex.Transaction, caller: Caller, id: string, reason: string | null) {
+function revokeRecord(deps: ManagementDeps, db: Db | Knex.Transaction, caller: Caller, id: string, reason: string | null, replacedBy?: string) {
   const nowMs = deps.clock.now();
   return revokeKeyRecord(db, {
     orgId: caller.orgId,
@@ -120,6 +120,7 @@ function revokeRecord(deps: ManagementDeps, db: Db | Knex.Transaction, caller: C
     revokedAt: new Date(nowMs),
     revokedBy: caller.keyId,
     reason,
+    replacedBy,
     entry: keyRevocationTimes(deps.config, nowMs),
     audit: deps.audit.event(keyAction(caller, 'key.revoked', id, { reason })),
   });
@@ -160,8 +161,7 @@ export async function rotateKeyAs(
     let updated: ApiKey;
     let entry;
     if (gracePeriodSeconds === 0) {
-      await updateKey(trx, old.id, { replacedBy: created.key.id }, new Date(nowMs));
-      const revoked = await revokeRecord(deps, trx, caller, old.id, 'rotated');
+      const revoked = await revokeRecord(deps, trx, caller, old.id, 'rotated', created.key.id);
       if (!revoked) throw new TypeError(`key ${old.id} changed while locked`);
       ({ key: updated, entry } = revoked);
     } else {

@@ -10,6 +10,8 @@ export type KeyRevocation = {
   revokedAt: Date;
   revokedBy: string;
   reason: string | null;
+  /** Set by a rotation without a grace period: the key that replaces this one. */
+  replacedBy?: string;
   /** The revocation list entry's times, Unix seconds. */
   entry: { revokedAt: number; expiresAt: number };
   audit: AuditEvent;
@@ -19,10 +21,12 @@ type Joined = KeyRow & { r_seq: number | null; r_revoked_at: Date | null; r_expi
 
 // The key row, its revocation entry and the audit record in one statement: one round trip instead
 // of five (lock, update, two inserts, commit), which were most of a revoke call's time. A statement
-// is atomic on its own; inside a caller's transaction it simply joins it.
-const REVOKE_SQL = `
+// is atomic on its own; inside a caller's transaction it simply joins it. The audit columns come
+// from `auditRow`, the one place that maps an event to its row (our own names, never input).
+const revokeSql = (auditColumns: string[]) => `
 WITH k AS (
-  UPDATE api_keys SET revoked_at = :revoked_at, revoked_by = :revoked_by, revoke_reason = :reason, updated_at = :revoked_at
+  UPDATE api_keys SET revoked_at = :revoked_at, revoked_by = :revoked_by, revoke_reason = :reason,
+    replaced_by = COALESCE(:replaced_by, replaced_by), updated_at = :revoked_at
   WHERE id = :key_id AND org_id = :org_id AND revoked_at IS NULL
   RETURNING *
 ), r AS (
@@ -31,8 +35,8 @@ WITH k AS (
   ON CONFLICT (key_id) WHERE kind = 'key' DO NOTHING
   RETURNING seq, revoked_at, expires_at
 ), a AS (
-  INSERT INTO audit_events (id, org_id, action, actor_type, actor_id, target_type, target_id, ip, user_agent, request_id, detail, created_at)
-  SELECT :a_id, :a_org_id, :a_action, :a_actor_type, :a_actor_id, :a_target_type, :a_target_id, :a_ip, :a_user_agent, :a_request_id, CAST(:a_detail AS jsonb), :a_created_at FROM k
+  INSERT INTO audit_events (${auditColumns.join(', ')})
+  SELECT ${auditColumns.map((column) => `:a_${column}`).join(', ')} FROM k
 )
 SELECT k.*, r.seq AS r_seq, r.revoked_at AS r_revoked_at, r.expires_at AS r_expires_at FROM k LEFT JOIN r ON true`;
 
@@ -41,13 +45,15 @@ SELECT k.*, r.seq AS r_seq, r.revoked_at AS r_revoked_at, r.expires_at AS r_expi
  * revoked already (a concurrent revoke waits for the row lock, then sees `revoked_at` set).
  */
 export async function revokeKeyRecord(db: Db | Knex.Transaction, r: KeyRevocation): Promise<{ key: ApiKey; entry: RevocationEntry } | undefined> {
-  const audit = Object.fromEntries(Object.entries(auditRow(r.audit)).map(([column, value]) => [`a_${column}`, value]));
-  const result = (await db.raw(REVOKE_SQL, {
+  const auditValues = auditRow(r.audit);
+  const audit = Object.fromEntries(Object.entries(auditValues).map(([column, value]) => [`a_${column}`, value]));
+  const result = (await db.raw(revokeSql(Object.keys(auditValues)), {
     key_id: r.keyId,
     org_id: r.orgId,
     revoked_at: r.revokedAt,
     revoked_by: r.revokedBy,
     reason: r.reason,
+    replaced_by: r.replacedBy ?? null,
     entry_revoked_at: new Date(r.entry.revokedAt * 1000),
     entry_expires_at: new Date(r.entry.expiresAt * 1000),
     ...audit,
