@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
+import { createHttpServer } from './http/server.js';
 import type { Config } from './config.js';
 import { createDeps, type Deps, type DepsOverrides } from './deps.js';
 import { ensureDatabase, migrateLatest } from './storage/db.js';
@@ -28,7 +29,7 @@ export async function startServer(
   let shuttingDown = false;
   const shutdownController = new AbortController();
   const app = createApp(deps, { isShuttingDown: () => shuttingDown, shutdownSignal: shutdownController.signal });
-  const server = app.listen(options.port ?? config.port, config.host);
+  const server = createHttpServer(app).listen(options.port ?? config.port, config.host);
   await once(server, 'listening');
   // Bound slow clients: headers within 10 s, whole request within 30 s.
   server.headersTimeout = 10_000;

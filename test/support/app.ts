@@ -10,6 +10,7 @@ import { createApp } from '../../src/app.js';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
+import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
 import { ensureMigrated } from './databases.js';
 import { TEST_DATABASE_URL, TEST_ISSUER, TEST_REDIS_URL } from './env.js';
@@ -78,7 +79,7 @@ export async function createTestInstance(options: InstanceOptions = {}): Promise
 }
 
 export async function listen(app: Express): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const server = app.listen(0, '127.0.0.1');
+  const server = createHttpServer(app).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const address = server.address();
   if (!address || typeof address === 'string') throw new TypeError('no address');
