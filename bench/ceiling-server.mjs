@@ -3,12 +3,15 @@
 // Redis on the request path); per request: parse the JSON or form body (or HTTP Basic), look the
 // key up, check the secret's HMAC in constant time, check org and expiry, sign an RFC 9068 token
 // with Ed25519, answer the same JSON as the service. No logging, no helmet, no validation library.
+// Served like the service (createHttpServer: requests born with express's prototypes, which spares
+// V8 a slow path; see docs/PERFORMANCE.md), so the comparison is of the pipelines alone.
 // Env: PORT, CEILING_WORKERS, DATABASE_URL, ORG_ID, ISSUER, SECRET_PEPPER.
 import cluster from 'node:cluster';
 import { createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { monotonicFactory } from 'ulid';
+import { createHttpServer } from '../dist/src/http/server.js';
 import { loadKeyRecords } from './lib/dataset.mjs';
 
 const env = process.env;
@@ -93,7 +96,7 @@ async function serve() {
       .sign(privateKey);
     res.set('Cache-Control', 'no-store').json({ access_token: token, token_type: 'Bearer', expires_in: exp - iat, scope: key.scopes });
   });
-  const server = app.listen(Number(env.PORT), '127.0.0.1', () => process.stdout.write(`{"msg":"server.listening","pid":${process.pid},"keys":${keys.size}}\n`));
+  const server = createHttpServer(app).listen(Number(env.PORT), '127.0.0.1', () => process.stdout.write(`{"msg":"server.listening","pid":${process.pid},"keys":${keys.size}}\n`));
   server.keepAliveTimeout = 5_000;
   process.once('SIGTERM', () => {
     server.close(() => process.exit(0));
