@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { RequestContext } from '../domain/audit.js';
 import type { Logger } from '../log.js';
+import { clientIp } from './client-ip.js';
 import type { AccessClaims } from './middleware/bearer-auth.js';
 
 declare global {
@@ -17,7 +18,7 @@ declare global {
 
 export function requestContext(req: Request, res: Response): RequestContext {
   return {
-    ip: req.ip ?? null,
+    ip: clientIp(req) ?? null,
     userAgent: req.get('user-agent')?.slice(0, 512) ?? null,
     requestId: res.locals.requestId,
   };

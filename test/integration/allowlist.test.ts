@@ -55,6 +55,9 @@ describe('TRUST_PROXY', () => {
       const created = await request(direct.app).post('/v1/keys').set(auth(token)).send({ name: 'k', allowed_cidrs: ['203.0.113.0/24'] }).expect(201);
       // A spoofed header does not get a caller inside the allowlist.
       await request(direct.app).post('/v1/token').set('X-Forwarded-For', '203.0.113.7').send({ key_id: created.body.id, secret: created.body.secret }).expect(401);
+      // The socket's address is what counts, whatever the header says.
+      const local = await request(direct.app).post('/v1/keys').set(auth(token)).send({ name: 'local', allowed_cidrs: ['127.0.0.0/8', '::1/128'] }).expect(201);
+      await request(direct.app).post('/v1/token').set('X-Forwarded-For', '203.0.113.7').send({ key_id: local.body.id, secret: local.body.secret }).expect(200);
     } finally {
       await direct.close();
     }

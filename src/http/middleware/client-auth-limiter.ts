@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
+import { clientIp } from '../client-ip.js';
 import { readBasic } from './client-auth.js';
 import { applyCounters, type CounterOp, type CounterState } from '../../storage/rate-limit-counters.js';
 
@@ -18,7 +19,7 @@ export function peekKeyId(req: Request): string | undefined {
   return basic && basic !== 'malformed' ? basic.keyId.slice(0, 64) : undefined;
 }
 
-export const clientIp = (req: Request): string => ipKeyGenerator(req.ip ?? 'unknown', IPV6_SUBNET);
+const clientIpKey = (req: Request): string => ipKeyGenerator(clientIp(req) ?? 'unknown', IPV6_SUBNET);
 
 type Counter = { name: 'token-ip' | 'token-key' | 'failed-ip-key'; limit: number; key: string; op: CounterOp };
 
@@ -60,7 +61,7 @@ export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'redis' | 'redisKe
   };
 
   return (req, res, next) => {
-    const ip = clientIp(req);
+    const ip = clientIpKey(req);
     const keyId = peekKeyId(req);
     const counters: Counter[] = [];
     if (tokenPerIp > 0) counters.push({ name: 'token-ip', limit: tokenPerIp, key: prefix.ip + ip, op: 'incr' });
