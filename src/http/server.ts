@@ -27,7 +27,7 @@ function wire(app: Express): Classes {
   Object.setPrototypeOf(AppRequest.prototype, app.request);
   class AppResponse<R extends http.IncomingMessage = http.IncomingMessage> extends http.ServerResponse<R> {}
   Object.setPrototypeOf(AppResponse.prototype, app.response);
-  // What express sets: the same chain as before, one link longer (the subclass adds nothing).
+  // express reads these for its per-request call: the subclasses' prototypes, with the originals one link down.
   app.request = AppRequest.prototype as Request;
   app.response = AppResponse.prototype as Response;
   const classes: Classes = { IncomingMessage: AppRequest, ServerResponse: AppResponse };
