@@ -31,7 +31,7 @@ export type LastUsedTracker = {
   writes(): number;
 };
 
-export function createLastUsedTracker(db: Db, minAdvanceMs = 0): LastUsedTracker {
+export function createLastUsedTracker(db: Db, minAdvanceMs: number): LastUsedTracker {
   let dirty = new Map<string, number>();
   let flushing: Promise<unknown> | undefined;
   let writes = 0;

@@ -171,7 +171,7 @@ export async function listKeys(db: Db, f: KeyListFilter): Promise<ApiKey[]> {
 export async function touchLastUsed(
   db: Db,
   entries: ReadonlyArray<readonly [keyId: string, usedAt: Date]>,
-  minAdvanceMs = 0,
+  minAdvanceMs: number,
 ): Promise<number> {
   if (entries.length === 0) return 0;
   const ids = entries.map(([id]) => id);
