@@ -74,17 +74,24 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   const lastUsed = createLastUsedTracker(db, lastUsedMinAdvanceMs(config.lastUsedFlushSeconds));
   const timers: NodeJS.Timeout[] = [];
 
-  const every = (ms: number, name: string, fn: () => Promise<unknown>) => {
+  /** Runs `fn` every `ms`, the first time after `firstAfterMs`; never two runs of it at once. */
+  const every = (ms: number, name: string, fn: () => Promise<unknown>, firstAfterMs = ms) => {
     let running = false;
-    const t = setInterval(() => {
+    const tick = () => {
       if (running) return;
       running = true;
       fn()
         .catch((err: unknown) => log.warn({ err, task: name }, 'background.failed'))
         .finally(() => (running = false));
-    }, ms);
-    t.unref();
-    timers.push(t);
+    };
+    const first = setTimeout(() => {
+      tick();
+      const t = setInterval(tick, ms);
+      t.unref();
+      timers.push(t);
+    }, firstAfterMs);
+    first.unref();
+    timers.push(first);
   };
 
   return {
@@ -105,7 +112,10 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     async start() {
       await keyring.init();
       await bus.start();
-      every(config.lastUsedFlushSeconds * 1000, 'last-used.flush', () => lastUsed.flush());
+      // At a random point of the interval: processes started together would otherwise all flush at
+      // the same moment, for ever.
+      const flushMs = config.lastUsedFlushSeconds * 1000;
+      every(flushMs, 'last-used.flush', () => lastUsed.flush({ paced: true }), Math.random() * flushMs);
       every(AUDIT_FLUSH_MS, 'audit.flush', () => audit.flush());
       every(MAINTENANCE_MS, 'revocations.maintain', () => sync.maintain());
       every(config.signingKeyRefreshSeconds * 1000, 'signing-keys.refresh', () => keyring.refresh());

@@ -3,7 +3,8 @@ import { touchLastUsed } from '../storage/api-keys.js';
 
 /** DESIGN.md: `last_used_at` is kept current within a minute. */
 const STALENESS_MS = 60_000;
-// Flushes run on a timer and take time themselves: keep a margin below the minute.
+// Flushes run on a timer and take time themselves (a paced one up to its pause budget, 2 s, more
+// than its statements): keep a margin below the minute.
 const FLUSH_JITTER_MS = 5_000;
 
 /**
@@ -19,19 +20,46 @@ export function lastUsedMinAdvanceMs(flushSeconds: number): number {
 export type FlushResult = { keys: number; writes: number; rows: number };
 
 /**
+ * How a timed flush spreads its writes. One UPDATE of 10,000 rows kept a Postgres core busy for
+ * 250–400 ms. Two processes did that at the same moment, and on a machine the service shares with
+ * its database, every request behind it waited (bursts of 600–1,800 requests over 10 ms, worst 90 ms,
+ * every 30 s). In batches of `batchSize` keys, with pauses between them, the database takes a few
+ * milliseconds at a time and the requests go on.
+ */
+export type FlushPacing = {
+  batchSize: number;
+  /** Longest pause between two batches. */
+  pauseMs: number;
+  /** All the pauses of one flush together stay under this, however many batches it has. */
+  pauseBudgetMs: number;
+};
+
+export const DEFAULT_FLUSH_PACING: FlushPacing = { batchSize: 500, pauseMs: 50, pauseBudgetMs: 2_000 };
+
+/**
  * `last_used_at` without a database write per exchange: the newest use of each key is kept in
- * memory and written in one statement per flush interval (and on shutdown).
+ * memory and written once per flush interval (and on shutdown), in batches.
  */
 export type LastUsedTracker = {
   touch(keyId: string, atMs: number): void;
-  /** keys: pending keys sent; writes: statements (0 or 1); rows: rows the statement rewrote. */
-  flush(): Promise<FlushResult>;
+  /**
+   * Writes what is pending. `paced`: with pauses between batches (the timer's flush); without,
+   * as fast as it can (shutdown). keys: pending keys sent; writes: statements; rows: rows rewritten.
+   */
+  flush(options?: { paced?: boolean }): Promise<FlushResult>;
   pending(): number;
-  /** Database statements issued so far: one per non-empty flush. */
+  /** Database statements issued so far: one per batch. */
   writes(): number;
 };
 
-export function createLastUsedTracker(db: Db, minAdvanceMs: number): LastUsedTracker {
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createLastUsedTracker(
+  db: Db,
+  minAdvanceMs: number,
+  pacing: FlushPacing = DEFAULT_FLUSH_PACING,
+  pause: (ms: number) => Promise<void> = sleep,
+): LastUsedTracker {
   let dirty = new Map<string, number>();
   let flushing: Promise<unknown> | undefined;
   let writes = 0;
@@ -41,21 +69,38 @@ export function createLastUsedTracker(db: Db, minAdvanceMs: number): LastUsedTra
     if (prev === undefined || atMs > prev) dirty.set(keyId, atMs);
   };
 
+  // Sorted by key ID: every process locks rows in the same order, so two flushes cannot deadlock.
+  const write = async (entries: Array<[string, number]>, paced: boolean): Promise<FlushResult> => {
+    const batches = Math.ceil(entries.length / pacing.batchSize);
+    const pauseMs = batches > 1 ? Math.min(pacing.pauseMs, pacing.pauseBudgetMs / (batches - 1)) : 0;
+    let rows = 0;
+    for (let i = 0; i < entries.length; i += pacing.batchSize) {
+      if (i > 0 && paced && pauseMs > 0) await pause(pauseMs);
+      const batch = entries.slice(i, i + pacing.batchSize);
+      try {
+        rows += await touchLastUsed(db, batch.map(([id, at]) => [id, new Date(at)] as const), minAdvanceMs);
+        writes++;
+      } catch (err) {
+        // What was not written goes back, to be tried again at the next flush.
+        for (const [id, at] of entries.slice(i)) touch(id, at);
+        throw err;
+      }
+    }
+    return { keys: entries.length, writes: batches, rows };
+  };
+
   return {
     touch,
-    async flush() {
+    async flush({ paced = false } = {}) {
       while (flushing) await flushing.catch(() => undefined);
-      const batch = dirty;
+      const pending = dirty;
       dirty = new Map();
-      if (batch.size === 0) return { keys: 0, writes: 0, rows: 0 };
-      const work = touchLastUsed(db, [...batch].map(([id, at]) => [id, new Date(at)] as const), minAdvanceMs);
+      if (pending.size === 0) return { keys: 0, writes: 0, rows: 0 };
+      const entries = [...pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const work = write(entries, paced);
       flushing = work;
-      writes++;
       try {
-        return { keys: batch.size, writes: 1, rows: await work };
-      } catch (err) {
-        for (const [id, at] of batch) touch(id, at);
-        throw err;
+        return await work;
       } finally {
         flushing = undefined;
       }

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { fakeClock } from '../../src/clock.js';
-import { lastUsedMinAdvanceMs } from '../../src/domain/last-used.js';
+import { createLastUsedTracker, lastUsedMinAdvanceMs } from '../../src/domain/last-used.js';
 import { exchangeKey } from '../../src/domain/token-exchange.js';
 import { createTestInstance, listen, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { TEST_REDIS_URL } from '../support/env.js';
@@ -355,6 +355,66 @@ describe('last_used_at', () => {
       const rows = await inst.deps.db('api_keys').whereIn('id', keys.map((k) => k.key.id));
       for (const r of rows) expect(Date.now() - r.last_used_at.getTime()).toBeLessThan(60_000);
       expect(inst.config.lastUsedFlushSeconds).toBeLessThanOrEqual(60);
+    } finally {
+      await inst.close();
+    }
+  });
+
+  it('is written by the timer within the flush interval, with nobody calling flush', async () => {
+    const inst = await createTestInstance({ env: { LAST_USED_FLUSH_SECONDS: '1' } });
+    try {
+      const org = await createOrg(inst.deps);
+      const { key, secret } = await createKey(inst.deps, org);
+      await exchangeKey(inst.deps, { keyId: key.id, secret, context: { ip: '127.0.0.1', userAgent: null, requestId: null } });
+      const usedAt = async () => (await inst.deps.db('api_keys').where('id', key.id).first()).last_used_at as Date | null;
+      expect(await usedAt()).toBeNull();
+      // The first flush comes at a random point of the first second, then one every second.
+      await waitFor(async () => (await usedAt()) !== null, 2_500, 'the timed flush');
+      expect(inst.deps.lastUsed.pending()).toBe(0);
+    } finally {
+      await inst.close();
+    }
+  });
+
+  it('writes a large flush in batches, in key order, with bounded pauses only when paced; what fails waits for the next flush', async () => {
+    const inst = await createTestInstance();
+    try {
+      const org = await createOrg(inst.deps);
+      const keys = await Promise.all(Array.from({ length: 5 }, () => createKey(inst.deps, org)));
+      const ids = keys.map((k) => k.key.id);
+      const sorted = [...ids].sort();
+      const statements: string[][] = [];
+      inst.deps.db.on('query', (q: { sql: string; bindings?: unknown[] }) => {
+        if (/UPDATE api_keys/i.test(q.sql)) statements.push(q.bindings![0] as string[]);
+      });
+      const pauses: number[] = [];
+      const tracker = createLastUsedTracker(inst.deps.db, 0, { batchSize: 2, pauseMs: 30, pauseBudgetMs: 50 }, async (ms) => {
+        pauses.push(ms);
+      });
+      const at = Date.now();
+      for (const id of [...ids].reverse()) tracker.touch(id, at);
+
+      expect(await tracker.flush({ paced: true })).toEqual({ keys: 5, writes: 3, rows: 5 });
+      expect(statements).toEqual([sorted.slice(0, 2), sorted.slice(2, 4), sorted.slice(4)]);
+      expect(pauses).toEqual([25, 25]); // 30 ms each would overrun the 50 ms budget
+      expect(tracker.writes()).toBe(3);
+      const rows = await inst.deps.db('api_keys').whereIn('id', ids);
+      for (const r of rows) expect(r.last_used_at.getTime()).toBe(at);
+
+      // Shutdown's flush does not pause.
+      for (const id of ids) tracker.touch(id, at + 1_000);
+      expect(await tracker.flush()).toEqual({ keys: 5, writes: 3, rows: 5 });
+      expect(pauses).toHaveLength(2);
+
+      // The second batch fails (a time the database cannot take): it and the rest stay pending.
+      tracker.touch(sorted[0]!, at + 2_000);
+      tracker.touch(sorted[1]!, at + 2_000);
+      tracker.touch(sorted[2]!, Number.NaN);
+      tracker.touch(sorted[3]!, at + 2_000);
+      await expect(tracker.flush()).rejects.toThrow();
+      expect(tracker.pending()).toBe(2);
+      const first = await inst.deps.db('api_keys').where('id', sorted[0]!).first();
+      expect(first.last_used_at.getTime()).toBe(at + 2_000);
     } finally {
       await inst.close();
     }
