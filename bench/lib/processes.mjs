@@ -2,6 +2,7 @@
 // processes) and the in-memory ceiling. Every child started here is stopped by its own pid.
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { vacuumDataset } from './dataset.mjs';
 import { settings } from './settings.mjs';
 import { serviceEnv, ISSUER, BENCH_PEPPER } from './service-env.mjs';
 
@@ -155,7 +156,8 @@ async function start({ name, args, env, readyPath, processes, countsListening = 
 }
 
 /** `node dist/src/cli.js serve` on `dataset`'s database, with `workers` processes. */
-export function startService(dataset, { workers = 1, name = `service-${dataset.keys}-w${workers}`, extraEnv = {} } = {}) {
+export async function startService(dataset, { workers = 1, name = `service-${dataset.keys}-w${workers}`, extraEnv = {} } = {}) {
+  await vacuumDataset(dataset);
   return start({
     name,
     args: [CLI, 'serve'],
