@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../storage/db.js';
 import { touchLastUsed } from '../storage/api-keys.js';
 
@@ -52,8 +53,6 @@ export type LastUsedTracker = {
   writes(): number;
 };
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export function createLastUsedTracker(
   db: Db,
   minAdvanceMs: number,
@@ -69,13 +68,12 @@ export function createLastUsedTracker(
     if (prev === undefined || atMs > prev) dirty.set(keyId, atMs);
   };
 
-  // Sorted by key ID: every process locks rows in the same order, so two flushes cannot deadlock.
   const write = async (entries: Array<[string, number]>, paced: boolean): Promise<FlushResult> => {
     const batches = Math.ceil(entries.length / pacing.batchSize);
-    const pauseMs = batches > 1 ? Math.min(pacing.pauseMs, pacing.pauseBudgetMs / (batches - 1)) : 0;
+    const pauseMs = Math.min(pacing.pauseMs, pacing.pauseBudgetMs / Math.max(1, batches - 1));
     let rows = 0;
     for (let i = 0; i < entries.length; i += pacing.batchSize) {
-      if (i > 0 && paced && pauseMs > 0) await pause(pauseMs);
+      if (i > 0 && paced) await pause(pauseMs);
       const batch = entries.slice(i, i + pacing.batchSize);
       try {
         rows += await touchLastUsed(db, batch.map(([id, at]) => [id, new Date(at)] as const), minAdvanceMs);
@@ -96,6 +94,7 @@ export function createLastUsedTracker(
       const pending = dirty;
       dirty = new Map();
       if (pending.size === 0) return { keys: 0, writes: 0, rows: 0 };
+      // Sorted by key ID: every process locks rows in the same order, so two flushes cannot deadlock.
       const entries = [...pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       const work = write(entries, paced);
       flushing = work;
