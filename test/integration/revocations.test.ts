@@ -369,7 +369,7 @@ describe('last_used_at', () => {
       const usedAt = async () => (await inst.deps.db('api_keys').where('id', key.id).first()).last_used_at as Date | null;
       expect(await usedAt()).toBeNull();
       // The first flush comes at a random point of the first second, then one every second.
-      await waitFor(async () => (await usedAt()) !== null, 2_500, 'the timed flush');
+      await waitFor(async () => (await usedAt()) !== null, 5_000, 'the timed flush');
       expect(inst.deps.lastUsed.pending()).toBe(0);
     } finally {
       await inst.close();
