@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from './app.js';
 import { createHttpServer } from './http/server.js';
 import type { Config } from './config.js';
@@ -45,7 +46,7 @@ export async function startServer(
       shuttingDown = true;
       log.info({ signal, drainMs: config.shutdownDrainMs }, 'server.stopping');
       shutdownController.abort();
-      if (config.shutdownDrainMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
+      if (config.shutdownDrainMs > 0) await sleep(config.shutdownDrainMs);
       // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../storage/db.js';
@@ -39,7 +40,7 @@ export function createRevocationSync(d: RevocationSyncDeps) {
     if (!(await acquireRebuildLock(d.redis, d.keys, token, REBUILD_LOCK_MS))) {
       // Someone else is rebuilding: wait for the ready marker rather than trusting a half-built list.
       for (let i = 0; i < 50; i++) {
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
         if (await isListReady(d.redis, d.keys)) return;
       }
       throw new Error('revocation list rebuild by another instance did not finish');

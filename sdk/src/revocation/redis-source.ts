@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { parseEntryJson } from './entry.js';
 import type { RevocationList } from './list.js';
@@ -43,7 +44,7 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
         latch.resolve();
         return;
       }
-      await new Promise((r) => setTimeout(r, NOT_READY_RETRY_MS).unref());
+      await sleep(NOT_READY_RETRY_MS, undefined, { ref: false });
     }
   }
 
