@@ -45,6 +45,9 @@ describe('GET /.well-known/oauth-authorization-server', () => {
       revocation_endpoint: `${TEST_ISSUER}/oauth/revoke`,
       scopes_supported: ['keys:read', 'keys:write', 'audit:read'],
     });
+    // RFC 8414 §2: that field names the algorithms of private_key_jwt / client_secret_jwt client
+    // authentication, which this server does not offer; the token signing algorithm is in the JWKS.
+    expect(res.body).not.toHaveProperty('token_endpoint_auth_signing_alg_values_supported');
   });
 });
 

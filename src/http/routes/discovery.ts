@@ -19,7 +19,6 @@ export function serverMetadata(config: Config) {
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'bearer'],
     response_types_supported: [],
     scopes_supported: [...MANAGEMENT_SCOPES],
-    token_endpoint_auth_signing_alg_values_supported: [config.signingAlg],
     service_documentation: `${config.issuer}/openapi.json`,
     revocation_list_endpoint: `${config.issuer}/v1/revocations`,
   };
