@@ -104,7 +104,7 @@ export async function updateKeyAs(deps: ManagementDeps, caller: Caller, id: stri
 
 /** One-way and idempotent: revoking a revoked key changes nothing and answers the same. */
 export async function revokeKeyAs(deps: ManagementDeps, caller: Caller, id: string, reason: string | null): Promise<ApiKey> {
-  const revoked = await revokeRecord(deps, deps.db, caller, id, reason);
+  const revoked = await revokeRecord(deps, caller, id, reason);
   if (!revoked) return getKey(deps, caller, id); // already revoked, or not found
   // Only once committed: Postgres is the source of truth the Redis list is rebuilt from.
   await propagateRevocation(deps, revoked.entry);
@@ -112,15 +112,14 @@ export async function revokeKeyAs(deps: ManagementDeps, caller: Caller, id: stri
 }
 
 /** Undefined when the caller's org has no live key `id`. */
-function revokeRecord(deps: ManagementDeps, db: Db | Knex.Transaction, caller: Caller, id: string, reason: string | null, replacedBy?: string) {
+function revokeRecord(deps: ManagementDeps, caller: Caller, id: string, reason: string | null) {
   const nowMs = deps.clock.now();
-  return revokeKeyRecord(db, {
+  return revokeKeyRecord(deps.db, {
     orgId: caller.orgId,
     keyId: id,
     revokedAt: new Date(nowMs),
     revokedBy: caller.keyId,
     reason,
-    replacedBy,
     entry: keyRevocationTimes(deps.config, nowMs),
     audit: deps.audit.event(keyAction(caller, 'key.revoked', id, { reason })),
   });
@@ -129,8 +128,8 @@ function revokeRecord(deps: ManagementDeps, db: Db | Knex.Transaction, caller: C
 export const MAX_GRACE_PERIOD_SECONDS = 30 * 86_400;
 
 /**
- * A replacement with the same settings; the old key stops now (revoked) or, with a grace period,
- * expires when it ends so clients can switch over.
+ * A replacement with the same settings; the old key expires now or, with a grace period, when it
+ * ends so clients can switch over.
  */
 export async function rotateKeyAs(
   deps: ManagementDeps,
@@ -158,23 +157,15 @@ export async function rotateKeyAs(
       expiresAt: lifetimeMs === null ? null : new Date(nowMs + lifetimeMs),
       createdBy: caller.keyId,
     });
-    let updated: ApiKey;
-    let entry;
-    if (gracePeriodSeconds === 0) {
-      const revoked = await revokeRecord(deps, trx, caller, old.id, 'rotated', created.key.id);
-      if (!revoked) throw new TypeError(`key ${old.id} changed while locked`);
-      ({ key: updated, entry } = revoked);
-    } else {
-      // The old key keeps working until the grace period ends (never past its own expiry).
-      const graceEnd = nowMs + gracePeriodSeconds * 1000;
-      const expiresAt = new Date(Math.min(graceEnd, old.expiresAt?.getTime() ?? Infinity));
-      updated = await updateKey(trx, old.id, { replacedBy: created.key.id, expiresAt }, new Date(nowMs));
-    }
+    // The old key keeps working until the grace period ends (never past its own expiry); without
+    // one it expires now. Expiry, not revocation: tokens it issued live out their short lifetime,
+    // as at the end of a grace period. A leaked key is revoked, which also refuses its tokens.
+    const expiresAt = new Date(Math.min(nowMs + gracePeriodSeconds * 1000, old.expiresAt?.getTime() ?? Infinity));
+    const updated = await updateKey(trx, old.id, { replacedBy: created.key.id, expiresAt }, new Date(nowMs));
     await auditKeyAction(deps, trx, caller, 'key.rotated', old.id, { replaced_by: created.key.id, grace_period_seconds: gracePeriodSeconds });
     await auditKeyAction(deps, trx, caller, 'key.created', created.key.id, { rotated_from: old.id, scopes: old.scopes, environment: old.environment });
-    return { created, old: updated, entry };
+    return { created, old: updated };
   });
-  if (result.entry) await propagateRevocation(deps, result.entry);
-  else await propagateKeyChange(deps, result.old.id);
+  await propagateKeyChange(deps, result.old.id);
   return { created: result.created, old: result.old };
 }

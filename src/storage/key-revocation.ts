@@ -10,8 +10,6 @@ export type KeyRevocation = {
   revokedAt: Date;
   revokedBy: string;
   reason: string | null;
-  /** Set by a rotation without a grace period: the key that replaces this one. */
-  replacedBy?: string;
   /** The revocation list entry's times, Unix seconds. */
   entry: { revokedAt: number; expiresAt: number };
   audit: AuditEvent;
@@ -26,7 +24,7 @@ type Joined = KeyRow & { r_seq: number | null; r_revoked_at: Date | null; r_expi
 const revokeSql = (auditColumns: string[]) => `
 WITH k AS (
   UPDATE api_keys SET revoked_at = :revoked_at, revoked_by = :revoked_by, revoke_reason = :reason,
-    replaced_by = COALESCE(:replaced_by, replaced_by), updated_at = :revoked_at
+    updated_at = :revoked_at
   WHERE id = :key_id AND org_id = :org_id AND revoked_at IS NULL
   RETURNING *
 ), r AS (
@@ -53,7 +51,6 @@ export async function revokeKeyRecord(db: Db | Knex.Transaction, r: KeyRevocatio
     revoked_at: r.revokedAt,
     revoked_by: r.revokedBy,
     reason: r.reason,
-    replaced_by: r.replacedBy ?? null,
     entry_revoked_at: new Date(r.entry.revokedAt * 1000),
     entry_expires_at: new Date(r.entry.expiresAt * 1000),
     ...audit,

@@ -220,16 +220,22 @@ describe('rotation with a grace period', () => {
     }
   });
 
-  it('revokes the old key at once without a grace period', async () => {
+  it('expires the old key at once without a grace period; its tokens live out their lifetime', async () => {
     const inst = await createTestInstance();
     try {
       const { org, token } = await createAdmin(inst.deps, inst.app);
       const { key, secret } = await createKey(inst.deps, org);
       const issued = await exchange(inst.app, { key_id: key.id, secret });
       const res = await request(inst.app).post(`/v1/keys/${key.id}/rotate`).set(auth(token)).expect(201);
-      expect(res.body.previous_key).toMatchObject({ status: 'revoked', revoke_reason: 'rotated', replaced_by: res.body.id });
+      expect(res.body.previous_key).toMatchObject({ status: 'expired', revoked_at: null, replaced_by: res.body.id });
+      expect(Date.parse(res.body.previous_key.expires_at)).toBeLessThanOrEqual(Date.now());
       await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
-      await request(inst.app).post('/oauth/introspect').set(auth(token)).type('form').send({ token: issued }).expect(200, { active: false });
+      await request(inst.app).post('/v1/token').send({ key_id: res.body.id, secret: res.body.secret }).expect(200);
+      // Expiry, not revocation: no revocation entry, and the token issued before still introspects active.
+      const list = await request(inst.app).get('/v1/revocations').expect(200);
+      expect(JSON.stringify(list.body)).not.toContain(key.id);
+      const introspected = await request(inst.app).post('/oauth/introspect').set(auth(token)).type('form').send({ token: issued }).expect(200);
+      expect(introspected.body).toMatchObject({ active: true, client_id: key.id });
       await request(inst.app).post(`/v1/keys/${key.id}/rotate`).set(auth(token)).expect(409);
     } finally {
       await inst.close();

@@ -49,7 +49,7 @@ export const patchKeyBody = z
 
 export const revokeKeyBody = z.strictObject({ reason: z.string().max(500).optional() });
 export const rotateKeyBody = z.strictObject({
-  grace_period_seconds: z.number().int().min(0).max(MAX_GRACE_PERIOD_SECONDS).default(0).describe('0 = revoke the old key now'),
+  grace_period_seconds: z.number().int().min(0).max(MAX_GRACE_PERIOD_SECONDS).default(0).describe('seconds the old key keeps working; 0 = it expires now'),
 });
 export const listKeysQuery = z.strictObject({
   status: z.enum(['active', 'expired', 'revoked']).optional(),
@@ -222,7 +222,7 @@ export const keyDocs: RouteDoc[] = [
   doc({
     method: 'post',
     path: '/v1/keys/{id}/rotate',
-    summary: 'Replace with a new key of the same settings; the old one stops now or after grace_period_seconds (scope keys:write)',
+    summary: 'Replace with a new key of the same settings; the old one expires now or after grace_period_seconds (scope keys:write)',
     params: idParam,
     body: { json: rotateKeyBody },
     responses: { 201: { description: 'the new key with its secret, and the old key', schema: keyWithSecret.extend({ previous_key: keySchema }) } },
