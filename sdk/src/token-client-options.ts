@@ -13,8 +13,8 @@ export type TokenClientOptions = {
   /** Base URL of the auth service, e.g. `https://auth.example.com`. Default: `SCOPE_AUTH_API_URL`. */
   authUrl?: string;
   /**
-   * Seconds before expiry at which a new token is fetched. Default 60. A buffer longer than half
-   * the token's lifetime is clamped to half of it, so short-lived tokens are not fetched on every call.
+   * Seconds before expiry at which a new token is fetched. Default 60. A buffer as long as the
+   * token's lifetime or longer would fetch on every call: such tokens are refreshed at half their lifetime.
    */
   tokenRefreshBuffer?: number;
   /** Scopes to ask for (narrowing the key's scopes): space-separated or an array. Default: all of the key's. */
@@ -25,7 +25,7 @@ export type TokenClientOptions = {
   fetch?: FetchLike;
   /** Time source in milliseconds. Default: `Date.now`. */
   clock?: Clock;
-  /** Retries of the token exchange (network errors, 5xx, 429). */
+  /** Retries of the token exchange (network errors, timeouts, 5xx; never a 4xx). */
   retry?: RetryOptions;
   /** Keep the token warm with a timer (unref'd) instead of refreshing on demand. Default false. */
   backgroundRefresh?: boolean;

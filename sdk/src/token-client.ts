@@ -1,3 +1,4 @@
+import { ScopeAuthError } from './errors.js';
 import { withRetry } from './retry.js';
 import { resolveClientOptions, type ResolvedClientOptions, type TokenClientOptions } from './token-client-options.js';
 import { attemptExchange, type TokenResponse } from './token-exchange.js';
@@ -28,6 +29,8 @@ export class TokenClient {
   #flight: Flight | undefined;
   /** After a failed refresh, callers with a still-valid token do not start another before this time. */
   #retryNotBeforeMs = 0;
+  /** Until the `Retry-After` of the last failure has passed, callers without a token get that failure, not a new request. */
+  #backOff: { untilMs: number; error: ScopeAuthError } | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: TokenClientOptions = {}) {
@@ -51,6 +54,7 @@ export class TokenClient {
       const fresh = await Promise.race([flight.done, flight.firstFailure]).catch(() => undefined);
       return (fresh ?? cur).accessToken;
     }
+    this.#assertNotBackingOff(now);
     return (await this.#refresh().done).accessToken;
   }
 
@@ -82,6 +86,7 @@ export class TokenClient {
   /** Replaces `rejected` unless someone already did; concurrent 401s share one exchange. */
   async #forceRefresh(rejected: string): Promise<string> {
     if (!this.#flight && this.#current && this.#current.accessToken !== rejected) return this.#current.accessToken;
+    this.#assertNotBackingOff(this.#o.clock.now());
     return (await this.#refresh().done).accessToken;
   }
 
@@ -96,7 +101,10 @@ export class TokenClient {
     })
       .then((res) => this.#store(res))
       .catch((err: unknown) => {
-        this.#retryNotBeforeMs = clock.now() + retry.maxDelayMs;
+        const now = clock.now();
+        const retryAfterMs = err instanceof ScopeAuthError && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : 0;
+        this.#retryNotBeforeMs = now + Math.max(retry.maxDelayMs, retryAfterMs);
+        this.#backOff = retryAfterMs > 0 && err instanceof ScopeAuthError ? { untilMs: now + retryAfterMs, error: err } : undefined;
         markFailed();
         throw err;
       })
@@ -112,8 +120,9 @@ export class TokenClient {
   #store(res: TokenResponse): CachedToken {
     const receivedAtMs = this.#o.clock.now();
     const lifetimeMs = res.expiresInSeconds * 1000;
-    // A buffer as long as the lifetime would make every call an exchange: cap it at half the lifetime.
-    const bufferMs = Math.min(this.#o.refreshBufferSeconds * 1000, lifetimeMs / 2);
+    // A buffer as long as the lifetime would make every call an exchange: then refresh at half of it.
+    const configuredMs = this.#o.refreshBufferSeconds * 1000;
+    const bufferMs = configuredMs < lifetimeMs ? configuredMs : lifetimeMs / 2;
     const token = {
       accessToken: res.accessToken,
       scope: res.scope,
@@ -121,6 +130,7 @@ export class TokenClient {
       refreshAtMs: receivedAtMs + lifetimeMs - bufferMs,
     };
     this.#current = token;
+    this.#backOff = undefined;
     if (this.#o.backgroundRefresh) this.#schedule(token.refreshAtMs - receivedAtMs);
     return token;
   }
@@ -131,9 +141,21 @@ export class TokenClient {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       // On failure, try again later; on success #store has scheduled the next refresh.
-      this.#refresh().done.catch(() => this.#schedule(this.#o.retry.maxDelayMs));
+      this.#refresh().done.catch(() => this.#schedule(this.#retryNotBeforeMs - this.#o.clock.now()));
     }, Math.max(0, delayMs));
     this.#timer.unref();
+  }
+
+  /** The server asked for a pause (`Retry-After`): answer with its refusal until the pause is over. */
+  #assertNotBackingOff(now: number): void {
+    const backOff = this.#backOff;
+    if (!backOff || this.#flight) return;
+    if (now >= backOff.untilMs) {
+      this.#backOff = undefined;
+      return;
+    }
+    const { code, description, status } = backOff.error;
+    throw new ScopeAuthError(code, description, { status, retryAfterSeconds: Math.ceil((backOff.untilMs - now) / 1000), cause: backOff.error });
   }
 
   #assertOpen(): void {

@@ -68,8 +68,9 @@ function classifyFailure(res: Response, payload: unknown, nowMs: number): Attemp
     status: res.status,
     retryAfterSeconds: retryAfterMs === undefined ? undefined : Math.ceil(retryAfterMs / 1000),
   });
-  // 429 is the one 4xx worth retrying: the server said when. Every other 4xx is final.
-  const retryable = res.status >= 500 || res.status === 429;
+  // Never a 4xx, 429 included (DESIGN.md): the client keeps the 429's Retry-After instead, and
+  // does not ask again before it (TokenClient).
+  const retryable = res.status >= 500;
   return { ok: false, error, retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
 }
 

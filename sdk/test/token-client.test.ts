@@ -55,7 +55,20 @@ describe('TokenClient against the real service', () => {
     expect(rec.exchanges()).toBe(2);
   });
 
-  it('clamps a buffer longer than the lifetime to half the lifetime', async () => {
+  it('honours a buffer shorter than the lifetime exactly, even past half of it', async () => {
+    const clock = fakeClock();
+    const rec = recordingFetch();
+    const c = client({ ...(await credentials()), authUrl: srv.url, tokenRefreshBuffer: 40, clock, fetch: rec.fetch });
+    await c.getToken();
+    clock.advance(19_999);
+    await c.getToken();
+    expect(rec.exchanges()).toBe(1);
+    clock.advance(1);
+    await c.getToken();
+    expect(rec.exchanges()).toBe(2);
+  });
+
+  it('refreshes at half the lifetime when the buffer is as long as the lifetime or longer', async () => {
     const clock = fakeClock();
     const rec = recordingFetch();
     const c = client({ ...(await credentials()), authUrl: srv.url, tokenRefreshBuffer: 600, clock, fetch: rec.fetch });
@@ -171,10 +184,10 @@ describe('TokenClient retries (local stub server)', () => {
     }
   });
 
-  it('honours Retry-After on 429', async () => {
+  it('retries a 503 after its Retry-After', async () => {
     const stub = await startStub((_req, res, n) =>
       n === 1
-        ? sendJson(res, 429, { error: 'rate_limited', error_description: 'slow down' }, { 'retry-after': '1' })
+        ? sendJson(res, 503, { error: 'unavailable', error_description: 'restarting' }, { 'retry-after': '1' })
         : sendJson(res, 200, tokenBody('tok')),
     );
     try {
@@ -184,6 +197,55 @@ describe('TokenClient retries (local stub server)', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(990);
       expect(stub.hits[1]! - stub.hits[0]!).toBeGreaterThanOrEqual(990);
       expect(stub.hits).toHaveLength(2);
+    } finally {
+      await stub.close();
+    }
+  });
+
+  it('never retries a 429, and answers with its refusal until Retry-After has passed', async () => {
+    const stub = await startStub((_req, res, n) =>
+      n === 1
+        ? sendJson(res, 429, { error: 'rate_limited', error_description: 'slow down' }, { 'retry-after': '2' })
+        : sendJson(res, 200, tokenBody('tok')),
+    );
+    try {
+      const clock = fakeClock();
+      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, retry: fastRetry, clock });
+      await expect(c.getToken()).rejects.toMatchObject({ code: 'rate_limited', status: 429, retryAfterSeconds: 2 });
+      expect(stub.hits).toHaveLength(1);
+
+      clock.advance(1_500);
+      const err = await c.getToken().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ScopeAuthError);
+      expect(err).toMatchObject({ code: 'rate_limited', status: 429, retryAfterSeconds: 1, description: 'slow down' });
+      expect(stub.hits).toHaveLength(1);
+
+      clock.advance(500);
+      expect(await c.getToken()).toBe('tok');
+      expect(stub.hits).toHaveLength(2);
+    } finally {
+      await stub.close();
+    }
+  });
+
+  it('keeps a still-valid token and does not refresh again before a 429\'s Retry-After', async () => {
+    const stub = await startStub((_req, res, n) => {
+      if (n === 2) sendJson(res, 429, { error: 'rate_limited', error_description: 'slow down' }, { 'retry-after': '5' });
+      else sendJson(res, 200, tokenBody(`tok${n}`, 60));
+    });
+    try {
+      const clock = fakeClock();
+      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, tokenRefreshBuffer: 10, retry: fastRetry, clock });
+      expect(await c.getToken()).toBe('tok1');
+      clock.advance(51_000);
+      expect(await c.getToken()).toBe('tok1');
+      await eventually(() => stub.hits.length === 2, 2_000, 'the refresh to be refused');
+      clock.advance(4_999);
+      expect(await c.getToken()).toBe('tok1');
+      expect(stub.hits).toHaveLength(2);
+      clock.advance(1);
+      expect(await c.getToken()).toBe('tok3');
+      expect(stub.hits).toHaveLength(3);
     } finally {
       await stub.close();
     }
