@@ -19,7 +19,7 @@ describe('per-key IP allowlist', () => {
       .send({ name: 'office only', allowed_cidrs: ['203.0.113.0/24', '2001:db8:10::/48'] })
       .expect(201);
     expect(created.body.allowed_cidrs).toEqual(['203.0.113.0/24', '2001:db8:10::/48']);
-    const body = { key_id: created.body.id, secret: created.body.secret };
+    const body = { org_id: created.body.org_id, key_id: created.body.id, secret: created.body.secret };
 
     await request(inst.app).post('/v1/token').set('X-Forwarded-For', '203.0.113.7').send(body).expect(200);
     await request(inst.app).post('/v1/token').set('X-Forwarded-For', '2001:db8:10::5').send(body).expect(200);
@@ -37,7 +37,7 @@ describe('per-key IP allowlist', () => {
   it('applies a changed allowlist to the very next exchange, and an empty one admits anyone', async () => {
     const { token } = await createAdmin(inst.deps, inst.app);
     const created = await request(inst.app).post('/v1/keys').set(auth(token)).send({ name: 'k' }).expect(201);
-    const body = { key_id: created.body.id, secret: created.body.secret };
+    const body = { org_id: created.body.org_id, key_id: created.body.id, secret: created.body.secret };
     await request(inst.app).post('/v1/token').set('X-Forwarded-For', '198.51.100.7').send(body).expect(200);
     await request(inst.app).patch(`/v1/keys/${created.body.id}`).set(auth(token)).send({ allowed_cidrs: ['10.0.0.0/8'] }).expect(200);
     await request(inst.app).post('/v1/token').set('X-Forwarded-For', '198.51.100.7').send(body).expect(401);
@@ -54,10 +54,10 @@ describe('TRUST_PROXY', () => {
       const { token } = await createAdmin(direct.deps, direct.app);
       const created = await request(direct.app).post('/v1/keys').set(auth(token)).send({ name: 'k', allowed_cidrs: ['203.0.113.0/24'] }).expect(201);
       // A spoofed header does not get a caller inside the allowlist.
-      await request(direct.app).post('/v1/token').set('X-Forwarded-For', '203.0.113.7').send({ key_id: created.body.id, secret: created.body.secret }).expect(401);
+      await request(direct.app).post('/v1/token').set('X-Forwarded-For', '203.0.113.7').send({ org_id: created.body.org_id, key_id: created.body.id, secret: created.body.secret }).expect(401);
       // The socket's address is what counts, whatever the header says.
       const local = await request(direct.app).post('/v1/keys').set(auth(token)).send({ name: 'local', allowed_cidrs: ['127.0.0.0/8', '::1/128'] }).expect(201);
-      await request(direct.app).post('/v1/token').set('X-Forwarded-For', '203.0.113.7').send({ key_id: local.body.id, secret: local.body.secret }).expect(200);
+      await request(direct.app).post('/v1/token').set('X-Forwarded-For', '203.0.113.7').send({ org_id: local.body.org_id, key_id: local.body.id, secret: local.body.secret }).expect(200);
     } finally {
       await direct.close();
     }

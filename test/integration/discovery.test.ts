@@ -60,8 +60,8 @@ describe('signing key shared by instances', () => {
       const org = await createOrg(a.deps);
       const { key, secret } = await createKey(a.deps, org);
       const kidOf = (t: string) => JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()).kid;
-      const ta = await exchange(a.app, { key_id: key.id, secret });
-      const tb = await exchange(b.app, { key_id: key.id, secret });
+      const ta = await exchange(a.app, { org_id: key.orgId, key_id: key.id, secret });
+      const tb = await exchange(b.app, { org_id: key.orgId, key_id: key.id, secret });
       expect(kidOf(ta)).toBe(kidOf(tb));
       expect(await a.deps.db('signing_keys').count('* as n')).toEqual([{ n: 1 }]);
       // A token from A verifies against B's JWKS.

@@ -42,7 +42,7 @@ describe('Redis down', () => {
     const doomed = await createKey(a.deps, org);
     const revokedBefore = await createKey(a.deps, org);
     await request(a.app).post(`/v1/keys/${revokedBefore.key.id}/revoke`).set(auth(adminToken)).expect(200);
-    const doomedToken = await exchange(b.app, { key_id: doomed.key.id, secret: doomed.secret });
+    const doomedToken = await exchange(b.app, { org_id: doomed.key.orgId, key_id: doomed.key.id, secret: doomed.secret });
 
     await proxy.cut();
     await waitFor(() => !a.deps.bus.isLive() && !b.deps.bus.isLive(), 5_000, 'instances to notice Redis is gone');
@@ -56,14 +56,14 @@ describe('Redis down', () => {
       return res;
     };
     for (let i = 0; i < 50; i++) {
-      await attempt(i % 2 ? a : b, { key_id: good.key.id, secret: good.secret }, true);
-      await attempt(i % 2 ? b : a, { key_id: revokedBefore.key.id, secret: revokedBefore.secret }, false);
+      await attempt(i % 2 ? a : b, { org_id: good.key.orgId, key_id: good.key.id, secret: good.secret }, true);
+      await attempt(i % 2 ? b : a, { org_id: revokedBefore.key.orgId, key_id: revokedBefore.key.id, secret: revokedBefore.secret }, false);
     }
 
     // A revoke still succeeds and is durable; every instance refuses the key at once.
     await request(a.app).post(`/v1/keys/${doomed.key.id}/revoke`).set(auth(adminToken)).expect(200);
     for (const inst of [a, b]) {
-      const res = await attempt(inst, { key_id: doomed.key.id, secret: doomed.secret }, false);
+      const res = await attempt(inst, { org_id: doomed.key.orgId, key_id: doomed.key.id, secret: doomed.secret }, false);
       expect(res.status).toBe(401);
     }
     // Tokens it issued are inactive everywhere (answered from Postgres).
@@ -83,12 +83,12 @@ describe('Redis down', () => {
     const raw = await a.deps.redis.hget(a.deps.redisKeys.revocationEntries, `key:${doomed.key.id}`);
     expect(raw).not.toBeNull();
     await request(a.app).get('/readyz').expect(200, { status: 'ok', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
-    await request(b.app).post('/v1/token').send({ key_id: doomed.key.id, secret: doomed.secret }).expect(401);
-    await request(b.app).post('/v1/token').send({ key_id: good.key.id, secret: good.secret }).expect(200);
+    await request(b.app).post('/v1/token').send({ org_id: doomed.key.orgId, key_id: doomed.key.id, secret: doomed.secret }).expect(401);
+    await request(b.app).post('/v1/token').send({ org_id: good.key.orgId, key_id: good.key.id, secret: good.secret }).expect(200);
     // And a revocation now travels by pub/sub again: B refuses at once.
-    await request(b.app).post('/v1/token').send({ key_id: good.key.id, secret: good.secret }).expect(200);
+    await request(b.app).post('/v1/token').send({ org_id: good.key.orgId, key_id: good.key.id, secret: good.secret }).expect(200);
     await request(a.app).post(`/v1/keys/${good.key.id}/revoke`).set(auth(adminToken)).expect(200);
-    await request(b.app).post('/v1/token').send({ key_id: good.key.id, secret: good.secret }).expect(401);
+    await request(b.app).post('/v1/token').send({ org_id: good.key.orgId, key_id: good.key.id, secret: good.secret }).expect(401);
   });
 });
 
@@ -110,8 +110,8 @@ describe('Postgres down', () => {
     const cold = await createKey(inst.deps, org);
     const revoked = await createKey(inst.deps, org);
     await request(inst.app).post(`/v1/keys/${revoked.key.id}/revoke`).set(auth(adminToken)).expect(200);
-    await exchange(inst.app, { key_id: warm.key.id, secret: warm.secret }); // cached
-    await request(inst.app).post('/v1/token').send({ key_id: revoked.key.id, secret: revoked.secret }).expect(401); // cached, as revoked
+    await exchange(inst.app, { org_id: warm.key.orgId, key_id: warm.key.id, secret: warm.secret }); // cached
+    await request(inst.app).post('/v1/token').send({ org_id: revoked.key.orgId, key_id: revoked.key.id, secret: revoked.secret }).expect(401); // cached, as revoked
     await inst.deps.audit.flush();
 
     await proxy.cut();
@@ -120,14 +120,14 @@ describe('Postgres down', () => {
     for (let i = 0; i < 30; i++) {
       fig.sent += 3;
       // A key already in memory needs no database: it keeps working.
-      const w = await request(inst.app).post('/v1/token').send({ key_id: warm.key.id, secret: warm.secret });
+      const w = await request(inst.app).post('/v1/token').send({ org_id: warm.key.orgId, key_id: warm.key.id, secret: warm.secret });
       if (w.status !== 200) fig.failed++;
       // A key that must be read gets a clean 503, never a 500.
-      const c = await request(inst.app).post('/v1/token').send({ key_id: cold.key.id, secret: cold.secret });
+      const c = await request(inst.app).post('/v1/token').send({ org_id: cold.key.orgId, key_id: cold.key.id, secret: cold.secret });
       expect(c.status).toBe(503);
       expect(c.body).toEqual({ error: 'unavailable', error_description: 'service temporarily unavailable, retry later' });
       expect(c.headers['retry-after']).toBe('5');
-      const r = await request(inst.app).post('/v1/token').send({ key_id: revoked.key.id, secret: revoked.secret });
+      const r = await request(inst.app).post('/v1/token').send({ org_id: revoked.key.orgId, key_id: revoked.key.id, secret: revoked.secret });
       if (r.status === 200) fig.revokedAccepted++;
       if (r.status === 401) refusedDuringOutage++;
       expect([401, 503]).toContain(r.status);
@@ -141,7 +141,7 @@ describe('Postgres down', () => {
 
     await proxy.restore();
     await waitFor(async () => (await request(inst.app).get('/readyz')).status === 200, 10_000, 'Postgres to be back');
-    await request(inst.app).post('/v1/token').send({ key_id: cold.key.id, secret: cold.secret }).expect(200);
+    await request(inst.app).post('/v1/token').send({ org_id: cold.key.orgId, key_id: cold.key.id, secret: cold.secret }).expect(200);
     await request(inst.app).get('/v1/keys').set(auth(adminToken)).expect(200);
     // Audit records of refusals during the outage were kept and written once Postgres was back.
     expect(refusedDuringOutage).toBe(30);
@@ -160,7 +160,7 @@ describe('Postgres down, then a key is needed that nobody has cached', () => {
       const k = await createKey(inst.deps, org);
       await inst.deps.db('api_keys').where({ id: k.key.id }).update({ revoked_at: new Date() });
       await proxy.cut();
-      const res = await request(inst.app).post('/v1/token').send({ key_id: k.key.id, secret: k.secret });
+      const res = await request(inst.app).post('/v1/token').send({ org_id: k.key.orgId, key_id: k.key.id, secret: k.secret });
       expect(res.status).toBe(503);
     } finally {
       await proxy.restore();

@@ -15,6 +15,7 @@ const CODES = new Set(Object.keys(ERROR_STATUS));
 
 let inst: TestInstance;
 let adminToken: string;
+let orgId: string;
 let keyId: string;
 let secret: string;
 beforeAll(async () => {
@@ -22,6 +23,7 @@ beforeAll(async () => {
   const admin = await createAdmin(inst.deps, inst.app);
   adminToken = admin.token;
   const k = await createKey(inst.deps, admin.org);
+  orgId = k.key.orgId;
   keyId = k.key.id;
   secret = k.secret;
 });
@@ -169,7 +171,7 @@ describe('hostile input at every endpoint (fast-check)', () => {
         fc.string({ maxLength: 200 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
         fc.string({ maxLength: 200 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
         async (requestId, forwarded) => {
-          const res = await request(inst.app).post('/v1/token').set('X-Request-Id', requestId).set('X-Forwarded-For', forwarded).set('Last-Event-ID', requestId).send({ key_id: keyId, secret });
+          const res = await request(inst.app).post('/v1/token').set('X-Request-Id', requestId).set('X-Forwarded-For', forwarded).set('Last-Event-ID', requestId).send({ org_id: orgId, key_id: keyId, secret });
           expect(res.status).toBe(200);
           expect(res.headers['x-request-id']).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
         },
@@ -187,7 +189,7 @@ describe('hostile tokens', () => {
     srv = await listen(inst.app);
     verifier = createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, jwksUrl: `${srv.url}/.well-known/jwks.json`, revocation: false });
 
-    const good = await exchange(inst.app, { key_id: keyId, secret });
+    const good = await exchange(inst.app, { org_id: orgId, key_id: keyId, secret });
     const [h, p] = good.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
     const now = Math.floor(Date.now() / 1000);
@@ -231,7 +233,7 @@ describe('hostile tokens', () => {
         'no typ': await new SignJWT(claims).setProtectedHeader({ alg: real.alg, kid: real.kid }).sign(real.privateKey),
         'signature stripped': `${h}.${p}.`,
         'payload swapped': `${h}.${enc({ ...claims, scope: 'keys:write' })}.${good.split('.')[2]}`,
-        'another deployment': await exchange(other.app, { key_id: k.key.id, secret: k.secret }),
+        'another deployment': await exchange(other.app, { org_id: k.key.orgId, key_id: k.key.id, secret: k.secret }),
       };
     } finally {
       await other.close();

@@ -49,12 +49,12 @@ describe('logs', () => {
     const { org, key, secret, token } = await createAdmin(inst.deps, inst.app);
     const other = await createKey(inst.deps, org);
     await request(inst.app).post('/oauth/token').set('Authorization', `Basic ${Buffer.from(`${other.key.id}:${other.secret}`).toString('base64')}`).type('form').send({ grant_type: 'client_credentials' }).expect(200);
-    await request(inst.app).post('/v1/token').send({ key_id: key.id, secret: `${secret}x` }).expect(401);
+    await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret: `${secret}x` }).expect(401);
     await request(inst.app).post(`/v1/token?client_secret=${secret}`).send({}).expect(400);
     await request(inst.app).get('/v1/keys').set('Authorization', `Bearer ${token}`).expect(200);
     await request(inst.app).get('/v1/keys').set('Authorization', `Bearer ${token}x`).expect(401);
     const created = await request(inst.app).post('/v1/keys').set('Authorization', `Bearer ${token}`).send({ name: 'n' }).expect(201);
-    const t2 = await exchange(inst.app, { key_id: created.body.id, secret: created.body.secret });
+    const t2 = await exchange(inst.app, { org_id: created.body.org_id, key_id: created.body.id, secret: created.body.secret });
     await request(inst.app).post('/oauth/introspect').set('Authorization', `Bearer ${token}`).type('form').send({ token: t2 }).expect(200);
     await request(inst.app).post('/oauth/revoke').set('Authorization', `Bearer ${token}`).type('form').send({ token: t2 }).expect(200);
     await inst.deps.audit.flush();

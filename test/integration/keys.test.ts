@@ -51,7 +51,7 @@ describe('POST /v1/keys', () => {
     expect(Date.parse(res.body.expires_at) - Date.now()).toBeGreaterThan(3_500_000);
 
     // The new key works, and no later read shows the secret again.
-    const t = await exchange(inst.app, { key_id: res.body.id, secret: res.body.secret, audience: 'https://billing.example' });
+    const t = await exchange(inst.app, { org_id: res.body.org_id, key_id: res.body.id, secret: res.body.secret, audience: 'https://billing.example' });
     expect(t).toMatch(/^ey/);
     const one = await request(inst.app).get(`/v1/keys/${res.body.id}`).set(auth(token)).expect(200);
     expect(Object.keys(one.body).sort()).toEqual(KEY_VIEW_FIELDS);
@@ -72,7 +72,7 @@ describe('POST /v1/keys', () => {
 
   it('judges by the scopes of the token, not of the key behind it', async () => {
     const { key, secret } = await createAdmin(inst.deps, inst.app);
-    const narrowed = await exchange(inst.app, { key_id: key.id, secret, scope: 'keys:write' });
+    const narrowed = await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret, scope: 'keys:write' });
     await request(inst.app).post('/v1/keys').set(auth(narrowed)).send({ name: 'x', scopes: ['keys:read'] }).expect(403);
   });
 
@@ -152,10 +152,10 @@ describe('PATCH /v1/keys/:id', () => {
   it('changes settings, and the next exchange sees them at once', async () => {
     const { org, token } = await createAdmin(inst.deps, inst.app);
     const { key, secret } = await createKey(inst.deps, org, { scopes: ['a', 'b'] });
-    await exchange(inst.app, { key_id: key.id, secret, scope: 'b' });
+    await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret, scope: 'b' });
     const res = await request(inst.app).patch(`/v1/keys/${key.id}`).set(auth(token)).send({ name: 'renamed', scopes: ['a'], expires_at: null }).expect(200);
     expect(res.body).toMatchObject({ name: 'renamed', scopes: ['a'], expires_at: null });
-    await request(inst.app).post('/v1/token').send({ key_id: key.id, secret, scope: 'b' }).expect(400);
+    await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret, scope: 'b' }).expect(400);
   });
 
   it('refuses an empty patch and changes to a revoked key', async () => {
@@ -171,7 +171,7 @@ describe('revoke and delete', () => {
   it('revokes once, keeps the record, and repeats idempotently', async () => {
     const { org, key: admin, token } = await createAdmin(inst.deps, inst.app);
     const { key, secret } = await createKey(inst.deps, org);
-    await exchange(inst.app, { key_id: key.id, secret });
+    await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret });
     const first = await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).send({ reason: 'leaked in CI logs' }).expect(200);
     expect(first.body).toMatchObject({ id: key.id, status: 'revoked', revoked_by: admin.id, revoke_reason: 'leaked in CI logs' });
     const again = await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).send({ reason: 'other' }).expect(200);
@@ -179,7 +179,7 @@ describe('revoke and delete', () => {
     await request(inst.app).delete(`/v1/keys/${key.id}`).set(auth(token)).expect(204);
     const after = await request(inst.app).get(`/v1/keys/${key.id}`).set(auth(token)).expect(200);
     expect(after.body.revoked_at).toBe(first.body.revoked_at);
-    await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
+    await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(401);
   });
 
   it('writes key, revocation entry and audit record in one statement, once under concurrent revokes', async () => {
@@ -216,7 +216,7 @@ describe('revoke and delete', () => {
     const res = await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).send({ reason: 'restored' }).expect(200);
     expect(res.body).toMatchObject({ status: 'revoked', revoke_reason: 'restored' });
     expect((await inst.deps.db('revocations').where({ key_id: key.id })).map((r) => r.seq)).toEqual([entry.seq]);
-    await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
+    await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(401);
   });
 
   it("leaves another org's key alone and answers 404", async () => {
@@ -233,7 +233,7 @@ describe('revoke and delete', () => {
     const { org, token } = await createAdmin(inst.deps, inst.app);
     const { key, secret } = await createKey(inst.deps, org);
     await request(inst.app).delete(`/v1/keys/${key.id}`).set(auth(token)).expect(204, '');
-    await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
+    await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(401);
     expect((await request(inst.app).get(`/v1/keys/${key.id}`).set(auth(token))).body.status).toBe('revoked');
   });
 
@@ -251,7 +251,7 @@ describe('GET /v1/audit-events', () => {
     await request(inst.app).patch(`/v1/keys/${id}`).set(auth(token)).send({ name: 'k2' }).expect(200);
     const rotated = await request(inst.app).post(`/v1/keys/${id}/rotate`).set(auth(token)).send({ grace_period_seconds: 60 }).expect(201);
     await request(inst.app).post(`/v1/keys/${rotated.body.id}/revoke`).set(auth(token)).send({ reason: 'done' }).expect(200);
-    await request(inst.app).post('/v1/token').send({ key_id: rotated.body.id, secret: rotated.body.secret }).expect(401);
+    await request(inst.app).post('/v1/token').send({ org_id: rotated.body.org_id, key_id: rotated.body.id, secret: rotated.body.secret }).expect(401);
     await inst.deps.audit.flush();
 
     const res = await request(inst.app).get('/v1/audit-events').query({ limit: 100 }).set(auth(token)).expect(200);
@@ -295,7 +295,7 @@ describe('management tokens', () => {
   it('refuses a token whose audience is not the management audience', async () => {
     const org = await createOrg(inst.deps);
     const { key, secret } = await createKey(inst.deps, org, { scopes: ['keys:read'], audiences: ['https://api.example'] });
-    const token = await exchange(inst.app, { key_id: key.id, secret });
+    const token = await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret });
     const res = await request(inst.app).get('/v1/keys').set(auth(token)).expect(401);
     expect(res.body).toEqual({ error: 'invalid_token', error_description: 'token is invalid' });
   });
@@ -303,7 +303,7 @@ describe('management tokens', () => {
   it('refuses a token of a revoked key at once', async () => {
     const { org, token } = await createAdmin(inst.deps, inst.app);
     const other = await createKey(inst.deps, org, { scopes: ['keys:read'] });
-    const otherToken = await exchange(inst.app, { key_id: other.key.id, secret: other.secret });
+    const otherToken = await exchange(inst.app, { org_id: other.key.orgId, key_id: other.key.id, secret: other.secret });
     await request(inst.app).get('/v1/keys').set(auth(otherToken)).expect(200);
     await request(inst.app).post(`/v1/keys/${other.key.id}/revoke`).set(auth(token)).expect(200);
     await request(inst.app).get('/v1/keys').set(auth(otherToken)).expect(401, { error: 'invalid_token', error_description: 'token has been revoked' });

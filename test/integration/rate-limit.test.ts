@@ -33,19 +33,19 @@ describe('rate limits shared through Redis', () => {
     const org = await createOrg(a.deps);
     const keys = await Promise.all(Array.from({ length: 6 }, () => createKey(a.deps, org)));
     for (let i = 0; i < 6; i++) {
-      const res = await from(i % 2 ? b : a, '203.0.113.10').send({ key_id: keys[i]!.key.id, secret: keys[i]!.secret });
+      const res = await from(i % 2 ? b : a, '203.0.113.10').send({ org_id: keys[i]!.key.orgId, key_id: keys[i]!.key.id, secret: keys[i]!.secret });
       expect(res.status).toBe(200);
       expect(res.headers['ratelimit-policy']).toBe('"token-ip"; q=6; w=60, "token-key"; q=4; w=60, "failed-ip-key"; q=3; w=60');
       expect(res.headers['ratelimit']).toMatch(new RegExp(`^"token-ip"; r=${5 - i}; t=\\d+, "token-key"; r=3; t=\\d+, "failed-ip-key"; r=3; t=\\d+$`));
     }
-    const limited = await from(a, '203.0.113.10').send({ key_id: keys[0]!.key.id, secret: keys[0]!.secret });
+    const limited = await from(a, '203.0.113.10').send({ org_id: keys[0]!.key.orgId, key_id: keys[0]!.key.id, secret: keys[0]!.secret });
     expect(limited.status).toBe(429);
     expect(limited.body).toEqual({ error: 'rate_limited', error_description: 'too many requests, retry later' });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(limited.headers['ratelimit']).toMatch(/^"token-ip"; r=0; t=\d+$/);
     // Another address is unaffected.
-    await from(b, '203.0.113.11').send({ key_id: keys[1]!.key.id, secret: keys[1]!.secret }).expect(200);
+    await from(b, '203.0.113.11').send({ org_id: keys[1]!.key.orgId, key_id: keys[1]!.key.id, secret: keys[1]!.secret }).expect(200);
   });
 
   it('limits exchanges per key ID, counting only successful ones', async () => {
@@ -53,10 +53,10 @@ describe('rate limits shared through Redis', () => {
     const { key, secret } = await createKey(a.deps, org);
     const wrong = (await createKey(a.deps, org)).secret;
     // Failures from many addresses do not spend the key's budget...
-    for (let i = 0; i < 5; i++) await from(a, `198.51.100.${i}`).send({ key_id: key.id, secret: wrong }).expect(401);
+    for (let i = 0; i < 5; i++) await from(a, `198.51.100.${i}`).send({ org_id: key.orgId, key_id: key.id, secret: wrong }).expect(401);
     // ...its own successful exchanges do, wherever they come from.
-    for (let i = 0; i < 4; i++) await from(i % 2 ? a : b, `192.0.2.${i}`).send({ key_id: key.id, secret }).expect(200);
-    const res = await from(a, '192.0.2.99').send({ key_id: key.id, secret });
+    for (let i = 0; i < 4; i++) await from(i % 2 ? a : b, `192.0.2.${i}`).send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
+    const res = await from(a, '192.0.2.99').send({ org_id: key.orgId, key_id: key.id, secret });
     expect(res.status).toBe(429);
   });
 
@@ -64,15 +64,15 @@ describe('rate limits shared through Redis', () => {
     const org = await createOrg(a.deps);
     const { key, secret } = await createKey(a.deps, org);
     const wrong = (await createKey(a.deps, org)).secret;
-    for (let i = 0; i < 3; i++) await from(i % 2 ? a : b, '203.0.113.66').send({ key_id: key.id, secret: wrong }).expect(401);
+    for (let i = 0; i < 3; i++) await from(i % 2 ? a : b, '203.0.113.66').send({ org_id: key.orgId, key_id: key.id, secret: wrong }).expect(401);
     // That pair is now limited, even with the right secret...
-    await from(a, '203.0.113.66').send({ key_id: key.id, secret }).expect(429);
+    await from(a, '203.0.113.66').send({ org_id: key.orgId, key_id: key.id, secret }).expect(429);
     await from(b, '203.0.113.66').set('Authorization', `Basic ${Buffer.from(`${key.id}:${wrong}`).toString('base64')}`).type('form').send({ grant_type: 'client_credentials' }).expect(429);
     // ...while the owner, from its own address, is not.
-    await from(b, '10.9.8.7').send({ key_id: key.id, secret }).expect(200);
+    await from(b, '10.9.8.7').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
     // And the attacker's address can still use another key.
     const other = await createKey(a.deps, org);
-    await from(a, '203.0.113.66').send({ key_id: other.key.id, secret: other.secret }).expect(200);
+    await from(a, '203.0.113.66').send({ org_id: other.key.orgId, key_id: other.key.id, secret: other.secret }).expect(200);
   });
 
   it('costs one Redis call per successful exchange, and one more after a failed one', async () => {
@@ -95,10 +95,10 @@ describe('rate limits shared through Redis', () => {
       return calls.filter((c) => !c.includes(`${prefix}sentinel`));
     };
     try {
-      const ok = await callsFor(() => from(a, '192.0.2.200').send({ key_id: key.id, secret }).expect(200));
+      const ok = await callsFor(() => from(a, '192.0.2.200').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200));
       expect(ok).toHaveLength(1);
       expect(ok[0]![0]!.toLowerCase()).toMatch(/^eval(sha)?$/);
-      const failed = await callsFor(() => from(a, '192.0.2.200').send({ key_id: key.id, secret: wrong }).expect(401));
+      const failed = await callsFor(() => from(a, '192.0.2.200').send({ org_id: key.orgId, key_id: key.id, secret: wrong }).expect(401));
       expect(failed).toHaveLength(2);
     } finally {
       monitor.disconnect();
@@ -113,9 +113,9 @@ describe('rate limits shared through Redis', () => {
   it('keeps counting after Redis forgets its scripts (restart, SCRIPT FLUSH)', async () => {
     const org = await createOrg(a.deps);
     const { key, secret } = await createKey(a.deps, org);
-    await from(a, '192.0.2.201').send({ key_id: key.id, secret }).expect(200);
+    await from(a, '192.0.2.201').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
     await a.deps.redis.script('FLUSH');
-    await from(a, '192.0.2.201').send({ key_id: key.id, secret }).expect(200);
+    await from(a, '192.0.2.201').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
     expect(await a.deps.redis.get(`${prefix}rl:token-key:${key.id}`)).toBe('2');
   });
 

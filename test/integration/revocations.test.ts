@@ -30,10 +30,10 @@ describe('revocation across instances', () => {
     for (let i = 0; i < 20; i++) {
       const { key, secret } = await createKey(a.deps, org);
       // B has the key cached from a successful exchange.
-      await request(b.app).post('/v1/token').send({ key_id: key.id, secret }).expect(200);
+      await request(b.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
       await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
       const returned = performance.now();
-      await request(b.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
+      await request(b.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(401);
       delaysMs.push(performance.now() - returned);
     }
     expect(delaysMs).toHaveLength(20);
@@ -68,7 +68,7 @@ describe('revocation across instances', () => {
   it('lists, streams and introspects as inactive a token issued before the revocation', async () => {
     const { org, token: adminToken } = await createAdmin(a.deps, a.app);
     const { key, secret } = await createKey(a.deps, org);
-    const token = await exchange(b.app, { key_id: key.id, secret });
+    const token = await exchange(b.app, { org_id: key.orgId, key_id: key.id, secret });
     const srv = await listen(b.app);
     const stream = await openSse(`${srv.url}/v1/revocations/stream`, { 'Last-Event-ID': String(b.deps.revocations.maxSeq()) });
     try {
@@ -156,14 +156,14 @@ describe('revocation list after Redis loses its data', () => {
   it('still refuses the revoked key after FLUSHDB, and the list comes back from Postgres', async () => {
     const { org, token } = await createAdmin(a.deps, a.app);
     const { key, secret } = await createKey(a.deps, org);
-    const issued = await exchange(b.app, { key_id: key.id, secret });
+    const issued = await exchange(b.app, { org_id: key.orgId, key_id: key.id, secret });
     await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
 
     await raw.flushdb();
     expect(await raw.hlen(a.deps.redisKeys.revocationEntries)).toBe(0);
 
-    await request(b.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
-    await request(a.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
+    await request(b.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(401);
+    await request(a.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(401);
     await request(b.app).post('/oauth/introspect').set(auth(token)).type('form').send({ token: issued }).expect(200, { active: false });
 
     // Asking for the list rebuilds it in Redis before answering.
@@ -208,10 +208,10 @@ describe('rotation with a grace period', () => {
       await request(inst.app).post(`/v1/keys/${key.id}/rotate`).set(auth(token)).expect(409);
 
       clock.advance(3599_000);
-      await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(200);
+      await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
       clock.advance(2_000);
-      await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
-      await request(inst.app).post('/v1/token').send({ key_id: res.body.id, secret: res.body.secret }).expect(200);
+      await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(401);
+      await request(inst.app).post('/v1/token').send({ org_id: res.body.org_id, key_id: res.body.id, secret: res.body.secret }).expect(200);
 
       const stored = await inst.deps.db('api_keys').where({ id: key.id }).first();
       expect(stored).toMatchObject({ replaced_by: res.body.id, revoked_at: null });
@@ -225,12 +225,12 @@ describe('rotation with a grace period', () => {
     try {
       const { org, token } = await createAdmin(inst.deps, inst.app);
       const { key, secret } = await createKey(inst.deps, org);
-      const issued = await exchange(inst.app, { key_id: key.id, secret });
+      const issued = await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret });
       const res = await request(inst.app).post(`/v1/keys/${key.id}/rotate`).set(auth(token)).expect(201);
       expect(res.body.previous_key).toMatchObject({ status: 'expired', revoked_at: null, replaced_by: res.body.id });
       expect(Date.parse(res.body.previous_key.expires_at)).toBeLessThanOrEqual(Date.now());
-      await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(401);
-      await request(inst.app).post('/v1/token').send({ key_id: res.body.id, secret: res.body.secret }).expect(200);
+      await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(401);
+      await request(inst.app).post('/v1/token').send({ org_id: res.body.org_id, key_id: res.body.id, secret: res.body.secret }).expect(200);
       // Expiry, not revocation: no revocation entry, and the token issued before still introspects active.
       const list = await request(inst.app).get('/v1/revocations').expect(200);
       expect(JSON.stringify(list.body)).not.toContain(key.id);
@@ -254,7 +254,7 @@ describe('POST /oauth/introspect', () => {
     const org = await createOrg(inst.deps);
     const caller = await createKey(inst.deps, org);
     const subject = await createKey(inst.deps, org, { scopes: ['a', 'b'] });
-    const token = await exchange(inst.app, { key_id: subject.key.id, secret: subject.secret, scope: 'a' });
+    const token = await exchange(inst.app, { org_id: subject.key.orgId, key_id: subject.key.id, secret: subject.secret, scope: 'a' });
     const res = await request(inst.app).post('/oauth/introspect').type('form').send({ token, client_id: caller.key.id, client_secret: caller.secret }).expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toEqual({
@@ -278,7 +278,7 @@ describe('POST /oauth/introspect', () => {
     const theirs = await createOrg(inst.deps);
     const caller = await createKey(inst.deps, mine);
     const other = await createKey(inst.deps, theirs);
-    const foreign = await exchange(inst.app, { key_id: other.key.id, secret: other.secret });
+    const foreign = await exchange(inst.app, { org_id: other.key.orgId, key_id: other.key.id, secret: other.secret });
     for (const token of [foreign, 'not-a-jwt', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.']) {
       await request(inst.app).post('/oauth/introspect').set('Authorization', basic(caller.key.id, caller.secret)).type('form').send({ token }).expect(200, { active: false });
     }
@@ -301,8 +301,8 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
   it('revokes a single token by jti for the key it was issued to, leaving the key working', async () => {
     const org = await createOrg(inst.deps);
     const { key, secret } = await createKey(inst.deps, org);
-    const token = await exchange(inst.app, { key_id: key.id, secret });
-    const sibling = await exchange(inst.app, { key_id: key.id, secret });
+    const token = await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret });
+    const sibling = await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret });
     await request(inst.app).post('/oauth/revoke').set('Authorization', basic(key.id, secret)).type('form').send({ token, token_type_hint: 'access_token' }).expect(200, '');
 
     const jti = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti;
@@ -319,7 +319,7 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
   it("lets an org admin revoke any of its org's tokens, but no one else's", async () => {
     const { org, token: adminToken } = await createAdmin(inst.deps, inst.app);
     const { key, secret } = await createKey(inst.deps, org);
-    const token = await exchange(inst.app, { key_id: key.id, secret });
+    const token = await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret });
     const stranger = await createKey(inst.deps, await createOrg(inst.deps));
     await request(inst.app).post('/oauth/revoke').set('Authorization', basic(stranger.key.id, stranger.secret)).type('form').send({ token }).expect(400, {
       error: 'invalid_request',
@@ -332,7 +332,7 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
   it('refuses a bearer caller without keys:write', async () => {
     const org = await createOrg(inst.deps);
     const reader = await createKey(inst.deps, org, { scopes: ['keys:read'] });
-    const readerToken = await exchange(inst.app, { key_id: reader.key.id, secret: reader.secret });
+    const readerToken = await exchange(inst.app, { org_id: reader.key.orgId, key_id: reader.key.id, secret: reader.secret });
     const res = await request(inst.app).post('/oauth/revoke').set(auth(readerToken)).type('form').send({ token: readerToken });
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('insufficient_scope');
@@ -483,7 +483,7 @@ describe('last_used_at', () => {
     const inst = await createTestInstance();
     const org = await createOrg(inst.deps);
     const { key, secret } = await createKey(inst.deps, org);
-    await exchange(inst.app, { key_id: key.id, secret });
+    await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret });
     await inst.close();
     const row = await waitForRow(inst, key.id);
     expect(row.last_used_at).not.toBeNull();

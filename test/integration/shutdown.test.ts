@@ -76,11 +76,11 @@ describe('graceful shutdown', () => {
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     const inFlight = [
-      ...keys.map((k) => post(port, JSON.stringify({ key_id: k.key.id, secret: k.secret }), { holdBodyUntil: released })),
-      ...keys.map((k) => post(port, JSON.stringify({ key_id: k.key.id, secret: wrong }), { holdBodyUntil: released })),
+      ...keys.map((k) => post(port, JSON.stringify({ org_id: k.key.orgId, key_id: k.key.id, secret: k.secret }), { holdBodyUntil: released })),
+      ...keys.map((k) => post(port, JSON.stringify({ org_id: k.key.orgId, key_id: k.key.id, secret: wrong }), { holdBodyUntil: released })),
     ];
     // And a burst that races the signal.
-    const burst = Array.from({ length: 40 }, (_, i) => post(port, JSON.stringify({ key_id: keys[i % 4]!.key.id, secret: i % 2 ? keys[i % 4]!.secret : wrong })));
+    const burst = Array.from({ length: 40 }, (_, i) => post(port, JSON.stringify({ org_id: keys[i % 4]!.key.orgId, key_id: keys[i % 4]!.key.id, secret: i % 2 ? keys[i % 4]!.secret : wrong })));
     await new Promise((r) => setTimeout(r, 100));
     const signalled = Date.now();
     child.kill('SIGTERM');

@@ -34,7 +34,7 @@ describe('signing-key rotation', () => {
   it('publishes the next key before anyone signs with it, and every token verifies through a JWKS cached before the rotation', async () => {
     const org = await createOrg(a.deps);
     const { key, secret } = await createKey(a.deps, org);
-    const creds = { key_id: key.id, secret };
+    const creds = { org_id: key.orgId, key_id: key.id, secret };
     // A verifier that honours the JWKS max-age (1 s) and never refetches early on an unknown kid:
     // only pre-publication can make the new key's tokens verify for it.
     const verifier = createRemoteJWKSet(new URL(`${srv.url}/.well-known/jwks.json`), { cacheMaxAge: 1_000, cooldownDuration: 60_000 });
@@ -103,11 +103,11 @@ describe('retired keys and automatic rotation', () => {
     try {
       const org = await createOrg(inst.deps);
       const { key, secret } = await createKey(inst.deps, org);
-      const old = await exchange(inst.app, { key_id: key.id, secret });
+      const old = await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret });
       const next = await inst.deps.keyring.rotate({ withdrawPrevious: true });
       expect(await jwksKids(inst)).toEqual([next.kid]);
       await request(inst.app).post('/oauth/introspect').set('Authorization', `Basic ${Buffer.from(`${key.id}:${secret}`).toString('base64')}`).type('form').send({ token: old }).expect(200, { active: false });
-      expect(kidOf(await exchange(inst.app, { key_id: key.id, secret }))).toBe(next.kid);
+      expect(kidOf(await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret }))).toBe(next.kid);
     } finally {
       await inst.close();
     }
@@ -167,7 +167,7 @@ describe('keyring loads', () => {
       try {
         const org = await createOrg(inst.deps);
         const { key, secret } = await createKey(inst.deps, org);
-        await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(200);
+        await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
       } finally {
         await inst.close();
       }

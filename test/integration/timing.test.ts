@@ -28,10 +28,10 @@ describe('invalid_client timing', () => {
     const expired = await createKey(inst.deps, org, { expiresAt: new Date(Date.now() - 1000) });
     const otherSecret = (await createKey(inst.deps, org)).secret;
     const causes: Record<string, string> = {
-      unknown_key: JSON.stringify({ key_id: 'key_01JAAAAAAAAAAAAAAAAAAAAAAA', secret: otherSecret }),
-      wrong_secret: JSON.stringify({ key_id: good.key.id, secret: otherSecret }),
-      revoked: JSON.stringify({ key_id: revoked.key.id, secret: revoked.secret }),
-      expired: JSON.stringify({ key_id: expired.key.id, secret: expired.secret }),
+      unknown_key: JSON.stringify({ org_id: org.id, key_id: 'key_01JAAAAAAAAAAAAAAAAAAAAAAA', secret: otherSecret }),
+      wrong_secret: JSON.stringify({ org_id: good.key.orgId, key_id: good.key.id, secret: otherSecret }),
+      revoked: JSON.stringify({ org_id: revoked.key.orgId, key_id: revoked.key.id, secret: revoked.secret }),
+      expired: JSON.stringify({ org_id: expired.key.orgId, key_id: expired.key.id, secret: expired.secret }),
     };
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const port = Number(new URL(srv.url).port);

@@ -67,6 +67,20 @@ describe('POST /v1/token', () => {
     expect(payload.sub).toBe(key.id);
   });
 
+  it('requires org_id with key_id and secret in JSON, and not in the OAuth forms', async () => {
+    const org = await createOrg(inst.deps);
+    const { key, secret } = await createKey(inst.deps, org);
+    await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(400, {
+      error: 'invalid_request',
+      error_description: '"org_id" is required with key_id and secret',
+    });
+    await request(inst.app).post('/v1/token').send({ key_id: key.id }).expect(400);
+    // OAuth clients carry no org: the key ID alone names it, as JSON client_id/client_secret or Basic.
+    await request(inst.app).post('/v1/token').send({ client_id: key.id, client_secret: secret }).expect(200);
+    await request(inst.app).post('/v1/token').set('Authorization', basic(key.id, secret)).send({}).expect(200);
+    await request(inst.app).post('/oauth/token').type('form').send({ grant_type: 'client_credentials', client_id: key.id, client_secret: secret }).expect(200);
+  });
+
   it('accepts client_credentials with the secret in HTTP Basic', async () => {
     const org = await createOrg(inst.deps);
     const { key, secret } = await createKey(inst.deps, org);
@@ -95,10 +109,10 @@ describe('POST /v1/token', () => {
   it('lets the caller pick one of the key\'s audiences and refuses any other', async () => {
     const org = await createOrg(inst.deps);
     const { key, secret } = await createKey(inst.deps, org, { audiences: ['https://a.example', 'https://b.example'] });
-    const both = await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(200);
+    const both = await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
     expect((await verify(both.body.access_token, 'https://a.example')).payload.aud).toEqual(['https://a.example', 'https://b.example']);
 
-    const one = await request(inst.app).post('/v1/token').send({ key_id: key.id, secret, audience: 'https://b.example' }).expect(200);
+    const one = await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret, audience: 'https://b.example' }).expect(200);
     expect((await verify(one.body.access_token, 'https://b.example')).payload.aud).toBe('https://b.example');
 
     const viaResource = await request(inst.app)
@@ -110,7 +124,7 @@ describe('POST /v1/token', () => {
 
     await request(inst.app)
       .post('/v1/token')
-      .send({ key_id: key.id, secret, audience: 'https://evil.example' })
+      .send({ org_id: key.orgId, key_id: key.id, secret, audience: 'https://evil.example' })
       .expect(400, { error: 'invalid_target', error_description: 'audience "https://evil.example" is not allowed for this key' });
   });
 
@@ -118,7 +132,7 @@ describe('POST /v1/token', () => {
     const org = await createOrg(inst.deps);
     const expiresAt = new Date(Date.now() + 120_000);
     const { key, secret } = await createKey(inst.deps, org, { expiresAt });
-    const res = await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(200);
+    const res = await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
     const { payload } = await verify(res.body.access_token);
     expect(payload.exp).toBeLessThanOrEqual(Math.floor(expiresAt.getTime() / 1000));
     expect(res.body.expires_in).toBeLessThanOrEqual(120);
@@ -128,7 +142,7 @@ describe('POST /v1/token', () => {
     const org = await createOrg(inst.deps);
     const { key, secret } = await createKey(inst.deps, org, { environment: 'test' });
     expect(secret.startsWith('sk_test_')).toBe(true);
-    const res = await request(inst.app).post('/v1/token').send({ key_id: key.id, secret }).expect(200);
+    const res = await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
     expect((await verify(res.body.access_token)).payload.env).toBe('test');
   });
 });
@@ -144,13 +158,13 @@ describe('client authentication failures', () => {
     const wrongSecret = good.secret.slice(0, -12) + (good.secret.endsWith('A') ? 'B' : 'A') + good.secret.slice(-11);
 
     const attempts: Record<string, object> = {
-      unknown_key: { key_id: 'key_01JAAAAAAAAAAAAAAAAAAAAAAA', secret: good.secret },
-      wrong_secret: { key_id: good.key.id, secret: (await createKey(inst.deps, org)).secret },
-      typo_in_secret: { key_id: good.key.id, secret: wrongSecret },
-      revoked: { key_id: revoked.key.id, secret: revoked.secret },
-      expired: { key_id: expired.key.id, secret: expired.secret },
+      unknown_key: { org_id: org.id, key_id: 'key_01JAAAAAAAAAAAAAAAAAAAAAAA', secret: good.secret },
+      wrong_secret: { org_id: good.key.orgId, key_id: good.key.id, secret: (await createKey(inst.deps, org)).secret },
+      typo_in_secret: { org_id: good.key.orgId, key_id: good.key.id, secret: wrongSecret },
+      revoked: { org_id: revoked.key.orgId, key_id: revoked.key.id, secret: revoked.secret },
+      expired: { org_id: expired.key.orgId, key_id: expired.key.id, secret: expired.secret },
       org_mismatch: { org_id: other.id, key_id: good.key.id, secret: good.secret },
-      not_a_key_id: { key_id: 'nonsense', secret: good.secret },
+      not_a_key_id: { org_id: org.id, key_id: 'nonsense', secret: good.secret },
     };
     const bodies = new Set<string>();
     for (const [cause, body] of Object.entries(attempts)) {
@@ -162,14 +176,14 @@ describe('client authentication failures', () => {
     }
     expect([...bodies]).toEqual([JSON.stringify(AUTH_FAILED)]);
     // The key itself still works: none of the failures touched it.
-    await request(inst.app).post('/v1/token').send({ key_id: good.key.id, secret: good.secret }).expect(200);
+    await request(inst.app).post('/v1/token').send({ org_id: good.key.orgId, key_id: good.key.id, secret: good.secret }).expect(200);
   });
 
   it('records the real reason in the audit log, never the secret', async () => {
     const org = await createOrg(inst.deps);
     const { key, secret } = await createKey(inst.deps, org);
     const bad = (await createKey(inst.deps, org)).secret;
-    await request(inst.app).post('/v1/token').set('User-Agent', 'audit-test/1').send({ key_id: key.id, secret: bad }).expect(401);
+    await request(inst.app).post('/v1/token').set('User-Agent', 'audit-test/1').send({ org_id: key.orgId, key_id: key.id, secret: bad }).expect(401);
     await inst.deps.audit.flush();
     const rows = await inst.deps.db('audit_events').where({ org_id: org.id, action: 'exchange.rejected' });
     expect(rows).toHaveLength(1);
@@ -265,7 +279,7 @@ describe('signing algorithm', () => {
     try {
       const org = await createOrg(es.deps);
       const { key, secret } = await createKey(es.deps, org);
-      const res = await request(es.app).post('/v1/token').send({ key_id: key.id, secret }).expect(200);
+      const res = await request(es.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
       expect(decodeProtectedHeader(res.body.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
       const srv = await listen(es.app);
       try {

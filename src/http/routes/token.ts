@@ -11,7 +11,11 @@ import type { RouteDoc } from '../openapi.js';
 import { parse } from '../parse.js';
 
 const credentialFields = {
-  org_id: z.string().regex(ID_PATTERN.org, 'must be an org ID (org_ followed by a ULID)').optional(),
+  org_id: z
+    .string()
+    .regex(ID_PATTERN.org, 'must be an org ID (org_ followed by a ULID)')
+    .optional()
+    .describe('the key\'s org; required with key_id and secret, optional with client_id/client_secret or HTTP Basic'),
   scope: z.string().max(2_000).optional().describe('space-separated subset of the key\'s scopes'),
   audience: z.string().min(1).max(256).optional().describe('one of the key\'s audiences'),
   resource: z.string().min(1).max(256).optional().describe('RFC 8707 synonym of audience'),
@@ -48,9 +52,14 @@ export const tokenResponse = z.object({
 });
 
 function readExchangeRequest(req: Request, context: ExchangeRequest['context']): ExchangeRequest {
-  const kind = bodyKind(req, ['json', 'form']);
-  const body = kind === 'json' ? parse(jsonTokenRequest, req.body) : parse(formTokenRequest, req.body);
-  if (body.grant_type === undefined && kind === 'form') throw new AppError('invalid_request', '"grant_type" is required');
+  const json = bodyKind(req, ['json', 'form']) === 'json' ? parse(jsonTokenRequest, req.body) : undefined;
+  const body = json ?? parse(formTokenRequest, req.body);
+  // DESIGN.md's JSON form names the org with the key. The OAuth forms (client_id/client_secret,
+  // HTTP Basic) have no place for it, and there the key ID alone identifies the org.
+  if (json && (json.key_id !== undefined || json.secret !== undefined) && json.org_id === undefined) {
+    throw new AppError('invalid_request', '"org_id" is required with key_id and secret');
+  }
+  if (body.grant_type === undefined && !json) throw new AppError('invalid_request', '"grant_type" is required');
   if (body.grant_type !== undefined && body.grant_type !== 'client_credentials') {
     throw new AppError('unsupported_grant_type', `grant_type "${body.grant_type.replace(/[^\x20-\x7e]/g, '?')}" is not supported; use client_credentials`);
   }
