@@ -66,16 +66,35 @@ function runLogDestination(): pino.DestinationStream {
   return runLog;
 }
 
+type Closer = () => Promise<void>;
+
+// What this test file opened and has not closed. A failed assertion can skip a test's own close;
+// the test environment (environment.js) then closes the rest, or jest, running in band on 2 cores,
+// would wait forever on their sockets.
+const openResources: Set<Closer> = ((globalThis as { __scopeAuthOpen?: Set<Closer> }).__scopeAuthOpen ??= new Set());
+
+/** `close`, run at most once, and tracked until it has run. */
+function tracked(close: Closer): Closer {
+  let closing: Promise<void> | undefined;
+  const closeOnce: Closer = () => {
+    openResources.delete(closeOnce);
+    return (closing ??= close());
+  };
+  openResources.add(closeOnce);
+  return closeOnce;
+}
+
 /** A full instance (deps started, pub/sub live) over the shared test database and Redis. */
 export async function createTestInstance(options: InstanceOptions = {}): Promise<TestInstance> {
   await ensureMigrated();
   const config = testConfig(options.prefix ?? newPrefix(), options.env, options.databaseUrl);
   const log = createLogger('debug', options.logs ?? runLogDestination());
   const deps = createDeps(config, { clock: options.clock ?? systemClock, log });
+  const close = tracked(() => deps.close());
   await deps.start();
   await waitFor(() => deps.bus.isLive(), 5_000, 'event bus to go live');
   const app = createApp(deps);
-  return { app, deps, config, close: () => deps.close() };
+  return { app, deps, config, close };
 }
 
 export async function listen(app: Express): Promise<{ server: Server; url: string; close(): Promise<void> }> {
@@ -86,11 +105,13 @@ export async function listen(app: Express): Promise<{ server: Server; url: strin
   return {
     server,
     url: `http://127.0.0.1:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: tracked(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    ),
   };
 }
 
