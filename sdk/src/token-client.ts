@@ -102,9 +102,11 @@ export class TokenClient {
       .then((res) => this.#store(res))
       .catch((err: unknown) => {
         const now = clock.now();
-        const retryAfterMs = err instanceof ScopeAuthError && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : 0;
+        // A refusal that said when to come back (Retry-After on a 429, or a 503 past the retry budget).
+        const refusal = err instanceof ScopeAuthError && err.retryAfterSeconds ? err : undefined;
+        const retryAfterMs = (refusal?.retryAfterSeconds ?? 0) * 1000;
         this.#retryNotBeforeMs = now + Math.max(retry.maxDelayMs, retryAfterMs);
-        this.#backOff = retryAfterMs > 0 && err instanceof ScopeAuthError ? { untilMs: now + retryAfterMs, error: err } : undefined;
+        this.#backOff = refusal && { untilMs: now + retryAfterMs, error: refusal };
         markFailed();
         throw err;
       })
