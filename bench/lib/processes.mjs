@@ -79,8 +79,8 @@ function childPids(pid) {
  * Resolves once `count` processes have logged `server.listening` on stdout (with WORKERS > 1 a
  * readiness probe alone cannot tell that every worker listens, and a worker that starts late gets
  * no connection from a load generator that opened all of its connections already). After that
- * stdout is drained: at LOG_LEVEL=info it carries one JSON line per request, formatted as in
- * production; only warnings and errors are kept, in the log file.
+ * stdout is drained: at LOG_LEVEL=info it carries a line per refused or failed request (at debug,
+ * one per request), formatted as in production; only warnings and errors are kept, in the log file.
  */
 function watchStdout(child, count, logFd) {
   let seen = 0;
