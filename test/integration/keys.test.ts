@@ -185,6 +185,10 @@ describe('revoke and delete', () => {
   it('writes key, revocation entry and audit record in one statement, once under concurrent revokes', async () => {
     const { org, token } = await createAdmin(inst.deps, inst.app);
     const { key } = await createKey(inst.deps, org);
+    // Nothing left for the background flushes (audit every second, last_used_at on its timer) to
+    // write while the statements are counted.
+    await inst.deps.audit.flush();
+    await inst.deps.lastUsed.flush();
     const statements: string[] = [];
     const onQuery = (q: { sql: string }) => statements.push(q.sql);
     inst.deps.db.on('query', onQuery);
