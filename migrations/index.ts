@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as createSchema from './20261122000000_create_schema.js';
+import * as issuedTokenLifetimes from './20261130000000_issued_token_lifetimes.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -7,4 +8,5 @@ type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void
 // the compiled build and the test runner. Append new migrations; never edit a merged one.
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
   ['20261122000000_create_schema', createSchema],
+  ['20261130000000_issued_token_lifetimes', issuedTokenLifetimes],
 ];

@@ -6,6 +6,7 @@ import { createLastUsedTracker, lastUsedMinAdvanceMs, type LastUsedTracker } fro
 import { createRevocationList, type RevocationList } from './domain/revocation-list.js';
 import { createRevocationSync, type RevocationSync } from './domain/revocation-sync.js';
 import { createKeyring, type Keyring } from './domain/signing-keys.js';
+import { createTokenLifetimes, TOKEN_LIFETIME_RECORD_SECONDS, type TokenLifetimes } from './domain/token-lifetimes.js';
 import { createLogger, type Logger } from './log.js';
 import { createDb, type Db } from './storage/db.js';
 import { createEventBus, type EventBus } from './storage/event-bus.js';
@@ -25,6 +26,7 @@ export type Deps = {
   bus: EventBus;
   audit: AuditLog;
   lastUsed: LastUsedTracker;
+  lifetimes: TokenLifetimes;
   /** Loads signing keys, subscribes to pub/sub, starts the background timers. */
   start(): Promise<void>;
   /** Flushes batched writes and closes every connection. */
@@ -72,6 +74,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   });
   const audit = createAuditLog(db, clock, log);
   const lastUsed = createLastUsedTracker(db, lastUsedMinAdvanceMs(config.lastUsedFlushSeconds));
+  const lifetimes = createTokenLifetimes({ db, config, clock });
   const timers: NodeJS.Timeout[] = [];
 
   /** Runs `fn` every `ms`, the first time after `firstAfterMs`; never two runs of it at once. */
@@ -108,9 +111,11 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     bus,
     audit,
     lastUsed,
+    lifetimes,
 
     async start() {
       await keyring.init();
+      await lifetimes.refresh();
       await bus.start();
       // At a random point of the interval: processes started together would otherwise all flush at
       // the same moment, for ever.
@@ -118,6 +123,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       every(flushMs, 'last-used.flush', () => lastUsed.flush({ paced: true }), Math.random() * flushMs);
       every(AUDIT_FLUSH_MS, 'audit.flush', () => audit.flush());
       every(MAINTENANCE_MS, 'revocations.maintain', () => sync.maintain());
+      every(TOKEN_LIFETIME_RECORD_SECONDS * 1000, 'token-lifetimes.refresh', () => lifetimes.refresh());
       every(config.signingKeyRefreshSeconds * 1000, 'signing-keys.refresh', () => keyring.refresh());
       every(ROTATION_CHECK_MS, 'signing-keys.rotate', async () => {
         if (await keyring.rotateIfDue()) await bus.publish({ type: 'signing-keys.changed' });

@@ -9,8 +9,9 @@ import { createApiKey, type CreatedKey } from './api-keys.js';
 import type { AuditInput, AuditLog, RequestContext } from './audit.js';
 import { keyRevocationTimes, propagateKeyChange, propagateRevocation, type PropagationDeps } from './revocation.js';
 import { MANAGEMENT_SCOPES } from './scopes.js';
+import type { TokenLifetimes } from './token-lifetimes.js';
 
-export type ManagementDeps = PropagationDeps & { config: Config; db: Db; clock: Clock; audit: AuditLog };
+export type ManagementDeps = PropagationDeps & { config: Config; db: Db; clock: Clock; audit: AuditLog; lifetimes: TokenLifetimes };
 
 /** Who is acting: the key behind the bearer token, what that token holds, where the call came from. */
 export type Caller = { orgId: string; keyId: string; scopes: string[]; context: RequestContext };
@@ -120,7 +121,7 @@ function revokeRecord(deps: ManagementDeps, caller: Caller, id: string, reason: 
     revokedAt: new Date(nowMs),
     revokedBy: caller.keyId,
     reason,
-    entry: keyRevocationTimes(deps.config, nowMs),
+    entry: keyRevocationTimes(deps.lifetimes.longestSeconds(), nowMs),
     audit: deps.audit.event(keyAction(caller, 'key.revoked', id, { reason })),
   });
 }

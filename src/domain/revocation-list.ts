@@ -1,6 +1,6 @@
 import type { RevocationEntry } from '../storage/revocations.js';
 
-export type TokenRef = { sub: string; iat: number; jti: string };
+export type TokenRef = { sub: string; jti: string };
 
 /** The in-process mirror of the revocation list: O(1) answers on the hot path, no I/O. */
 export type RevocationList = {
@@ -48,10 +48,10 @@ export function createRevocationList(): RevocationList {
       if (added) for (const l of listeners) l(entry);
       return added;
     },
-    match({ sub, iat, jti }) {
-      const k = byKey.get(sub);
-      if (k && iat <= k.revokedAt) return k;
-      return byJti.get(jti);
+    // A revoked key refuses every token it has, whenever issued: an instance that had not yet heard
+    // of the revoke may have minted some after it.
+    match({ sub, jti }) {
+      return byKey.get(sub) ?? byJti.get(jti);
     },
     isKeyRevoked: (keyId) => byKey.has(keyId),
     entries(afterSeq = 0) {

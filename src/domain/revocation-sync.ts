@@ -7,10 +7,13 @@ import type { BusMessage } from '../storage/event-bus.js';
 import type { Redis, RedisKeys } from '../storage/redis.js';
 import {
   acquireRebuildLock,
+  decodeEntry,
+  deleteEntries,
   encodeEntry,
+  entryField,
   isListReady,
   pruneList,
-  readEntries,
+  readEncodedEntries,
   releaseRebuildLock,
   replaceList,
   writeEntries,
@@ -62,9 +65,11 @@ export function createRevocationSync(d: RevocationSyncDeps) {
   }
 
   /**
-   * Makes memory and the Redis list hold every live entry Postgres holds. Catches what pub/sub
-   * could not carry: revocations made while Redis was unreachable, or by an instance cut off from it.
-   * Entries Redis was missing are also published, so subscribed verifiers get them too.
+   * Makes memory and the Redis list hold exactly the live entries Postgres holds. Catches what
+   * pub/sub could not carry (revocations made while Redis was unreachable, or by an instance cut off
+   * from it) and what was changed in Redis behind our back: entries missing or edited are written
+   * again and published, so subscribed verifiers get them too; entries Postgres does not have are
+   * dropped.
    */
   async function reconcile(): Promise<void> {
     const now = d.clock.now();
@@ -74,12 +79,17 @@ export function createRevocationSync(d: RevocationSyncDeps) {
       await rebuild();
       return;
     }
-    const inRedis = new Set((await readEntries(d.redis, d.keys)).map((e) => e.seq));
-    const missing = live.filter((e) => !inRedis.has(e.seq));
-    if (missing.length === 0) return;
-    await writeEntries(d.redis, d.keys, missing);
-    for (const e of missing) await d.redis.publish(d.keys.revocationChannel, encodeEntry(e));
-    d.log.info({ entries: missing.length }, 'revocation-list.reconciled');
+    const inRedis = await readEncodedEntries(d.redis, d.keys);
+    const wrong = live.filter((e) => inRedis.get(entryField(e)) !== encodeEntry(e));
+    // Only entries older than what Postgres answered: a newer one may have committed since.
+    const newestSeq = live.at(-1)?.seq ?? 0;
+    const known = new Set(live.map(entryField));
+    const extra = [...inRedis].filter(([f, raw]) => !known.has(f) && (decodeEntry(raw)?.seq ?? 0) <= newestSeq).map(([f]) => f);
+    if (wrong.length === 0 && extra.length === 0) return;
+    await writeEntries(d.redis, d.keys, wrong);
+    await deleteEntries(d.redis, d.keys, extra);
+    for (const e of wrong) await d.redis.publish(d.keys.revocationChannel, encodeEntry(e));
+    d.log.info({ repaired: wrong.length, dropped: extra.length }, 'revocation-list.reconciled');
   }
 
   return {

@@ -20,10 +20,21 @@ export type PropagationDeps = {
   log: Logger;
 };
 
-/** Revoking a key at `nowMs` matches every token it issued up to the end of that second. */
-export function keyRevocationTimes(config: Config, nowMs: number): { revokedAt: number; expiresAt: number } {
+/**
+ * How long after a revoke an instance that has not yet heard of it may still mint tokens for the key:
+ * until it notices its stalled subscription or its periodic reconcile reads Postgres (a few seconds;
+ * this bound is generous). The key's entry refuses those tokens too, so it outlives them.
+ */
+export const STALE_MINT_SECONDS = 60;
+
+/**
+ * A key's entry refuses every token of the key, whenever issued; it can be dropped once the last
+ * token the key could hold has expired: `longestTtlSeconds` (the longest lifetime in circulation)
+ * after the last moment anyone may still have minted one, plus verifiers' clock skew.
+ */
+export function keyRevocationTimes(longestTtlSeconds: number, nowMs: number): { revokedAt: number; expiresAt: number } {
   const revokedAt = Math.ceil(nowMs / 1000);
-  return { revokedAt, expiresAt: revokedAt + config.tokenTtlSeconds + REVOCATION_SKEW_SECONDS };
+  return { revokedAt, expiresAt: revokedAt + STALE_MINT_SECONDS + longestTtlSeconds + REVOCATION_SKEW_SECONDS };
 }
 
 /**

@@ -43,9 +43,9 @@ function localKeys(keyring: Keyring): JWTVerifyGetKey {
 const invalid = (description: string, reason: string) => new AppError('invalid_token', description, { reason });
 
 /** Is this token revoked (by key or by jti)? In memory while pub/sub is live, else from Postgres. */
-export async function isRevoked(deps: VerificationDeps, t: { sub: string; iat: number; jti: string }): Promise<boolean> {
+export async function isRevoked(deps: VerificationDeps, t: { sub: string; jti: string }): Promise<boolean> {
   if (deps.bus.isLive()) return deps.revocations.match(t) !== undefined;
-  return (await findMatchingRevocation(deps.db, { keyId: t.sub, jti: t.jti, iat: t.iat })) !== undefined;
+  return (await findMatchingRevocation(deps.db, { keyId: t.sub, jti: t.jti })) !== undefined;
 }
 
 /**
@@ -73,7 +73,7 @@ export async function verifyAccessToken(deps: VerificationDeps, token: string, a
   const orgId = payload.org_id;
   const scope = payload.scope;
   if (typeof orgId !== 'string' || typeof scope !== 'string' || typeof jti !== 'string') throw invalid('token is invalid', 'claims');
-  if (await isRevoked(deps, { sub, iat, jti })) throw invalid('token has been revoked', 'revoked');
+  if (await isRevoked(deps, { sub, jti })) throw invalid('token has been revoked', 'revoked');
   const aud = payload.aud === undefined ? [] : Array.isArray(payload.aud) ? payload.aud : [payload.aud];
   return {
     sub,

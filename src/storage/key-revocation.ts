@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { toKey, type ApiKey, type KeyRow } from './api-keys.js';
 import { auditRow, type AuditEvent } from './audit-events.js';
 import type { Db } from './db.js';
-import { findRevocation, toEntry, type RevocationEntry, type RevocationRow } from './revocations.js';
+import { REVOCATION_SEQ_LOCK, findRevocation, toEntry, type RevocationEntry, type RevocationRow } from './revocations.js';
 
 export type KeyRevocation = {
   orgId: string;
@@ -21,11 +21,14 @@ type Joined = KeyRow & { r_seq: number | null; r_revoked_at: Date | null; r_expi
 // of five (lock, update, two inserts, commit), which were most of a revoke call's time. A statement
 // is atomic on its own; inside a caller's transaction it simply joins it. The audit columns come
 // from `auditRow`, the one place that maps an event to its row (our own names, never input).
+// The lock (see REVOCATION_SEQ_LOCK) is taken before the entry's seq is drawn: `k` needs `l`, `r` needs `k`.
 const revokeSql = (auditColumns: string[]) => `
-WITH k AS (
+WITH l AS (
+  SELECT pg_advisory_xact_lock(hashtext(:seq_lock)) AS locked
+), k AS (
   UPDATE api_keys SET revoked_at = :revoked_at, revoked_by = :revoked_by, revoke_reason = :reason,
     updated_at = :revoked_at
-  WHERE id = :key_id AND org_id = :org_id AND revoked_at IS NULL
+  WHERE id = :key_id AND org_id = :org_id AND revoked_at IS NULL AND EXISTS (SELECT 1 FROM l)
   RETURNING *
 ), r AS (
   INSERT INTO revocations (kind, org_id, key_id, jti, revoked_at, expires_at)
@@ -46,6 +49,7 @@ export async function revokeKeyRecord(db: Db | Knex.Transaction, r: KeyRevocatio
   const auditValues = auditRow(r.audit);
   const audit = Object.fromEntries(Object.entries(auditValues).map(([column, value]) => [`a_${column}`, value]));
   const result = (await db.raw(revokeSql(Object.keys(auditValues)), {
+    seq_lock: REVOCATION_SEQ_LOCK,
     key_id: r.keyId,
     org_id: r.orgId,
     revoked_at: r.revokedAt,

@@ -17,12 +17,13 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
 /** Every Redis key and channel name, built in one place from the deployment's prefix. */
 export function redisKeys(prefix: string) {
   return {
-    /** HASH: `key:<keyId>` / `jti:<jti>` → JSON revocation entry. */
+    /**
+     * HASH: `key:<keyId>` / `jti:<jti>` → JSON revocation entry, and field `ready` once the list has
+     * been rebuilt from Postgres: one key, so whatever empties the list takes the marker with it.
+     */
     revocationEntries: `${prefix}rev:entries`,
     /** ZSET: same members, scored by expiry (ms), for pruning. */
     revocationExpiry: `${prefix}rev:expiry`,
-    /** Present once the list has been rebuilt from Postgres; absent after a flush or a restart. */
-    revocationReady: `${prefix}rev:ready`,
     revocationRebuildLock: `${prefix}rev:rebuild-lock`,
     /** Public channel: new revocation entries, for verifiers (the SDK subscribes here). */
     revocationChannel: `${prefix}revocations`,

@@ -1,7 +1,10 @@
 import type { RevocationEntry } from './revocations.js';
 import type { Redis, RedisKeys } from './redis.js';
 
-const field = (e: Pick<RevocationEntry, 'kind' | 'keyId' | 'jti'>) => (e.kind === 'key' ? `key:${e.keyId}` : `jti:${e.jti}`);
+/** An entry's field in the hash (and member in the expiry set). */
+export const entryField = (e: Pick<RevocationEntry, 'kind' | 'keyId' | 'jti'>): string => (e.kind === 'key' ? `key:${e.keyId}` : `jti:${e.jti}`);
+/** The entries hash's own marker field (DESIGN: verifiers load the list only once it is present). */
+export const READY_FIELD = 'ready';
 
 /** The public wire format, shared by the Redis list, the pub/sub channel, the HTTP feed and the SDK. */
 export type WireEntry = {
@@ -49,39 +52,43 @@ export async function writeEntries(redis: Redis, keys: RedisKeys, entries: Revoc
   if (entries.length === 0) return;
   const multi = redis.multi();
   for (const e of entries) {
-    multi.hset(keys.revocationEntries, field(e), encodeEntry(e));
-    multi.zadd(keys.revocationExpiry, e.expiresAt * 1000, field(e));
+    multi.hset(keys.revocationEntries, entryField(e), encodeEntry(e));
+    multi.zadd(keys.revocationExpiry, e.expiresAt * 1000, entryField(e));
   }
   await multi.exec();
 }
 
-export async function readEntries(redis: Redis, keys: RedisKeys): Promise<RevocationEntry[]> {
+/** The list as Redis holds it: each entry's field → its encoded value, without the marker. */
+export async function readEncodedEntries(redis: Redis, keys: RedisKeys): Promise<Map<string, string>> {
   const all = await redis.hgetall(keys.revocationEntries);
-  return Object.values(all)
-    .map(decodeEntry)
-    .filter((e): e is RevocationEntry => e !== undefined);
+  delete all[READY_FIELD];
+  return new Map(Object.entries(all));
+}
+
+export async function deleteEntries(redis: Redis, keys: RedisKeys, fields: string[]): Promise<void> {
+  if (fields.length === 0) return;
+  await redis.multi().hdel(keys.revocationEntries, ...fields).zrem(keys.revocationExpiry, ...fields).exec();
 }
 
 export async function isListReady(redis: Redis, keys: RedisKeys): Promise<boolean> {
-  return (await redis.exists(keys.revocationReady)) === 1;
+  return (await redis.hexists(keys.revocationEntries, READY_FIELD)) === 1;
 }
 
 /** Replaces the list with `entries` and marks it ready, atomically. */
 export async function replaceList(redis: Redis, keys: RedisKeys, entries: RevocationEntry[]): Promise<void> {
   const multi = redis.multi().del(keys.revocationEntries, keys.revocationExpiry);
   for (const e of entries) {
-    multi.hset(keys.revocationEntries, field(e), encodeEntry(e));
-    multi.zadd(keys.revocationExpiry, e.expiresAt * 1000, field(e));
+    multi.hset(keys.revocationEntries, entryField(e), encodeEntry(e));
+    multi.zadd(keys.revocationExpiry, e.expiresAt * 1000, entryField(e));
   }
-  multi.set(keys.revocationReady, String(Date.now()));
+  multi.hset(keys.revocationEntries, READY_FIELD, String(Date.now()));
   await multi.exec();
 }
 
 /** Drops entries whose every matching token has expired. */
 export async function pruneList(redis: Redis, keys: RedisKeys, nowMs: number): Promise<number> {
   const expired = await redis.zrangebyscore(keys.revocationExpiry, 0, nowMs);
-  if (expired.length === 0) return 0;
-  await redis.multi().hdel(keys.revocationEntries, ...expired).zrem(keys.revocationExpiry, ...expired).exec();
+  await deleteEntries(redis, keys, expired);
   return expired.length;
 }
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
 
-/** One revoked key (every token with `sub` = keyId and `iat` ≤ revokedAt) or one revoked token (`jti`). */
+/** One revoked key (every token with `sub` = keyId, whenever issued) or one revoked token (`jti`). */
 export type RevocationEntry = {
   seq: number;
   kind: 'key' | 'token';
@@ -33,13 +33,25 @@ export const toEntry = (r: RevocationRow): RevocationEntry => ({
   expiresAt: seconds(r.expires_at),
 });
 
+/**
+ * Held from drawing an entry's seq until its transaction commits, so entries commit in seq order: a
+ * stream or feed resumed "after seq N" can never miss an entry that drew a smaller seq but committed
+ * later. Revocations are rare; serialising them costs nothing that matters.
+ */
+export const REVOCATION_SEQ_LOCK = 'scope-auth:revocation-seq';
+
+async function lockRevocationSeq(trx: Knex.Transaction): Promise<void> {
+  await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [REVOCATION_SEQ_LOCK]);
+}
+
 export type NewTokenRevocation = { orgId: string; keyId: string; jti: string; revokedAt: number; expiresAt: number };
 
 /**
  * Inserts a token's entry, or returns the existing one for the same jti (revocation is idempotent).
  * A key's entry is written with the key itself (key-revocation.ts).
  */
-export async function insertTokenRevocation(trx: Db | Knex.Transaction, e: NewTokenRevocation): Promise<RevocationEntry> {
+export async function insertTokenRevocation(trx: Knex.Transaction, e: NewTokenRevocation): Promise<RevocationEntry> {
+  await lockRevocationSeq(trx);
   const row = {
     org_id: e.orgId,
     key_id: e.keyId,
@@ -76,17 +88,10 @@ export async function listLiveRevocations(db: Db, now: Date, afterSeq = 0): Prom
   return rows.map(toEntry);
 }
 
-/** Postgres answer for one token, used when the in-memory list cannot be trusted (Redis down). */
-export async function findMatchingRevocation(
-  db: Db,
-  q: { keyId: string; jti: string; iat: number },
-): Promise<RevocationEntry | undefined> {
+/** Postgres answer for one token (its key's entry, or its own), used when memory cannot be trusted. */
+export async function findMatchingRevocation(db: Db, q: { keyId: string; jti: string }): Promise<RevocationEntry | undefined> {
   const row = await db<RevocationRow>('revocations')
-    .where((w) =>
-      w
-        .where((k) => k.where({ kind: 'key', key_id: q.keyId }).andWhere('revoked_at', '>=', new Date(q.iat * 1000)))
-        .orWhere({ kind: 'token', jti: q.jti }),
-    )
+    .where((w) => w.where({ kind: 'key', key_id: q.keyId }).orWhere({ kind: 'token', jti: q.jti }))
     .first();
   return row ? toEntry(row) : undefined;
 }

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { fakeClock } from '../../src/clock.js';
 import { createLastUsedTracker, lastUsedMinAdvanceMs } from '../../src/domain/last-used.js';
 import { exchangeKey } from '../../src/domain/token-exchange.js';
+import { REVOCATION_SKEW_SECONDS, STALE_MINT_SECONDS } from '../../src/domain/revocation.js';
 import { createTestInstance, listen, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { createAdmin, createKey, createOrg, exchange } from '../support/fixtures.js';
@@ -83,7 +84,9 @@ describe('revocation across instances', () => {
       const entry = feed.body.revocations.find((e: { key_id: string }) => e.key_id === key.id);
       expect(entry).toEqual({ seq: expect.any(Number), type: 'key', key_id: key.id, revoked_at: expect.any(Number), expires_at: expect.any(Number) });
       expect(entry.revoked_at).toBeGreaterThanOrEqual(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).iat);
-      expect(entry.expires_at - entry.revoked_at).toBe(900 + 60);
+      // Every token the key may still hold (the longest lifetime in circulation), plus stale-mint and skew margins.
+      expect(entry.expires_at - entry.revoked_at).toBe(STALE_MINT_SECONDS + a.deps.lifetimes.longestSeconds() + REVOCATION_SKEW_SECONDS);
+      expect(a.deps.lifetimes.longestSeconds()).toBeGreaterThanOrEqual(900);
       expect(feed.body.last_seq).toBeGreaterThanOrEqual(entry.seq);
 
       await stream.until(() => stream.events.some((e) => JSON.parse(e.data).key_id === key.id));
@@ -169,7 +172,7 @@ describe('revocation list after Redis loses its data', () => {
     // Asking for the list rebuilds it in Redis before answering.
     const feed = await request(b.app).get('/v1/revocations').expect(200);
     expect(feed.body.revocations.map((e: { key_id: string }) => e.key_id)).toContain(key.id);
-    expect(await raw.exists(a.deps.redisKeys.revocationReady)).toBe(1);
+    expect(await raw.hexists(a.deps.redisKeys.revocationEntries, 'ready')).toBe(1);
     expect(await raw.hget(a.deps.redisKeys.revocationEntries, `key:${key.id}`)).not.toBeNull();
 
     // A fresh instance starting on the flushed-then-rebuilt Redis knows it too.

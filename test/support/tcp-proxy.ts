@@ -9,6 +9,8 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
   let port = 0;
+  // A hung backend (SIGSTOP-like): connections stay open, nothing moves in either direction.
+  let paused = false;
 
   const listen = () =>
     new Promise<void>((resolve) => {
@@ -20,6 +22,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
           s.on('error', () => s.destroy());
         }
         client.pipe(upstream).pipe(client);
+        if (paused) for (const s of [client, upstream]) s.pause();
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
       });
@@ -44,6 +47,15 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       for (const sock of sockets) sock.resetAndDestroy();
       sockets.clear();
       await closed;
+    },
+    /** The backend hangs: connections stay open but nothing is forwarded until `resume`. */
+    pause(): void {
+      paused = true;
+      for (const sock of sockets) sock.pause();
+    },
+    resume(): void {
+      paused = false;
+      for (const sock of sockets) sock.resume();
     },
     /** The backend "comes back" on the same port. */
     async restore(): Promise<void> {

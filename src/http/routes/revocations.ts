@@ -15,7 +15,7 @@ const wireEntry = z.object({
   type: z.enum(['key', 'token']),
   key_id: z.string(),
   jti: z.string().optional(),
-  revoked_at: z.number().int().describe('unix seconds; for a key, tokens with iat <= revoked_at are revoked'),
+  revoked_at: z.number().int().describe('unix seconds: when it was revoked (a key\'s entry refuses every token of the key, whenever issued)'),
   expires_at: z.number().int().describe('unix seconds; the entry can be dropped after this'),
 });
 
