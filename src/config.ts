@@ -31,6 +31,8 @@ const schema = z.object({
   // Redis: revocation list, pub/sub, rate limits. Prefix isolates several deployments on one server.
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379/0'),
   REDIS_KEY_PREFIX: z.string().max(64).regex(/^[A-Za-z0-9:_.-]*$/).default('scope-auth:'),
+  // Longest wait for one Redis command, milliseconds; a hung Redis is then treated like a dead one.
+  REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(1_000),
   // The `iss` claim and the base of every URL in discovery metadata.
   ISSUER: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
   // `aud` for keys created with no audiences; defaults to ISSUER.
@@ -90,6 +92,7 @@ export type Config = Readonly<{
   databasePoolMax: number;
   redisUrl: string;
   redisKeyPrefix: string;
+  redisCommandTimeoutMs: number;
   issuer: string;
   defaultAudience: string;
   managementAudience: string;
@@ -167,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolMax: e.DATABASE_POOL_MAX,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     issuer,
     defaultAudience: e.DEFAULT_AUDIENCE ?? issuer,
     managementAudience: e.MANAGEMENT_AUDIENCE ?? issuer,

@@ -11,6 +11,8 @@ export type BusMessage =
 type Envelope = { id: string; from: string; message: BusMessage };
 type Ack = { id: string; from: string };
 
+const DEFAULT_STALL_AFTER_MS = 3_000;
+
 export type PublishResult = { receivers: number; acked: number };
 
 export type EventBus = {
@@ -28,6 +30,8 @@ export type EventBus = {
 
 export type EventBusOptions = {
   redis: Redis;
+  /** How long without hearing its own heartbeat before the bus declares Redis stalled. */
+  stallAfterMs?: number;
   keys: RedisKeys;
   log: Logger;
   ackTimeoutMs: number;
@@ -56,13 +60,34 @@ export function createEventBus(o: EventBusOptions): EventBus {
     o.onDown();
   };
 
+  // A Redis that hangs (stopped, frozen, silently partitioned) closes no connection: the bus hears
+  // its own heartbeat through Redis, and silence means nothing it holds can be trusted. Both
+  // connections are then dropped and reopened, so commands fail fast (as with a dead Redis) until
+  // Redis answers again and the bus resynchronises.
+  const heartbeatChannel = `${o.keys.instanceChannel}:hb:${instanceId}`;
+  const stallAfterMs = o.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
+  let lastBeat = Date.now();
+  const heartbeat = setInterval(() => {
+    if (stopped) return;
+    if (live && Date.now() - lastBeat > stallAfterMs) {
+      o.log.warn({ silentMs: Date.now() - lastBeat }, 'event-bus.stalled');
+      goDown('stalled');
+      sub.disconnect(true);
+      o.redis.disconnect(true);
+      return;
+    }
+    if (live) o.redis.publish(heartbeatChannel, String(Date.now())).catch(() => undefined);
+  }, Math.max(10, Math.floor(stallAfterMs / 3)));
+  heartbeat.unref();
+
   async function subscribeAndResync(): Promise<void> {
     const gen = ++generation;
     try {
-      await sub.subscribe(o.keys.instanceChannel, o.keys.ackChannel);
+      await sub.subscribe(o.keys.instanceChannel, o.keys.ackChannel, heartbeatChannel);
       await o.onResync();
       // A drop while resyncing started another round; this one must not claim liveness.
       if (gen === generation && !stopped) {
+        lastBeat = Date.now();
         live = true;
         o.log.info('event-bus.live');
       }
@@ -79,6 +104,10 @@ export function createEventBus(o: EventBusOptions): EventBus {
   sub.on('error', (err: Error) => o.log.debug({ err: err.message }, 'event-bus.error'));
 
   sub.on('message', (channel: string, raw: string) => {
+    if (channel === heartbeatChannel) {
+      lastBeat = Date.now();
+      return;
+    }
     if (channel === o.keys.ackChannel) {
       const ack = parse<Ack>(raw);
       const waiter = ack && waiters.get(ack.id);
@@ -111,6 +140,7 @@ export function createEventBus(o: EventBusOptions): EventBus {
     async stop() {
       stopped = true;
       live = false;
+      clearInterval(heartbeat);
       for (const w of waiters.values()) w.done();
       sub.disconnect();
     },

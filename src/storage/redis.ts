@@ -2,11 +2,13 @@ import { Redis, type RedisOptions } from 'ioredis';
 
 export type { Redis };
 
-export function createRedis(url: string, options: RedisOptions = {}): Redis {
+export function createRedis(url: string, commandTimeoutMs: number, options: RedisOptions = {}): Redis {
   return new Redis(url, {
     // Fail fast instead of queueing commands forever while Redis is down: callers fall back to Postgres.
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    // A hung Redis answers nothing: every command gives up after this and callers fall back the same way.
+    commandTimeout: commandTimeoutMs,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
     lazyConnect: false,
