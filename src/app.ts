@@ -88,6 +88,8 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
     revocationRoutes(deps, {
       heartbeatMs: deps.config.sseHeartbeatSeconds * 1000,
       maxStreams: deps.config.sseMaxStreams,
+      maxPerClient: deps.config.sseMaxStreamsPerClient,
+      maxAgeMs: deps.config.sseMaxStreamSeconds * 1000,
       shutdown: options.shutdownSignal ?? new AbortController().signal,
     }),
   );

@@ -77,6 +77,10 @@ const schema = z.object({
   // Revocation SSE stream: heartbeat interval, seconds, and open streams allowed per instance.
   SSE_HEARTBEAT_SECONDS: int(1, 300).default(15),
   SSE_MAX_STREAMS: int(1, 100_000).default(1_000),
+  // Open revocation streams allowed per client address, and how long one may stay open (seconds) before
+  // the server ends it (clients reconnect with Last-Event-ID).
+  SSE_MAX_STREAMS_PER_CLIENT: int(1, 100_000).default(10),
+  SSE_MAX_STREAM_SECONDS: int(1, 86_400).default(3_600),
   // Worker processes for `serve` (node:cluster); 1 runs in-process.
   WORKERS: int(1, 64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -119,6 +123,8 @@ export type Config = Readonly<{
   shutdownDrainMs: number;
   sseHeartbeatSeconds: number;
   sseMaxStreams: number;
+  sseMaxStreamsPerClient: number;
+  sseMaxStreamSeconds: number;
   workers: number;
   logLevel: string;
   /** Names of secrets that fell back to development defaults (empty in production). */
@@ -197,6 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     sseHeartbeatSeconds: e.SSE_HEARTBEAT_SECONDS,
     sseMaxStreams: e.SSE_MAX_STREAMS,
+    sseMaxStreamsPerClient: e.SSE_MAX_STREAMS_PER_CLIENT,
+    sseMaxStreamSeconds: e.SSE_MAX_STREAM_SECONDS,
     workers: e.WORKERS,
     logLevel: e.LOG_LEVEL,
     devDefaults,

@@ -9,8 +9,8 @@ export type RevocationList = {
   apply(entry: RevocationEntry): boolean;
   match(token: TokenRef): RevocationEntry | undefined;
   isKeyRevoked(keyId: string): boolean;
-  /** Live entries in sequence order, optionally only those after `seq`. */
-  entries(afterSeq?: number): RevocationEntry[];
+  /** Live entries in sequence order after `afterSeq`, at most `limit` of them. */
+  entries(afterSeq?: number, limit?: number): RevocationEntry[];
   /** Calls `listener` for every new entry; returns the unsubscribe function. */
   subscribe(listener: (entry: RevocationEntry) => void): () => void;
   prune(nowSeconds: number): number;
@@ -19,26 +19,46 @@ export type RevocationList = {
   maxSeq(): number;
 };
 
+/** Index of the first entry whose seq is greater than `seq` (binary search). */
+function firstAfter(sorted: RevocationEntry[], seq: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]!.seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function createRevocationList(): RevocationList {
   let byKey = new Map<string, RevocationEntry>();
-  let highest = 0;
   let byJti = new Map<string, RevocationEntry>();
+  // Ordered by seq, so a stream or a feed page reads a slice instead of sorting the whole list.
+  let bySeq: RevocationEntry[] = [];
+  let highest = 0;
   const listeners = new Set<(entry: RevocationEntry) => void>();
 
   const add = (e: RevocationEntry): boolean => {
     const map = e.kind === 'key' ? byKey : byJti;
     const id = e.kind === 'key' ? e.keyId : (e.jti ?? '');
-    if (map.get(id)?.seq === e.seq) return false;
+    const previous = map.get(id);
+    if (previous?.seq === e.seq) return false;
+    if (previous) bySeq = bySeq.filter((x) => x !== previous);
     map.set(id, e);
+    // Entries arrive in seq order almost always: append, else insert in place.
+    if (e.seq > (bySeq.at(-1)?.seq ?? 0)) bySeq.push(e);
+    else bySeq.splice(firstAfter(bySeq, e.seq), 0, e);
     highest = Math.max(highest, e.seq);
     return true;
   };
 
   return {
     replace(entries) {
-      const before = new Set([...byKey.values(), ...byJti.values()].map((e) => e.seq));
+      const before = new Set(bySeq.map((e) => e.seq));
       byKey = new Map();
       byJti = new Map();
+      bySeq = [];
       for (const e of entries) add(e);
       // Entries that arrived while we were disconnected still reach stream subscribers.
       for (const e of entries) if (!before.has(e.seq)) for (const l of listeners) l(e);
@@ -54,25 +74,27 @@ export function createRevocationList(): RevocationList {
       return byKey.get(sub) ?? byJti.get(jti);
     },
     isKeyRevoked: (keyId) => byKey.has(keyId),
-    entries(afterSeq = 0) {
-      return [...byKey.values(), ...byJti.values()].filter((e) => e.seq > afterSeq).sort((a, b) => a.seq - b.seq);
+    entries(afterSeq = 0, limit = Infinity) {
+      const start = firstAfter(bySeq, afterSeq);
+      return bySeq.slice(start, start + limit);
     },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     prune(nowSeconds) {
-      let n = 0;
-      for (const map of [byKey, byJti]) {
-        for (const [id, e] of map) {
-          if (e.expiresAt > nowSeconds) continue;
-          map.delete(id);
-          n++;
-        }
+      const kept = bySeq.filter((e) => e.expiresAt > nowSeconds);
+      const pruned = bySeq.length - kept.length;
+      if (pruned === 0) return 0;
+      for (const e of bySeq) {
+        if (e.expiresAt > nowSeconds) continue;
+        if (e.kind === 'key') byKey.delete(e.keyId);
+        else byJti.delete(e.jti ?? '');
       }
-      return n;
+      bySeq = kept;
+      return pruned;
     },
-    size: () => byKey.size + byJti.size,
+    size: () => bySeq.length,
     maxSeq: () => highest,
   };
 }

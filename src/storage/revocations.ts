@@ -83,9 +83,10 @@ export async function findRevocation(
   return row ? toEntry(row) : undefined;
 }
 
-export async function listLiveRevocations(db: Db, now: Date, afterSeq = 0): Promise<RevocationEntry[]> {
-  const rows = await db<RevocationRow>('revocations').where('expires_at', '>', now).andWhere('seq', '>', afterSeq).orderBy('seq');
-  return rows.map(toEntry);
+export async function listLiveRevocations(db: Db, now: Date, afterSeq = 0, limit?: number): Promise<RevocationEntry[]> {
+  const q = db<RevocationRow>('revocations').where('expires_at', '>', now).andWhere('seq', '>', afterSeq).orderBy('seq');
+  if (limit !== undefined) q.limit(limit);
+  return (await q).map(toEntry);
 }
 
 /** Postgres answer for one token (its key's entry, or its own), used when memory cannot be trusted. */
