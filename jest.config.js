@@ -15,7 +15,9 @@ export default {
   globalSetup: './test/support/global-setup.js',
   globalTeardown: './test/support/global-teardown.js',
   projects: [
-    { ...shared, displayName: 'server', testMatch: ['<rootDir>/test/**/*.test.ts'] },
+    // `npm test` runs server and sdk; the bench harness smoke run is `npm run test:bench` (CI runs both).
+    { ...shared, displayName: 'server', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: ['/bench-smoke\\.test\\.ts$'] },
     { ...shared, displayName: 'sdk', testMatch: ['<rootDir>/sdk/test/**/*.test.ts'] },
+    { ...shared, displayName: 'bench', testMatch: ['<rootDir>/test/integration/bench-smoke.test.ts'] },
   ],
 };

@@ -1,6 +1,7 @@
 // Starting, watching and stopping the servers under test: the real service (`serve`, WORKERS
 // processes) and the in-memory ceiling. Every child started here is stopped by its own pid.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { vacuumDataset } from './dataset.mjs';
 import { settings } from './settings.mjs';
@@ -15,7 +16,6 @@ const PROFILE_DIR = `${RESULTS_DIR}/profiles`;
 
 const running = new Set();
 const helpers = new Set();
-let nextPort = settings.portBase;
 
 /** A short-lived child (load generator, verifier worker) to kill if the orchestrator is interrupted. */
 export function trackHelper(child) {
@@ -108,6 +108,21 @@ async function waitForChildren(child, count) {
   await sleep(2_000);
 }
 
+/**
+ * A port the OS has just handed out (and taken back): never one in use, nor, unlike a fixed range,
+ * one in the ephemeral range that outgoing connections may hold.
+ */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 async function start({ name, args, env, readyPath, processes, countsListening = true, nodeFlags = [] }) {
   mkdirSync(LOG_DIR, { recursive: true });
   const execArgv = [...nodeFlags];
@@ -115,7 +130,7 @@ async function start({ name, args, env, readyPath, processes, countsListening = 
     mkdirSync(PROFILE_DIR, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`);
   }
-  const port = nextPort++;
+  const port = await freePort();
   const logFd = openSync(`${LOG_DIR}/${name}.log`, 'w');
   const child = spawn(process.execPath, [...execArgv, ...args], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', logFd] });
   const listening = watchStdout(child, processes, logFd);

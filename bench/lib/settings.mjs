@@ -71,7 +71,6 @@ export const settings = Object.freeze({
   databaseUrl: env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/scope_auth_bench',
   redisUrl: env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379/12',
   redisPrefix: env.BENCH_REDIS_PREFIX || 'bench:',
-  portBase: int('BENCH_PORT_BASE', 18_080),
   logLevel: env.BENCH_LOG_LEVEL || 'info',
   /** Node flags of the service processes; default: those of `npm start`. */
   nodeFlags: env.BENCH_NODE_FLAGS !== undefined ? env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : startScriptFlags(),
