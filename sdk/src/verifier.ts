@@ -126,7 +126,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const claims = readClaims(payload);
       // Once the list is loaded (every call but the first few), no promise and no extra tick.
       if (source && !source.isLoaded()) await waitForList();
-      if (list.isRevoked(claims.sub, claims.iat, claims.jti)) {
+      if (list.isRevoked(claims.sub, claims.jti)) {
         throw new ScopeAuthError('token_revoked', 'token has been revoked', { status: 401 });
       }
       const extra = callOptions?.scopes;

@@ -63,8 +63,17 @@ describe('Redis revocation source', () => {
     expect(await outcome(v, await issuer.sign({ sub: revokedKey, iat: now() - 10 }))).toBe('token_revoked');
     expect(await outcome(v, await issuer.sign({ sub: liveKey, jti }))).toBe('token_revoked');
     expect(await outcome(v, await issuer.sign({ sub: liveKey }))).toBe('ok');
-    // A key revocation covers tokens issued up to revoked_at, not after.
-    expect(await outcome(v, await issuer.sign({ sub: revokedKey, iat: now() + 5 }))).toBe('ok');
+  });
+
+  it('refuses every token of a revoked key, even one issued after revoked_at', async () => {
+    const prefix = newPrefix();
+    const k = keyId();
+    await seed(prefix, [entry({ seq: 1, type: 'key', key_id: k, revoked_at: now() - 60 })]);
+    const v = verifier({ redisUrl: TEST_REDIS_URL, keyPrefix: prefix });
+    await v.ready();
+    // A stale instance may mint for a revoked key after the revoke (issue 16, point 2).
+    expect(await outcome(v, await issuer.sign({ sub: k, iat: now() - 61 }))).toBe('token_revoked');
+    expect(await outcome(v, await issuer.sign({ sub: k, iat: now() }))).toBe('token_revoked');
   });
 
   it('applies a pub/sub message within milliseconds', async () => {
@@ -148,6 +157,14 @@ describe('HTTP revocation source (feed + SSE stream)', () => {
     const ms = await eventually(async () => (await outcome(v, byJti)) === 'token_revoked', 1_000, 'the streamed entries');
     expect(ms).toBeLessThan(200);
     expect(await outcome(v, byKey)).toBe('token_revoked');
+  });
+
+  it('refuses every token of a revoked key, even one issued after revoked_at', async () => {
+    const k = keyId();
+    issuer.revoke({ type: 'key', key_id: k, revoked_at: now() - 60 });
+    const v = verifier({ authUrl: issuer.url });
+    await v.ready();
+    expect(await outcome(v, await issuer.sign({ sub: k, iat: now() }))).toBe('token_revoked');
   });
 
   it('resumes the stream with Last-Event-ID after a drop and receives what it missed', async () => {
