@@ -21,7 +21,7 @@ export type VerifierOptions = {
   jwksUrl?: string;
   /** Scopes every token must hold. Default none. */
   requiredScopes?: string[];
-  /** Seconds of leeway on `exp`, `nbf` and `iat`. Default 5. */
+  /** Seconds of leeway on `exp`, `nbf` and `iat`. Default 5, at most 60 (the service keeps revocation entries 60 s past expiry). */
   clockTolerance?: number;
   /** Accepted `alg` values, asymmetric only. Default `['EdDSA', 'ES256']`. */
   algorithms?: string[];
@@ -54,9 +54,12 @@ const ASYMMETRIC = new Set(['EdDSA', 'Ed25519', 'ES256', 'ES384', 'ES512', 'RS25
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
 const DEFAULT_READY_TIMEOUT_MS = 5_000;
 const PRUNE_INTERVAL_MS = 60_000;
-// The service's tokens are well under 1 KB. Refusing anything longer spares the parser and the
-// signature check a hostile input; the service itself uses the same bound.
-const MAX_TOKEN_LENGTH = 4_096;
+// Refusing anything longer spares the parser and the signature check a hostile input. The service
+// bounds claims so that every token it mints fits, and uses the same bound itself.
+const MAX_TOKEN_LENGTH = 8_192;
+// The service keeps a revocation entry 60 s past the expiry of the tokens it covers: a token
+// accepted later than that could be one whose entry is already gone.
+const MAX_CLOCK_TOLERANCE_SECONDS = 60;
 
 /**
  * A verifier for resource services. Verification is local: jose checks the signature against the
@@ -179,6 +182,11 @@ function checkOptions(options: VerifierOptions): CheckedOptions {
   for (const alg of algorithms) if (!ASYMMETRIC.has(alg)) throw new TypeError(`algorithm "${alg}" is not allowed`);
   const clockTolerance = options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
   if (!Number.isFinite(clockTolerance) || clockTolerance < 0) throw new TypeError('clockTolerance must be a non-negative number of seconds');
+  if (clockTolerance > MAX_CLOCK_TOLERANCE_SECONDS) {
+    throw new TypeError(
+      `clockTolerance must be at most ${MAX_CLOCK_TOLERANCE_SECONDS} seconds: the service drops a revocation entry ${MAX_CLOCK_TOLERANCE_SECONDS} s after its tokens expire, so a longer tolerance could accept a revoked token`,
+    );
+  }
   const base = revocation && 'authUrl' in revocation ? revocation.authUrl : issuer;
   return {
     issuer,
