@@ -16,16 +16,21 @@ export type RedisRevocationOptions = {
 export const DEFAULT_KEY_PREFIX = 'scope-auth:';
 const NOT_READY_RETRY_MS = 500;
 const FULL_RESYNC_MS = 60_000;
+// Hash fields: `ready` (the list is complete; a millisecond timestamp), `key:<id>` and `jti:<jti>`
+// (entries). Anything else is not ours to read.
+const READY_FIELD = 'ready';
+const isEntryField = (field: string) => field.startsWith('key:') || field.startsWith('jti:');
 
 /**
  * Keeps `list` current from Redis: subscribe to `{prefix}revocations` first, then load the
  * `{prefix}rev:entries` hash, so that nothing published in between is missed. Done again after
- * every reconnection. While `{prefix}rev:ready` is absent (Redis flushed, list being rebuilt)
- * the entries already held are kept and the load is retried.
+ * every reconnection. The hash is complete iff it holds the field `ready` (the service's marker,
+ * kept in the hash so that a flush removes list and marker at once); while it is absent (Redis
+ * flushed, list being rebuilt) the entries already held are kept and the load is retried.
  */
 export function createRedisSource(o: RedisRevocationOptions, list: RevocationList): RevocationSource {
   const prefix = o.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  const keys = { entries: `${prefix}rev:entries`, ready: `${prefix}rev:ready`, channel: `${prefix}revocations` };
+  const keys = { entries: `${prefix}rev:entries`, channel: `${prefix}revocations` };
   const latch = createLatch();
   let closed = false;
   let generation = 0;
@@ -35,9 +40,11 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
 
   async function load(gen: number): Promise<void> {
     while (!closed && gen === generation && cmd) {
-      if ((await cmd.exists(keys.ready)) === 1) {
-        const all = await cmd.hgetall(keys.entries);
-        for (const raw of Object.values(all)) {
+      // One command reads marker and entries together: a flush cannot land between the two.
+      const all = await cmd.hgetall(keys.entries);
+      if (READY_FIELD in all) {
+        for (const [field, raw] of Object.entries(all)) {
+          if (!isEntryField(field)) continue;
           const entry = parseEntryJson(raw);
           if (entry) list.apply(entry);
         }
