@@ -225,6 +225,40 @@ describe('HTTP revocation source (feed + SSE stream)', () => {
     expect(issuer.state.feedQueries.length).toBe(polls);
   });
 
+  it('follows the feed pages (after=last_seq) until has_more is false before counting the list loaded', async () => {
+    issuer.state.pageSize = 2;
+    issuer.state.streamStatus = 503;
+    const keys = [keyId(), keyId(), keyId(), keyId(), keyId()];
+    for (const k of keys) issuer.revoke({ type: 'key', key_id: k });
+    const v = verifier({ authUrl: issuer.url, pollIntervalMs: 60_000 });
+    await v.ready();
+    for (const k of keys) expect(await outcome(v, await issuer.sign({ sub: k }))).toBe('token_revoked');
+    expect(issuer.state.feedQueries.slice(0, 3)).toEqual(['', '?after=2', '?after=4']);
+  });
+
+  it('fails closed while a page of the first load fails', async () => {
+    issuer.state.pageSize = 2;
+    issuer.state.failFeedAfterSeq = 2;
+    const keys = [keyId(), keyId(), keyId()];
+    for (const k of keys) issuer.revoke({ type: 'key', key_id: k });
+    const v = verifier({ authUrl: issuer.url, pollIntervalMs: 50, readyTimeoutMs: 300 });
+    const last = await issuer.sign({ sub: keys[2]! });
+    expect(await outcome(v, last)).toBe('unavailable');
+
+    issuer.state.failFeedAfterSeq = Infinity;
+    await v.ready();
+    expect(await outcome(v, last)).toBe('token_revoked');
+  });
+
+  it('takes a feed without has_more as complete (older services)', async () => {
+    issuer.state.legacyFeed = true;
+    const k = keyId();
+    issuer.revoke({ type: 'key', key_id: k });
+    const v = verifier({ authUrl: issuer.url });
+    await v.ready();
+    expect(await outcome(v, await issuer.sign({ sub: k }))).toBe('token_revoked');
+  });
+
   it('fails closed until the feed has loaded once', async () => {
     issuer.state.feedStatus = 503;
     issuer.state.streamStatus = 503;

@@ -27,9 +27,19 @@ const STREAM_IDLE_MS = 45_000;
 const FEED_TIMEOUT_MS = 10_000;
 const FULL_RESYNC_MS = 60_000;
 
+type FeedPage = { revocations: unknown[]; lastSeq: number | undefined; hasMore: boolean };
+
+/** One page of `GET /v1/revocations`: `{"revocations":[…],"last_seq","has_more"}`; no `has_more` (older services) is the last page. */
+function readPage(body: unknown): FeedPage {
+  if (!isRecord(body) || !Array.isArray(body.revocations)) throw new Error('revocation feed sent a malformed body');
+  const lastSeq = typeof body.last_seq === 'number' && Number.isSafeInteger(body.last_seq) ? body.last_seq : undefined;
+  return { revocations: body.revocations, lastSeq, hasMore: body.has_more === true };
+}
+
 /**
- * Keeps `list` current from the service: one load of `GET /v1/revocations`, then the SSE stream
- * (resuming with `Last-Event-ID`), polling the feed with `?after=` whenever the stream is down.
+ * Keeps `list` current from the service: one load of `GET /v1/revocations` (every page, following
+ * `after=last_seq` while `has_more`), then the SSE stream (resuming with `Last-Event-ID`), polling
+ * the feed with `?after=` whenever the stream is down.
  */
 export function createHttpSource(o: HttpRevocationOptions, list: RevocationList): RevocationSource {
   const fetchImpl: FetchLike = o.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -42,8 +52,8 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList)
   let stream: { close(): void } | undefined;
   const inflight = new AbortController();
 
-  async function pollOnce(full = false): Promise<void> {
-    const url = latch.isResolved() && !full ? `${feedUrl}?after=${list.lastSeq}` : feedUrl;
+  async function fetchPage(after: number | undefined): Promise<FeedPage> {
+    const url = after === undefined ? feedUrl : `${feedUrl}?after=${after}`;
     const res = await fetchImpl(url, {
       headers: { accept: 'application/json' },
       signal: AbortSignal.any([inflight.signal, AbortSignal.timeout(FEED_TIMEOUT_MS)]),
@@ -52,13 +62,23 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList)
       await res.body?.cancel().catch(() => undefined);
       throw new Error(`revocation feed answered HTTP ${res.status}`);
     }
-    const body: unknown = await res.json();
-    if (!isRecord(body) || !Array.isArray(body.revocations)) throw new Error('revocation feed sent a malformed body');
-    for (const raw of body.revocations) {
-      const entry = parseEntry(raw);
-      if (entry) list.apply(entry);
+    return readPage(await res.json());
+  }
+
+  // A load counts only once every page is in: a list missing its tail would accept revoked tokens.
+  async function pollOnce(full = false): Promise<void> {
+    let after = latch.isResolved() && !full ? list.lastSeq : undefined;
+    for (;;) {
+      const page = await fetchPage(after);
+      for (const raw of page.revocations) {
+        const entry = parseEntry(raw);
+        if (entry) list.apply(entry);
+      }
+      if (page.lastSeq !== undefined) list.advanceTo(page.lastSeq);
+      if (!page.hasMore) break;
+      if (page.lastSeq === undefined || page.lastSeq <= (after ?? 0)) throw new Error('revocation feed has more pages but did not advance');
+      after = page.lastSeq;
     }
-    if (typeof body.last_seq === 'number') list.advanceTo(body.last_seq);
     latch.resolve();
     // The stream starts once the list is complete, and resumes after it.
     if (!stream && !closed) stream = openStream();
