@@ -7,7 +7,7 @@ import { createHttpSource, type HttpRevocationOptions } from './revocation/http-
 import { RevocationList } from './revocation/list.js';
 import { createRedisSource, type RedisRevocationOptions } from './revocation/redis-source.js';
 import type { RevocationSource } from './revocation/source.js';
-import { assertHttpUrl, endpoint } from './url.js';
+import { assertHttpUrl, endpoint, warnIfInsecure } from './url.js';
 
 /** Where revocations come from: the service's Redis, its HTTP feed and stream, or nowhere (`false`). */
 export type RevocationOptions = RedisRevocationOptions | HttpRevocationOptions | false;
@@ -71,6 +71,9 @@ const MAX_CLOCK_TOLERANCE_SECONDS = 60;
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const o = checkOptions(options);
+  const urls: Record<string, string> = { jwksUrl: o.jwksUrl };
+  if (o.revocation && 'authUrl' in o.revocation) urls['revocation.authUrl'] = o.revocation.authUrl;
+  warnIfInsecure(urls);
   const jwks = createRemoteJWKSet(new URL(o.jwksUrl));
   const list = new RevocationList();
   const source = startSource(o.revocation, list);
