@@ -1,8 +1,9 @@
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyOptions } from 'jose';
+import { jwtVerify, type JWTVerifyOptions } from 'jose';
 import { missingScopes, readClaims, type Claims } from './claims.js';
-import type { Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { ScopeAuthError } from './errors.js';
 import { mapJoseError } from './jose-errors.js';
+import { createJwksCache } from './jwks-cache.js';
 import { createHttpSource, type HttpRevocationOptions } from './revocation/http-source.js';
 import { RevocationList } from './revocation/list.js';
 import { createRedisSource, type RedisRevocationOptions } from './revocation/redis-source.js';
@@ -74,7 +75,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const urls: Record<string, string> = { jwksUrl: o.jwksUrl };
   if (o.revocation && 'authUrl' in o.revocation) urls['revocation.authUrl'] = o.revocation.authUrl;
   warnIfInsecure(urls);
-  const jwks = createRemoteJWKSet(new URL(o.jwksUrl));
+  const jwks = createJwksCache({ url: o.jwksUrl, clock: o.clock ?? systemClock });
   const list = new RevocationList();
   const source = startSource(o.revocation, list);
   const readyTimeoutMs = (o.revocation ? o.revocation.readyTimeoutMs : undefined) ?? DEFAULT_READY_TIMEOUT_MS;
@@ -125,7 +126,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       let payload;
       try {
         const opts = clock ? { ...verifyOptions, currentDate: new Date(clock.now()) } : verifyOptions;
-        ({ payload } = await jwtVerify(token, jwks, opts));
+        ({ payload } = await jwtVerify(token, jwks.getKey, opts));
       } catch (err) {
         throw mapJoseError(err);
       }
@@ -154,6 +155,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     async close() {
       closed = true;
       clearInterval(prune);
+      jwks.close();
       await source?.close();
     },
   };
