@@ -41,7 +41,8 @@ export type Verifier = {
   /**
    * Verifies a bearer token and returns its claims.
    * @throws ScopeAuthError `invalid_token`, `token_expired`, `token_revoked` (401), `insufficient_scope` (403),
-   *   or `unavailable` (503: the JWKS could not be fetched, or the revocation list was not loaded in time).
+   *   or `unavailable` (503: the JWKS could not be fetched, or the revocation list was not loaded in time
+   *   or is older than `maxStalenessSeconds`).
    */
   verify(token: string, options?: VerifyOptions): Promise<Claims>;
   /** Resolves once the revocation list is loaded and the JWKS fetched; rejects with `unavailable` after the ready timeout. */
@@ -77,9 +78,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
   warnIfInsecure(urls);
   const jwks = createJwksCache({ url: o.jwksUrl, clock: o.clock ?? systemClock });
   const list = new RevocationList();
-  const source = startSource(o.revocation, list);
-  const readyTimeoutMs = (o.revocation ? o.revocation.readyTimeoutMs : undefined) ?? DEFAULT_READY_TIMEOUT_MS;
   const clock = o.clock;
+  const source = startSource(o.revocation, list, clock ?? systemClock);
+  const readyTimeoutMs = (o.revocation ? o.revocation.readyTimeoutMs : undefined) ?? DEFAULT_READY_TIMEOUT_MS;
+  const maxStalenessSeconds = o.revocation ? o.revocation.maxStalenessSeconds : undefined;
+  const maxStalenessMs = maxStalenessSeconds === undefined ? undefined : maxStalenessSeconds * 1000;
   const toleranceSeconds = o.clockTolerance;
   const verifyOptions: JWTVerifyOptions = {
     issuer: o.issuer,
@@ -131,8 +134,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
         throw mapJoseError(err);
       }
       const claims = readClaims(payload);
-      // Once the list is loaded (every call but the first few), no promise and no extra tick.
-      if (source && !source.isLoaded()) await waitForList();
+      if (source) {
+        // Once the list is loaded (every call but the first few), no promise and no extra tick.
+        if (!source.isLoaded()) await waitForList();
+        if (maxStalenessMs !== undefined && nowMs(clock) - source.confirmedAtMs() > maxStalenessMs) {
+          throw new ScopeAuthError('unavailable', 'revocation list is stale (no confirmation from its source within maxStalenessSeconds)', { status: 503 });
+        }
+      }
       if (list.isRevoked(claims.sub, claims.jti)) {
         throw new ScopeAuthError('token_revoked', 'token has been revoked', { status: 401 });
       }
@@ -161,10 +169,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
 }
 
-function startSource(revocation: RevocationOptions, list: RevocationList): RevocationSource | undefined {
+function startSource(revocation: RevocationOptions, list: RevocationList, clock: Clock): RevocationSource | undefined {
   if (revocation === false) return undefined;
-  if ('redisUrl' in revocation) return createRedisSource(revocation, list);
-  return createHttpSource(revocation, list);
+  if ('redisUrl' in revocation) return createRedisSource(revocation, list, clock);
+  return createHttpSource(revocation, list, clock);
 }
 
 type CheckedOptions = Required<Omit<VerifierOptions, 'clock'>> & { clock?: Clock };
@@ -182,6 +190,10 @@ function checkOptions(options: VerifierOptions): CheckedOptions {
     throw new TypeError('revocation must be { redisUrl }, { authUrl } or false');
   }
   if (revocation && 'authUrl' in revocation) assertHttpUrl(revocation.authUrl, 'revocation.authUrl');
+  const staleness = revocation ? revocation.maxStalenessSeconds : undefined;
+  if (staleness !== undefined && !(Number.isFinite(staleness) && staleness > 0)) {
+    throw new TypeError('revocation.maxStalenessSeconds must be a positive number of seconds');
+  }
   const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
   // Never "none", never HMAC: an HS256 token "signed" with the public key is the classic confusion attack.
   for (const alg of algorithms) if (!ASYMMETRIC.has(alg)) throw new TypeError(`algorithm "${alg}" is not allowed`);
@@ -205,6 +217,10 @@ function checkOptions(options: VerifierOptions): CheckedOptions {
   };
 }
 
+function nowMs(clock: Clock | undefined): number {
+  return clock ? clock.now() : Date.now();
+}
+
 function nowSeconds(clock: Clock | undefined): number {
-  return Math.floor((clock ? clock.now() : Date.now()) / 1000);
+  return Math.floor(nowMs(clock) / 1000);
 }

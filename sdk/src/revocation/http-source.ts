@@ -4,9 +4,10 @@ import type { FetchLike } from '../token-exchange.js';
 import { endpoint } from '../url.js';
 import { parseEntry, parseEntryJson } from './entry.js';
 import type { RevocationList } from './list.js';
-import { createLatch, type RevocationSource } from './source.js';
+import type { Clock } from '../clock.js';
+import { createConfirmation, createLatch, type RevocationSource, type SourceOptions } from './source.js';
 
-export type HttpRevocationOptions = {
+export type HttpRevocationOptions = SourceOptions & {
   /** Base URL of the auth service; the feed is `{authUrl}/v1/revocations`, the stream `…/stream`. */
   authUrl: string;
   /** How often the feed is polled while the stream is down. Default 1000. */
@@ -15,8 +16,6 @@ export type HttpRevocationOptions = {
   maxReconnectDelayMs?: number;
   /** fetch implementation for the feed and the stream. Default: `globalThis.fetch`. */
   fetch?: FetchLike;
-  /** How long `verify` waits for the first load before failing closed. Default 5000. */
-  readyTimeoutMs?: number;
 };
 
 const DEFAULT_POLL_MS = 1_000;
@@ -41,11 +40,14 @@ function readPage(body: unknown): FeedPage {
  * `after=last_seq` while `has_more`), then the SSE stream (resuming with `Last-Event-ID`), polling
  * the feed with `?after=` whenever the stream is down.
  */
-export function createHttpSource(o: HttpRevocationOptions, list: RevocationList): RevocationSource {
+export function createHttpSource(o: HttpRevocationOptions, list: RevocationList, clock: Clock): RevocationSource {
   const fetchImpl: FetchLike = o.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const feedUrl = endpoint(o.authUrl, '/v1/revocations');
   const pollMs = o.pollIntervalMs ?? DEFAULT_POLL_MS;
   const latch = createLatch();
+  // The list is known current as of: the start of a complete feed load, or a stream event or heartbeat
+  // (everything the service wrote before it has arrived).
+  const confirmation = createConfirmation();
   let streamOpen = false;
   let closed = false;
   let pollTimer: NodeJS.Timeout | undefined;
@@ -67,6 +69,7 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList)
 
   // A load counts only once every page is in: a list missing its tail would accept revoked tokens.
   async function pollOnce(full = false): Promise<void> {
+    const startedMs = clock.now();
     let after = latch.isResolved() && !full ? list.lastSeq : undefined;
     for (;;) {
       const page = await fetchPage(after);
@@ -80,6 +83,7 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList)
       after = page.lastSeq;
     }
     latch.resolve();
+    confirmation.confirm(startedMs);
     // The stream starts once the list is complete, and resumes after it.
     if (!stream && !closed) stream = openStream();
   }
@@ -108,6 +112,10 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList)
         if (event.type !== 'revocation') return;
         const entry = parseEntryJson(event.data);
         if (entry) list.apply(entry);
+        confirmation.confirm(clock.now());
+      },
+      onComment: (text) => {
+        if (text === 'ping') confirmation.confirm(clock.now());
       },
       onOpen: () => {
         streamOpen = true;
@@ -129,6 +137,7 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList)
   return {
     isLoaded: latch.isResolved,
     loaded: latch.promise,
+    confirmedAtMs: confirmation.atMs,
     async close() {
       closed = true;
       clearTimeout(pollTimer);

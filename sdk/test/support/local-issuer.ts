@@ -97,6 +97,10 @@ export async function startLocalIssuer() {
       if (!silently) for (const s of streams) writeEvent(s, entry);
       return entry;
     },
+    /** Sends the `: ping` heartbeat the service sends every 15 s on every open stream. */
+    ping(): void {
+      for (const s of streams) s.write(': ping\n\n');
+    },
     /** Cuts every open stream, as a proxy or a server restart would. */
     dropStreams(): void {
       for (const s of streams) s.destroy();
