@@ -1,4 +1,4 @@
-import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
+import { createLocalJWKSet, errors, type CryptoKey, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
 import type { Clock } from './clock.js';
 import { ScopeAuthError } from './errors.js';
 import type { FetchLike } from './token-exchange.js';

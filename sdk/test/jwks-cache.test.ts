@@ -3,7 +3,7 @@
 // serves a JWKS whose keys the tests change; time moves through the verifier's injected clock.
 import type { IncomingHttpHeaders } from 'node:http';
 import { createHash } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { createVerifier, ScopeAuthError, type Verifier } from '../src/index.js';
 import { fakeClock, startStub } from './support/helpers.js';
 
