@@ -21,6 +21,8 @@ const INVALID: Record<string, string> = {
 
 /** jose's error → ScopeAuthError: the caller's fault is 401, a JWKS we could not fetch is 503. */
 export function mapJoseError(err: unknown): ScopeAuthError {
+  // Already ours: the JWKS cache answers `unavailable` itself.
+  if (err instanceof ScopeAuthError) return err;
   const invalid = (description: string) => new ScopeAuthError('invalid_token', description, { status: 401, cause: err });
   if (err instanceof errors.JWTExpired) {
     return new ScopeAuthError('token_expired', 'token has expired', { status: 401, cause: err });
@@ -33,6 +35,6 @@ export function mapJoseError(err: unknown): ScopeAuthError {
     const description = INVALID[err.code];
     if (description) return invalid(description);
   }
-  // ERR_JWKS_TIMEOUT, ERR_JWKS_INVALID, a non-200 JWKS answer (ERR_JOSE_GENERIC), a network error.
+  // Anything else (e.g. a published key jose cannot import) is the issuer's keys failing us, not the caller.
   return new ScopeAuthError('unavailable', 'could not fetch the issuer signing keys', { status: 503, cause: err });
 }

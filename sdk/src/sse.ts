@@ -18,6 +18,7 @@ export class SseParser {
   constructor(
     private readonly onEvent: (event: SseEvent) => void,
     private readonly onRetry: (ms: number) => void = () => undefined,
+    private readonly onComment: (text: string) => void = () => undefined,
   ) {}
 
   push(chunk: string): void {
@@ -45,7 +46,7 @@ export class SseParser {
 
   #line(line: string): void {
     if (line === '') return this.#dispatch();
-    if (line.startsWith(':')) return; // comment, e.g. the `: ping` heartbeat
+    if (line.startsWith(':')) return this.onComment(line.slice(1).trim()); // e.g. the `: ping` heartbeat
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
@@ -84,6 +85,8 @@ export type EventStreamOptions = {
   /** Sent as `Last-Event-ID` on every (re)connection, so the server resumes after it. */
   lastEventId(): string | undefined;
   onEvent(event: SseEvent): void;
+  /** A comment line, without its colon (the service's heartbeat is `: ping`). */
+  onComment?(text: string): void;
   /** The stream is open (HTTP 200, `text/event-stream`). */
   onOpen(): void;
   /** The stream dropped or could not be opened; a reconnection is scheduled. */
@@ -161,7 +164,7 @@ async function readStream(
       throw new Error(`event stream answered HTTP ${res.status} ${type}`);
     }
     onOpen();
-    const parser = new SseParser(o.onEvent, onRetry);
+    const parser = new SseParser(o.onEvent, onRetry, o.onComment);
     const decoder = new TextDecoder();
     const reader = res.body.getReader();
     for (;;) {

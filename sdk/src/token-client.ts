@@ -2,6 +2,7 @@ import { ScopeAuthError } from './errors.js';
 import { withRetry } from './retry.js';
 import { resolveClientOptions, type ResolvedClientOptions, type TokenClientOptions } from './token-client-options.js';
 import { attemptExchange, type TokenResponse } from './token-exchange.js';
+import { warnIfInsecure } from './url.js';
 
 type CachedToken = {
   accessToken: string;
@@ -35,6 +36,7 @@ export class TokenClient {
 
   constructor(options: TokenClientOptions = {}) {
     this.#o = resolveClientOptions(options);
+    warnIfInsecure({ authUrl: this.#o.tokenUrl });
     if (this.#o.backgroundRefresh) this.#schedule(0);
   }
 

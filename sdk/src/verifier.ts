@@ -1,13 +1,14 @@
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyOptions } from 'jose';
+import { jwtVerify, type JWTVerifyOptions } from 'jose';
 import { missingScopes, readClaims, type Claims } from './claims.js';
-import type { Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { ScopeAuthError } from './errors.js';
 import { mapJoseError } from './jose-errors.js';
+import { createJwksCache } from './jwks-cache.js';
 import { createHttpSource, type HttpRevocationOptions } from './revocation/http-source.js';
 import { RevocationList } from './revocation/list.js';
 import { createRedisSource, type RedisRevocationOptions } from './revocation/redis-source.js';
 import type { RevocationSource } from './revocation/source.js';
-import { assertHttpUrl, endpoint } from './url.js';
+import { assertHttpUrl, endpoint, warnIfInsecure } from './url.js';
 
 /** Where revocations come from: the service's Redis, its HTTP feed and stream, or nowhere (`false`). */
 export type RevocationOptions = RedisRevocationOptions | HttpRevocationOptions | false;
@@ -21,7 +22,7 @@ export type VerifierOptions = {
   jwksUrl?: string;
   /** Scopes every token must hold. Default none. */
   requiredScopes?: string[];
-  /** Seconds of leeway on `exp`, `nbf` and `iat`. Default 5. */
+  /** Seconds of leeway on `exp`, `nbf` and `iat`. Default 5, at most 60 (the service keeps revocation entries 60 s past expiry). */
   clockTolerance?: number;
   /** Accepted `alg` values, asymmetric only. Default `['EdDSA', 'ES256']`. */
   algorithms?: string[];
@@ -40,7 +41,8 @@ export type Verifier = {
   /**
    * Verifies a bearer token and returns its claims.
    * @throws ScopeAuthError `invalid_token`, `token_expired`, `token_revoked` (401), `insufficient_scope` (403),
-   *   or `unavailable` (503: the JWKS could not be fetched, or the revocation list was not loaded in time).
+   *   or `unavailable` (503: the JWKS could not be fetched, or the revocation list was not loaded in time
+   *   or is older than `maxStalenessSeconds`).
    */
   verify(token: string, options?: VerifyOptions): Promise<Claims>;
   /** Resolves once the revocation list is loaded and the JWKS fetched; rejects with `unavailable` after the ready timeout. */
@@ -54,9 +56,12 @@ const ASYMMETRIC = new Set(['EdDSA', 'Ed25519', 'ES256', 'ES384', 'ES512', 'RS25
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
 const DEFAULT_READY_TIMEOUT_MS = 5_000;
 const PRUNE_INTERVAL_MS = 60_000;
-// The service's tokens are well under 1 KB. Refusing anything longer spares the parser and the
-// signature check a hostile input; the service itself uses the same bound.
-const MAX_TOKEN_LENGTH = 4_096;
+// Refusing anything longer spares the parser and the signature check a hostile input. The service
+// bounds claims so that every token it mints fits, and uses the same bound itself.
+const MAX_TOKEN_LENGTH = 8_192;
+// The service keeps a revocation entry 60 s past the expiry of the tokens it covers: a token
+// accepted later than that could be one whose entry is already gone.
+const MAX_CLOCK_TOLERANCE_SECONDS = 60;
 
 /**
  * A verifier for resource services. Verification is local: jose checks the signature against the
@@ -68,11 +73,16 @@ const MAX_TOKEN_LENGTH = 4_096;
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const o = checkOptions(options);
-  const jwks = createRemoteJWKSet(new URL(o.jwksUrl));
+  const urls: Record<string, string> = { jwksUrl: o.jwksUrl };
+  if (o.revocation && 'authUrl' in o.revocation) urls['revocation.authUrl'] = o.revocation.authUrl;
+  warnIfInsecure(urls);
+  const jwks = createJwksCache({ url: o.jwksUrl, clock: o.clock ?? systemClock });
   const list = new RevocationList();
-  const source = startSource(o.revocation, list);
-  const readyTimeoutMs = (o.revocation ? o.revocation.readyTimeoutMs : undefined) ?? DEFAULT_READY_TIMEOUT_MS;
   const clock = o.clock;
+  const source = startSource(o.revocation, list, clock ?? systemClock);
+  const readyTimeoutMs = (o.revocation ? o.revocation.readyTimeoutMs : undefined) ?? DEFAULT_READY_TIMEOUT_MS;
+  const maxStalenessSeconds = o.revocation ? o.revocation.maxStalenessSeconds : undefined;
+  const maxStalenessMs = maxStalenessSeconds === undefined ? undefined : maxStalenessSeconds * 1000;
   const toleranceSeconds = o.clockTolerance;
   const verifyOptions: JWTVerifyOptions = {
     issuer: o.issuer,
@@ -119,14 +129,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
       let payload;
       try {
         const opts = clock ? { ...verifyOptions, currentDate: new Date(clock.now()) } : verifyOptions;
-        ({ payload } = await jwtVerify(token, jwks, opts));
+        ({ payload } = await jwtVerify(token, jwks.getKey, opts));
       } catch (err) {
         throw mapJoseError(err);
       }
       const claims = readClaims(payload);
-      // Once the list is loaded (every call but the first few), no promise and no extra tick.
-      if (source && !source.isLoaded()) await waitForList();
-      if (list.isRevoked(claims.sub, claims.iat, claims.jti)) {
+      if (source) {
+        // Once the list is loaded (every call but the first few), no promise and no extra tick.
+        if (!source.isLoaded()) await waitForList();
+        if (maxStalenessMs !== undefined && nowMs(clock) - source.confirmedAtMs() > maxStalenessMs) {
+          throw new ScopeAuthError('unavailable', 'revocation list is stale (no confirmation from its source within maxStalenessSeconds)', { status: 503 });
+        }
+      }
+      if (list.isRevoked(claims.sub, claims.jti)) {
         throw new ScopeAuthError('token_revoked', 'token has been revoked', { status: 401 });
       }
       const extra = callOptions?.scopes;
@@ -148,15 +163,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
     async close() {
       closed = true;
       clearInterval(prune);
+      jwks.close();
       await source?.close();
     },
   };
 }
 
-function startSource(revocation: RevocationOptions, list: RevocationList): RevocationSource | undefined {
+function startSource(revocation: RevocationOptions, list: RevocationList, clock: Clock): RevocationSource | undefined {
   if (revocation === false) return undefined;
-  if ('redisUrl' in revocation) return createRedisSource(revocation, list);
-  return createHttpSource(revocation, list);
+  if ('redisUrl' in revocation) return createRedisSource(revocation, list, clock);
+  return createHttpSource(revocation, list, clock);
 }
 
 type CheckedOptions = Required<Omit<VerifierOptions, 'clock'>> & { clock?: Clock };
@@ -174,11 +190,20 @@ function checkOptions(options: VerifierOptions): CheckedOptions {
     throw new TypeError('revocation must be { redisUrl }, { authUrl } or false');
   }
   if (revocation && 'authUrl' in revocation) assertHttpUrl(revocation.authUrl, 'revocation.authUrl');
+  const staleness = revocation ? revocation.maxStalenessSeconds : undefined;
+  if (staleness !== undefined && !(Number.isFinite(staleness) && staleness > 0)) {
+    throw new TypeError('revocation.maxStalenessSeconds must be a positive number of seconds');
+  }
   const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
   // Never "none", never HMAC: an HS256 token "signed" with the public key is the classic confusion attack.
   for (const alg of algorithms) if (!ASYMMETRIC.has(alg)) throw new TypeError(`algorithm "${alg}" is not allowed`);
   const clockTolerance = options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
   if (!Number.isFinite(clockTolerance) || clockTolerance < 0) throw new TypeError('clockTolerance must be a non-negative number of seconds');
+  if (clockTolerance > MAX_CLOCK_TOLERANCE_SECONDS) {
+    throw new TypeError(
+      `clockTolerance must be at most ${MAX_CLOCK_TOLERANCE_SECONDS} seconds: the service drops a revocation entry ${MAX_CLOCK_TOLERANCE_SECONDS} s after its tokens expire, so a longer tolerance could accept a revoked token`,
+    );
+  }
   const base = revocation && 'authUrl' in revocation ? revocation.authUrl : issuer;
   return {
     issuer,
@@ -192,6 +217,10 @@ function checkOptions(options: VerifierOptions): CheckedOptions {
   };
 }
 
+function nowMs(clock: Clock | undefined): number {
+  return clock ? clock.now() : Date.now();
+}
+
 function nowSeconds(clock: Clock | undefined): number {
-  return Math.floor((clock ? clock.now() : Date.now()) / 1000);
+  return Math.floor(nowMs(clock) / 1000);
 }

@@ -48,7 +48,8 @@ const field = (e: WireEntry) => (e.type === 'key' ? `key:${e.key_id}` : `jti:${e
 describe('Redis revocation source', () => {
   async function seed(prefix: string, entries: WireEntry[], ready = true) {
     for (const e of entries) await redis.hset(`${prefix}rev:entries`, field(e), JSON.stringify(e));
-    if (ready) await redis.set(`${prefix}rev:ready`, String(Date.now()));
+    // The ready marker is a field of the hash itself, so a flush removes both at once.
+    if (ready) await redis.hset(`${prefix}rev:entries`, 'ready', String(Date.now()));
   }
 
   it('loads the hash, refuses revoked keys and tokens, and ignores malformed entries', async () => {
@@ -57,14 +58,28 @@ describe('Redis revocation source', () => {
     const jti = randomUUID();
     await seed(prefix, [entry({ seq: 1, type: 'key', key_id: revokedKey }), entry({ seq: 2, type: 'token', key_id: liveKey, jti })]);
     await redis.hset(`${prefix}rev:entries`, 'junk', '{"seq":"x"');
+    // Only `key:<id>` and `jti:<jti>` fields are entries, whatever another field holds.
+    const strayKey = keyId();
+    await redis.hset(`${prefix}rev:entries`, 'other', JSON.stringify(entry({ seq: 3, type: 'key', key_id: strayKey })));
     const v = verifier({ redisUrl: TEST_REDIS_URL, keyPrefix: prefix });
     await v.ready();
+
+    expect(await outcome(v, await issuer.sign({ sub: strayKey }))).toBe('ok');
 
     expect(await outcome(v, await issuer.sign({ sub: revokedKey, iat: now() - 10 }))).toBe('token_revoked');
     expect(await outcome(v, await issuer.sign({ sub: liveKey, jti }))).toBe('token_revoked');
     expect(await outcome(v, await issuer.sign({ sub: liveKey }))).toBe('ok');
-    // A key revocation covers tokens issued up to revoked_at, not after.
-    expect(await outcome(v, await issuer.sign({ sub: revokedKey, iat: now() + 5 }))).toBe('ok');
+  });
+
+  it('refuses every token of a revoked key, even one issued after revoked_at', async () => {
+    const prefix = newPrefix();
+    const k = keyId();
+    await seed(prefix, [entry({ seq: 1, type: 'key', key_id: k, revoked_at: now() - 60 })]);
+    const v = verifier({ redisUrl: TEST_REDIS_URL, keyPrefix: prefix });
+    await v.ready();
+    // A stale instance may mint for a revoked key after the revoke (issue 16, point 2).
+    expect(await outcome(v, await issuer.sign({ sub: k, iat: now() - 61 }))).toBe('token_revoked');
+    expect(await outcome(v, await issuer.sign({ sub: k, iat: now() }))).toBe('token_revoked');
   });
 
   it('applies a pub/sub message within milliseconds', async () => {
@@ -92,7 +107,21 @@ describe('Redis revocation source', () => {
     const err = await v.verify(token).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'unavailable', status: 503, description: 'revocation list not loaded yet' });
 
-    await redis.set(`${prefix}rev:ready`, '1');
+    await redis.hset(`${prefix}rev:entries`, 'ready', String(Date.now()));
+    await v.ready();
+    expect(await outcome(v, token)).toBe('token_revoked');
+  });
+
+  it('takes the ready marker from the hash only: a separate rev:ready key is not enough', async () => {
+    const prefix = newPrefix();
+    const k = keyId();
+    await seed(prefix, [entry({ seq: 1, type: 'key', key_id: k })], false);
+    await redis.set(`${prefix}rev:ready`, String(Date.now()));
+    const v = verifier({ redisUrl: TEST_REDIS_URL, keyPrefix: prefix, readyTimeoutMs: 300 });
+    const token = await issuer.sign({ sub: k });
+    expect(await outcome(v, token)).toBe('unavailable');
+
+    await redis.hset(`${prefix}rev:entries`, 'ready', String(Date.now()));
     await v.ready();
     expect(await outcome(v, token)).toBe('token_revoked');
   });
@@ -106,8 +135,8 @@ describe('Redis revocation source', () => {
     const tokenA = await issuer.sign({ sub: a, iat: now() - 5 });
     const tokenB = await issuer.sign({ sub: b, iat: now() - 5 });
 
-    // Flush: list and marker gone. Entries already held still count.
-    await redis.del(`${prefix}rev:entries`, `${prefix}rev:ready`);
+    // Flush: list and marker gone together. Entries already held still count.
+    await redis.del(`${prefix}rev:entries`);
     expect(await outcome(v, tokenA)).toBe('token_revoked');
 
     // Cut the verifier's connections; while it is away, b is revoked (the message is lost) and the list rebuilt.
@@ -150,6 +179,14 @@ describe('HTTP revocation source (feed + SSE stream)', () => {
     expect(await outcome(v, byKey)).toBe('token_revoked');
   });
 
+  it('refuses every token of a revoked key, even one issued after revoked_at', async () => {
+    const k = keyId();
+    issuer.revoke({ type: 'key', key_id: k, revoked_at: now() - 60 });
+    const v = verifier({ authUrl: issuer.url });
+    await v.ready();
+    expect(await outcome(v, await issuer.sign({ sub: k, iat: now() }))).toBe('token_revoked');
+  });
+
   it('resumes the stream with Last-Event-ID after a drop and receives what it missed', async () => {
     const v = verifier({ authUrl: issuer.url, pollIntervalMs: 60_000 });
     await v.ready();
@@ -186,6 +223,40 @@ describe('HTTP revocation source (feed + SSE stream)', () => {
     const polls = issuer.state.feedQueries.length;
     await new Promise((r) => setTimeout(r, 300));
     expect(issuer.state.feedQueries.length).toBe(polls);
+  });
+
+  it('follows the feed pages (after=last_seq) until has_more is false before counting the list loaded', async () => {
+    issuer.state.pageSize = 2;
+    issuer.state.streamStatus = 503;
+    const keys = [keyId(), keyId(), keyId(), keyId(), keyId()];
+    for (const k of keys) issuer.revoke({ type: 'key', key_id: k });
+    const v = verifier({ authUrl: issuer.url, pollIntervalMs: 60_000 });
+    await v.ready();
+    for (const k of keys) expect(await outcome(v, await issuer.sign({ sub: k }))).toBe('token_revoked');
+    expect(issuer.state.feedQueries.slice(0, 3)).toEqual(['', '?after=2', '?after=4']);
+  });
+
+  it('fails closed while a page of the first load fails', async () => {
+    issuer.state.pageSize = 2;
+    issuer.state.failFeedAfterSeq = 2;
+    const keys = [keyId(), keyId(), keyId()];
+    for (const k of keys) issuer.revoke({ type: 'key', key_id: k });
+    const v = verifier({ authUrl: issuer.url, pollIntervalMs: 50, readyTimeoutMs: 300 });
+    const last = await issuer.sign({ sub: keys[2]! });
+    expect(await outcome(v, last)).toBe('unavailable');
+
+    issuer.state.failFeedAfterSeq = Infinity;
+    await v.ready();
+    expect(await outcome(v, last)).toBe('token_revoked');
+  });
+
+  it('takes a feed without has_more as complete (older services)', async () => {
+    issuer.state.legacyFeed = true;
+    const k = keyId();
+    issuer.revoke({ type: 'key', key_id: k });
+    const v = verifier({ authUrl: issuer.url });
+    await v.ready();
+    expect(await outcome(v, await issuer.sign({ sub: k }))).toBe('token_revoked');
   });
 
   it('fails closed until the feed has loaded once', async () => {

@@ -113,6 +113,15 @@ describe('createVerifier', () => {
     expect(await rejection(verifier().verify(token, { scopes: ['billing'] }))).toMatchObject({ code: 'insufficient_scope' });
   });
 
+  it('refuses a clockTolerance over 60 s, the time the service keeps revocation entries past expiry', async () => {
+    const build = (clockTolerance: number) => () => createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, revocation: false, clockTolerance });
+    expect(build(61)).toThrow(TypeError);
+    expect(build(61)).toThrow(/at most 60/);
+    expect(build(Infinity)).toThrow(TypeError);
+    await build(60)().close();
+    await build(0)().close();
+  });
+
   it('rejects a validly signed token past the length limit before parsing it', async () => {
     const { privateKey, publicKey } = await generateKeyPair('EdDSA');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'big', alg: 'EdDSA', use: 'sig' };
@@ -121,8 +130,14 @@ describe('createVerifier', () => {
       const sign = (pad: number) =>
         new SignJWT({ ...claims, pad: 'x'.repeat(pad) }).setProtectedHeader({ alg: 'EdDSA', kid: 'big', typ: 'at+jwt' }).sign(privateKey);
       const v = verifier({ jwksUrl: `${issuer.url}/jwks` });
-      await expect(v.verify(await sign(1_000))).resolves.toMatchObject({ sub: claims.sub });
-      expect(await rejection(v.verify(await sign(3_500)))).toMatchObject({ code: 'invalid_token', description: 'token is too long' });
+      // One bound everywhere (issue 16, point 19): 8,192 characters, the service's own.
+      const long = await sign(4_100);
+      expect(long.length).toBeGreaterThan(6_000);
+      expect(long.length).toBeLessThan(6_100);
+      await expect(v.verify(long)).resolves.toMatchObject({ sub: claims.sub });
+      const tooLong = await sign(6_500);
+      expect(tooLong.length).toBeGreaterThan(9_000);
+      expect(await rejection(v.verify(tooLong))).toMatchObject({ code: 'invalid_token', status: 401, description: 'token is too long' });
     } finally {
       await issuer.close();
     }

@@ -1,6 +1,9 @@
 import { isRecord } from '../json.js';
 
-/** One revocation, camelCased from the wire format (DESIGN.md "Revocation"). Times in unix seconds. */
+/**
+ * One revocation, camelCased from the wire format (DESIGN.md "Revocation"). Times in unix seconds;
+ * `revokedAt` is informational (a key entry refuses every token of the key, whatever its `iat`).
+ */
 export type RevocationEntry =
   | { seq: number; type: 'key'; keyId: string; revokedAt: number; expiresAt: number }
   | { seq: number; type: 'token'; keyId: string; jti: string; revokedAt: number; expiresAt: number };

@@ -1,14 +1,13 @@
 import type { RevocationEntry } from './entry.js';
 
-type KeyRevocation = { revokedAt: number; expiresAt: number };
-
 /**
  * The in-memory revocation list: two Map lookups on the hot path, no I/O.
  * Entries are only ever added (a reload merges) and dropped once expired, so a
  * reload racing a pub/sub message can never un-revoke anything.
  */
 export class RevocationList {
-  readonly #keys = new Map<string, KeyRevocation>();
+  /** Revoked key ID → latest `expires_at` of its entries. */
+  readonly #keys = new Map<string, number>();
   readonly #tokens = new Map<string, number>();
   #lastSeq = 0;
 
@@ -27,11 +26,7 @@ export class RevocationList {
       this.#tokens.set(e.jti, Math.max(e.expiresAt, this.#tokens.get(e.jti) ?? 0));
       return;
     }
-    const prev = this.#keys.get(e.keyId);
-    this.#keys.set(e.keyId, {
-      revokedAt: Math.max(e.revokedAt, prev?.revokedAt ?? 0),
-      expiresAt: Math.max(e.expiresAt, prev?.expiresAt ?? 0),
-    });
+    this.#keys.set(e.keyId, Math.max(e.expiresAt, this.#keys.get(e.keyId) ?? 0));
   }
 
   /** Records that the source has seen everything up to `seq`, even when no entry carried it. */
@@ -39,16 +34,18 @@ export class RevocationList {
     if (seq > this.#lastSeq) this.#lastSeq = seq;
   }
 
-  /** A revoked key refuses every token it was issued with `iat` ≤ revoked_at; a revoked token, its `jti`. */
-  isRevoked(sub: string, iat: number, jti: string): boolean {
-    const key = this.#keys.get(sub);
-    if (key !== undefined && iat <= key.revokedAt) return true;
-    return this.#tokens.has(jti);
+  /**
+   * A revoked key refuses every token whose `sub` is that key, whenever it was issued: an instance
+   * with a stale key cache may still mint for it after the revoke (DESIGN.md "Revocation").
+   * `revoked_at` is informational only. A revoked token refuses its `jti`.
+   */
+  isRevoked(sub: string, jti: string): boolean {
+    return this.#keys.has(sub) || this.#tokens.has(jti);
   }
 
   /** Drops entries whose `expires_at` is before `beforeSeconds`. */
   prune(beforeSeconds: number): void {
-    for (const [id, k] of this.#keys) if (k.expiresAt < beforeSeconds) this.#keys.delete(id);
+    for (const [id, expiresAt] of this.#keys) if (expiresAt < beforeSeconds) this.#keys.delete(id);
     for (const [jti, expiresAt] of this.#tokens) if (expiresAt < beforeSeconds) this.#tokens.delete(jti);
   }
 }

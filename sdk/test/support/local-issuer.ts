@@ -30,6 +30,12 @@ export async function startLocalIssuer() {
     /** Last-Event-ID of each stream connection, in order ('' when absent). */
     streamConnects: [] as string[],
     feedQueries: [] as string[],
+    /** Page size when the request names no `limit` (the service's default is 1000). */
+    pageSize: 1_000,
+    /** Feed requests with `after` ≥ this get a 503 (a failure in the middle of a paged load). */
+    failFeedAfterSeq: Infinity,
+    /** Answer like an older service: the whole rest of the list, no `has_more`. */
+    legacyFeed: false,
   };
 
   const writeEvent = (res: ServerResponse, e: WireEntry) => res.write(`id: ${e.seq}\nevent: revocation\ndata: ${JSON.stringify(e)}\n\n`);
@@ -41,8 +47,11 @@ export async function startLocalIssuer() {
       state.feedQueries.push(url.search);
       if (state.feedStatus !== 200) return sendJson(res, state.feedStatus, { error: 'unavailable', error_description: 'down' });
       const after = Number(url.searchParams.get('after') ?? 0);
-      const list = entries.filter((e) => e.seq > after);
-      return sendJson(res, 200, { revocations: list, last_seq: entries.at(-1)?.seq ?? 0 });
+      if (after >= state.failFeedAfterSeq) return sendJson(res, 503, { error: 'unavailable', error_description: 'down' });
+      const rest = entries.filter((e) => e.seq > after);
+      if (state.legacyFeed) return sendJson(res, 200, { revocations: rest, last_seq: entries.at(-1)?.seq ?? 0 });
+      const page = rest.slice(0, Number(url.searchParams.get('limit') ?? state.pageSize));
+      return sendJson(res, 200, { revocations: page, last_seq: page.at(-1)?.seq ?? after, has_more: rest.length > page.length });
     }
     if (url.pathname === '/v1/revocations/stream') {
       const last = req.headers['last-event-id'];
@@ -87,6 +96,10 @@ export async function startLocalIssuer() {
       entries.push(entry);
       if (!silently) for (const s of streams) writeEvent(s, entry);
       return entry;
+    },
+    /** Sends the `: ping` heartbeat the service sends every 15 s on every open stream. */
+    ping(): void {
+      for (const s of streams) s.write(': ping\n\n');
     },
     /** Cuts every open stream, as a proxy or a server restart would. */
     dropStreams(): void {
