@@ -4,9 +4,8 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { introspectToken, revokeToken, type RevokingCaller } from '../../domain/token-admin.js';
 import { authenticateKey } from '../../domain/token-exchange.js';
-import { verifyAccessToken } from '../../domain/token-verification.js';
 import { requestContext } from '../locals.js';
-import { readBearer } from '../middleware/bearer-auth.js';
+import { verifyManagementBearer } from '../middleware/bearer-auth.js';
 import { bodyKind, readClientCredentials, rejectQueryCredentials } from '../middleware/client-auth.js';
 import { noStore } from '../middleware/no-store.js';
 import type { RouteDoc } from '../openapi.js';
@@ -33,13 +32,12 @@ function readTokenOperation(req: Request): TokenOperation {
 
 type Authenticated = { orgId: string; keyId: string; scopes: string[] };
 
-/** Key credentials (Basic or body) or a Bearer token from this service. */
+/** Key credentials (Basic or body) or a Bearer management token from this service. */
 async function authenticateCaller(deps: Deps, req: Request, res: Response): Promise<Authenticated> {
   const authorization = req.get('authorization');
   if (authorization && /^bearer /i.test(authorization)) {
-    const token = readBearer(authorization);
-    if (!token) throw new AppError('invalid_token', 'an access token is required', { reason: 'no_token' });
-    const claims = await verifyAccessToken(deps, token);
+    // The management audience, as on the management API: not any token this service signed.
+    const claims = await verifyManagementBearer(deps, authorization);
     return { orgId: claims.orgId, keyId: claims.sub, scopes: claims.scopes };
   }
   const creds = readClientCredentials(req);
@@ -96,7 +94,7 @@ export const oauthDocs: RouteDoc[] = [
   {
     method: 'post',
     path: '/oauth/introspect',
-    summary: 'RFC 7662 introspection; authenticate with key credentials (Basic or body) or a Bearer token; other orgs\' tokens are inactive',
+    summary: 'RFC 7662 introspection; authenticate with key credentials (Basic or body) or a Bearer token for MANAGEMENT_AUDIENCE; other orgs\' tokens are inactive',
     tags: ['token'],
     security: ['basic', 'bearer'],
     body: { form: tokenOperationForm, json: tokenOperationJson },
@@ -106,7 +104,7 @@ export const oauthDocs: RouteDoc[] = [
   {
     method: 'post',
     path: '/oauth/revoke',
-    summary: 'RFC 7009: revoke one token (by its jti); by the key it was issued to, or a keys:write token of its org',
+    summary: 'RFC 7009: revoke one token (by its jti); by the key it was issued to, or a keys:write token of its org for MANAGEMENT_AUDIENCE',
     tags: ['token'],
     security: ['basic', 'bearer'],
     body: { form: tokenOperationForm, json: tokenOperationJson },
