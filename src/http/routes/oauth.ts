@@ -108,7 +108,7 @@ export const oauthDocs: RouteDoc[] = [
     tags: ['token'],
     security: ['basic', 'bearer'],
     body: { form: tokenOperationForm, json: tokenOperationJson },
-    responses: { 200: { description: 'revoked, or the token was already invalid' } },
+    responses: { 200: { description: 'revoked, or nothing to do: the token was invalid, or of another org' } },
     errors: ['invalid_request', 'invalid_client', 'invalid_token', 'insufficient_scope'],
   },
 ];
