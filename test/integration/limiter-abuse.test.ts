@@ -123,6 +123,8 @@ describe('secrets in the key-ID position', () => {
       post('/oauth/token').type('form').send({ grant_type: 'client_credentials', client_id: secret, client_secret: secret }),
       post('/oauth/introspect').set('Authorization', basic(secret, secret)).type('form').send({ token: 'x' }),
       post('/v1/token').send({ org_id: victim.key.orgId, key_id: 'key_\u0000', secret }),
+      // curl -u 'key_%00:x': Basic credentials are form-encoded (RFC 6749 §2.3.1), so %00 is a NUL.
+      post('/oauth/token').set('Authorization', basic('key_%00', secret)).type('form').send({ grant_type: 'client_credentials' }),
     ];
     for (const attempt of attempts) await attempt.expect(401, AUTH_FAILED);
     const names: string[] = [];
