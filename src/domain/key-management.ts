@@ -8,6 +8,7 @@ import { revokeKeyRecord } from '../storage/key-revocation.js';
 import { createApiKey, type CreatedKey } from './api-keys.js';
 import type { AuditInput, AuditLog, RequestContext } from './audit.js';
 import { keyRevocationTimes, propagateKeyChange, propagateRevocation, type PropagationDeps } from './revocation.js';
+import { ipAllowed, parseCidr } from './cidr.js';
 import { MANAGEMENT_SCOPES } from './scopes.js';
 import type { TokenLifetimes } from './token-lifetimes.js';
 
@@ -86,14 +87,65 @@ export async function listKeysPage(deps: ManagementDeps, caller: Caller, q: List
 
 export type KeyPatch = Pick<KeyChanges, 'name' | 'description' | 'scopes' | 'audiences' | 'allowedCidrs' | 'expiresAt'>;
 
+/** `next` ends later than `current` (null: never). */
+const expiresLater = (current: Date | null, next: Date | null) => current !== null && (next === null || next.getTime() > current.getTime());
+
+/** Expired and rotated keys stay on their way out: a PATCH never gives them a longer life. */
+function assertNotRevived(key: ApiKey, patch: KeyPatch, nowMs: number): void {
+  if (patch.expiresAt === undefined) return;
+  if (key.expiresAt && key.expiresAt.getTime() <= nowMs) {
+    throw new AppError('conflict', 'an expired key cannot be brought back; create or rotate a key');
+  }
+  if (key.replacedBy && expiresLater(key.expiresAt, patch.expiresAt)) {
+    throw new AppError('conflict', `a rotated key can only expire earlier; its replacement is ${key.replacedBy}`);
+  }
+}
+
+/** Is every address of `cidr` inside one of `ranges`? (A range as wide or wider, of the same family, holding its address.) */
+function covered(cidr: string, ranges: string[]): boolean {
+  const c = parseCidr(cidr);
+  return c !== undefined && ranges.some((r) => {
+    const range = parseCidr(r);
+    return range !== undefined && range.family === c.family && range.prefix <= c.prefix && ipAllowed([r], c.address);
+  });
+}
+
+/** The first field of `patch` that would let the key do more than it can now, if any. */
+function loosenedField(key: ApiKey, patch: KeyPatch, defaultAudience: string): string | undefined {
+  const { allowedCidrs: cidrs, expiresAt, audiences, scopes } = patch;
+  // An empty allowlist admits every address; an empty audience list means the default audience.
+  if (cidrs && key.allowedCidrs.length > 0 && (cidrs.length === 0 || !cidrs.every((c) => covered(c, key.allowedCidrs)))) return 'allowed_cidrs';
+  if (expiresAt !== undefined && expiresLater(key.expiresAt, expiresAt)) return 'expires_at';
+  const effective = (list: string[]) => (list.length > 0 ? list : [defaultAudience]);
+  if (audiences && effective(audiences).some((a) => !effective(key.audiences).includes(a))) return 'audiences';
+  if (scopes && scopes.some((s) => !key.scopes.includes(s))) return 'scopes';
+  return undefined;
+}
+
+/**
+ * DESIGN.md: a key never loosens (allowlist, expiry, audiences, scopes) a key that holds a
+ * management scope it lacks: that would hand the caller more of a power it was never given.
+ * Narrowing, renaming and describing stay allowed.
+ */
+function assertMayLoosen(caller: Caller, key: ApiKey, patch: KeyPatch, defaultAudience: string): void {
+  const lacking = key.scopes.find((s) => (MANAGEMENT_SCOPES as readonly string[]).includes(s) && !caller.scopes.includes(s));
+  if (lacking === undefined) return;
+  const field = loosenedField(key, patch, defaultAudience);
+  if (field === undefined) return;
+  throw new AppError('insufficient_scope', `cannot loosen a key holding scope "${lacking}": the calling token does not hold it`, { scope: lacking, field });
+}
+
 export async function updateKeyAs(deps: ManagementDeps, caller: Caller, id: string, patch: KeyPatch): Promise<ApiKey> {
-  if (patch.scopes) assertGrantable(caller, patch.scopes);
   const updated = await deps.db.transaction(async (trx) => {
     const key = await lockKey(trx, caller, id);
     if (key.revokedAt) throw new AppError('conflict', 'a revoked key cannot be changed');
+    assertNotRevived(key, patch, deps.clock.now());
     if (patch.expiresAt && patch.expiresAt.getTime() <= deps.clock.now()) {
       throw new AppError('invalid_request', 'expires_at must be in the future; revoke the key to stop it now');
     }
+    // Scopes the key already holds are kept, not granted: narrowing stays possible.
+    if (patch.scopes) assertGrantable(caller, patch.scopes.filter((s) => !key.scopes.includes(s)));
+    assertMayLoosen(caller, key, patch, deps.config.defaultAudience);
     const changed = await updateKey(trx, id, patch, new Date(deps.clock.now()));
     const fields = Object.keys(patch).filter((k) => patch[k as keyof KeyPatch] !== undefined);
     await auditKeyAction(deps, trx, caller, 'key.updated', id, { fields });

@@ -13,13 +13,22 @@ export function readBearer(header: string | undefined): string | undefined {
   return m[1];
 }
 
+/**
+ * The claims of a valid access token for the management audience, from an Authorization header.
+ * A token minted for another API is no credential here: a resource service that received one could
+ * otherwise replay it against this service (issue 16, point 6).
+ */
+export async function verifyManagementBearer(deps: VerificationDeps, header: string | undefined): Promise<AccessClaims> {
+  const token = readBearer(header);
+  // RFC 6750 §3.1: no credentials at all → a challenge without an error code.
+  if (!token) throw new AppError('invalid_token', 'an access token is required', { reason: 'no_token', challengeOnly: true });
+  return verifyAccessToken(deps, token, deps.config.managementAudience);
+}
+
 /** Requires a valid access token for the management audience; its claims land in res.locals.claims. */
 export function bearerAuth(deps: VerificationDeps): RequestHandler {
   return async (req, res, next) => {
-    const token = readBearer(req.get('authorization'));
-    // RFC 6750 §3.1: no credentials at all → a challenge without an error code.
-    if (!token) throw new AppError('invalid_token', 'an access token is required', { reason: 'no_token', challengeOnly: true });
-    res.locals.claims = await verifyAccessToken(deps, token, deps.config.managementAudience);
+    res.locals.claims = await verifyManagementBearer(deps, req.get('authorization'));
     next();
   };
 }

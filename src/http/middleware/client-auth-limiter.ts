@@ -3,20 +3,24 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { clientIp } from '../client-ip.js';
-import { readBasic } from './client-auth.js';
+import { clientCredentialsOf } from './client-auth.js';
 import { applyCounters, type CounterOp, type CounterState } from '../../storage/rate-limit-counters.js';
 
 export const WINDOW_MS = 60_000;
 const IPV6_SUBNET = 56;
 const WARN_EVERY_MS = 10_000;
 
-/** The key ID a request names (body or HTTP Basic), without authenticating it; bounded. */
-export function peekKeyId(req: Request): string | undefined {
-  const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
-  const fromBody = body.key_id ?? body.client_id;
-  if (typeof fromBody === 'string') return fromBody.slice(0, 64);
-  const basic = readBasic(req.get('authorization'));
-  return basic && basic !== 'malformed' ? basic.keyId.slice(0, 64) : undefined;
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      /**
+       * Left by the client-auth limiter for the routes to call once the client has authenticated as
+       * `keyId`: applies that key's limit (429 if over) and shows its figures.
+       */
+      checkKeyRateLimit?: (keyId: string) => void;
+    }
+  }
 }
 
 const clientIpKey = (req: Request): string => ipKeyGenerator(clientIp(req) ?? 'unknown', IPV6_SUBNET);
@@ -37,10 +41,14 @@ function setHeaders(res: Response, counters: Counter[], states: CounterState[]):
 /**
  * The three limits of the client-authentication endpoints in one Redis call per request:
  * - `token-ip`: requests per client address;
- * - `token-key`: exchanges per key ID, wherever they come from; a failed one gives its hit back,
- *   so strangers guessing a key's secret cannot spend its owner's budget;
+ * - `token-key`: exchanges per key, wherever they come from; counted up front with the others, but
+ *   it refuses, and shows its figures, only once the route has authenticated that key
+ *   (`res.locals.checkKeyRateLimit`): before that, a stranger naming the key would learn that it
+ *   exists and how busy it is. A refused or unauthenticated request gives its hit back, so strangers
+ *   who know a key ID (every token's `sub`) cannot spend its owner's budget;
  * - `failed-ip-key`: authentication failures per (address, key ID), read before and counted after
  *   a 401, so guessing from one address slows that address, not the owner elsewhere.
+ * The key is the one the route authenticates: both read it with `clientCredentialsOf`.
  *
  * express-rate-limit has one counter and one store call per middleware, and its "count only
  * failures" mode counts every request and takes successes back afterwards: three limiters cost four
@@ -60,30 +68,53 @@ export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'redis' | 'redisKe
     deps.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'rate-limit.store_error');
   };
 
-  return (req, res, next) => {
-    const ip = clientIpKey(req);
-    const keyId = peekKeyId(req);
+  /** `keyId` is well-formed (clientCredentialsOf refuses any other), so a secret never names a counter. */
+  const countersFor = (ip: string, keyId: string | undefined): Counter[] => {
     const counters: Counter[] = [];
     if (tokenPerIp > 0) counters.push({ name: 'token-ip', limit: tokenPerIp, key: prefix.ip + ip, op: 'incr' });
     if (keyId !== undefined && tokenPerKey > 0) counters.push({ name: 'token-key', limit: tokenPerKey, key: prefix.key + keyId, op: 'incr' });
     if (keyId !== undefined && failedPerIpKey > 0) counters.push({ name: 'failed-ip-key', limit: failedPerIpKey, key: `${prefix.failed}${ip}|${keyId}`, op: 'peek' });
+    return counters;
+  };
+
+  return (req, res, next) => {
+    const creds = clientCredentialsOf(req);
+    const keyId = creds instanceof AppError ? undefined : creds.keyId;
+    const counters = countersFor(clientIpKey(req), keyId);
     if (counters.length === 0) {
       next();
       return;
     }
-    applyCounters(deps.redis, WINDOW_MS, counters.map((c) => [c.key, c.op] as const)).then(
+    const pending = { counting: undefined as Promise<unknown> | undefined, keyConfirmed: false, answered: false };
+    // Before the Redis call: a connection reset while it runs must still give the hit back.
+    onceAnswered(res, (status) => {
+      pending.answered = true;
+      const ops = settlingOps(counters, status, pending.keyConfirmed);
+      if (ops.length > 0) pending.counting?.then(() => applyCounters(deps.redis, WINDOW_MS, ops), () => undefined).catch(storeFailed);
+    });
+    const counting = applyCounters(deps.redis, WINDOW_MS, counters.map((c) => [c.key, c.op] as const));
+    pending.counting = counting;
+    counting.then(
       (states) => {
-        giveBackOnFailure(res, counters);
-        const refusing = counters.map((_, i) => i).filter((i) => refuses(counters[i]!, states[i]!));
-        if (refusing.length === 0) {
-          setHeaders(res, counters, states);
-          next();
+        // The client left while we counted: nothing to answer, and its hit is already on its way back.
+        if (pending.answered) return;
+        const before = counters.map((_, i) => i).filter((i) => counters[i]!.name !== 'token-key');
+        const refusing = before.filter((i) => refuses(counters[i]!, states[i]!));
+        if (refusing.length > 0) {
+          next(refusal(res, counters, states, refusing));
           return;
         }
-        // Only the limits that refused: they are what the client has to wait for.
-        setHeaders(res, refusing.map((i) => counters[i]!), refusing.map((i) => states[i]!));
-        const retryAfterSeconds = Math.max(...refusing.map((i) => seconds(states[i]!.resetMs)));
-        next(new AppError('rate_limited', 'too many requests, retry later', { limiter: counters[refusing[0]!]!.name, retryAfterSeconds }));
+        if (before.length > 0) setHeaders(res, before.map((i) => counters[i]!), before.map((i) => states[i]!));
+        const k = counters.findIndex((c) => c.name === 'token-key');
+        if (k >= 0) {
+          res.locals.checkKeyRateLimit = (authenticated: string) => {
+            if (authenticated !== keyId) throw new TypeError('checkKeyRateLimit called for a key the limiter did not count');
+            pending.keyConfirmed = true;
+            if (refuses(counters[k]!, states[k]!)) throw refusal(res, counters, states, [k]);
+            setHeaders(res, counters, states);
+          };
+        }
+        next();
       },
       (err: unknown) => {
         storeFailed(err);
@@ -91,24 +122,37 @@ export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'redis' | 'redisKe
       },
     );
   };
+}
 
-  /** After the answer: a failed request returns its `token-key` hit, and a 401 counts against (address, key ID). */
-  function giveBackOnFailure(res: Response, counters: Counter[]): void {
-    let settled = false;
-    const settle = () => {
-      if (settled) return;
-      settled = true;
-      // Cut off before an answer: not a failure of the client, but not a use of the key either.
-      const status = res.writableFinished ? res.statusCode : 499;
-      if (status < 400) return;
-      const ops: Array<readonly [string, CounterOp]> = [];
-      for (const c of counters) {
-        if (c.name === 'token-key') ops.push([c.key, 'decr']);
-        if (c.name === 'failed-ip-key' && status === 401) ops.push([c.key, 'incr']);
-      }
-      if (ops.length > 0) applyCounters(deps.redis, WINDOW_MS, ops).catch(storeFailed);
-    };
-    res.once('finish', settle);
-    res.once('close', settle);
+/** 429 with only the limits that refused: they are what the client has to wait for. */
+function refusal(res: Response, counters: Counter[], states: CounterState[], refusing: number[]): AppError {
+  setHeaders(res, refusing.map((i) => counters[i]!), refusing.map((i) => states[i]!));
+  const retryAfterSeconds = Math.max(...refusing.map((i) => seconds(states[i]!.resetMs)));
+  return new AppError('rate_limited', 'too many requests, retry later', { limiter: counters[refusing[0]!]!.name, retryAfterSeconds });
+}
+
+/** Calls `settle` once, with the status sent, or 499 if the connection closed before an answer. */
+function onceAnswered(res: Response, settle: (status: number) => void): void {
+  let settled = false;
+  const once = () => {
+    if (settled) return;
+    settled = true;
+    settle(res.writableFinished ? res.statusCode : 499);
+  };
+  res.once('finish', once);
+  res.once('close', once);
+}
+
+/**
+ * After the answer: a `token-key` hit stays only for a success by the key that authenticated; any
+ * other request (refused, cut off, or authenticated some other way) gives it back. A 401 counts
+ * against (address, key ID).
+ */
+function settlingOps(counters: Counter[], status: number, keyConfirmed: boolean): Array<readonly [string, CounterOp]> {
+  const ops: Array<readonly [string, CounterOp]> = [];
+  for (const c of counters) {
+    if (c.name === 'token-key' && (status >= 400 || !keyConfirmed)) ops.push([c.key, 'decr']);
+    if (c.name === 'failed-ip-key' && status === 401) ops.push([c.key, 'incr']);
   }
+  return ops;
 }

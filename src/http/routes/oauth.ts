@@ -4,9 +4,8 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { introspectToken, revokeToken, type RevokingCaller } from '../../domain/token-admin.js';
 import { authenticateKey } from '../../domain/token-exchange.js';
-import { verifyAccessToken } from '../../domain/token-verification.js';
 import { requestContext } from '../locals.js';
-import { readBearer } from '../middleware/bearer-auth.js';
+import { verifyManagementBearer } from '../middleware/bearer-auth.js';
 import { bodyKind, readClientCredentials, rejectQueryCredentials } from '../middleware/client-auth.js';
 import { noStore } from '../middleware/no-store.js';
 import type { RouteDoc } from '../openapi.js';
@@ -14,28 +13,36 @@ import { parse } from '../parse.js';
 
 const tokenParam = z.string().min(1).max(8_192);
 // RFC 7662 §2.1 / RFC 7009 §2.1: form-encoded `token` (+ hint); client credentials alongside.
-export const tokenOperationBody = z.object({
+// key_id/secret are the JSON form's names: a form body holding them is refused (client-auth.ts).
+export const tokenOperationForm = z.object({
   token: tokenParam,
   token_type_hint: z.string().max(100).optional(),
   client_id: z.string().max(64).optional(),
   client_secret: z.string().max(128).optional(),
+});
+export const tokenOperationJson = tokenOperationForm.extend({
   key_id: z.string().max(64).optional(),
   secret: z.string().max(128).optional(),
 });
+type TokenOperation = z.infer<typeof tokenOperationForm>;
+
+function readTokenOperation(req: Request): TokenOperation {
+  return parse(bodyKind(req, ['form', 'json']) === 'json' ? tokenOperationJson : tokenOperationForm, req.body);
+}
 
 type Authenticated = { orgId: string; keyId: string; scopes: string[] };
 
-/** Key credentials (Basic or body) or a Bearer token from this service. */
-async function authenticateCaller(deps: Deps, req: Request, res: Response, body: z.infer<typeof tokenOperationBody>): Promise<Authenticated> {
+/** Key credentials (Basic or body) or a Bearer management token from this service. */
+async function authenticateCaller(deps: Deps, req: Request, res: Response): Promise<Authenticated> {
   const authorization = req.get('authorization');
   if (authorization && /^bearer /i.test(authorization)) {
-    const token = readBearer(authorization);
-    if (!token) throw new AppError('invalid_token', 'an access token is required', { reason: 'no_token' });
-    const claims = await verifyAccessToken(deps, token);
+    // The management audience, as on the management API: not any token this service signed.
+    const claims = await verifyManagementBearer(deps, authorization);
     return { orgId: claims.orgId, keyId: claims.sub, scopes: claims.scopes };
   }
-  const creds = readClientCredentials(req, body);
+  const creds = readClientCredentials(req);
   const key = await authenticateKey(deps, { keyId: creds.keyId, secret: creds.secret, context: requestContext(req, res) });
+  res.locals.checkKeyRateLimit?.(key.id);
   return { orgId: key.orgId, keyId: key.id, scopes: key.scopes };
 }
 
@@ -43,16 +50,14 @@ export function oauthRoutes(deps: Deps, limits: RequestHandler[] = []): Router {
   const router = Router();
 
   router.post('/oauth/introspect', noStore, rejectQueryCredentials, ...limits, async (req, res) => {
-    bodyKind(req, ['form', 'json']);
-    const body = parse(tokenOperationBody, req.body);
-    const caller = await authenticateCaller(deps, req, res, body);
+    const body = readTokenOperation(req);
+    const caller = await authenticateCaller(deps, req, res);
     res.json(await introspectToken(deps, caller.orgId, body.token));
   });
 
   router.post('/oauth/revoke', noStore, rejectQueryCredentials, ...limits, async (req, res) => {
-    bodyKind(req, ['form', 'json']);
-    const body = parse(tokenOperationBody, req.body);
-    const caller = await authenticateCaller(deps, req, res, body);
+    const body = readTokenOperation(req);
+    const caller = await authenticateCaller(deps, req, res);
     const viaBearer = /^bearer /i.test(req.get('authorization') ?? '');
     const revoking: RevokingCaller = {
       orgId: caller.orgId,
@@ -89,21 +94,21 @@ export const oauthDocs: RouteDoc[] = [
   {
     method: 'post',
     path: '/oauth/introspect',
-    summary: 'RFC 7662 introspection; authenticate with key credentials (Basic or body) or a Bearer token; other orgs\' tokens are inactive',
+    summary: 'RFC 7662 introspection; authenticate with key credentials (Basic or body) or a Bearer token for MANAGEMENT_AUDIENCE; other orgs\' tokens are inactive',
     tags: ['token'],
     security: ['basic', 'bearer'],
-    body: { form: tokenOperationBody, json: tokenOperationBody },
+    body: { form: tokenOperationForm, json: tokenOperationJson },
     responses: { 200: { description: '{"active": false} or the active token\'s claims', schema: introspection } },
     errors: ['invalid_request', 'invalid_client', 'invalid_token'],
   },
   {
     method: 'post',
     path: '/oauth/revoke',
-    summary: 'RFC 7009: revoke one token (by its jti); by the key it was issued to, or a keys:write token of its org',
+    summary: 'RFC 7009: revoke one token (by its jti); by the key it was issued to, or a keys:write token of its org for MANAGEMENT_AUDIENCE',
     tags: ['token'],
     security: ['basic', 'bearer'],
-    body: { form: tokenOperationBody, json: tokenOperationBody },
-    responses: { 200: { description: 'revoked, or the token was already invalid' } },
+    body: { form: tokenOperationForm, json: tokenOperationJson },
+    responses: { 200: { description: 'revoked, or nothing to do: the token was invalid, or of another org' } },
     errors: ['invalid_request', 'invalid_client', 'invalid_token', 'insufficient_scope'],
   },
 ];

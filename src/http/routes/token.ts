@@ -34,7 +34,8 @@ export const jsonTokenRequest = z
   })
   .meta({ description: 'JSON exchange: key_id + secret (or client_id + client_secret, or HTTP Basic)' });
 
-// RFC 6749 §3.2: unknown parameters are ignored, so the form schema is not strict.
+// RFC 6749 §3.2: unknown parameters are ignored, so the form schema is not strict; but key_id and
+// secret, the JSON form's names, are refused (client-auth.ts), never silently dropped.
 export const formTokenRequest = z
   .object({
     grant_type: z.string().max(100),
@@ -66,7 +67,7 @@ function readExchangeRequest(req: Request, context: ExchangeRequest['context']):
   if (body.audience !== undefined && body.resource !== undefined && body.audience !== body.resource) {
     throw new AppError('invalid_request', 'send audience or resource, not both');
   }
-  const creds = readClientCredentials(req, body);
+  const creds = readClientCredentials(req);
   return {
     orgId: body.org_id,
     keyId: creds.keyId,
@@ -89,6 +90,8 @@ export function mountTokenRoutes(app: Express, deps: ExchangeDeps, limits: Reque
   };
   const exchange = async (req: Request, res: Response) => {
     const result = await exchangeKey(deps, readExchangeRequest(req, requestContext(req, res)));
+    // Only now that the key has authenticated may its own limit refuse, or show (issue 16, point 13).
+    res.locals.checkKeyRateLimit?.(result.keyId);
     res.json({ access_token: result.accessToken, token_type: 'Bearer', expires_in: result.expiresIn, scope: result.scope });
   };
   if (limits.length === 0) {
