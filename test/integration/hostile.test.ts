@@ -225,7 +225,7 @@ describe('hostile tokens', () => {
         'embedded jwk': await signAttacker({ jwk: attackerJwk }),
         'crit extension': await signReal(claims, { crit: ['http://example.com/unknown'], 'http://example.com/unknown': true }),
         // Validly signed, but far beyond any token this service issues (~700 bytes).
-        oversized: await signReal({ ...claims, pad: 'x'.repeat(3_500) }),
+        oversized: await signReal({ ...claims, pad: 'x'.repeat(7_000) }),
         expired: await signReal({ ...claims, iat: now - 1000, exp: now - 500 }),
         'not yet valid': await signReal({ ...claims, nbf: now + 3600 }),
         'wrong issuer': await signReal({ ...claims, iss: 'https://evil.example' }),
@@ -252,7 +252,7 @@ describe('hostile tokens', () => {
   });
 
   it('refuses a token beyond the input limit with 400 before any parsing', async () => {
-    const res = await request(inst.app).post('/oauth/introspect').set('Authorization', `Bearer ${adminToken}`).type('form').send({ token: 'e'.repeat(9_000) });
+    const res = await request(inst.app).post('/oauth/introspect').set('Authorization', `Bearer ${adminToken}`).type('form').send({ token: 'e'.repeat(13_000) });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_request');
   });

@@ -201,7 +201,7 @@ describe('revoke and delete', () => {
     for (const a of answers) expect(a.status).toBe(200);
     // Every caller sees the one revocation that won, with its reason and time.
     expect(new Set(answers.map((a) => `${a.body.revoked_at} ${a.body.revoke_reason}`)).size).toBe(1);
-    const writes = statements.filter((sql) => /^\s*with k as \(\s*update api_keys/i.test(sql));
+    const writes = statements.filter((sql) => /^\s*with l as \(\s*select pg_advisory_xact_lock[\s\S]*k as \(\s*update api_keys/i.test(sql));
     expect(writes).toHaveLength(8);
     expect(statements.filter((sql) => /^\s*(begin|insert|update)/i.test(sql))).toEqual([]);
     expect(await inst.deps.db('revocations').where({ kind: 'key', key_id: key.id })).toHaveLength(1);

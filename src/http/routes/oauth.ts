@@ -11,7 +11,8 @@ import { noStore } from '../middleware/no-store.js';
 import type { RouteDoc } from '../openapi.js';
 import { parse } from '../parse.js';
 
-const tokenParam = z.string().min(1).max(8_192);
+// Past the verifiers' own bound (8,192), so an oversized token is answered as inactive rather than refused.
+const tokenParam = z.string().min(1).max(12_288);
 // RFC 7662 §2.1 / RFC 7009 §2.1: form-encoded `token` (+ hint); client credentials alongside.
 // key_id/secret are the JSON form's names: a form body holding them is refused (client-auth.ts).
 export const tokenOperationForm = z.object({
