@@ -24,6 +24,14 @@ export const REDACT_PATHS = [
   'keyEncryptionKey',
 ];
 
+// Shapes of credentials, wherever they turn up (a secret pasted as a key ID, a token in a message).
+const SECRET_SHAPES = /sk_(?:live|test)_[0-9A-Za-z]{20,}|eyJ[\w-]+\.[\w-]+\.[\w-]*/g;
+
+/** `text` with every secret- or JWT-shaped part replaced by `[redacted]`. */
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_SHAPES, '[redacted]');
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {

@@ -70,15 +70,18 @@ export async function authenticateKey(deps: ExchangeDeps, req: ClientAuthRequest
   if (reason === undefined && key) return key;
 
   const why = reason ?? 'unknown_key';
+  // Only a well-formed key ID is echoed into the audit log and the error detail (which is logged):
+  // anything else may be a secret pasted in the wrong place, or bytes Postgres cannot store.
+  const named = isId('key', req.keyId);
   deps.audit.enqueue({
     orgId: key?.orgId ?? null,
     action: 'exchange.rejected',
     actor: { type: 'anonymous', id: null },
-    target: { type: 'key', id: req.keyId.slice(0, 64) },
+    ...(named ? { target: { type: 'key', id: req.keyId } } : {}),
     context: req.context,
-    detail: { reason: why },
+    detail: named ? { reason: why } : { reason: why, key_id_malformed: true },
   });
-  throw clientAuthFailed(why, { keyId: req.keyId.slice(0, 64) });
+  throw clientAuthFailed(why, named ? { keyId: req.keyId } : { key_id_malformed: true });
 }
 
 /** Turns an API key into a signed access token (RFC 9068), or fails with the uniform invalid_client. */
