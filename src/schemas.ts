@@ -18,8 +18,22 @@ export const cidrList = z
   .max(100, 'at most 100 CIDRs')
   .transform((a) => [...new Set(a)]);
 
-export const keyName = z.string().trim().min(1).max(100);
-export const keyDescription = z.string().max(1_000);
+// Postgres text cannot hold NUL, and JSON (jsonb audit details) refuses unpaired surrogates; with
+// the `u` flag \p{Cs} matches only surrogates that are not part of a pair.
+const UNSTORABLE = /[\0\p{Cs}]/u;
+
+/**
+ * Every free-text field of a request: up to `max` characters (trimmed first if asked), none that
+ * Postgres cannot store, so such input is a clear 400 rather than a 500.
+ */
+export function safeText(max: number, o: { min?: number; trim?: boolean } = {}) {
+  const base = o.trim ? z.string().trim() : z.string();
+  return (o.min ? base.min(o.min) : base).max(max).refine((s) => !UNSTORABLE.test(s), 'must not contain NUL or unpaired surrogate characters');
+}
+
+export const keyName = safeText(100, { min: 1, trim: true });
+export const keyDescription = safeText(1_000);
+export const revokeReason = safeText(500);
 export const environment = z.enum(['live', 'test']);
 /** Up to ten years. */
 export const expiresInSeconds = z.number().int().min(60).max(10 * 365 * 86_400);

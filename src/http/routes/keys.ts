@@ -13,7 +13,7 @@ import {
   type Caller,
 } from '../../domain/key-management.js';
 import { isId } from '../../ids.js';
-import { audienceList, cidrList, environment, expiresInSeconds, keyDescription, keyName, scopeList } from '../../schemas.js';
+import { audienceList, cidrList, environment, expiresInSeconds, keyDescription, keyName, revokeReason, scopeList } from '../../schemas.js';
 import { requestContext } from '../locals.js';
 import { bearerAuth, requireScopes } from '../middleware/bearer-auth.js';
 import { bodyKind } from '../middleware/client-auth.js';
@@ -47,7 +47,7 @@ export const patchKeyBody = z
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'nothing to change' });
 
-export const revokeKeyBody = z.strictObject({ reason: z.string().max(500).optional() });
+export const revokeKeyBody = z.strictObject({ reason: revokeReason.optional() });
 export const rotateKeyBody = z.strictObject({
   grace_period_seconds: z.number().int().min(0).max(MAX_GRACE_PERIOD_SECONDS).default(0).describe('seconds the old key keeps working; 0 = it expires now'),
 });
