@@ -1,17 +1,28 @@
 import { z } from 'zod';
-import { AUDIENCE_PATTERN, MAX_AUDIENCES, MAX_SCOPES, SCOPE_PATTERN } from './domain/scopes.js';
+import {
+  AUDIENCE_PATTERN,
+  MAX_AUDIENCE_CHARS,
+  MAX_AUDIENCES,
+  MAX_SCOPE_CHARS,
+  MAX_SCOPES,
+  SCOPE_PATTERN,
+  audienceChars,
+  scopeChars,
+} from './domain/scopes.js';
 import { parseCidr } from './domain/cidr.js';
 
 /** Field shapes shared by every edge that creates or edits keys (HTTP API and CLI). */
 export const scopeList = z
   .array(z.string().regex(SCOPE_PATTERN, 'scopes are 1-100 characters of letters, digits and : . _ / -'))
   .max(MAX_SCOPES, `at most ${MAX_SCOPES} scopes`)
-  .transform((s) => [...new Set(s)]);
+  .transform((s) => [...new Set(s)])
+  .refine((s) => scopeChars(s) <= MAX_SCOPE_CHARS, `at most ${MAX_SCOPE_CHARS} characters in all (joined with spaces)`);
 
 export const audienceList = z
   .array(z.string().regex(AUDIENCE_PATTERN, 'audiences are 1-256 printable characters without spaces'))
   .max(MAX_AUDIENCES, `at most ${MAX_AUDIENCES} audiences`)
-  .transform((a) => [...new Set(a)]);
+  .transform((a) => [...new Set(a)])
+  .refine((a) => audienceChars(a) <= MAX_AUDIENCE_CHARS, `at most ${MAX_AUDIENCE_CHARS} characters in all`);
 
 export const cidrList = z
   .array(z.string().max(64).refine((c) => parseCidr(c) !== undefined, 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8'))
