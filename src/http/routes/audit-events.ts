@@ -5,6 +5,7 @@ import { AppError } from '../../errors.js';
 import { ID_PATTERN, isId } from '../../ids.js';
 import { listAuditEvents } from '../../storage/audit-events.js';
 import { bearerAuth, requireScopes } from '../middleware/bearer-auth.js';
+import { noStore } from '../middleware/no-store.js';
 import type { RouteDoc } from '../openapi.js';
 import { parse } from '../parse.js';
 import { auditView, decodeCursor, encodeCursor } from '../serializers.js';
@@ -33,8 +34,8 @@ const auditEvent = z.object({
 
 export function auditRoutes(deps: Deps, limit: RequestHandler): Router {
   const router = Router();
-  // Limited per organisation, so after the bearer token says which one.
-  const auth = [bearerAuth(deps), limit];
+  // Limited per organisation, so after the bearer token says which one. Audit data is not for caches.
+  const auth = [noStore, bearerAuth(deps), limit];
   router.get('/v1/audit-events', ...auth, requireScopes('audit:read'), async (req, res) => {
     const q = parse(auditQuery, req.query);
     const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('event', id));
