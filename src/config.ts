@@ -165,7 +165,7 @@ function readSecretFiles(env: Record<string, string>, problems: string[]): Set<s
   return failed;
 }
 
-const DEV_KEK = decodeEncryptionKey(DEV_SECRETS.KEY_ENCRYPTION_KEY)!;
+const DEV_KEK = Buffer.from(DEV_SECRETS.KEY_ENCRYPTION_KEY, 'base64');
 
 type SecretCheck = { production: boolean; problems: string[]; devDefaults: string[]; fileFailed: Set<string> };
 
