@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Thrown when the environment cannot produce a valid Config; lists every problem at once. */
@@ -33,8 +34,9 @@ const schema = z.object({
   REDIS_KEY_PREFIX: z.string().max(64).regex(/^[A-Za-z0-9:_.-]*$/).default('scope-auth:'),
   // Longest wait for one Redis command, milliseconds; a hung Redis is then treated like a dead one.
   REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(1_000),
-  // The `iss` claim and the base of every URL in discovery metadata.
-  ISSUER: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
+  // The `iss` claim and the base of every URL in discovery metadata; ≤ 256 characters, so every
+  // token fits its length bound.
+  ISSUER: z.url({ protocol: /^https?$/ }).max(256).default('http://localhost:8080'),
   // `aud` for keys created with no audiences; defaults to ISSUER.
   DEFAULT_AUDIENCE: z.string().min(1).max(256).optional(),
   // Audience a token must carry to call the management API; defaults to ISSUER.
@@ -58,7 +60,8 @@ const schema = z.object({
   KEY_CACHE_SIZE: int(0, 10_000_000).default(50_000),
   // How long a revoke waits for every instance to confirm it dropped the key, milliseconds.
   REVOCATION_ACK_TIMEOUT_MS: int(0, 10_000).default(500),
-  // express "trust proxy": false, true, a hop count, or a comma-separated list of CIDRs/names.
+  // express "trust proxy": false, a hop count, or a comma-separated list of CIDRs/names; `true`
+  // (trust every hop) is refused in production.
   TRUST_PROXY: z.string().default('false'),
   // Comma-separated origins allowed by CORS on the public endpoints; empty = CORS off.
   CORS_ORIGINS: list.default([]),
@@ -129,6 +132,8 @@ export type Config = Readonly<{
   logLevel: string;
   /** Names of secrets that fell back to development defaults (empty in production). */
   devDefaults: string[];
+  /** Risky settings allowed outside production; logged loudly at start-up. */
+  warnings: string[];
 }>;
 
 function decodeEncryptionKey(value: string): Buffer | undefined {
@@ -142,12 +147,78 @@ function parseTrustProxy(value: string): boolean | number | string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-/** Reads and validates the environment. Pure: tests pass a literal object. */
+// DESIGN.md: every secret can also come from a file (`NAME_FILE`), e.g. a mounted Docker secret.
+const FILE_SECRETS = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY'] as const;
+
+/** Puts the contents of each `NAME_FILE` in `env[NAME]` (trailing newline removed); returns the names that failed. */
+function readSecretFiles(env: Record<string, string>, problems: string[]): Set<string> {
+  const failed = new Set<string>();
+  const fail = (name: string, problem: string) => (failed.add(name), problems.push(`${name}_FILE: ${problem}`));
+  for (const name of FILE_SECRETS) {
+    const path = env[`${name}_FILE`];
+    if (path === undefined) continue;
+    if (env[name] !== undefined) {
+      fail(name, `set ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    let value: string;
+    try {
+      value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      fail(name, `cannot read ${path} (${(err as { code?: string }).code ?? 'error'})`);
+      continue;
+    }
+    if (value === '') fail(name, `${path} is empty`);
+    else env[name] = value;
+  }
+  return failed;
+}
+
+const DEV_KEK = Buffer.from(DEV_SECRETS.KEY_ENCRYPTION_KEY, 'base64');
+
+type SecretCheck = { production: boolean; problems: string[]; devDefaults: string[]; fileFailed: Set<string> };
+
+/** A set value, or (outside production) the development default; undefined when required and missing. */
+function secretOrDefault(name: keyof typeof DEV_SECRETS, value: string | undefined, c: SecretCheck, required: string): string | undefined {
+  if (value !== undefined) return value;
+  if (!c.production) {
+    c.devDefaults.push(name);
+    return DEV_SECRETS[name];
+  }
+  // A secret whose file failed is already reported as such.
+  if (!c.fileFailed.has(name)) c.problems.push(`${name}: required when NODE_ENV=production (${required})`);
+  return undefined;
+}
+
+function checkPepper(value: string | undefined, c: SecretCheck): string | undefined {
+  const pepper = secretOrDefault('SECRET_PEPPER', value, c, 'at least 32 characters');
+  if (c.production && pepper === DEV_SECRETS.SECRET_PEPPER) {
+    c.problems.push('SECRET_PEPPER: is the development default; set a random value of at least 32 characters');
+  }
+  return pepper;
+}
+
+function checkEncryptionKey(value: string | undefined, c: SecretCheck): Buffer | undefined {
+  const raw = secretOrDefault('KEY_ENCRYPTION_KEY', value, c, '32 bytes, base64 or hex');
+  if (raw === undefined) return undefined;
+  const kek = decodeEncryptionKey(raw);
+  if (!kek) c.problems.push('KEY_ENCRYPTION_KEY: must be 32 bytes, base64 or 64 hex characters');
+  else if (c.production && kek.equals(DEV_KEK)) c.problems.push('KEY_ENCRYPTION_KEY: is the development default; set 32 random bytes (base64 or hex)');
+  // All zero, or any other single byte repeated: a placeholder, not a key.
+  else if (c.production && kek.every((b) => b === kek[0])) c.problems.push('KEY_ENCRYPTION_KEY: is one byte repeated; set 32 random bytes (base64 or hex)');
+  return kek;
+}
+
+const TRUST_ALL_PROXIES = 'trusts any X-Forwarded-For, so clients can forge their address (IP allowlists, rate limits, audit)';
+const TRUST_PROXY_INSTEAD = "use the number of proxy hops (e.g. 1) or the proxies' addresses or CIDRs";
+
+/** Reads and validates the environment. Pure but for reading `*_FILE` secrets: tests pass a literal object. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings mean "unset", so `FOO= npm start` does not smuggle in an invalid value.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(cleaned);
+  const cleaned = Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined && kv[1] !== ''));
   const problems: string[] = [];
+  const fileFailed = readSecretFiles(cleaned, problems);
+  const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(problems);
@@ -155,16 +226,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   const devDefaults: string[] = [];
+  const check: SecretCheck = { production, problems, devDefaults, fileFailed };
+  const pepper = checkPepper(e.SECRET_PEPPER, check);
+  const kek = checkEncryptionKey(e.KEY_ENCRYPTION_KEY, check);
+  const warnings: string[] = [];
 
-  const pepper = e.SECRET_PEPPER ?? (production ? undefined : (devDefaults.push('SECRET_PEPPER'), DEV_SECRETS.SECRET_PEPPER));
-  if (pepper === undefined) problems.push('SECRET_PEPPER: required when NODE_ENV=production (at least 32 characters)');
-
-  const rawKek = e.KEY_ENCRYPTION_KEY ?? (production ? undefined : (devDefaults.push('KEY_ENCRYPTION_KEY'), DEV_SECRETS.KEY_ENCRYPTION_KEY));
-  let kek: Buffer | undefined;
-  if (rawKek === undefined) problems.push('KEY_ENCRYPTION_KEY: required when NODE_ENV=production (32 bytes, base64 or hex)');
-  else if (!(kek = decodeEncryptionKey(rawKek))) problems.push('KEY_ENCRYPTION_KEY: must be 32 bytes, base64 or 64 hex characters');
-
-  if (production && e.ISSUER.startsWith('http://')) problems.push('ISSUER: must be https when NODE_ENV=production');
+  // The parsed protocol: a string test let `HTTP://` through.
+  if (production && new URL(e.ISSUER).protocol !== 'https:') problems.push('ISSUER: must be https when NODE_ENV=production');
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  if (trustProxy === true && production) problems.push(`TRUST_PROXY: "true" ${TRUST_ALL_PROXIES}; ${TRUST_PROXY_INSTEAD}`);
+  else if (trustProxy === true) warnings.push(`TRUST_PROXY=true ${TRUST_ALL_PROXIES}: ${TRUST_PROXY_INSTEAD}. It is refused when NODE_ENV=production.`);
   if (problems.length > 0 || pepper === undefined || kek === undefined) throw new ConfigError(problems);
 
   const issuer = e.ISSUER.replace(/\/+$/, '');
@@ -190,7 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lastUsedFlushSeconds: e.LAST_USED_FLUSH_SECONDS,
     keyCacheSize: e.KEY_CACHE_SIZE,
     revocationAckTimeoutMs: e.REVOCATION_ACK_TIMEOUT_MS,
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    trustProxy,
     corsOrigins: e.CORS_ORIGINS,
     rateLimit: Object.freeze({
       enabled: e.RATE_LIMIT_ENABLED,
@@ -208,5 +279,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers: e.WORKERS,
     logLevel: e.LOG_LEVEL,
     devDefaults,
+    warnings,
   });
 }

@@ -19,6 +19,7 @@ export async function startServer(
   for (const name of config.devDefaults) {
     log.warn(`${name} is not set: using an insecure development default. Set it before any real use (required when NODE_ENV=production).`);
   }
+  for (const warning of config.warnings) log.warn(warning);
   if (options.migrate) {
     // A fresh machine has no database yet: create it when we may (ignore it when we may not).
     await ensureDatabase(config.databaseUrl).catch(() => undefined);

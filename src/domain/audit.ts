@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
-import type { Logger } from '../log.js';
-import type { Db } from '../storage/db.js';
+import { redactSecrets, type Logger } from '../log.js';
+import { isDatabaseUnavailable, type Db } from '../storage/db.js';
 import { insertAuditEvents, type ActorType, type AuditEvent } from '../storage/audit-events.js';
 
 /** Where a request came from, as plain data: the domain never sees `req`. */
@@ -25,45 +25,106 @@ export type AuditLog = {
   event(input: AuditInput): AuditEvent;
   /** Buffered off the request path (refused exchanges); flushed in batches. */
   enqueue(input: AuditInput): void;
+  /** Writes the buffer; resolves to the number of records written. */
   flush(): Promise<number>;
   pending(): number;
+  /** Records Postgres refused and that were dropped (each logged as `audit.row_dropped`) since start. */
+  dropped(): number;
 };
 
 const MAX_BUFFER = 10_000;
 const FIELD_MAX = 512;
+const DETAIL_TEXT_MAX = 1_024;
+const DETAIL_ITEMS_MAX = 100;
+const DETAIL_DEPTH_MAX = 4;
+
+// Postgres text cannot hold NUL, and jsonb refuses unpaired surrogates: one such character in a
+// caller-supplied value used to make the whole batch INSERT fail for ever (issue 16, point 1).
+// With the `u` flag, \p{Cs} matches only surrogates that are not part of a pair.
+const UNSTORABLE = /[\0\p{Cs}]/gu;
+
+/** Text safe to store: no secret-shaped value, no NUL or lone surrogate, at most `max` characters. */
+export function cleanText(s: string, max: number): string {
+  return redactSecrets(s).slice(0, max).replace(UNSTORABLE, '\ufffd');
+}
+
+const cleanColumn = (s: string | null | undefined): string | null => (s == null ? null : cleanText(s, FIELD_MAX));
+
+/** Detail is free-form JSON: clean every string (keys too) and bound its size and depth. */
+function cleanDetail(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return cleanText(value, DETAIL_TEXT_MAX);
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (depth >= DETAIL_DEPTH_MAX) return '[too deep]';
+  if (Array.isArray(value)) return value.slice(0, DETAIL_ITEMS_MAX).map((v) => cleanDetail(v, depth + 1));
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') {
+    const entries = Object.entries(value).slice(0, DETAIL_ITEMS_MAX);
+    return Object.fromEntries(entries.map(([k, v]) => [cleanText(k, 100), cleanDetail(v, depth + 1)]));
+  }
+  return value === undefined ? null : cleanText(String(value), DETAIL_TEXT_MAX);
+}
 
 export function createAuditLog(db: Db, clock: Clock, log: Logger): AuditLog {
   let buffer: AuditEvent[] = [];
   let flushing: Promise<number> | undefined;
+  let droppedCount = 0;
 
+  // Every text that reaches the audit table passes through here, whatever its source.
   const build = (i: AuditInput): AuditEvent => {
     const now = clock.now();
     return {
       id: newId('event', now),
-      orgId: i.orgId,
-      action: i.action,
+      orgId: cleanColumn(i.orgId),
+      action: cleanText(i.action, 64),
       actorType: i.actor.type,
-      actorId: i.actor.id,
-      targetType: i.target?.type ?? null,
-      targetId: i.target?.id ?? null,
-      ip: i.context?.ip ?? null,
-      userAgent: i.context?.userAgent?.slice(0, FIELD_MAX) ?? null,
-      requestId: i.context?.requestId ?? null,
-      detail: i.detail ?? {},
+      actorId: cleanColumn(i.actor.id),
+      targetType: cleanColumn(i.target?.type),
+      targetId: cleanColumn(i.target?.id),
+      ip: cleanColumn(i.context?.ip),
+      userAgent: cleanColumn(i.context?.userAgent),
+      requestId: cleanColumn(i.context?.requestId),
+      detail: cleanDetail(i.detail ?? {}, 0) as Record<string, unknown>,
       createdAt: new Date(now),
     };
   };
+
+  const drop = (event: AuditEvent, err: unknown) => {
+    droppedCount++;
+    // The SQLSTATE only: Postgres messages can quote the refused value.
+    log.error({ id: event.id, action: event.action, code: (err as { code?: unknown }).code }, 'audit.row_dropped');
+  };
+
+  /**
+   * Writes `batch`; when Postgres refuses it for a reason other than being unreachable, halves it
+   * until the refused rows are isolated, writes the rest and drops those. An unreachable database
+   * puts everything not yet written back in the buffer (bounded) and rethrows.
+   */
+  async function writeIsolating(batch: AuditEvent[]): Promise<number> {
+    const todo = [batch];
+    let written = 0;
+    for (let part = todo.pop(); part; part = todo.pop()) {
+      try {
+        await insertAuditEvents(db, part);
+        written += part.length;
+      } catch (err) {
+        if (isDatabaseUnavailable(err)) {
+          buffer = [...part, ...todo.reverse().flat(), ...buffer].slice(-MAX_BUFFER);
+          throw err;
+        }
+        if (part.length === 1) drop(part[0]!, err);
+        else todo.push(part.slice(part.length >> 1), part.slice(0, part.length >> 1));
+      }
+    }
+    return written;
+  }
 
   async function flushOnce(): Promise<number> {
     const batch = buffer;
     buffer = [];
     if (batch.length === 0) return 0;
     try {
-      await insertAuditEvents(db, batch);
-      return batch.length;
+      return await writeIsolating(batch);
     } catch (err) {
-      // Keep them for the next attempt (bounded, so a long outage cannot exhaust memory).
-      buffer = batch.concat(buffer).slice(-MAX_BUFFER);
       log.warn({ err, pending: buffer.length }, 'audit.flush_failed');
       throw err;
     }
@@ -78,7 +139,7 @@ export function createAuditLog(db: Db, clock: Clock, log: Logger): AuditLog {
     event: build,
     enqueue(input) {
       if (buffer.length >= MAX_BUFFER) {
-        log.warn({ action: input.action }, 'audit.buffer_full');
+        log.warn({ action: input.action.slice(0, 64) }, 'audit.buffer_full');
         return;
       }
       buffer.push(build(input));
@@ -94,5 +155,6 @@ export function createAuditLog(db: Db, clock: Clock, log: Logger): AuditLog {
       }
     },
     pending: () => buffer.length,
+    dropped: () => droppedCount,
   };
 }

@@ -9,6 +9,14 @@ export const MAX_SCOPES = 50;
 // Audiences are usually URLs: printable ASCII without spaces.
 export const AUDIENCE_PATTERN = /^[\x21-\x7e]{1,256}$/;
 export const MAX_AUDIENCES = 10;
+// Every token must fit MAX_TOKEN_LENGTH (8,192 characters, token-verification.ts), so what a key
+// puts into one is bounded: its scopes joined by spaces, and its audiences together as they are
+// written in the token's JSON (a quote or backslash takes two characters there).
+export const MAX_SCOPE_CHARS = 2_000;
+export const MAX_AUDIENCE_CHARS = 2_000;
+
+export const scopeChars = (scopes: readonly string[]) => scopes.join(' ').length;
+export const audienceChars = (audiences: readonly string[]) => audiences.reduce((n, a) => n + JSON.stringify(a).length - 2, 0);
 
 /** RFC 6749 §3.3: space-delimited; blank means "not given". Duplicates collapse. */
 export function parseScopeParam(scope: string | undefined): string[] | undefined {

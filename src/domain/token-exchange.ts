@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { clientAuthFailed } from '../errors.js';
+import { AppError, clientAuthFailed } from '../errors.js';
 import { checkSecretFormat, hashSecret, verifySecret } from '../crypto/secrets.js';
 import { signAccessToken } from '../crypto/tokens.js';
 import { isId, newTokenId } from '../ids.js';
@@ -11,6 +11,7 @@ import type { LastUsedTracker } from './last-used.js';
 import { narrowGrant, parseScopeParam } from './scopes.js';
 import type { Keyring } from './signing-keys.js';
 import { ipAllowed } from './cidr.js';
+import { MAX_TOKEN_LENGTH } from './token-verification.js';
 
 export type ExchangeRequest = {
   orgId?: string;
@@ -46,6 +47,9 @@ function refusalReason(
   if (!secretOk) return 'wrong_secret';
   const status = keyStatus(key, nowMs);
   if (status !== 'active') return status; // 'revoked' | 'expired'
+  // exp and iat are whole seconds: in its last fraction of a second a key could only give a token
+  // with exp = iat (expires_in 0), so it counts as expired already.
+  if (key.expiresAt && Math.floor(key.expiresAt.getTime() / 1000) <= Math.floor(nowMs / 1000)) return 'expired';
   if (req.orgId !== undefined && req.orgId !== key.orgId) return 'org_mismatch';
   if (!ipAllowed(key.allowedCidrs, req.context.ip)) return 'ip_not_allowed';
   return undefined;
@@ -58,34 +62,38 @@ export type ClientAuthRequest = Pick<ExchangeRequest, 'orgId' | 'keyId' | 'secre
  * mismatch, address outside the allowlist) is the same invalid_client after the same work;
  * the real reason goes to the audit log.
  */
-export async function authenticateKey(deps: ExchangeDeps, req: ClientAuthRequest): Promise<KeyRecord> {
-  const { config, clock } = deps;
+export async function authenticateKey(deps: ExchangeDeps, req: ClientAuthRequest, nowMs = deps.clock.now()): Promise<KeyRecord> {
+  const { config } = deps;
   dummyHash ??= hashSecret(config.secretPepper, 'sk_live_dummy');
 
   const wellFormed = checkSecretFormat(req.secret) !== undefined;
   const key = wellFormed && isId('key', req.keyId) ? await loadKey(deps, req.keyId) : undefined;
   // Always run the comparison, whatever happened above: every failure takes the same path.
   const secretOk = verifySecret(config.secretPepper, req.secret, key?.secretHash ?? dummyHash) && key !== undefined;
-  const reason = wellFormed ? refusalReason(key, secretOk, req, clock.now()) : 'malformed_secret';
+  const reason = wellFormed ? refusalReason(key, secretOk, req, nowMs) : 'malformed_secret';
   if (reason === undefined && key) return key;
 
   const why = reason ?? 'unknown_key';
+  // Only a well-formed key ID is echoed into the audit log and the error detail (which is logged):
+  // anything else may be a secret pasted in the wrong place, or bytes Postgres cannot store.
+  const named = isId('key', req.keyId);
   deps.audit.enqueue({
     orgId: key?.orgId ?? null,
     action: 'exchange.rejected',
     actor: { type: 'anonymous', id: null },
-    target: { type: 'key', id: req.keyId.slice(0, 64) },
+    ...(named ? { target: { type: 'key', id: req.keyId } } : {}),
     context: req.context,
-    detail: { reason: why },
+    detail: named ? { reason: why } : { reason: why, key_id_malformed: true },
   });
-  throw clientAuthFailed(why, { keyId: req.keyId.slice(0, 64) });
+  throw clientAuthFailed(why, named ? { keyId: req.keyId } : { key_id_malformed: true });
 }
 
 /** Turns an API key into a signed access token (RFC 9068), or fails with the uniform invalid_client. */
 export async function exchangeKey(deps: ExchangeDeps, req: ExchangeRequest): Promise<ExchangeResult> {
   const { config, clock } = deps;
-  const key = await authenticateKey(deps, req);
+  // One instant for the checks and the claims: the key is valid at iat, and exp > iat.
   const nowMs = clock.now();
+  const key = await authenticateKey(deps, req, nowMs);
   const grant = narrowGrant(key, { scopes: parseScopeParam(req.scope), audience: req.audience }, config.defaultAudience);
   const iat = Math.floor(nowMs / 1000);
   // Never outlive the key: a token from a key expiring in 2 minutes lasts 2 minutes.
@@ -107,6 +115,10 @@ export async function exchangeKey(deps: ExchangeDeps, req: ExchangeRequest): Pro
     },
     deps.keyring.activeKey(nowMs),
   );
+  // Key limits keep tokens within the bound; a key stored before them could still exceed it.
+  if (accessToken.length > MAX_TOKEN_LENGTH) {
+    throw new AppError('invalid_scope', `the token would be longer than ${MAX_TOKEN_LENGTH} characters: request fewer scopes or one audience`);
+  }
   deps.lastUsed.touch(key.id, nowMs);
   deps.log.debug({ keyId: key.id, orgId: key.orgId, scope }, 'token.issued');
   return { accessToken, expiresIn: exp - iat, scope, keyId: key.id, orgId: key.orgId };

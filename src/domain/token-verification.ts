@@ -31,7 +31,8 @@ export type VerificationDeps = {
 };
 
 const ALGORITHMS = ['EdDSA', 'ES256'];
-const MAX_TOKEN_LENGTH = 4_096;
+/** One bound for every verifier of ours (and the SDK's); key limits keep every issued token within it. */
+export const MAX_TOKEN_LENGTH = 8_192;
 let jwksCache: { etag: string; getKey: JWTVerifyGetKey } | undefined;
 
 function localKeys(keyring: Keyring): JWTVerifyGetKey {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { SignJWT, base64url, exportJWK, generateKeyPair } from 'jose';
 import request from 'supertest';
 import { createVerifier, type Verifier } from '../../sdk/src/index.js';
+import { MAX_TOKEN_LENGTH } from '../../src/domain/token-verification.js';
 import { ERROR_STATUS } from '../../src/errors.js';
 import { createTestInstance, listen, type TestInstance } from '../support/app.js';
 import { isolatedDatabase } from '../support/databases.js';
@@ -224,8 +225,8 @@ describe('hostile tokens', () => {
         'x5u to an attacker': await signAttacker({ kid: 'attacker', x5u: 'https://attacker.example/cert.pem' }),
         'embedded jwk': await signAttacker({ jwk: attackerJwk }),
         'crit extension': await signReal(claims, { crit: ['http://example.com/unknown'], 'http://example.com/unknown': true }),
-        // Validly signed, but far beyond any token this service issues (~700 bytes).
-        oversized: await signReal({ ...claims, pad: 'x'.repeat(7_000) }),
+        // Validly signed, but longer than any token this service issues (MAX_TOKEN_LENGTH).
+        oversized: await signReal({ ...claims, pad: 'x'.repeat((MAX_TOKEN_LENGTH * 3) / 4) }),
         expired: await signReal({ ...claims, iat: now - 1000, exp: now - 500 }),
         'not yet valid': await signReal({ ...claims, nbf: now + 3600 }),
         'wrong issuer': await signReal({ ...claims, iss: 'https://evil.example' }),

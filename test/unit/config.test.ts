@@ -1,11 +1,26 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
+const KEK_HEX = '5f1c0d9e3a7b2c4d6e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6';
 const PROD = {
   NODE_ENV: 'production',
   ISSUER: 'https://auth.example.com',
   SECRET_PEPPER: 'p'.repeat(40),
-  KEY_ENCRYPTION_KEY: 'ab'.repeat(32),
+  KEY_ENCRYPTION_KEY: KEK_HEX,
 };
+
+/** The problems loadConfig reports for `env` (none if it loads). */
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+}
 
 describe('loadConfig', () => {
   it('gives development defaults, and says which secrets fell back', () => {
@@ -34,7 +49,8 @@ describe('loadConfig', () => {
   it('accepts a complete production configuration with no dev defaults', () => {
     const c = loadConfig(PROD);
     expect(c.devDefaults).toEqual([]);
-    expect(c.keyEncryptionKey.equals(Buffer.from('ab'.repeat(32), 'hex'))).toBe(true);
+    expect(c.keyEncryptionKey.equals(Buffer.from(KEK_HEX, 'hex'))).toBe(true);
+    expect(c.warnings).toEqual([]);
   });
 
   it.each([
@@ -57,5 +73,96 @@ describe('loadConfig', () => {
     expect(c.trustProxy).toEqual(['10.0.0.0/8', 'loopback']);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  });
+
+  describe('TRUST_PROXY=true (issue 16, point 11)', () => {
+    it('is refused in production: a hop count or the proxies\' CIDRs only', () => {
+      expect(problems({ ...PROD, TRUST_PROXY: 'true' })).toEqual([
+        'TRUST_PROXY: "true" trusts any X-Forwarded-For, so clients can forge their address (IP allowlists, rate limits, audit); use the number of proxy hops (e.g. 1) or the proxies\' addresses or CIDRs',
+      ]);
+      expect(loadConfig({ ...PROD, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+      expect(loadConfig({ ...PROD, TRUST_PROXY: '10.0.0.0/8' }).trustProxy).toEqual(['10.0.0.0/8']);
+    });
+
+    it('gets a loud warning outside production', () => {
+      const c = loadConfig({ TRUST_PROXY: 'true' });
+      expect(c.trustProxy).toBe(true);
+      expect(c.warnings).toEqual([expect.stringMatching(/^TRUST_PROXY=true trusts any X-Forwarded-For.*refused when NODE_ENV=production/)]);
+      expect(loadConfig({ TRUST_PROXY: '2' }).warnings).toEqual([]);
+    });
+  });
+
+  describe('ISSUER (issue 16, points 19 and 20)', () => {
+    it.each(['HTTP://auth.example.com', 'Http://auth.example.com'])('refuses %s in production, whatever the case of the scheme', (issuer) => {
+      expect(problems({ ...PROD, ISSUER: issuer })).toEqual(['ISSUER: must be https when NODE_ENV=production']);
+    });
+
+    it('accepts https in any case', () => {
+      expect(problems({ ...PROD, ISSUER: 'HTTPS://auth.example.com' })).toEqual([]);
+    });
+
+    it('is at most 256 characters, so every token fits its length bound', () => {
+      expect(problems({ ISSUER: `https://auth.example.com/${'a'.repeat(232)}` })).toEqual([expect.stringMatching(/^ISSUER: .*256/)]);
+      expect(problems({ ISSUER: `https://auth.example.com/${'a'.repeat(231)}` })).toEqual([]);
+    });
+  });
+
+  describe('secrets in production (issue 16, extras)', () => {
+    it('refuses the development pepper and encryption key', () => {
+      expect(problems({ ...PROD, SECRET_PEPPER: 'dev-only-pepper-do-not-use-in-production-0000', KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') })).toEqual([
+        'SECRET_PEPPER: is the development default; set a random value of at least 32 characters',
+        'KEY_ENCRYPTION_KEY: is the development default; set 32 random bytes (base64 or hex)',
+      ]);
+      // The same bytes in hex are the same key.
+      expect(problems({ ...PROD, KEY_ENCRYPTION_KEY: '07'.repeat(32) })).toEqual(['KEY_ENCRYPTION_KEY: is the development default; set 32 random bytes (base64 or hex)']);
+    });
+
+    it.each([
+      ['all zero', '00'.repeat(32)],
+      ['one byte repeated', 'ab'.repeat(32)],
+      ['one byte repeated, base64', Buffer.alloc(32, 0xff).toString('base64')],
+    ])('refuses a key encryption key that is %s', (_what, kek) => {
+      expect(problems({ ...PROD, KEY_ENCRYPTION_KEY: kek })).toEqual(['KEY_ENCRYPTION_KEY: is one byte repeated; set 32 random bytes (base64 or hex)']);
+    });
+  });
+
+  describe('secrets from files (SECRET_PEPPER_FILE, KEY_ENCRYPTION_KEY_FILE)', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'scope-auth-config-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, content: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      return path;
+    };
+
+    it('reads each secret from its file, without the trailing newline', () => {
+      const pepper = 'q'.repeat(40);
+      const c = loadConfig({
+        ...PROD,
+        SECRET_PEPPER: '',
+        KEY_ENCRYPTION_KEY: '',
+        SECRET_PEPPER_FILE: file('pepper', `${pepper}\n`),
+        KEY_ENCRYPTION_KEY_FILE: file('kek', `${KEK_HEX}\r\n`),
+      });
+      expect(c.secretPepper.toString('utf8')).toBe(pepper);
+      expect(c.keyEncryptionKey.equals(Buffer.from(KEK_HEX, 'hex'))).toBe(true);
+      expect(c.devDefaults).toEqual([]);
+    });
+
+    it('refuses a secret set both ways, an unreadable file and an empty one, naming each', () => {
+      const missing = join(dir, 'missing');
+      expect(problems({ ...PROD, SECRET_PEPPER_FILE: file('p2', 'r'.repeat(40)), KEY_ENCRYPTION_KEY: '', KEY_ENCRYPTION_KEY_FILE: missing })).toEqual([
+        'SECRET_PEPPER_FILE: set SECRET_PEPPER or SECRET_PEPPER_FILE, not both',
+        `KEY_ENCRYPTION_KEY_FILE: cannot read ${missing} (ENOENT)`,
+      ]);
+      expect(problems({ ...PROD, SECRET_PEPPER: '', SECRET_PEPPER_FILE: file('empty', '\n') })).toEqual([`SECRET_PEPPER_FILE: ${join(dir, 'empty')} is empty`]);
+    });
+
+    it('validates a value from a file like any other', () => {
+      expect(problems({ ...PROD, SECRET_PEPPER: '', SECRET_PEPPER_FILE: file('short', 'short\n') })).toEqual(['SECRET_PEPPER: Too small: expected string to have >=32 characters']);
+    });
   });
 });

@@ -2,15 +2,16 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { isId } from '../../ids.js';
+import { ID_PATTERN, isId } from '../../ids.js';
 import { listAuditEvents } from '../../storage/audit-events.js';
 import { bearerAuth, requireScopes } from '../middleware/bearer-auth.js';
+import { noStore } from '../middleware/no-store.js';
 import type { RouteDoc } from '../openapi.js';
 import { parse } from '../parse.js';
 import { auditView, decodeCursor, encodeCursor } from '../serializers.js';
 
 export const auditQuery = z.strictObject({
-  key_id: z.string().max(64).optional().describe('events about (or by) this key'),
+  key_id: z.string().regex(ID_PATTERN.key, 'must be a key ID (key_ followed by a ULID)').optional().describe('events about (or by) this key'),
   action: z.string().regex(/^[a-z_.-]{1,64}$/).optional().describe('e.g. key.created, key.revoked, exchange.rejected'),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
@@ -33,8 +34,8 @@ const auditEvent = z.object({
 
 export function auditRoutes(deps: Deps, limit: RequestHandler): Router {
   const router = Router();
-  // Limited per organisation, so after the bearer token says which one.
-  const auth = [bearerAuth(deps), limit];
+  // Limited per organisation, so after the bearer token says which one. Audit data is not for caches.
+  const auth = [noStore, bearerAuth(deps), limit];
   router.get('/v1/audit-events', ...auth, requireScopes('audit:read'), async (req, res) => {
     const q = parse(auditQuery, req.query);
     const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('event', id));

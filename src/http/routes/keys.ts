@@ -13,10 +13,11 @@ import {
   type Caller,
 } from '../../domain/key-management.js';
 import { isId } from '../../ids.js';
-import { audienceList, cidrList, environment, expiresInSeconds, keyDescription, keyName, scopeList } from '../../schemas.js';
+import { audienceList, cidrList, environment, expiresInSeconds, keyDescription, keyName, revokeReason, scopeList } from '../../schemas.js';
 import { requestContext } from '../locals.js';
 import { bearerAuth, requireScopes } from '../middleware/bearer-auth.js';
 import { bodyKind } from '../middleware/client-auth.js';
+import { noStore } from '../middleware/no-store.js';
 import type { RouteDoc } from '../openapi.js';
 import { parse } from '../parse.js';
 import { decodeCursor, encodeCursor, keyView } from '../serializers.js';
@@ -47,7 +48,7 @@ export const patchKeyBody = z
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'nothing to change' });
 
-export const revokeKeyBody = z.strictObject({ reason: z.string().max(500).optional() });
+export const revokeKeyBody = z.strictObject({ reason: revokeReason.optional() });
 export const rotateKeyBody = z.strictObject({
   grace_period_seconds: z.number().int().min(0).max(MAX_GRACE_PERIOD_SECONDS).default(0).describe('seconds the old key keeps working; 0 = it expires now'),
 });
@@ -104,8 +105,9 @@ function keyIdParam(req: Request): string {
 
 export function keyRoutes(deps: Deps, limit: RequestHandler): Router {
   const router = Router();
-  // Limited per organisation, so after the bearer token says which one.
-  const auth = [bearerAuth(deps), limit];
+  // Limited per organisation, so after the bearer token says which one. Every answer carries
+  // key data (or a secret) a shared cache must not keep.
+  const auth = [noStore, bearerAuth(deps), limit];
   const read = requireScopes('keys:read');
   const write = requireScopes('keys:write');
   const now = () => deps.clock.now();
@@ -123,7 +125,6 @@ export function keyRoutes(deps: Deps, limit: RequestHandler): Router {
       allowedCidrs: b.allowed_cidrs,
       expiresAt,
     });
-    res.setHeader('Cache-Control', 'no-store');
     res.status(201).json({ ...keyView(key, now()), secret });
   });
 
@@ -169,7 +170,6 @@ export function keyRoutes(deps: Deps, limit: RequestHandler): Router {
     const id = keyIdParam(req);
     const b = parse(rotateKeyBody, optionalJson(req));
     const { created, old } = await rotateKeyAs(deps, callerOf(req, res), id, b.grace_period_seconds);
-    res.setHeader('Cache-Control', 'no-store');
     res.status(201).json({ ...keyView(created.key, now()), secret: created.secret, previous_key: keyView(old, now()) });
   });
 
