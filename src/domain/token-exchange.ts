@@ -89,11 +89,17 @@ export async function authenticateKey(deps: ExchangeDeps, req: ClientAuthRequest
 }
 
 /** Turns an API key into a signed access token (RFC 9068), or fails with the uniform invalid_client. */
-export async function exchangeKey(deps: ExchangeDeps, req: ExchangeRequest): Promise<ExchangeResult> {
+export async function exchangeKey(
+  deps: ExchangeDeps,
+  req: ExchangeRequest,
+  /** Runs once the credentials are verified, before anything is signed: the caller's own limits may refuse here. */
+  onAuthenticated?: (keyId: string) => void,
+): Promise<ExchangeResult> {
   const { config, clock } = deps;
   // One instant for the checks and the claims: the key is valid at iat, and exp > iat.
   const nowMs = clock.now();
   const key = await authenticateKey(deps, req, nowMs);
+  onAuthenticated?.(key.id);
   const grant = narrowGrant(key, { scopes: parseScopeParam(req.scope), audience: req.audience }, config.defaultAudience);
   const iat = Math.floor(nowMs / 1000);
   // Never outlive the key: a token from a key expiring in 2 minutes lasts 2 minutes.

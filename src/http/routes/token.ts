@@ -89,9 +89,8 @@ export function mountTokenRoutes(app: Express, deps: ExchangeDeps, limits: Reque
     assertNoQueryCredentials(req);
   };
   const exchange = async (req: Request, res: Response) => {
-    const result = await exchangeKey(deps, readExchangeRequest(req, requestContext(req, res)));
-    // Only now that the key has authenticated may its own limit refuse, or show (issue 16, point 13).
-    res.locals.checkKeyRateLimit?.(result.keyId);
+    // Only once the key has authenticated may its own limit refuse, or show (issue 16, point 13).
+    const result = await exchangeKey(deps, readExchangeRequest(req, requestContext(req, res)), res.locals.checkKeyRateLimit);
     res.json({ access_token: result.accessToken, token_type: 'Bearer', expires_in: result.expiresIn, scope: result.scope });
   };
   if (limits.length === 0) {
