@@ -136,7 +136,8 @@ export type Config = Readonly<{
   warnings: string[];
 }>;
 
-function decodeEncryptionKey(value: string): Buffer | undefined {
+/** 32 bytes from base64 or 64 hex characters; undefined otherwise. */
+export function decodeEncryptionKey(value: string): Buffer | undefined {
   const buf = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
   return buf.length === 32 ? buf : undefined;
 }

@@ -5,7 +5,8 @@ import { createApp } from './app.js';
 import { createHttpServer } from './http/server.js';
 import type { Config } from './config.js';
 import { createDeps, type Deps, type DepsOverrides } from './deps.js';
-import { ensureDatabase, migrateLatest } from './storage/db.js';
+import { createLifecycle } from './lifecycle.js';
+import { migrateDatabase } from './storage/db.js';
 
 export type RunningServer = { server: Server; deps: Deps; port: number; shutdown(signal?: string): Promise<void> };
 
@@ -21,12 +22,11 @@ export async function startServer(
   }
   for (const warning of config.warnings) log.warn(warning);
   if (options.migrate) {
-    // A fresh machine has no database yet: create it when we may (ignore it when we may not).
-    await ensureDatabase(config.databaseUrl).catch(() => undefined);
-    const applied = await migrateLatest(deps.db);
+    const applied = await migrateDatabase(config.databaseUrl);
     if (applied.length > 0) log.info({ applied }, 'migrations.applied');
   }
-  await deps.start();
+  const lifecycle = createLifecycle(deps);
+  await lifecycle.start();
 
   let shuttingDown = false;
   const shutdownController = new AbortController();
@@ -55,7 +55,7 @@ export async function startServer(
       deadline.unref();
       await closed;
       clearTimeout(deadline);
-      await deps.close();
+      await lifecycle.stop();
       log.info('server.stopped');
     })());
 

@@ -5,7 +5,8 @@ import { generateSecret, hashSecret, secretHint } from '../crypto/secrets.js';
 import { newId } from '../ids.js';
 import { findKeyById, insertKey, type ApiKey, type Environment, type KeyStatus } from '../storage/api-keys.js';
 import type { Db } from '../storage/db.js';
-import type { EventBus } from '../storage/event-bus.js';
+import type { InstanceBus } from './seams.js';
+import { memoryTrusted } from './revocation/memory.js';
 import type { KeyCache } from './key-cache.js';
 
 export type NewKeyInput = {
@@ -85,14 +86,14 @@ function toRecord(k: ApiKey): KeyRecord {
   };
 }
 
-export type KeyLookupDeps = { db: Db; keyCache: KeyCache; bus: Pick<EventBus, 'isLive'> };
+export type KeyLookupDeps = { db: Db; keyCache: KeyCache; bus: Pick<InstanceBus, 'isLive'> };
 
 /**
  * A key record for the hot path: from the in-process cache while pub/sub keeps it honest,
  * straight from Postgres while it cannot (slower, never wrong).
  */
 export async function loadKey(deps: KeyLookupDeps, keyId: string): Promise<KeyRecord | undefined> {
-  if (!deps.bus.isLive()) {
+  if (!memoryTrusted(deps)) {
     const key = await findKeyById(deps.db, keyId);
     return key && toRecord(key);
   }

@@ -6,21 +6,27 @@ import { findKeyById, findKeyForUpdate, listKeys, updateKey, type ApiKey, type E
 import type { Db } from '../storage/db.js';
 import { revokeKeyRecord } from '../storage/key-revocation.js';
 import { createApiKey, type CreatedKey } from './api-keys.js';
-import type { AuditInput, AuditLog, RequestContext } from './audit.js';
-import { keyRevocationTimes, propagateKeyChange, propagateRevocation, type PropagationDeps } from './revocation.js';
+import type { Actor, AuditInput, AuditLog, RequestContext } from './audit.js';
+import { keyRevocationTimes, propagateKeyChange, propagateRevocation, type PropagationDeps } from './revocation/propagation.js';
 import { ipAllowed, parseCidr } from './cidr.js';
 import { MANAGEMENT_SCOPES } from './scopes.js';
 import type { TokenLifetimes } from './token-lifetimes.js';
 
 export type ManagementDeps = PropagationDeps & { config: Config; db: Db; clock: Clock; audit: AuditLog; lifetimes: TokenLifetimes };
 
-/** Who is acting: the key behind the bearer token, what that token holds, where the call came from. */
-export type Caller = { orgId: string; keyId: string; scopes: string[]; context: RequestContext };
+/**
+ * Who is acting (the key behind a bearer token, or the CLI), within which org, with which management
+ * scopes it may grant, and where the call came from.
+ */
+export type Caller = { orgId: string; actor: Actor; scopes: readonly string[]; context?: RequestContext };
+
+/** What `created_by` / `revoked_by` record: the actor's ID, or its kind when it has none (`cli`). */
+const actorRef = (actor: Actor): string => actor.id ?? actor.type;
 
 const keyAction = (caller: Caller, action: string, keyId: string, detail: Record<string, unknown>): AuditInput => ({
   orgId: caller.orgId,
   action,
-  actor: { type: 'key', id: caller.keyId },
+  actor: caller.actor,
   target: { type: 'key', id: keyId },
   context: caller.context,
   detail,
@@ -63,11 +69,25 @@ export async function createKeyAs(deps: ManagementDeps, caller: Caller, input: C
   if (input.expiresAt && input.expiresAt.getTime() <= deps.clock.now()) {
     throw new AppError('invalid_request', 'expires_at must be in the future');
   }
-  return deps.db.transaction(async (trx) => {
-    const created = await createApiKey(deps, trx, { ...input, orgId: caller.orgId, createdBy: caller.keyId });
-    await auditKeyAction(deps, trx, caller, 'key.created', created.key.id, { name: input.name, scopes: input.scopes, audiences: input.audiences, environment: input.environment });
-    return created;
-  });
+  return deps.db.transaction((trx) => createKeyIn(deps, trx, caller, input));
+}
+
+/** The one way a key is made: the key and its `key.created` record, in the caller's transaction. */
+export async function createKeyIn(
+  deps: Pick<ManagementDeps, 'config' | 'clock' | 'audit'>,
+  trx: Knex.Transaction,
+  caller: Caller,
+  input: CreateKeyInput,
+  auditDetail: Record<string, unknown> = {},
+): Promise<CreatedKey> {
+  const created = await createApiKey(deps, trx, { ...input, orgId: caller.orgId, createdBy: actorRef(caller.actor) });
+  await deps.audit.write(trx, keyCreated(caller, created.key, auditDetail));
+  return created;
+}
+
+/** The `key.created` record, the same for every way a key is made. */
+function keyCreated(caller: Caller, key: ApiKey, extra: Record<string, unknown> = {}): AuditInput {
+  return keyAction(caller, 'key.created', key.id, { name: key.name, scopes: key.scopes, audiences: key.audiences, environment: key.environment, ...extra });
 }
 
 export async function getKey(deps: ManagementDeps, caller: Caller, id: string): Promise<ApiKey> {
@@ -171,7 +191,7 @@ function revokeRecord(deps: ManagementDeps, caller: Caller, id: string, reason: 
     orgId: caller.orgId,
     keyId: id,
     revokedAt: new Date(nowMs),
-    revokedBy: caller.keyId,
+    revokedBy: actorRef(caller.actor),
     reason,
     entry: keyRevocationTimes(deps.lifetimes.longestSeconds(), nowMs),
     audit: deps.audit.event(keyAction(caller, 'key.revoked', id, { reason })),
@@ -208,7 +228,7 @@ export async function rotateKeyAs(
       audiences: old.audiences,
       allowedCidrs: old.allowedCidrs,
       expiresAt: lifetimeMs === null ? null : new Date(nowMs + lifetimeMs),
-      createdBy: caller.keyId,
+      createdBy: actorRef(caller.actor),
     });
     // The old key keeps working until the grace period ends (never past its own expiry); without
     // one it expires now. Expiry, not revocation: tokens it issued live out their short lifetime,
@@ -216,7 +236,7 @@ export async function rotateKeyAs(
     const expiresAt = new Date(Math.min(nowMs + gracePeriodSeconds * 1000, old.expiresAt?.getTime() ?? Infinity));
     const updated = await updateKey(trx, old.id, { replacedBy: created.key.id, expiresAt }, new Date(nowMs));
     await auditKeyAction(deps, trx, caller, 'key.rotated', old.id, { replaced_by: created.key.id, grace_period_seconds: gracePeriodSeconds });
-    await auditKeyAction(deps, trx, caller, 'key.created', created.key.id, { rotated_from: old.id, scopes: old.scopes, environment: old.environment });
+    await deps.audit.write(trx, keyCreated(caller, created.key, { rotated_from: old.id }));
     return { created, old: updated };
   });
   await propagateKeyChange(deps, result.old.id);

@@ -12,6 +12,7 @@ import {
   insertSigningKey,
   listSigningKeys,
   retireSigningKeys,
+  updateSigningKeyPrivate,
   withSigningKeyLock,
   type SigningKeyRecord,
 } from '../storage/signing-keys.js';
@@ -161,4 +162,32 @@ export function createKeyring({ config, db, clock }: KeyringDeps): Keyring {
     },
   };
   return keyring;
+}
+
+/**
+ * After KEY_ENCRYPTION_KEY changed: every private key sealed under `previousKek` is sealed again under
+ * the configured key, in one transaction (keys already under the configured key are left as they are).
+ * Answers how many were re-sealed; throws if a key opens under neither.
+ */
+export async function reencryptSigningKeys(deps: { config: Config; db: Db }, previousKek: Buffer): Promise<number> {
+  const current = deps.config.keyEncryptionKey;
+  return withSigningKeyLock(deps.db, async (trx) => {
+    let resealed = 0;
+    for (const k of await listSigningKeys(trx)) {
+      if (opens(current, k)) continue;
+      if (!opens(previousKek, k)) throw new TypeError(`signing key ${k.kid} opens under neither the previous nor the configured KEY_ENCRYPTION_KEY`);
+      await updateSigningKeyPrivate(trx, k.kid, encryptPrivateKey(current, decryptPrivateKey(previousKek, k.privateJwkEnc, k.kid), k.kid));
+      resealed++;
+    }
+    return resealed;
+  });
+}
+
+function opens(kek: Buffer, k: SigningKeyRecord): boolean {
+  try {
+    decryptPrivateKey(kek, k.privateJwkEnc, k.kid);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import { insertTokenRevocation } from '../storage/revocations.js';
 import type { RequestContext } from './audit.js';
 import type { ManagementDeps } from './key-management.js';
-import { REVOCATION_SKEW_SECONDS, propagateRevocation } from './revocation.js';
+import { REVOCATION_SKEW_SECONDS, propagateRevocation } from './revocation/propagation.js';
 import { verifyAccessToken, type AccessClaims, type VerificationDeps } from './token-verification.js';
 
 export type IntrospectionResult = { active: false } | ({ active: true } & Record<string, unknown>);

@@ -2,10 +2,7 @@ import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKe
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import type { Db } from '../storage/db.js';
-import type { EventBus } from '../storage/event-bus.js';
-import { findMatchingRevocation } from '../storage/revocations.js';
-import type { RevocationList } from './revocation-list.js';
+import { isRevoked, type RevocationLookupDeps } from './revocation/memory.js';
 import type { Keyring } from './signing-keys.js';
 
 export type AccessClaims = {
@@ -21,14 +18,7 @@ export type AccessClaims = {
   iss: string;
 };
 
-export type VerificationDeps = {
-  config: Config;
-  clock: Clock;
-  db: Db;
-  keyring: Keyring;
-  revocations: RevocationList;
-  bus: Pick<EventBus, 'isLive'>;
-};
+export type VerificationDeps = RevocationLookupDeps & { config: Config; clock: Clock; keyring: Keyring };
 
 const ALGORITHMS = ['EdDSA', 'ES256'];
 /** One bound for every verifier of ours (and the SDK's); key limits keep every issued token within it. */
@@ -42,12 +32,6 @@ function localKeys(keyring: Keyring): JWTVerifyGetKey {
 }
 
 const invalid = (description: string, reason: string) => new AppError('invalid_token', description, { reason });
-
-/** Is this token revoked (by key or by jti)? In memory while pub/sub is live, else from Postgres. */
-export async function isRevoked(deps: VerificationDeps, t: { sub: string; jti: string }): Promise<boolean> {
-  if (deps.bus.isLive()) return deps.revocations.match(t) !== undefined;
-  return (await findMatchingRevocation(deps.db, { keyId: t.sub, jti: t.jti })) !== undefined;
-}
 
 /**
  * Verifies one of our own access tokens: signature against our published keys, `typ`, issuer,

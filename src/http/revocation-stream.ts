@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import type { Request, Response } from 'express';
 import { AppError } from '../errors.js';
-import type { RevocationEntry } from '../storage/revocations.js';
-import { toWire } from '../storage/revocation-list.js';
+import type { RevocationEntry } from '../domain/revocation/entry.js';
+import { toWire } from '../domain/revocation/wire.js';
 import { clientIp } from './client-ip.js';
 
 export type StreamOptions = {

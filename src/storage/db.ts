@@ -36,6 +36,20 @@ export async function migrateLatest(db: Db): Promise<string[]> {
   return applied;
 }
 
+/**
+ * Migrate-on-start and `migrate`, written once: creates the database when we may (a fresh machine has
+ * none; without the CREATE DATABASE right, migrate what exists) and applies pending migrations.
+ */
+export async function migrateDatabase(databaseUrl: string): Promise<string[]> {
+  await ensureDatabase(databaseUrl).catch(() => undefined);
+  const db = createDb(databaseUrl, 1);
+  try {
+    return await migrateLatest(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
 /** Creates the database named in the URL if it does not exist (used by tests and `migrate --create-db`). */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);

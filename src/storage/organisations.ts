@@ -14,3 +14,8 @@ export async function findOrgById(db: Db, id: string): Promise<Organisation | un
   const row = await db<OrgRow>('organisations').where({ id }).first();
   return row ? toOrg(row) : undefined;
 }
+
+/** Every organisation, oldest first (IDs are ULIDs). */
+export async function listOrgs(db: Db): Promise<Organisation[]> {
+  return (await db<OrgRow>('organisations').orderBy('id')).map(toOrg);
+}

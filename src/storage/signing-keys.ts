@@ -67,3 +67,7 @@ export async function withSigningKeyLock<T>(db: Db, fn: (trx: Knex.Transaction) 
     return fn(trx);
   });
 }
+
+export async function updateSigningKeyPrivate(trx: Knex.Transaction, kid: string, privateJwkEnc: string): Promise<void> {
+  await trx('signing_keys').where({ kid }).update({ private_jwk_enc: privateJwkEnc });
+}

@@ -1,5 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { createTestInstance, newPrefix, waitFor } from '../support/app.js';
@@ -68,6 +70,58 @@ describe('scope-auth CLI', () => {
     expect(Date.parse(rotated.activates_at)).toBeGreaterThan(Date.now() + 300_000);
     const list = JSON.parse((await cli(['signing-keys', 'list', '--json'])).stdout);
     expect(list.keys.map((k: { kid: string }) => k.kid)).toContain(rotated.kid);
+  });
+
+  it('lists orgs, and lists, shows, rotates and revokes keys through the same domain functions as the API', async () => {
+    const org = JSON.parse((await cli(['org', 'create', '--name', 'Gamma', '--json'])).stdout);
+    expect(JSON.parse((await cli(['org', 'list', '--json'])).stdout).orgs).toContainEqual({ org_id: org.org_id, name: 'Gamma', created_at: expect.any(String) });
+    const key = JSON.parse((await cli(['key', 'create', '--org', org.org_id, '--name', 'worker', '--scopes', 'read', '--json'])).stdout);
+    const listed = JSON.parse((await cli(['key', 'list', '--org', org.org_id, '--json'])).stdout);
+    expect(listed.keys.map((k: { id: string }) => k.id)).toEqual([key.key_id]);
+    expect(JSON.stringify(listed)).not.toContain(key.secret);
+    expect(JSON.parse((await cli(['key', 'get', key.key_id, '--json'])).stdout)).toMatchObject({ id: key.key_id, status: 'active', created_by: 'cli' });
+
+    const rotated = JSON.parse((await cli(['key', 'rotate', key.key_id, '--grace-period', '1h', '--json'])).stdout);
+    expect(rotated).toMatchObject({ secret: expect.stringMatching(/^sk_live_/), previous_key: { id: key.key_id, replaced_by: rotated.id } });
+    const revoked = JSON.parse((await cli(['key', 'revoke', rotated.id, '--reason', 'done', '--json'])).stdout);
+    expect(revoked).toMatchObject({ id: rotated.id, status: 'revoked', revoke_reason: 'done', revoked_by: 'cli' });
+    expect(JSON.parse((await cli(['key', 'list', '--org', org.org_id, '--status', 'revoked', '--json'])).stdout).keys).toHaveLength(1);
+
+    // Each action is audited once, by the CLI, as the API's would be.
+    const inst = await createTestInstance({ databaseUrl: env.DATABASE_URL });
+    try {
+      const actions = (await inst.deps.db('audit_events').where({ org_id: org.org_id }).orderBy('id')).map((e: { action: string; actor_type: string }) => `${e.action}/${e.actor_type}`);
+      expect(actions).toEqual(['org.created/cli', 'key.created/cli', 'key.rotated/cli', 'key.created/cli', 'key.revoked/cli']);
+      await request(inst.app).post('/v1/token').send({ org_id: org.org_id, key_id: rotated.id, secret: rotated.secret }).expect(401);
+    } finally {
+      await inst.close();
+    }
+  });
+
+  it('re-encrypts signing keys after KEY_ENCRYPTION_KEY changed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scope-auth-kek-'));
+    try {
+      const previousFile = join(dir, 'previous');
+      writeFileSync(previousFile, `${env.KEY_ENCRYPTION_KEY}\n`);
+      const next = { KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64') };
+      expect(JSON.parse((await cli(['signing-keys', 'reencrypt', '--previous-key-file', previousFile, '--json'], next)).stdout).resealed).toBeGreaterThan(0);
+      // Under the new key every signing key opens; a second run has nothing left to do.
+      expect(JSON.parse((await cli(['signing-keys', 'reencrypt', '--previous-key-file', previousFile, '--json'], next)).stdout)).toEqual({ resealed: 0 });
+      expect(JSON.parse((await cli(['signing-keys', 'list', '--json'], next)).stdout).keys.length).toBeGreaterThan(0);
+      // And back, so the rest of this file keeps its key.
+      writeFileSync(previousFile, next.KEY_ENCRYPTION_KEY);
+      expect(JSON.parse((await cli(['signing-keys', 'reencrypt', '--previous-key-file', previousFile, '--json'])).stdout).resealed).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers --version and --help for every verb', async () => {
+    expect((await cli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    for (const verb of ['migrate', 'serve', 'bootstrap', 'org', 'key', 'signing-keys']) {
+      const { stdout } = await cli([verb, '--help']);
+      expect(stdout).toContain(`  ${verb}`);
+    }
   });
 
   it('exits 2 with a clear message on bad usage or bad configuration', async () => {

@@ -3,7 +3,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { fakeClock } from '../../src/clock.js';
 import { insertTokenRevocation, findMatchingRevocation } from '../../src/storage/revocations.js';
-import { encodeEntry } from '../../src/storage/revocation-list.js';
+import { encodeEntry } from '../../src/domain/revocation/wire.js';
 import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { isolatedDatabase } from '../support/databases.js';
 import { TEST_REDIS_URL } from '../support/env.js';

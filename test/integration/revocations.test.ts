@@ -3,7 +3,7 @@ import request from 'supertest';
 import { fakeClock } from '../../src/clock.js';
 import { createLastUsedTracker, lastUsedMinAdvanceMs } from '../../src/domain/last-used.js';
 import { exchangeKey } from '../../src/domain/token-exchange.js';
-import { REVOCATION_SKEW_SECONDS, STALE_MINT_SECONDS } from '../../src/domain/revocation.js';
+import { REVOCATION_SKEW_SECONDS, STALE_MINT_SECONDS } from '../../src/domain/revocation/propagation.js';
 import { createTestInstance, listen, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { createAdmin, createKey, createOrg, exchange } from '../support/fixtures.js';

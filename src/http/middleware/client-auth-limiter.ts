@@ -4,7 +4,7 @@ import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { clientIp } from '../client-ip.js';
 import { clientCredentialsOf } from './client-auth.js';
-import { applyCounters, type CounterOp, type CounterState } from '../../storage/rate-limit-counters.js';
+import type { CounterOp, CounterState } from '../../domain/seams.js';
 
 export const WINDOW_MS = 60_000;
 const IPV6_SUBNET = 56;
@@ -57,7 +57,7 @@ function setHeaders(res: Response, counters: Counter[], states: CounterState[]):
  * flight before the first 401 is counted can overshoot `failed-ip-key`; `token-ip`, counted up
  * front, bounds that burst.
  */
-export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'redis' | 'redisKeys' | 'log'>): RequestHandler {
+export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'rateCounters' | 'redisKeys' | 'log'>): RequestHandler {
   const { tokenPerIp, tokenPerKey, failedPerIpKey } = deps.config.rateLimit;
   const prefix = { ip: deps.redisKeys.rateLimit('token-ip'), key: deps.redisKeys.rateLimit('token-key'), failed: deps.redisKeys.rateLimit('failed-ip-key') };
   let lastWarning = 0;
@@ -90,9 +90,9 @@ export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'redis' | 'redisKe
     onceAnswered(res, (status) => {
       pending.answered = true;
       const ops = settlingOps(counters, status, pending.keyConfirmed);
-      if (ops.length > 0) pending.counting?.then(() => applyCounters(deps.redis, WINDOW_MS, ops), () => undefined).catch(storeFailed);
+      if (ops.length > 0) pending.counting?.then(() => deps.rateCounters.apply(WINDOW_MS, ops), () => undefined).catch(storeFailed);
     });
-    const counting = applyCounters(deps.redis, WINDOW_MS, counters.map((c) => [c.key, c.op] as const));
+    const counting = deps.rateCounters.apply(WINDOW_MS, counters.map((c) => [c.key, c.op] as const));
     pending.counting = counting;
     counting.then(
       (states) => {

@@ -16,7 +16,7 @@ export type Limiters = {
  * Limits shared by every instance through Redis. If Redis is unreachable the limits let requests
  * through (fail open): availability of authentication matters more than throttling.
  */
-export function createLimiters(deps: Pick<Deps, 'config' | 'redis' | 'redisKeys' | 'log'>): Limiters {
+export function createLimiters(deps: Pick<Deps, 'config' | 'redis' | 'rateCounters' | 'redisKeys' | 'log'>): Limiters {
   const { rateLimit: cfg } = deps.config;
   // Off means off: no middleware on the hot path at all.
   if (!cfg.enabled) return { clientAuth: [], management: passThrough };

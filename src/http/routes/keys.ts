@@ -93,7 +93,7 @@ function optionalJson(req: Request): unknown {
 function callerOf(req: Request, res: Response): Caller {
   const claims = res.locals.claims;
   if (!claims) throw new TypeError('management route without bearerAuth');
-  return { orgId: claims.orgId, keyId: claims.sub, scopes: claims.scopes, context: requestContext(req, res) };
+  return { orgId: claims.orgId, actor: { type: 'key', id: claims.sub }, scopes: claims.scopes, context: requestContext(req, res) };
 }
 
 /** A malformed ID cannot name a key of this org: 404 like any other. */

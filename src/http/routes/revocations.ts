@@ -2,8 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
-import { listLiveRevocations, type RevocationEntry } from '../../storage/revocations.js';
-import { toWire } from '../../storage/revocation-list.js';
+import { liveEntries } from '../../domain/revocation/memory.js';
+import { toWire } from '../../domain/revocation/wire.js';
 import type { RouteDoc } from '../openapi.js';
 import { parse } from '../parse.js';
 import { createRevocationStreams, type StreamOptions } from '../revocation-stream.js';
@@ -26,27 +26,17 @@ const wireEntry = z.object({
 
 export type { StreamOptions };
 
-/** A page of the live list: from memory while pub/sub keeps it current, else from Postgres. */
-async function livePage(deps: Deps, after: number, limit: number): Promise<RevocationEntry[]> {
-  if (deps.bus.isLive()) {
-    // A flushed Redis list is rebuilt before anyone is told what it holds.
-    await deps.sync.ensureReady().catch(() => undefined);
-    return deps.revocations.entries(after, limit);
-  }
-  return listLiveRevocations(deps.db, new Date(deps.clock.now()), after, limit);
-}
-
 export function revocationRoutes(deps: Deps, stream: StreamOptions): Router {
   const router = Router();
   const streams = createRevocationStreams(
-    { page: (after, limit) => livePage(deps, after, limit), subscribe: (listener) => deps.revocations.subscribe(listener) },
+    { page: (after, limit) => liveEntries(deps, after, limit), subscribe: (listener) => deps.revocations.subscribe(listener) },
     stream,
   );
 
   // Public like a CRL: IDs and times only. Paged, so no caller can make it build megabytes.
   router.get('/v1/revocations', async (req, res) => {
     const { after = 0, limit } = parse(feedQuery, req.query);
-    const entries = await livePage(deps, after, limit + 1);
+    const entries = await liveEntries(deps, after, limit + 1);
     const page = entries.slice(0, limit);
     res.setHeader('Cache-Control', 'no-cache');
     res.json({ revocations: page.map(toWire), last_seq: page.at(-1)?.seq ?? after, has_more: entries.length > limit });

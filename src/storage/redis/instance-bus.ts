@@ -1,48 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../log.js';
-import type { Redis, RedisKeys } from './redis.js';
-import type { RevocationEntry } from './revocations.js';
-
-export type BusMessage =
-  | { type: 'key.changed'; keyId: string }
-  | { type: 'revocation'; entry: RevocationEntry }
-  | { type: 'signing-keys.changed' };
+import type { BusHandlers, BusMessage, InstanceBus } from '../../domain/seams.js';
+import type { Logger } from '../../log.js';
+import type { Redis, RedisKeys } from './client.js';
 
 type Envelope = { id: string; from: string; message: BusMessage };
 type Ack = { id: string; from: string };
 
 const DEFAULT_STALL_AFTER_MS = 3_000;
 
-export type PublishResult = { receivers: number; acked: number };
-
-export type EventBus = {
-  readonly instanceId: string;
-  /** True while subscribed and resynchronised: only then may in-process caches be trusted. */
-  isLive(): boolean;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /**
-   * Publishes to every instance and waits (bounded) until each has applied the message,
-   * so that a revoke returns only once every instance refuses the key.
-   */
-  publish(message: BusMessage): Promise<PublishResult>;
-};
-
-export type EventBusOptions = {
+export type RedisInstanceBusOptions = BusHandlers & {
   redis: Redis;
-  /** How long without hearing its own heartbeat before the bus declares Redis stalled. */
-  stallAfterMs?: number;
   keys: RedisKeys;
   log: Logger;
   ackTimeoutMs: number;
-  onMessage(message: BusMessage): void | Promise<void>;
-  /** Runs after every (re)subscription, before the bus reports live: reload what may have been missed. */
-  onResync(): Promise<void>;
-  /** Runs when the subscription drops: stop trusting caches. */
-  onDown(): void;
+  /** How long without hearing its own heartbeat before the bus declares Redis stalled. */
+  stallAfterMs?: number;
 };
 
-export function createEventBus(o: EventBusOptions): EventBus {
+/** The instance bus on Redis pub/sub: instance messages with acknowledgements, and a heartbeat. */
+export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus {
   const instanceId = randomUUID();
   // Connects in start(), not now: its first resync reloads the signing keys, which must not race
   // the keyring's own first load.

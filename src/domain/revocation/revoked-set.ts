@@ -1,10 +1,9 @@
-import type { RevocationEntry } from '../storage/revocations.js';
+import type { RevocationEntry } from './entry.js';
 
 export type TokenRef = { sub: string; jti: string };
 
 /** The in-process mirror of the revocation list: O(1) answers on the hot path, no I/O. */
-export type RevocationList = {
-  replace(entries: RevocationEntry[]): void;
+export type RevokedSet = {
   /** Adds an entry; returns false if it was already known. */
   apply(entry: RevocationEntry): boolean;
   match(token: TokenRef): RevocationEntry | undefined;
@@ -31,9 +30,9 @@ function firstAfter(sorted: RevocationEntry[], seq: number): number {
   return lo;
 }
 
-export function createRevocationList(): RevocationList {
-  let byKey = new Map<string, RevocationEntry>();
-  let byJti = new Map<string, RevocationEntry>();
+export function createRevokedSet(): RevokedSet {
+  const byKey = new Map<string, RevocationEntry>();
+  const byJti = new Map<string, RevocationEntry>();
   // Ordered by seq, so a stream or a feed page reads a slice instead of sorting the whole list.
   let bySeq: RevocationEntry[] = [];
   let highest = 0;
@@ -54,15 +53,6 @@ export function createRevocationList(): RevocationList {
   };
 
   return {
-    replace(entries) {
-      const before = new Set(bySeq.map((e) => e.seq));
-      byKey = new Map();
-      byJti = new Map();
-      bySeq = [];
-      for (const e of entries) add(e);
-      // Entries that arrived while we were disconnected still reach stream subscribers.
-      for (const e of entries) if (!before.has(e.seq)) for (const l of listeners) l(e);
-    },
     apply(entry) {
       const added = add(entry);
       if (added) for (const l of listeners) l(entry);

@@ -1,24 +1,11 @@
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import type { EventBus, PublishResult } from '../storage/event-bus.js';
-import type { Redis, RedisKeys } from '../storage/redis.js';
-import { encodeEntry, writeEntries } from '../storage/revocation-list.js';
-import type { RevocationEntry } from '../storage/revocations.js';
-import type { KeyCache } from './key-cache.js';
-import type { RevocationList } from './revocation-list.js';
+import type { Logger } from '../../log.js';
+import type { KeyCache } from '../key-cache.js';
+import type { RevocationEntry } from './entry.js';
+import type { RevokedSet } from './revoked-set.js';
+import type { InstanceBus, PublishResult, RevocationStore } from '../seams.js';
 
 /** Clock skew granted to verifiers: entries outlive the tokens they match by this much. */
 export const REVOCATION_SKEW_SECONDS = 60;
-
-export type PropagationDeps = {
-  config: Config;
-  redis: Redis;
-  redisKeys: RedisKeys;
-  bus: EventBus;
-  revocations: RevocationList;
-  keyCache: KeyCache;
-  log: Logger;
-};
 
 /**
  * How long after a revoke an instance that has not yet heard of it may still mint tokens for the key:
@@ -37,23 +24,29 @@ export function keyRevocationTimes(longestTtlSeconds: number, nowMs: number): { 
   return { revokedAt, expiresAt: revokedAt + STALE_MINT_SECONDS + longestTtlSeconds + REVOCATION_SKEW_SECONDS };
 }
 
+/** What this instance holds in memory about revocations. */
+export type RevocationMemory = { revocations: RevokedSet; keyCache: KeyCache };
+
+/** The one way an entry reaches this instance's memory: the set refuses it, the cache forgets its key. Answers whether it was new. */
+export function applyRevocation(m: RevocationMemory, entry: RevocationEntry): boolean {
+  const added = m.revocations.apply(entry);
+  if (added && entry.kind === 'key') m.keyCache.invalidate(entry.keyId);
+  return added;
+}
+
+export type PropagationDeps = RevocationMemory & { revocationStore: RevocationStore; bus: InstanceBus; log: Logger };
+
 /**
- * After Postgres has committed the entry: this instance first, then the Redis list, the public
- * channel for verifiers, and every other instance (waiting for their acknowledgements).
- * Redis failures are logged, not thrown: the revocation is durable, and instances that cannot
- * hear pub/sub read Postgres on every request until they can.
+ * After Postgres has committed the entry: this instance first, then the shared list and the
+ * verifiers (announce), and every other instance (waiting for their acknowledgements).
+ * Shared-store failures are logged, not thrown: the revocation is durable, and instances that cannot
+ * hear the bus read Postgres on every request until they can.
  */
 export async function propagateRevocation(deps: PropagationDeps, entry: RevocationEntry): Promise<PublishResult | undefined> {
-  deps.revocations.apply(entry);
-  if (entry.kind === 'key') deps.keyCache.invalidate(entry.keyId);
+  applyRevocation(deps, entry);
   try {
-    // Issued in one tick, the three go out as one pipeline on the one connection, and Redis runs
-    // them in this order: one round trip (plus the instances' acknowledgements) instead of three.
-    const [, , published] = await Promise.all([
-      writeEntries(deps.redis, deps.redisKeys, [entry]),
-      deps.redis.publish(deps.redisKeys.revocationChannel, encodeEntry(entry)),
-      deps.bus.publish({ type: 'revocation', entry }),
-    ]);
+    // Issued in one tick, both go out on the one connection: one round trip plus the acknowledgements.
+    const [, published] = await Promise.all([deps.revocationStore.announce([entry]), deps.bus.publish({ type: 'revocation', entry })]);
     return published;
   } catch (err) {
     deps.log.warn({ err, seq: entry.seq, keyId: entry.keyId }, 'revocation.propagation_deferred');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from './redis.js';
+import type { CounterOp, CounterState, RateCounters } from '../../domain/seams.js';
+import type { Redis } from './client.js';
 
 /**
  * Fixed-window counters (the same model as rate-limit-redis: a counter created with the window as
@@ -36,10 +37,11 @@ return out
 `;
 const SCRIPT_SHA = createHash('sha1').update(SCRIPT).digest('hex');
 
-export type CounterOp = 'incr' | 'peek' | 'decr';
-export type CounterState = { hits: number; resetMs: number };
+export function createRedisRateCounters(redis: Redis): RateCounters {
+  return { apply: (windowMs, ops) => applyCounters(redis, windowMs, ops) };
+}
 
-export async function applyCounters(redis: Redis, windowMs: number, ops: ReadonlyArray<readonly [key: string, op: CounterOp]>): Promise<CounterState[]> {
+async function applyCounters(redis: Redis, windowMs: number, ops: ReadonlyArray<readonly [key: string, op: CounterOp]>): Promise<CounterState[]> {
   const args: Array<string | number> = [...ops.map(([key]) => key), windowMs, ...ops.map(([, op]) => op)];
   let reply: unknown;
   try {
