@@ -21,7 +21,7 @@ const list = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 
-const schema = z.object({
+const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   // TCP port and interface the HTTP server listens on.
   PORT: int(0, 65535).default(8080),
@@ -89,53 +89,6 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type SigningAlg = 'EdDSA' | 'ES256';
-
-export type Config = Readonly<{
-  nodeEnv: 'development' | 'test' | 'production';
-  port: number;
-  host: string;
-  databaseUrl: string;
-  databasePoolMax: number;
-  redisUrl: string;
-  redisKeyPrefix: string;
-  redisCommandTimeoutMs: number;
-  issuer: string;
-  defaultAudience: string;
-  managementAudience: string;
-  tokenTtlSeconds: number;
-  signingAlg: SigningAlg;
-  secretPepper: Buffer;
-  keyEncryptionKey: Buffer;
-  jwksMaxAgeSeconds: number;
-  signingKeyRotationDays: number;
-  signingKeyRefreshSeconds: number;
-  lastUsedFlushSeconds: number;
-  keyCacheSize: number;
-  revocationAckTimeoutMs: number;
-  trustProxy: boolean | number | string[];
-  corsOrigins: string[];
-  rateLimit: Readonly<{
-    enabled: boolean;
-    tokenPerIp: number;
-    tokenPerKey: number;
-    failedPerIpKey: number;
-    managementPerOrg: number;
-  }>;
-  shutdownTimeoutMs: number;
-  shutdownDrainMs: number;
-  sseHeartbeatSeconds: number;
-  sseMaxStreams: number;
-  sseMaxStreamsPerClient: number;
-  sseMaxStreamSeconds: number;
-  workers: number;
-  logLevel: string;
-  /** Names of secrets that fell back to development defaults (empty in production). */
-  devDefaults: string[];
-  /** Risky settings allowed outside production; logged loudly at start-up. */
-  warnings: string[];
-}>;
-
 /** 32 bytes from base64 or 64 hex characters; undefined otherwise. */
 export function decodeEncryptionKey(value: string): Buffer | undefined {
   const buf = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
@@ -177,7 +130,7 @@ function readSecretFiles(env: Record<string, string>, problems: string[]): Set<s
 
 const DEV_KEK = Buffer.from(DEV_SECRETS.KEY_ENCRYPTION_KEY, 'base64');
 
-type SecretCheck = { production: boolean; problems: string[]; devDefaults: string[]; fileFailed: Set<string> };
+type SecretCheck = { production: boolean; problems: string[]; devDefaults: string[] };
 
 /** A set value, or (outside production) the development default; undefined when required and missing. */
 function secretOrDefault(name: keyof typeof DEV_SECRETS, value: string | undefined, c: SecretCheck, required: string): string | undefined {
@@ -186,8 +139,7 @@ function secretOrDefault(name: keyof typeof DEV_SECRETS, value: string | undefin
     c.devDefaults.push(name);
     return DEV_SECRETS[name];
   }
-  // A secret whose file failed is already reported as such.
-  if (!c.fileFailed.has(name)) c.problems.push(`${name}: required when NODE_ENV=production (${required})`);
+  c.problems.push(`${name}: required when NODE_ENV=production (${required})`);
   return undefined;
 }
 
@@ -213,31 +165,24 @@ function checkEncryptionKey(value: string | undefined, c: SecretCheck): Buffer |
 const TRUST_ALL_PROXIES = 'trusts any X-Forwarded-For, so clients can forge their address (IP allowlists, rate limits, audit)';
 const TRUST_PROXY_INSTEAD = "use the number of proxy hops (e.g. 1) or the proxies' addresses or CIDRs";
 
-/** Reads and validates the environment. Pure but for reading `*_FILE` secrets: tests pass a literal object. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // Empty strings mean "unset", so `FOO= npm start` does not smuggle in an invalid value.
-  const cleaned = Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined && kv[1] !== ''));
+type Env = z.output<typeof envSchema>;
+
+/** The environment, checked as a whole: secrets, production rules, derived defaults. */
+const configSchema = envSchema.transform((e: Env, ctx) => {
   const problems: string[] = [];
-  const fileFailed = readSecretFiles(cleaned, problems);
-  const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(problems);
-  }
-  const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   const devDefaults: string[] = [];
-  const check: SecretCheck = { production, problems, devDefaults, fileFailed };
+  const check: SecretCheck = { production, problems, devDefaults };
   const pepper = checkPepper(e.SECRET_PEPPER, check);
   const kek = checkEncryptionKey(e.KEY_ENCRYPTION_KEY, check);
   const warnings: string[] = [];
-
   // The parsed protocol: a string test let `HTTP://` through.
   if (production && new URL(e.ISSUER).protocol !== 'https:') problems.push('ISSUER: must be https when NODE_ENV=production');
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   if (trustProxy === true && production) problems.push(`TRUST_PROXY: "true" ${TRUST_ALL_PROXIES}; ${TRUST_PROXY_INSTEAD}`);
   else if (trustProxy === true) warnings.push(`TRUST_PROXY=true ${TRUST_ALL_PROXIES}: ${TRUST_PROXY_INSTEAD}. It is refused when NODE_ENV=production.`);
-  if (problems.length > 0 || pepper === undefined || kek === undefined) throw new ConfigError(problems);
+  for (const message of problems) ctx.addIssue({ code: 'custom', message, input: undefined });
+  if (problems.length > 0 || pepper === undefined || kek === undefined) return z.NEVER;
 
   const issuer = e.ISSUER.replace(/\/+$/, '');
   return Object.freeze({
@@ -279,7 +224,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sseMaxStreamSeconds: e.SSE_MAX_STREAM_SECONDS,
     workers: e.WORKERS,
     logLevel: e.LOG_LEVEL,
+    /** Names of secrets that fell back to development defaults (empty in production). */
     devDefaults,
+    /** Risky settings allowed outside production; logged loudly at start-up. */
     warnings,
   });
+});
+
+/** The one definition of the configuration: what the schema above returns. */
+export type Config = z.output<typeof configSchema>;
+export type SigningAlg = Config['signingAlg'];
+
+/** Reads and validates the environment. Pure but for reading `*_FILE` secrets: tests pass a literal object. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", so `FOO= npm start` does not smuggle in an invalid value.
+  const cleaned = Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined && kv[1] !== ''));
+  const problems: string[] = [];
+  const fileFailed = readSecretFiles(cleaned, problems);
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const message = issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
+      // A secret whose file could not be read is already reported as such.
+      if (![...fileFailed].some((name) => message.startsWith(`${name}: required`))) problems.push(message);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return parsed.data;
 }

@@ -79,7 +79,7 @@ async function revoke({ config, values, args: [, id] }: CommandContext): Promise
   const view = await withInstance(config, async (deps) => {
     const target = await callerForKey(deps, id);
     return keyView(await revokeKeyAs(deps, target.caller, target.id, reason), deps.clock.now());
-  });
+  }, { live: true });
   output(values, view, `key ${view.id} revoked at ${view.revoked_at ?? '?'}`);
 }
 
@@ -90,7 +90,7 @@ async function rotate({ config, values, args: [, id] }: CommandContext): Promise
     const target = await callerForKey(deps, id);
     const { created, old } = await rotateKeyAs(deps, target.caller, target.id, grace);
     return { ...keyView(created.key, deps.clock.now()), secret: created.secret, previous_key: keyView(old, deps.clock.now()) };
-  });
+  }, { live: true });
   output(values, result, `key ${result.id} replaces ${result.previous_key.id} (which expires ${result.previous_key.expires_at ?? 'never'})\nsecret (shown once, store it now): ${result.secret}`);
 }
 

@@ -11,7 +11,7 @@ async function rotate({ config, values }: CommandContext): Promise<void> {
     // Tell running instances now rather than at their next periodic refresh.
     await deps.bus.publish({ type: 'signing-keys.changed' }).catch(() => undefined);
     return created;
-  });
+  }, { live: true });
   output(
     values,
     { kid: record.kid, alg: record.alg, activates_at: record.activatesAt.toISOString() },

@@ -68,14 +68,15 @@ export function cliCaller(orgId: string): Caller {
 }
 
 /**
- * Runs `fn` on a started instance (signing keys loaded, bus live, so revocations and rotations reach
- * running servers at once), then stops it. Logs go to stderr: stdout is the command's result.
+ * Runs `fn` with the service's dependencies, then closes them. Logs go to stderr: stdout is the
+ * command's result. `live`: start the instance first (signing keys loaded, bus subscribed), for
+ * commands whose effect running servers must hear at once (revoke, rotate).
  */
-export async function withInstance<T>(config: Config, fn: (deps: Deps) => Promise<T>): Promise<T> {
+export async function withInstance<T>(config: Config, fn: (deps: Deps) => Promise<T>, options: { live?: boolean } = {}): Promise<T> {
   const deps = createDeps(config, { log: createLogger('warn', pino.destination(2)) });
   const lifecycle = createLifecycle(deps);
   try {
-    await lifecycle.start();
+    if (options.live) await lifecycle.start();
     return await fn(deps);
   } finally {
     await lifecycle.stop();
