@@ -1,7 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-
-export type Environment = 'live' | 'test';
+import type { Environment } from '../domain/model.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const SECRET_RANDOM_CHARS = 43; // 43 base62 chars carry 256 bits

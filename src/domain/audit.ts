@@ -3,7 +3,8 @@ import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import { redactSecrets, type Logger } from '../log.js';
 import { isDatabaseUnavailable, type Db } from '../storage/db.js';
-import { insertAuditEvents, type ActorType, type AuditEvent } from '../storage/audit-events.js';
+import { insertAuditEvents } from '../storage/audit-events.js';
+import type { ActorType, AuditEvent } from './model.js';
 
 /** Where a request came from, as plain data: the domain never sees `req`. */
 export type RequestContext = { ip: string | null; userAgent: string | null; requestId: string | null };

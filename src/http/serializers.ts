@@ -1,6 +1,5 @@
 import { keyStatus } from '../domain/api-keys.js';
-import type { ApiKey } from '../storage/api-keys.js';
-import type { AuditEvent } from '../storage/audit-events.js';
+import type { ApiKey, AuditEvent } from '../domain/model.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

@@ -1,99 +1,35 @@
 import type { Knex } from 'knex';
+import type { ApiKey, Environment, KeyStatus } from '../domain/model.js';
+import { columnMap, type RowOf } from './columns.js';
 import type { Db } from './db.js';
 
-export type Environment = 'live' | 'test';
-export type KeyStatus = 'active' | 'expired' | 'revoked';
-
-export type ApiKey = {
-  id: string;
-  orgId: string;
-  name: string;
-  description: string;
-  environment: Environment;
-  scopes: string[];
-  audiences: string[];
-  allowedCidrs: string[];
-  secretHash: Buffer;
-  secretHint: string;
-  createdAt: Date;
-  createdBy: string | null;
-  updatedAt: Date;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  revokedBy: string | null;
-  revokeReason: string | null;
-  lastUsedAt: Date | null;
-  replacedBy: string | null;
-};
-
-export type KeyRow = {
-  id: string;
-  org_id: string;
-  name: string;
-  description: string;
-  environment: Environment;
-  scopes: string[];
-  audiences: string[];
-  allowed_cidrs: string[];
-  secret_hash: Buffer;
-  secret_hint: string;
-  created_at: Date;
-  created_by: string | null;
-  updated_at: Date;
-  expires_at: Date | null;
-  revoked_at: Date | null;
-  revoked_by: string | null;
-  revoke_reason: string | null;
-  last_used_at: Date | null;
-  replaced_by: string | null;
-};
-
-export const toKey = (r: KeyRow): ApiKey => ({
-  id: r.id,
-  orgId: r.org_id,
-  name: r.name,
-  description: r.description,
-  environment: r.environment,
-  scopes: r.scopes,
-  audiences: r.audiences,
-  allowedCidrs: r.allowed_cidrs,
-  secretHash: r.secret_hash,
-  secretHint: r.secret_hint,
-  createdAt: r.created_at,
-  createdBy: r.created_by,
-  updatedAt: r.updated_at,
-  expiresAt: r.expires_at,
-  revokedAt: r.revoked_at,
-  revokedBy: r.revoked_by,
-  revokeReason: r.revoke_reason,
-  lastUsedAt: r.last_used_at,
-  replacedBy: r.replaced_by,
+const keys = columnMap<ApiKey>()({
+  id: 'id',
+  orgId: 'org_id',
+  name: 'name',
+  description: 'description',
+  environment: 'environment',
+  scopes: 'scopes',
+  audiences: 'audiences',
+  allowedCidrs: 'allowed_cidrs',
+  secretHash: 'secret_hash',
+  secretHint: 'secret_hint',
+  createdAt: 'created_at',
+  createdBy: 'created_by',
+  updatedAt: 'updated_at',
+  expiresAt: 'expires_at',
+  revokedAt: 'revoked_at',
+  revokedBy: 'revoked_by',
+  revokeReason: 'revoke_reason',
+  lastUsedAt: 'last_used_at',
+  replacedBy: 'replaced_by',
 });
 
-const toRow = (k: ApiKey): KeyRow => ({
-  id: k.id,
-  org_id: k.orgId,
-  name: k.name,
-  description: k.description,
-  environment: k.environment,
-  scopes: k.scopes,
-  audiences: k.audiences,
-  allowed_cidrs: k.allowedCidrs,
-  secret_hash: k.secretHash,
-  secret_hint: k.secretHint,
-  created_at: k.createdAt,
-  created_by: k.createdBy,
-  updated_at: k.updatedAt,
-  expires_at: k.expiresAt,
-  revoked_at: k.revokedAt,
-  revoked_by: k.revokedBy,
-  revoke_reason: k.revokeReason,
-  last_used_at: k.lastUsedAt,
-  replaced_by: k.replacedBy,
-});
+export type KeyRow = RowOf<ApiKey, typeof keys.columns>;
+export const toKey = keys.toModel;
 
 export async function insertKey(db: Db | Knex.Transaction, key: ApiKey): Promise<void> {
-  await db('api_keys').insert(toRow(key));
+  await db('api_keys').insert(keys.toRow(key));
 }
 
 export async function findKeyById(db: Db | Knex.Transaction, id: string): Promise<ApiKey | undefined> {
@@ -111,29 +47,13 @@ export type KeyChanges = Partial<
   Pick<ApiKey, 'name' | 'description' | 'scopes' | 'audiences' | 'allowedCidrs' | 'expiresAt' | 'revokedAt' | 'revokedBy' | 'revokeReason' | 'replacedBy'>
 >;
 
-const CHANGE_COLUMNS: Record<keyof KeyChanges, keyof KeyRow> = {
-  name: 'name',
-  description: 'description',
-  scopes: 'scopes',
-  audiences: 'audiences',
-  allowedCidrs: 'allowed_cidrs',
-  expiresAt: 'expires_at',
-  revokedAt: 'revoked_at',
-  revokedBy: 'revoked_by',
-  revokeReason: 'revoke_reason',
-  replacedBy: 'replaced_by',
-};
-
 export async function updateKey(
   trx: Db | Knex.Transaction,
   id: string,
   changes: KeyChanges,
   updatedAt: Date,
 ): Promise<ApiKey> {
-  const row: Record<string, unknown> = { updated_at: updatedAt };
-  for (const [field, value] of Object.entries(changes)) {
-    if (value !== undefined) row[CHANGE_COLUMNS[field as keyof KeyChanges]] = value;
-  }
+  const row = { ...keys.toRow(changes), updated_at: updatedAt };
   const [updated] = (await trx('api_keys').where({ id }).update(row).returning('*')) as KeyRow[];
   if (!updated) throw new TypeError(`api key ${id} vanished during update`);
   return toKey(updated);

@@ -1,68 +1,28 @@
 import type { Knex } from 'knex';
+import type { AuditEvent } from '../domain/model.js';
+import { columnMap, type RowOf } from './columns.js';
 import type { Db } from './db.js';
 
-export type ActorType = 'key' | 'cli' | 'system' | 'anonymous';
-
-export type AuditEvent = {
-  id: string;
-  orgId: string | null;
-  action: string;
-  actorType: ActorType;
-  actorId: string | null;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-  detail: Record<string, unknown>;
-  createdAt: Date;
-};
-
-type Row = {
-  id: string;
-  org_id: string | null;
-  action: string;
-  actor_type: ActorType;
-  actor_id: string | null;
-  target_type: string | null;
-  target_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  detail: Record<string, unknown>;
-  created_at: Date;
-};
-
-const toEvent = (r: Row): AuditEvent => ({
-  id: r.id,
-  orgId: r.org_id,
-  action: r.action,
-  actorType: r.actor_type,
-  actorId: r.actor_id,
-  targetType: r.target_type,
-  targetId: r.target_id,
-  ip: r.ip,
-  userAgent: r.user_agent,
-  requestId: r.request_id,
-  detail: r.detail,
-  createdAt: r.created_at,
+const events = columnMap<AuditEvent>()({
+  id: 'id',
+  orgId: 'org_id',
+  action: 'action',
+  actorType: 'actor_type',
+  actorId: 'actor_id',
+  targetType: 'target_type',
+  targetId: 'target_id',
+  ip: 'ip',
+  userAgent: 'user_agent',
+  requestId: 'request_id',
+  detail: 'detail',
+  createdAt: 'created_at',
 });
 
-/** The columns of one event as `insert` takes them. */
-export const auditRow = (e: AuditEvent) => ({
-  id: e.id,
-  org_id: e.orgId,
-  action: e.action,
-  actor_type: e.actorType,
-  actor_id: e.actorId,
-  target_type: e.targetType,
-  target_id: e.targetId,
-  ip: e.ip,
-  user_agent: e.userAgent,
-  request_id: e.requestId,
-  detail: JSON.stringify(e.detail),
-  created_at: e.createdAt,
-});
+type Row = RowOf<AuditEvent, typeof events.columns>;
+const toEvent = events.toModel;
+
+/** The columns of one event as `insert` takes them (`detail` as JSON text for the jsonb column). */
+export const auditRow = (e: AuditEvent) => ({ ...events.toRow(e), detail: JSON.stringify(e.detail) });
 
 export async function insertAuditEvents(db: Db | Knex.Transaction, events: AuditEvent[]): Promise<void> {
   if (events.length === 0) return;

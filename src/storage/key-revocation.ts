@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
-import { toKey, type ApiKey, type KeyRow } from './api-keys.js';
-import { auditRow, type AuditEvent } from './audit-events.js';
+import type { ApiKey, AuditEvent, RevocationEntry } from '../domain/model.js';
+import { toKey, type KeyRow } from './api-keys.js';
+import { auditRow } from './audit-events.js';
 import type { Db } from './db.js';
-import { REVOCATION_SEQ_LOCK, findRevocation, toEntry, type RevocationEntry, type RevocationRow } from './revocations.js';
+import { REVOCATION_SEQ_LOCK, findRevocation, toEntry, type RevocationRow } from './revocations.js';
 
 export type KeyRevocation = {
   orgId: string;

@@ -1,6 +1,5 @@
+import type { Organisation } from '../domain/model.js';
 import type { Db } from './db.js';
-
-export type Organisation = { id: string; name: string; createdAt: Date };
 
 type OrgRow = { id: string; name: string; created_at: Date };
 

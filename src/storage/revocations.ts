@@ -1,17 +1,6 @@
 import type { Knex } from 'knex';
+import type { RevocationEntry } from '../domain/model.js';
 import type { Db } from './db.js';
-
-/** One revoked key (every token with `sub` = keyId, whenever issued) or one revoked token (`jti`). */
-export type RevocationEntry = {
-  seq: number;
-  kind: 'key' | 'token';
-  keyId: string;
-  jti: string | null;
-  /** Unix seconds. */
-  revokedAt: number;
-  /** Unix seconds: after this no token the entry could match is still valid. */
-  expiresAt: number;
-};
 
 export type RevocationRow = {
   seq: number;

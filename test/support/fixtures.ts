@@ -3,8 +3,9 @@ import type { Express } from 'express';
 import { createApiKey } from '../../src/domain/api-keys.js';
 import { newId } from '../../src/ids.js';
 import type { Deps } from '../../src/deps.js';
-import type { ApiKey, Environment } from '../../src/storage/api-keys.js';
-import { insertOrg, type Organisation } from '../../src/storage/organisations.js';
+import type { ApiKey, Environment } from '../../src/domain/model.js';
+import { insertOrg } from '../../src/storage/organisations.js';
+import type { Organisation } from '../../src/domain/model.js';
 
 export async function createOrg(deps: Pick<Deps, 'db' | 'clock'>, name = 'test org'): Promise<Organisation> {
   const org = { id: newId('org'), name, createdAt: new Date(deps.clock.now()) };

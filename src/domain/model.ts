@@ -1,0 +1,48 @@
+// The service's records, as the domain sees them. Storage maps them to rows (one column map each),
+// the HTTP layer to their wire views; both import these types from here.
+
+export type Environment = 'live' | 'test';
+export type KeyStatus = 'active' | 'expired' | 'revoked';
+
+export type ApiKey = {
+  id: string;
+  orgId: string;
+  name: string;
+  description: string;
+  environment: Environment;
+  scopes: string[];
+  audiences: string[];
+  allowedCidrs: string[];
+  secretHash: Buffer;
+  secretHint: string;
+  createdAt: Date;
+  createdBy: string | null;
+  updatedAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+  revokeReason: string | null;
+  lastUsedAt: Date | null;
+  replacedBy: string | null;
+};
+
+export type Organisation = { id: string; name: string; createdAt: Date };
+
+export type ActorType = 'key' | 'cli' | 'system' | 'anonymous';
+
+export type AuditEvent = {
+  id: string;
+  orgId: string | null;
+  action: string;
+  actorType: ActorType;
+  actorId: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  detail: Record<string, unknown>;
+  createdAt: Date;
+};
+
+export type { RevocationEntry } from './revocation/entry.js';
