@@ -25,13 +25,14 @@ configuration comes from the environment (see README: DATABASE_URL, REDIS_URL, I
 
 export async function runCli(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  const [name, ...args] = positionals;
+  // `scope-auth help key` is `scope-auth key --help`.
+  const [name, ...args] = positionals[0] === 'help' && positionals.length > 1 ? [positionals[1], '--help'] : positionals;
   if (values.version) {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
   const command = COMMANDS.find((c) => c.name === name);
-  if (values.help || !name) {
+  if (values.help || args.includes('--help') || !name || name === 'help') {
     process.stdout.write(`${usage(command ? [command] : COMMANDS)}\n`);
     return;
   }
@@ -49,7 +50,8 @@ export async function runCli(argv: string[]): Promise<void> {
 
 runCli(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`scope-auth: ${(err as Error).message}\n\n${usage(COMMANDS)}\n`);
+    // One line and where to look, not the whole usage.
+    process.stderr.write(`scope-auth: ${(err as Error).message} (see scope-auth --help)\n`);
     process.exit(2);
   }
   if (err instanceof ConfigError) {

@@ -42,6 +42,8 @@ async function create({ config, values }: CommandContext): Promise<void> {
     environment: validate(environment, values.env ?? 'live', '--env'),
     description: validate(keyDescription, values.description ?? '', '--description'),
   };
+  // A key without scopes can exchange, but its tokens allow nothing: say so rather than surprise.
+  if (input.scopes.length === 0) process.stderr.write('note: this key has no scopes (pass --scopes "a b" to grant some)\n');
   const expiresIn = duration(values, 'expires-in');
   const { key, secret } = await withInstance(config, async (deps) => {
     const expiresAt = expiresIn === undefined ? null : new Date(deps.clock.now() + expiresIn * 1000);

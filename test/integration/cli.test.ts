@@ -121,7 +121,13 @@ describe('scope-auth CLI', () => {
     for (const verb of ['migrate', 'serve', 'bootstrap', 'org', 'key', 'signing-keys']) {
       const { stdout } = await cli([verb, '--help']);
       expect(stdout).toContain(`  ${verb}`);
+      expect((await cli(['help', verb])).stdout).toBe(stdout);
     }
+    // A usage mistake is one line that points at --help, not the whole usage.
+    const wrong = await fails(['key', 'frob']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.trim().split('\n').at(-1)).toBe('scope-auth: key takes create, list, get, revoke, rotate (see scope-auth --help)');
+    expect(wrong.stderr).not.toContain('commands:');
   });
 
   it('exits 2 with a clear message on bad usage or bad configuration', async () => {
