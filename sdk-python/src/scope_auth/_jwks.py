@@ -155,8 +155,10 @@ class JwksCache:
         # A kid we do not know may have been published since the last fetch.
         if not block:
             raise WouldBlock()
-        self._last_kid_refetch = now
-        self._revalidate(now)
+        # Only a fetch that happened uses up the cooldown: one skipped because the last fetch was less
+        # than a second ago must not keep a newly published key out for 30 s.
+        if self._revalidate(now):
+            self._last_kid_refetch = now
         return _select(self.keyset, kid, alg) if self.keyset else None
 
     def current(self, now: float, block: bool) -> Tuple[KeySet, bool]:
@@ -183,13 +185,17 @@ class JwksCache:
         if self._failing:
             raise _unavailable(self._last_error)
 
-    def _revalidate(self, now: float) -> None:
-        """Fetches unless one ran less than a second ago; joins a fetch in progress. Never raises."""
+    def _revalidate(self, now: float) -> bool:
+        """Fetches unless one ran less than a second ago; joins a fetch in progress. Never raises.
+        Returns whether a fetch ran (this caller's or the one it joined)."""
         seen = self._attempts
         with self._fetch_lock:
-            if self._attempts != seen or now - self._last_attempt < MIN_FETCH_INTERVAL_SECONDS:
-                return
+            if self._attempts != seen:
+                return True
+            if now - self._last_attempt < MIN_FETCH_INTERVAL_SECONDS:
+                return False
             self._fetch()
+            return True
 
     def _revalidate_in_background(self, now: float) -> None:
         if self._fetch_lock.locked() or now - self._last_attempt < MIN_FETCH_INTERVAL_SECONDS:
