@@ -58,8 +58,7 @@ class StubServer:
                 pass
 
             def _handle(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length), time.monotonic())
+                seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, self._body(), time.monotonic())
                 with stub._lock:
                     stub.seen.append(seen)
                 reply = stub._script(seen)
@@ -86,6 +85,18 @@ class StubServer:
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _body(self) -> bytes:
+                if "chunked" not in (self.headers.get("transfer-encoding") or "").lower():
+                    return self.rfile.read(int(self.headers.get("content-length") or 0))
+                body = b""
+                for _ in range(10_000):
+                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                    body += self.rfile.read(size)
+                    self.rfile.readline()  # the CRLF after the chunk
+                    if size == 0:
+                        return body
+                raise ValueError("chunked body too long")
 
             do_GET = do_POST = _handle
 
