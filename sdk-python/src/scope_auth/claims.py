@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, FrozenSet, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple, Union
 
 from .errors import ScopeAuthError
 
@@ -43,40 +43,45 @@ def _bad(name: str) -> ScopeAuthError:
     return ScopeAuthError("invalid_token", 401, f'token has no valid "{name}" claim')
 
 
-def _number(payload: Mapping[str, Any], name: str, required: bool) -> Optional[float]:
-    value = payload.get(name)
-    if value is None and not required:
-        return None
+def _is_time(value: Any) -> bool:
     # bool is an int in Python; JSON true is not a time.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _bad(name)
-    return value
+    return (type(value) is int or type(value) is float) and math.isfinite(value)
 
 
-def read_claims(payload: Mapping[str, Any]) -> Claims:
-    """Checks what PyJWT does not: the presence and types of the claims this SDK promises."""
+def read_claims(payload: Dict[str, Any]) -> Claims:
+    """Checks what PyJWT does not: the presence and types of the claims this SDK promises.
+
+    ``payload`` is PyJWT's freshly decoded dict, owned by the caller: it is wrapped, not copied.
+    """
+    get = payload.get
     for name in _STRING_CLAIMS:
-        if not isinstance(payload.get(name), str):
+        if type(get(name)) is not str:
             raise _bad(name)
-    aud = payload.get("aud")
-    if isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud):
+    aud = get("aud")
+    if type(aud) is list and aud and all(type(a) is str for a in aud):
         aud = tuple(aud)
-    elif not isinstance(aud, str):
+    elif type(aud) is not str:
         raise _bad("aud")
-    env = payload.get("env")
+    iat, exp, nbf, env = get("iat"), get("exp"), get("nbf"), get("env")
+    if not _is_time(iat):
+        raise _bad("iat")
+    if not _is_time(exp):
+        raise _bad("exp")
+    if nbf is not None and not _is_time(nbf):
+        raise _bad("nbf")
     scope: str = payload["scope"]
     return Claims(
-        iss=payload["iss"],
-        sub=payload["sub"],
-        client_id=payload["client_id"],
-        org_id=payload["org_id"],
-        aud=aud,
-        scope=scope,
-        iat=_number(payload, "iat", True),  # type: ignore[arg-type]
-        exp=_number(payload, "exp", True),  # type: ignore[arg-type]
-        jti=payload["jti"],
-        env=env if isinstance(env, str) else None,
-        nbf=_number(payload, "nbf", False),
-        scopes=frozenset(scope.split()),
-        raw=MappingProxyType(dict(payload)),
+        payload["iss"],
+        payload["sub"],
+        payload["client_id"],
+        payload["org_id"],
+        aud,
+        scope,
+        iat,
+        exp,
+        payload["jti"],
+        env if type(env) is str else None,
+        nbf,
+        frozenset(scope.split()),
+        MappingProxyType(payload),
     )

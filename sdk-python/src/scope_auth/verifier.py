@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import math
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Dict, FrozenSet, Iterable, Mapping, Optional, Tuple, Union
 
 import httpx
 import jwt
@@ -115,6 +116,7 @@ class Verifier:
             "require": _REQUIRED_CLAIMS,
         }
         self._cache: Dict[str, _Verified] = {}
+        self._cache_order: Deque[str] = collections.deque()
         self._cache_lock = threading.Lock()
         self._closed = False
 
@@ -243,9 +245,12 @@ class Verifier:
 
     def _remember(self, token: str, verified: _Verified) -> None:
         with self._cache_lock:
-            if token not in self._cache and len(self._cache) >= self._cache_size:
-                # Oldest first out: a dict keeps insertion order.
-                del self._cache[next(iter(self._cache))]
+            if token not in self._cache:
+                # Oldest first out. The order lives in a deque: taking the first key of a dict that
+                # keeps losing its first keys walks over their tombstones, O(n) per eviction.
+                if len(self._cache_order) >= self._cache_size:
+                    self._cache.pop(self._cache_order.popleft(), None)
+                self._cache_order.append(token)
             self._cache[token] = verified
 
 
