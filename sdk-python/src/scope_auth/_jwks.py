@@ -115,7 +115,7 @@ def parse_keys(body: Any, allowed: FrozenSet[str], previous: Optional[KeySet]) -
             keys.append(reuse[source])
             continue
         try:
-            key = PyJWK(jwk, algorithm=min(algorithms)).key
+            key = PyJWK(jwk, algorithm=min(algorithms)).key  # type: ignore[no-untyped-call]
         except Exception:  # noqa: BLE001 - a key PyJWT cannot build is skipped, as PyJWKSet does
             continue
         keys.append(VerifyKey(kid, algorithms, key, source))

@@ -29,8 +29,8 @@ class AttemptFailed(Exception):
 
 def backoff_seconds(retry_number: int, policy: RetryOptions, rand: Callable[[], float] = random.random) -> float:
     """Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): spreads many clients' retries apart."""
-    ceiling = min(policy.max_delay_seconds, policy.base_delay_seconds * 2 ** max(0, retry_number - 1))
-    return rand() * ceiling
+    ceiling = min(policy.max_delay_seconds, policy.base_delay_seconds * 2.0 ** max(0, retry_number - 1))
+    return float(rand() * ceiling)
 
 
 def parse_retry_after(value: Optional[str], now_unix: float) -> Optional[float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, TypeGuard
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class RevocationEntry:
     expires_at: int
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: Any) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -33,7 +33,7 @@ def parse_entry(value: Any) -> Optional[RevocationEntry]:
         return None
     seq, kind, key_id, jti = value.get("seq"), value.get("type"), value.get("key_id"), value.get("jti")
     revoked_at, expires_at = value.get("revoked_at"), value.get("expires_at")
-    if not (_is_int(seq) and isinstance(key_id, str) and _is_int(revoked_at) and _is_int(expires_at)):
+    if not _is_int(seq) or not _is_int(revoked_at) or not _is_int(expires_at) or not isinstance(key_id, str):
         return None
     if kind == "key":
         return RevocationEntry(seq, "key", key_id, None, revoked_at, expires_at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple, TypeGuard, Union
 
 from .errors import ScopeAuthError
 
@@ -43,7 +43,7 @@ def _bad(name: str) -> ScopeAuthError:
     return ScopeAuthError("invalid_token", 401, f'token has no valid "{name}" claim')
 
 
-def _is_time(value: Any) -> bool:
+def _is_time(value: Any) -> TypeGuard[float]:
     # bool is an int in Python; JSON true is not a time.
     return (type(value) is int or type(value) is float) and math.isfinite(value)
 
@@ -67,7 +67,7 @@ def read_claims(payload: Dict[str, Any]) -> Claims:
         raise _bad("iat")
     if not _is_time(exp):
         raise _bad("exp")
-    if nbf is not None and not _is_time(nbf):
+    if not (nbf is None or _is_time(nbf)):
         raise _bad("nbf")
     scope: str = payload["scope"]
     return Claims(

@@ -7,12 +7,11 @@ FastAPI's own handler wraps the same body as ``{"detail": {…}}`` (status and h
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Optional, Union
+from typing import Awaitable, Callable, Dict, Iterable, Optional, Union
 
-from fastapi import FastAPI, Request, Security
+from fastapi import FastAPI, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
 from ._challenge import Answer, Challenge, read_bearer
@@ -39,7 +38,7 @@ def require_auth(
     *,
     realm: str = "scope-auth",
     resource_metadata_url: Optional[str] = None,
-):  # type: ignore[no-untyped-def] - FastAPI reads the signature of the returned function
+) -> Callable[..., Awaitable[Claims]]:
     """A dependency that verifies ``Authorization: Bearer <token>`` and returns the token's Claims.
 
     ``resource_metadata_url`` (RFC 9728) is named in every challenge, so that clients find the auth server.

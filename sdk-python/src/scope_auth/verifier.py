@@ -107,7 +107,7 @@ class Verifier:
             self._source = HttpRevocationSource(self._revocation, self._list, self._clock, self._tolerance, self._http)
             self._source.start()
         self._max_staleness = self._revocation.max_staleness_seconds if self._revocation else None
-        self._pyjwt = jwt.PyJWT()
+        self._pyjwt = jwt.PyJWT()  # type: ignore[no-untyped-call]
         self._decode_options = {
             # exp, nbf and iat are checked here, against the injectable clock, on every call (cached or not).
             "verify_exp": False,
