@@ -9,7 +9,9 @@ from .claims import Claims
 from .errors import ScopeAuthError
 from .options import RetryOptions, RevocationOptions
 from .token_client import TokenClient
-from .verifier import DEFAULT_ALGORITHMS, AsyncVerifier, Verifier
+from ._verifier_options import DEFAULT_ALGORITHMS
+from .async_verifier import AsyncVerifier
+from .verifier import Verifier
 
 __version__ = "0.1.0"
 

@@ -18,7 +18,8 @@ from ._challenge import Answer, Challenge, read_bearer
 from ._jwks import WouldBlock
 from .claims import Claims
 from .errors import ScopeAuthError
-from .verifier import AsyncVerifier, Verifier
+from .async_verifier import AsyncVerifier
+from .verifier import Verifier
 
 __all__ = ["require_auth", "add_exception_handler", "AuthError"]
 

@@ -1,15 +1,12 @@
-"""Verifier and AsyncVerifier: local verification of access tokens for resource services."""
+"""Verifier: local verification of access tokens for resource services."""
 
 from __future__ import annotations
 
-import asyncio
 import collections
-import functools
-import math
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Deque, Dict, FrozenSet, Iterable, Mapping, Optional, Tuple, Union
+from typing import Callable, Deque, Dict, Iterable, Optional, Tuple, Union
 
 import httpx
 import jwt
@@ -19,25 +16,24 @@ from ._revocation_list import RevocationList
 from ._revocation_source import HttpRevocationSource
 from ._token_errors import invalid, map_pyjwt_error
 from ._urls import check_http_url, endpoint, warn_if_insecure
+from ._verifier_options import (
+    DEFAULT_ALGORITHMS,
+    DEFAULT_CLOCK_TOLERANCE_SECONDS,
+    DEFAULT_TOKEN_CACHE_SIZE,
+    RevocationArg,
+    check_algorithms,
+    check_audience,
+    check_revocation,
+    check_token_cache_size,
+    check_tolerance,
+)
 from .claims import Claims, read_claims
 from .errors import ScopeAuthError
-from .options import RevocationOptions
 
-RevocationArg = Union[RevocationOptions, Mapping[str, Any], bool]
 ScopesArg = Union[str, Iterable[str]]
 
-DEFAULT_ALGORITHMS = ("ES256", "EdDSA")
-#: Never "none", never HMAC: an HS256 token "signed" with the public key is the classic confusion attack.
-ASYMMETRIC_ALGORITHMS = frozenset(
-    {"EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
-)
-DEFAULT_CLOCK_TOLERANCE_SECONDS = 5.0
-#: The service keeps a revocation entry 60 s past the expiry of the tokens it covers: a token accepted
-#: later than that could be one whose entry is already gone.
-MAX_CLOCK_TOLERANCE_SECONDS = 60.0
 #: Anything longer is refused unparsed: the service bounds its tokens the same way.
 MAX_TOKEN_LENGTH = 8_192
-DEFAULT_TOKEN_CACHE_SIZE = 1_000
 #: RFC 9068 §4: the JWT access token type (with or without the media type prefix, in any case).
 _AT_JWT = frozenset({"at+jwt", "application/at+jwt"})
 _REQUIRED_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "jti"]
@@ -82,14 +78,12 @@ class Verifier:
         if not isinstance(issuer, str) or not issuer:
             raise TypeError("issuer is required")
         self._issuer = issuer
-        self._audience = _check_audience(audience)
-        self._revocation = _check_revocation(revocation)
+        self._audience = check_audience(audience)
+        self._revocation = check_revocation(revocation)
         self._required = _as_scopes(required_scopes)
-        self._tolerance = _check_tolerance(clock_tolerance)
-        self._algorithms = _check_algorithms(algorithms)
-        if isinstance(token_cache_size, bool) or not isinstance(token_cache_size, int) or token_cache_size < 0:
-            raise ValueError("token_cache_size must be a non-negative int")
-        self._cache_size = token_cache_size
+        self._tolerance = check_tolerance(clock_tolerance)
+        self._algorithms = check_algorithms(algorithms)
+        self._cache_size = check_token_cache_size(token_cache_size)
         #: Wall-clock seconds: exp, nbf and the staleness bound are unix times.
         self._clock = clock or time.time
         base = self._revocation.auth_url if self._revocation else issuer
@@ -186,7 +180,9 @@ class Verifier:
         if "crit" in header:
             raise invalid("token uses a critical header extension this verifier does not support")
         kid = header.get("kid")
-        key = self._jwks.key_for(kid if isinstance(kid, str) else None, alg, now, block)
+        if kid is not None and not isinstance(kid, str):
+            raise invalid("token is malformed")
+        key = self._jwks.key_for(kid, alg, now, block)
         if key is None:
             raise invalid("token was not signed by a key of the issuer")
         try:
@@ -252,105 +248,3 @@ class Verifier:
                     self._cache.pop(self._cache_order.popleft(), None)
                 self._cache_order.append(token)
             self._cache[token] = verified
-
-
-class AsyncVerifier:
-    """The async twin of :class:`Verifier`: same arguments, same names, awaited.
-
-    Verification is CPU work and runs inline; when it needs the network (the JWKS, or the first load of
-    the revocation list) it moves to a worker thread, so the event loop never blocks. It is not tied to
-    one event loop.
-    """
-
-    def __init__(
-        self,
-        issuer: str,
-        audience: Union[str, Iterable[str]],
-        *,
-        jwks_url: Optional[str] = None,
-        revocation: RevocationArg,
-        required_scopes: ScopesArg = (),
-        clock_tolerance: float = DEFAULT_CLOCK_TOLERANCE_SECONDS,
-        algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
-        token_cache_size: int = DEFAULT_TOKEN_CACHE_SIZE,
-        clock: Optional[Callable[[], float]] = None,
-    ) -> None:
-        self._sync = Verifier(
-            issuer,
-            audience,
-            jwks_url=jwks_url,
-            revocation=revocation,
-            required_scopes=required_scopes,
-            clock_tolerance=clock_tolerance,
-            algorithms=algorithms,
-            token_cache_size=token_cache_size,
-            clock=clock,
-        )
-
-    async def verify(self, token: str, scopes: ScopesArg = ()) -> Claims:
-        """See :meth:`Verifier.verify`."""
-        try:
-            return self._sync._verify(token, scopes, False)
-        except WouldBlock:
-            call = functools.partial(self._sync._verify, token, scopes, True)
-            return await asyncio.get_running_loop().run_in_executor(None, call)
-
-    async def ready(self, timeout: Optional[float] = None) -> None:
-        """See :meth:`Verifier.ready`."""
-        await asyncio.get_running_loop().run_in_executor(None, self._sync.ready, timeout)
-
-    async def close(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(None, self._sync.close)
-
-    async def __aenter__(self) -> "AsyncVerifier":
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    def __repr__(self) -> str:
-        return "Async" + repr(self._sync)
-
-
-def _check_audience(audience: Union[str, Iterable[str]]) -> Union[str, Tuple[str, ...]]:
-    if isinstance(audience, str):
-        if not audience:
-            raise TypeError("audience is required")
-        return audience
-    values = tuple(audience) if audience is not None else ()
-    if not values or not all(isinstance(a, str) and a for a in values):
-        raise TypeError("audience is required: a string or a non-empty list of strings")
-    return values
-
-
-def _check_revocation(revocation: RevocationArg) -> Optional[RevocationOptions]:
-    if revocation is False:
-        return None
-    if revocation is True or revocation is None:
-        raise TypeError('revocation is required: {"auth_url": …}, or False to go without revocation checks')
-    return RevocationOptions.coerce(revocation)
-
-
-def _check_tolerance(value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError("clock_tolerance must be a number of seconds")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError("clock_tolerance must be a non-negative number of seconds")
-    if value > MAX_CLOCK_TOLERANCE_SECONDS:
-        raise ValueError(
-            f"clock_tolerance must be at most {MAX_CLOCK_TOLERANCE_SECONDS:g} seconds: the service drops a "
-            "revocation entry 60 s after its tokens expire, so a longer tolerance could accept a revoked token"
-        )
-    return float(value)
-
-
-def _check_algorithms(algorithms: Iterable[str]) -> FrozenSet[str]:
-    if isinstance(algorithms, str):
-        raise TypeError('algorithms must be a list, e.g. ["ES256"]')
-    chosen = frozenset(algorithms)
-    if not chosen:
-        raise ValueError("algorithms must not be empty")
-    for alg in chosen:
-        if alg not in ASYMMETRIC_ALGORITHMS:
-            raise ValueError(f'algorithm "{alg}" is not allowed (asymmetric algorithms only)')
-    return chosen
