@@ -167,7 +167,18 @@ def test_keeps_a_stale_set_five_minutes_while_the_service_fails_then_fails_close
         v.verify(token)
         server.status = 503
         clock.advance(11)
-        assert v.verify(token).sub == "key_1"  # stale, within the window
+        assert v.verify(token).sub == "key_1"  # the refetch fails: stale, within the window
+        assert server.fetches == 2
+        for _ in range(50):  # meanwhile: the stale set, and at most one background refetch a second
+            assert v.verify(token).sub == "key_1"
+        time.sleep(0.3)
+        assert server.fetches == 2
+        clock.advance(1.5)
+        v.verify(token)
+        deadline = time.monotonic() + 2
+        while server.fetches < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.fetches == 3
         clock.advance(300)
         assert refused(v, token) == "unavailable"
 

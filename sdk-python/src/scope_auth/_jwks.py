@@ -198,9 +198,21 @@ class JwksCache:
             return True
 
     def _revalidate_in_background(self, now: float) -> None:
-        if self._fetch_lock.locked() or now - self._last_attempt < MIN_FETCH_INTERVAL_SECONDS:
+        # The lock is taken here, before the thread starts: calls arriving meanwhile start no other thread.
+        if now - self._last_attempt < MIN_FETCH_INTERVAL_SECONDS or not self._fetch_lock.acquire(blocking=False):
             return
-        threading.Thread(target=self._revalidate, args=(now,), name="scope-auth-jwks", daemon=True).start()
+
+        def fetch_and_release() -> None:
+            try:
+                self._fetch()
+            finally:
+                self._fetch_lock.release()
+
+        try:
+            threading.Thread(target=fetch_and_release, name="scope-auth-jwks", daemon=True).start()
+        except BaseException:
+            self._fetch_lock.release()
+            raise
 
     def _fetch(self) -> None:
         started = self._clock()
