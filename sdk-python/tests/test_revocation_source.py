@@ -127,6 +127,31 @@ def test_polls_the_feed_while_the_stream_is_refused() -> None:
             http.close()
 
 
+def test_a_full_reload_repairs_an_entry_the_stream_missed() -> None:
+    feed = [page([entry(1, "key_a")], 1)]
+
+    def script(seen: Seen) -> Reply:
+        if seen.path.startswith("/v1/revocations/stream"):
+            return Reply(200, headers={"content-type": "text/event-stream"}, chunks=[b": ping\n\n"], hold_open=5)
+        return feed[0]
+
+    with StubServer(script) as stub:
+        revocations = RevocationList()
+        http = httpx.Client()
+        options = RevocationOptions(stub.url, poll_interval_seconds=0.1)
+        source = HttpRevocationSource(options, revocations, time.time, 5, http, full_reload_seconds=0.2)
+        source.start()
+        try:
+            assert source.loaded.wait(3)
+            # An entry below the seq already seen: no ?after= poll and no stream event would bring it.
+            feed[0] = page([entry(1, "key_a"), {**entry(0, "key_missed")}], 1)
+            assert wait_for(lambda: revocations.is_revoked("key_missed", "x"))
+            assert any(s.path == "/v1/revocations" for s in stub.seen[1:])
+        finally:
+            source.close()
+            http.close()
+
+
 def test_confirms_freshness_on_pings() -> None:
     def script(seen: Seen) -> Reply:
         if seen.path.startswith("/v1/revocations/stream"):

@@ -62,12 +62,14 @@ class HttpRevocationSource:
         clock: Callable[[], float],
         clock_tolerance_seconds: float,
         http: httpx.Client,
+        full_reload_seconds: float = FULL_RELOAD_SECONDS,
     ) -> None:
         self._o = options
         self._list = revocations
         self._clock = clock
         self._tolerance = clock_tolerance_seconds
         self._http = http
+        self._full_reload_seconds = full_reload_seconds
         self._feed_url = endpoint(options.auth_url, "/v1/revocations")
         self._stream_url = endpoint(options.auth_url, "/v1/revocations/stream")
         #: Set once the complete list has been loaded.
@@ -163,7 +165,7 @@ class HttpRevocationSource:
             pass
 
     def _reload_periodically(self) -> None:
-        while not self._closed.wait(FULL_RELOAD_SECONDS):
+        while not self._closed.wait(self._full_reload_seconds):
             self._list.prune(self._clock() - self._tolerance - KEEP_PAST_EXPIRY_SECONDS)
             if self.loaded.is_set():
                 self._try_load(full=True)
