@@ -48,7 +48,7 @@ export function createRevocationStreams(source: StreamSource, o: StreamOptions) 
       throw new AppError('unavailable', 'too many open revocation streams on this instance; retry or poll /v1/revocations');
     }
     if ((perClient.get(client) ?? 0) >= o.maxPerClient) {
-      throw new AppError('rate_limited', 'too many open revocation streams from this address', { retryAfterSeconds: 10 });
+      throw new AppError('rate_limited', 'too many open revocation streams from this address', undefined, { retryAfterSeconds: 10 });
     }
   }
 

@@ -128,7 +128,7 @@ export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'redis' | 'redisKe
 function refusal(res: Response, counters: Counter[], states: CounterState[], refusing: number[]): AppError {
   setHeaders(res, refusing.map((i) => counters[i]!), refusing.map((i) => states[i]!));
   const retryAfterSeconds = Math.max(...refusing.map((i) => seconds(states[i]!.resetMs)));
-  return new AppError('rate_limited', 'too many requests, retry later', { limiter: counters[refusing[0]!]!.name, retryAfterSeconds });
+  return new AppError('rate_limited', 'too many requests, retry later', { limiter: counters[refusing[0]!]!.name }, { retryAfterSeconds });
 }
 
 /** Calls `settle` once, with the status sent, or 499 if the connection closed before an answer. */

@@ -37,7 +37,7 @@ export function createLimiters(deps: Pick<Deps, 'config' | 'redis' | 'redisKeys'
     handler: (req, _res, next) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfterSeconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + WINDOW_MS) - Date.now()) / 1000));
-      next(new AppError('rate_limited', 'too many requests, retry later', { limiter: 'management-org', retryAfterSeconds }));
+      next(new AppError('rate_limited', 'too many requests, retry later', { limiter: 'management-org' }, { retryAfterSeconds }));
     },
     // Our own logger, and no console warnings about proxy headers (TRUST_PROXY decides those).
     logger: { warn: (err: unknown) => deps.log.warn({ err, limiter: 'management-org' }, 'rate-limit.warning'), error: (err: unknown) => deps.log.warn({ err, limiter: 'management-org' }, 'rate-limit.store_error') },

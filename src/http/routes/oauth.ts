@@ -67,7 +67,7 @@ export function oauthRoutes(deps: Deps, limits: RequestHandler[] = []): Router {
       context: requestContext(req, res),
     };
     if (viaBearer && !revoking.admin) {
-      throw new AppError('insufficient_scope', 'revoking with a bearer token requires scope "keys:write"', { scope: 'keys:write' });
+      throw new AppError('insufficient_scope', 'revoking with a bearer token requires scope "keys:write"', undefined, { requiredScope: 'keys:write' });
     }
     await revokeToken(deps, revoking, body.token);
     // RFC 7009 §2.2: 200 with an empty body, whether or not the token was valid.
