@@ -116,5 +116,3 @@ export function createRevocationStreams(source: StreamSource, o: StreamOptions) 
 
   return { serve, stats: () => ({ open: open.size, bufferedBytes: bufferedBytes() }) };
 }
-
-export type RevocationStreams = ReturnType<typeof createRevocationStreams>;
