@@ -40,7 +40,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.config.trustProxy);
 
-  // Request ID and security headers in one layer: each express layer costs microseconds per request.
+  // Request ID and security headers in one layer: each express layer costs time per request (docs/PERFORMANCE.md).
   app.use(inOneLayer(requestId(deps.log), helmet(API_HEADERS)));
   if (deps.config.corsOrigins.length > 0) app.use(cors(deps.config.corsOrigins, routes.filter((r) => r.cors).flatMap((r) => operationsOf(r).map((o) => o.path))));
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
