@@ -54,8 +54,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     requiredScope: e.requiredScope,
     retryAfterSeconds: e.retryAfterSeconds,
   };
-  if (e.status >= 500) log?.error({ ...fields, err: e.cause ?? e }, 'request.failed');
-  else log?.info(fields, 'request.rejected');
+  if (e.status >= 500) log.error({ ...fields, err: e.cause ?? e }, 'request.failed');
+  else log.info(fields, 'request.rejected');
   setErrorHeaders(res, e);
   res.status(e.status).json({ error: e.code, error_description: e.description });
 };

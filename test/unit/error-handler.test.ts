@@ -2,6 +2,8 @@ import express from 'express';
 import request from 'supertest';
 import { AppError, type AppErrorOptions, type ErrorCode } from '../../src/errors.js';
 import { errorHandler } from '../../src/http/error-handler.js';
+import { requestId } from '../../src/http/middleware/request-id.js';
+import { createLogger } from '../../src/log.js';
 
 type Expected = { status: number; wwwAuthenticate?: string; retryAfter?: string };
 
@@ -44,8 +46,11 @@ const FOREIGN: Array<[string, unknown, Expected, { error: ErrorCode; error_descr
   ['a 4xx from express', Object.assign(new Error('x'), { status: 400 }), { status: 400 }, { error: 'invalid_request', error_description: 'malformed request' }],
 ];
 
+const log = createLogger('silent');
+
 function appThrowing(err: unknown) {
   const app = express();
+  app.use(requestId(log));
   app.get('/', () => {
     throw err;
   });
@@ -62,6 +67,7 @@ async function expectAnswer(err: unknown, expected: Expected, body: object): Pro
     retryAfter: expected.retryAfter,
   });
   expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+  expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
 }
 
 describe('the error handler', () => {
