@@ -100,6 +100,9 @@ function keyIdParam(req: Request): string {
   return id;
 }
 
+// The collection and one key of it: every path below is one of these.
+const KEYS = '/v1/keys';
+const KEY = `${KEYS}/:id`;
 const read = { kind: 'bearer', scopes: ['keys:read'] } as const;
 const write = { kind: 'bearer', scopes: ['keys:write'] } as const;
 const keyRoute = (r: Omit<Route, 'tags'>): Route => ({ ...r, tags: ['keys'], errors: ['invalid_request', 'unavailable', ...(r.errors ?? [])] });
@@ -109,7 +112,7 @@ const expiryOf = (b: z.output<typeof createKeyBody>, nowMs: number) =>
 export const keyRoutes: Route[] = [
   keyRoute({
     method: 'post',
-    path: '/v1/keys',
+    path: KEYS,
     operationId: 'createKey',
     summary: 'Create a key (scope keys:write); the secret is in this response only',
     auth: write,
@@ -135,7 +138,7 @@ export const keyRoutes: Route[] = [
   }),
   keyRoute({
     method: 'get',
-    path: '/v1/keys',
+    path: KEYS,
     operationId: 'listKeys',
     summary: 'List keys, newest first, cursor-paginated (scope keys:read)',
     auth: read,
@@ -154,7 +157,7 @@ export const keyRoutes: Route[] = [
   }),
   keyRoute({
     method: 'get',
-    path: '/v1/keys/:id',
+    path: KEY,
     operationId: 'getKey',
     summary: 'One key (scope keys:read)',
     auth: read,
@@ -169,7 +172,7 @@ export const keyRoutes: Route[] = [
   }),
   keyRoute({
     method: 'patch',
-    path: '/v1/keys/:id',
+    path: KEY,
     operationId: 'updateKey',
     summary: 'Change name, description, scopes, audiences, allowed_cidrs or expires_at (scope keys:write)',
     auth: write,
@@ -195,7 +198,7 @@ export const keyRoutes: Route[] = [
   }),
   keyRoute({
     method: 'post',
-    path: '/v1/keys/:id/revoke',
+    path: `${KEY}/revoke`,
     operationId: 'revokeKey',
     summary: 'Revoke at once, everywhere; idempotent (scope keys:write)',
     auth: write,
@@ -212,7 +215,7 @@ export const keyRoutes: Route[] = [
   }),
   keyRoute({
     method: 'delete',
-    path: '/v1/keys/:id',
+    path: KEY,
     operationId: 'deleteKey',
     summary: 'Same as revoke; the record stays (scope keys:write)',
     auth: write,
@@ -228,7 +231,7 @@ export const keyRoutes: Route[] = [
   }),
   keyRoute({
     method: 'post',
-    path: '/v1/keys/:id/rotate',
+    path: `${KEY}/rotate`,
     operationId: 'rotateKey',
     summary: 'Replace with a new key of the same settings; the old one expires now or after grace_period_seconds (scope keys:write)',
     auth: write,
