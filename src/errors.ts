@@ -16,19 +16,37 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** What the error handler turns into headers; `cause` stays private like `detail`. */
+export type AppErrorOptions = {
+  cause?: unknown;
+  /** A bare challenge with no error code (RFC 6750 §3.1: the request carried no credentials). */
+  challenge?: 'bearer';
+  /** Sent as Retry-After on a 429. */
+  retryAfterSeconds?: number;
+  /** The scope a 403 insufficient_scope names in its challenge (RFC 6750 §3.1). */
+  requiredScope?: string;
+};
+
 /**
  * The one error type. `code` is stable and public, `description` is written for the caller;
  * `detail` and `cause` are private (logs and audit only).
  */
 export class AppError extends Error {
+  readonly challenge: 'bearer' | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly requiredScope: string | undefined;
+
   constructor(
     readonly code: ErrorCode,
     readonly description: string,
     readonly detail?: Record<string, unknown>,
-    options?: { cause?: unknown },
+    options: AppErrorOptions = {},
   ) {
-    super(`${code}: ${description}`, options);
+    super(`${code}: ${description}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
+    this.challenge = options.challenge;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.requiredScope = options.requiredScope;
   }
 
   get status(): number {

@@ -42,7 +42,7 @@ function auditKeyAction(deps: ManagementDeps, trx: Knex.Transaction, caller: Cal
 function assertGrantable(caller: Caller, scopes: string[]): void {
   const missing = scopes.find((s) => (MANAGEMENT_SCOPES as readonly string[]).includes(s) && !caller.scopes.includes(s));
   if (missing) {
-    throw new AppError('insufficient_scope', `cannot grant scope "${missing}": the calling token does not hold it`, { scope: missing });
+    throw new AppError('insufficient_scope', `cannot grant scope "${missing}": the calling token does not hold it`, undefined, { requiredScope: missing });
   }
 }
 
@@ -153,7 +153,7 @@ function assertMayLoosen(caller: Caller, key: ApiKey, patch: KeyPatch, defaultAu
   if (lacking === undefined) return;
   const field = loosenedField(key, patch, defaultAudience);
   if (field === undefined) return;
-  throw new AppError('insufficient_scope', `cannot loosen a key holding scope "${lacking}": the calling token does not hold it`, { scope: lacking, field });
+  throw new AppError('insufficient_scope', `cannot loosen a key holding scope "${lacking}": the calling token does not hold it`, { field }, { requiredScope: lacking });
 }
 
 export async function updateKeyAs(deps: ManagementDeps, caller: Caller, id: string, patch: KeyPatch): Promise<ApiKey> {

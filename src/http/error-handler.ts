@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { AppError } from '../errors.js';
 import { isDatabaseUnavailable } from '../storage/db.js';
 
@@ -44,23 +44,34 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   const e = toAppError(err);
   const log = res.locals.log;
   // The path only: a query string may hold credentials someone pasted where they should not.
-  const fields = { requestId: res.locals.requestId, method: req.method, path: req.path, status: e.status, code: e.code, detail: e.detail };
-  if (e.status >= 500) log?.error({ ...fields, err: e.cause ?? e }, 'request.failed');
-  else log?.info(fields, 'request.rejected');
+  const fields = {
+    requestId: res.locals.requestId,
+    method: req.method,
+    path: req.path,
+    status: e.status,
+    code: e.code,
+    detail: e.detail,
+    requiredScope: e.requiredScope,
+    retryAfterSeconds: e.retryAfterSeconds,
+  };
+  if (e.status >= 500) log.error({ ...fields, err: e.cause ?? e }, 'request.failed');
+  else log.info(fields, 'request.rejected');
+  setErrorHeaders(res, e);
+  res.status(e.status).json({ error: e.code, error_description: e.description });
+};
 
+/** RFC 6750 §3 and RFC 6749 §5.2 challenges on 401/403, Retry-After on 429 and 503. */
+function setErrorHeaders(res: Response, e: AppError): void {
   if (e.code === 'invalid_client') res.setHeader('WWW-Authenticate', 'Basic realm="scope-auth", charset="UTF-8"');
-  if (e.detail?.challengeOnly) {
+  if (e.challenge === 'bearer') {
     res.setHeader('WWW-Authenticate', 'Bearer realm="scope-auth"');
   } else if (e.code === 'invalid_token' || e.code === 'insufficient_scope') {
-    const scope = typeof e.detail?.scope === 'string' ? `, scope="${quote(e.detail.scope)}"` : '';
+    const scope = e.requiredScope === undefined ? '' : `, scope="${quote(e.requiredScope)}"`;
     res.setHeader('WWW-Authenticate', `Bearer realm="scope-auth", error="${e.code}", error_description="${quote(e.description)}"${scope}`);
   }
   if (e.code === 'unavailable') res.setHeader('Retry-After', String(RETRY_AFTER_UNAVAILABLE_SECONDS));
-  if (e.code === 'rate_limited' && typeof e.detail?.retryAfterSeconds === 'number') {
-    res.setHeader('Retry-After', String(e.detail.retryAfterSeconds));
-  }
-  res.status(e.status).json({ error: e.code, error_description: e.description });
-};
+  if (e.code === 'rate_limited' && e.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(e.retryAfterSeconds));
+}
 
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new AppError('not_found', `no route for ${req.method} ${req.path.slice(0, 200).replace(/[^\x20-\x7e]/g, '?')}`));

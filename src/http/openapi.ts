@@ -1,28 +1,27 @@
 import { z } from 'zod';
 import { ERROR_STATUS, type ErrorCode } from '../errors.js';
+import { openApiPath, operationsOf, pathParams, type Route, type RouteAuth } from './route.js';
 
-export type RouteDoc = {
-  method: 'get' | 'post' | 'patch' | 'delete';
-  /** OpenAPI style: /v1/keys/{id} */
-  path: string;
-  summary: string;
-  tags: string[];
-  /** 'bearer' (management token), 'client' (API key credentials), none when public. */
-  security?: Array<'bearer' | 'basic'>;
-  body?: { json?: z.ZodType; form?: z.ZodType };
-  query?: z.ZodObject;
-  params?: z.ZodObject;
-  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
-  errors?: ErrorCode[];
-};
-
-export const errorBody = z.object({
+const errorBody = z.object({
   error: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]),
   error_description: z.string(),
 });
 
-const toSchema = (s: z.ZodType, io: 'input' | 'output') =>
-  z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+/** What a route's authentication adds to its operation: its security schemes and its errors. */
+function authDoc(auth: RouteAuth): { security: string[]; errors: ErrorCode[] } {
+  switch (auth.kind) {
+    case 'public':
+      return { security: [], errors: [] };
+    case 'client':
+      return auth.orBearer
+        ? { security: ['basic', 'bearer'], errors: ['invalid_client', 'invalid_token', 'rate_limited'] }
+        : { security: ['basic'], errors: ['invalid_client', 'rate_limited'] };
+    case 'bearer':
+      return { security: ['bearer'], errors: ['invalid_token', 'insufficient_scope', 'rate_limited'] };
+  }
+}
+
+const toSchema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' });
 
 function parameters(where: 'query' | 'path', schema: z.ZodObject | undefined) {
   if (!schema) return [];
@@ -35,36 +34,67 @@ function parameters(where: 'query' | 'path', schema: z.ZodObject | undefined) {
   }));
 }
 
-/** OpenAPI 3.1, generated from the same zod schemas that validate requests. */
-export function buildOpenApi(issuer: string, version: string, routes: RouteDoc[]) {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of routes) {
-    const responses: Record<string, unknown> = {};
-    for (const [status, res] of Object.entries(r.responses)) {
-      responses[status] = {
-        description: res.description,
-        ...(res.schema ? { content: { [res.contentType ?? 'application/json']: { schema: toSchema(res.schema, 'output') } } } : {}),
-      };
-    }
-    for (const code of r.errors ?? []) {
-      const status = String(ERROR_STATUS[code]);
-      const existing = responses[status] as { description: string } | undefined;
-      responses[status] = {
-        description: existing ? `${existing.description}, ${code}` : code,
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      };
-    }
-    const content: Record<string, unknown> = {};
-    if (r.body?.json) content['application/json'] = { schema: toSchema(r.body.json, 'input') };
-    if (r.body?.form) content['application/x-www-form-urlencoded'] = { schema: toSchema(r.body.form, 'input') };
-    (paths[r.path] ??= {})[r.method] = {
-      summary: r.summary,
-      tags: r.tags,
-      ...(r.security ? { security: r.security.map((s) => ({ [s]: [] })) } : {}),
-      parameters: [...parameters('path', r.params), ...parameters('query', r.query)],
-      ...(Object.keys(content).length > 0 ? { requestBody: { required: true, content } } : {}),
-      responses,
+/** Every `:name` of the path is declared in `request.params`, and nothing else is: misuse is a TypeError. */
+function pathParameters(route: Route) {
+  const declared = parameters('path', route.request?.params);
+  const names = pathParams(route.path);
+  if (names.join() !== declared.map((p) => p.name).join()) {
+    throw new TypeError(`${route.operationId}: path parameters ${names.join(', ') || 'none'} must be declared in request.params, in order`);
+  }
+  return declared;
+}
+
+function responses(route: Route): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [status, res] of Object.entries(route.responses)) {
+    out[status] = {
+      description: res.description,
+      ...(res.schema ? { content: { [res.contentType ?? 'application/json']: { schema: toSchema(res.schema, 'output') } } } : {}),
     };
+  }
+  const codes = [...new Set([...authDoc(route.auth).errors, ...(route.errors ?? [])])].sort((a, b) => ERROR_STATUS[a] - ERROR_STATUS[b]);
+  for (const code of codes) {
+    const status = String(ERROR_STATUS[code]);
+    const existing = out[status] as { description: string } | undefined;
+    out[status] = {
+      description: existing ? `${existing.description}, ${code}` : code,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+  }
+  return out;
+}
+
+function requestBody(route: Route) {
+  const r = route.request;
+  const content: Record<string, unknown> = {};
+  if (r?.json) content['application/json'] = { schema: toSchema(r.json, 'input'), ...(r.example ? { example: r.example } : {}) };
+  if (r?.form) content['application/x-www-form-urlencoded'] = { schema: toSchema(r.form, 'input') };
+  return Object.keys(content).length > 0 ? { requestBody: { required: true, content } } : {};
+}
+
+function operation(route: Route) {
+  const schemes = authDoc(route.auth).security;
+  return {
+    summary: route.summary,
+    tags: route.tags,
+    ...(schemes.length > 0 ? { security: schemes.map((s) => ({ [s]: [] })) } : {}),
+    parameters: [...pathParameters(route), ...parameters('query', route.request?.query)],
+    ...requestBody(route),
+    responses: responses(route),
+  };
+}
+
+/** OpenAPI 3.1 from the route table: the same zod schemas that validate requests. */
+export function buildOpenApi(issuer: string, version: string, routes: readonly Route[]) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const operationIds = new Set<string>();
+  for (const route of routes.filter((r) => !r.undocumented)) {
+    const op = operation(route);
+    for (const { path, operationId } of operationsOf(route)) {
+      if (operationIds.has(operationId)) throw new TypeError(`operationId ${operationId} is used twice`);
+      operationIds.add(operationId);
+      (paths[openApiPath(path)] ??= {})[route.method] = { operationId, ...op };
+    }
   }
   return {
     openapi: '3.1.0',

@@ -21,8 +21,7 @@ export type StreamSource = {
 };
 
 // The backlog is read and written a page at a time, waiting for the client to take each one: a
-// client that reads nothing costs one page of memory, not the whole list (issue: 10,000-entry
-// backlogs written at once to streams that never read exhausted the heap in seconds).
+// client that reads nothing costs one page of memory, not the whole list.
 const BACKLOG_PAGE = 500;
 // New entries are written as they come; a client that lets this much pile up is too slow and is
 // dropped (it reconnects and resumes with Last-Event-ID). With SSE_MAX_STREAMS streams, that bounds
@@ -48,7 +47,7 @@ export function createRevocationStreams(source: StreamSource, o: StreamOptions) 
       throw new AppError('unavailable', 'too many open revocation streams on this instance; retry or poll /v1/revocations');
     }
     if ((perClient.get(client) ?? 0) >= o.maxPerClient) {
-      throw new AppError('rate_limited', 'too many open revocation streams from this address', { retryAfterSeconds: 10 });
+      throw new AppError('rate_limited', 'too many open revocation streams from this address', undefined, { retryAfterSeconds: 10 });
     }
   }
 
@@ -116,5 +115,3 @@ export function createRevocationStreams(source: StreamSource, o: StreamOptions) 
 
   return { serve, stats: () => ({ open: open.size, bufferedBytes: bufferedBytes() }) };
 }
-
-export type RevocationStreams = ReturnType<typeof createRevocationStreams>;

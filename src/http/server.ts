@@ -2,15 +2,9 @@ import http from 'node:http';
 import type { Express, Request, Response } from 'express';
 
 /**
- * The HTTP server for an express app, with requests and responses born with express's prototypes.
- *
- * express gives every request and response its prototype with `Object.setPrototypeOf` (in
- * `app.handle`), and V8 then gives each of them a hidden class (map) of its own: every request
- * allocates new maps in the old generation, and no inline cache that sees `req` or `res` stays
- * monomorphic. Measured on the service (1 process, JSON exchanges): 48–59 full mark-compact
- * collections in a latency run, 4 with this; main-thread CPU per exchange down from about 400 µs
- * to 240 µs. Built from subclasses whose prototype chain already holds express's, requests find
- * their prototype in place, express's call changes nothing, and they share one map.
+ * The HTTP server for an express app, with requests and responses born with express's prototypes,
+ * so express's per-request `setPrototypeOf` changes nothing and they share one hidden class
+ * (docs/PERFORMANCE.md, "express's per-request prototypes").
  */
 export function createHttpServer(app: Express): http.Server {
   const classes = wired.get(app) ?? wire(app);

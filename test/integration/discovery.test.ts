@@ -1,5 +1,7 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
+import { openApiPath, operationsOf, type RouteAuth } from '../../src/http/route.js';
+import { routes } from '../../src/http/routes/index.js';
 import { createTestInstance, listen, newPrefix, type TestInstance } from '../support/app.js';
 import { isolatedDatabase } from '../support/databases.js';
 import { TEST_ISSUER } from '../support/env.js';
@@ -88,29 +90,77 @@ describe('signing key shared by instances', () => {
   });
 });
 
+// The contract (DESIGN.md): every endpoint and who may call it, written out once here. The route
+// table must match it, so a new endpoint adds its line, and no route changes its auth unnoticed.
+const ENDPOINTS: Record<string, string> = {
+  'POST /v1/token': 'client',
+  'POST /oauth/token': 'client',
+  'POST /oauth/introspect': 'client or bearer',
+  'POST /oauth/revoke': 'client or bearer',
+  'POST /v1/keys': 'bearer keys:write',
+  'GET /v1/keys': 'bearer keys:read',
+  'GET /v1/keys/{id}': 'bearer keys:read',
+  'PATCH /v1/keys/{id}': 'bearer keys:write',
+  'DELETE /v1/keys/{id}': 'bearer keys:write',
+  'POST /v1/keys/{id}/revoke': 'bearer keys:write',
+  'POST /v1/keys/{id}/rotate': 'bearer keys:write',
+  'GET /v1/audit-events': 'bearer audit:read',
+  'GET /v1/revocations': 'public',
+  'GET /v1/revocations/stream': 'public',
+  'GET /.well-known/jwks.json': 'public',
+  'GET /.well-known/oauth-authorization-server': 'public',
+  'GET /healthz': 'public',
+  'GET /readyz': 'public',
+};
+
+function authOf(auth: RouteAuth): string {
+  if (auth.kind === 'bearer') return `bearer ${auth.scopes.join(' ')}`;
+  if (auth.kind === 'client' && auth.orBearer) return 'client or bearer';
+  return auth.kind;
+}
+
+type Operation = {
+  operationId: string;
+  parameters: Array<{ name: string; in: string; required: boolean }>;
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+};
+
+describe('the route table', () => {
+  it('holds exactly the endpoints of the contract, each with who may call it', () => {
+    const table = Object.fromEntries(
+      routes
+        .filter((r) => !r.undocumented)
+        .flatMap((r) => operationsOf(r).map((o) => [`${r.method.toUpperCase()} ${openApiPath(o.path)}`, authOf(r.auth)])),
+    );
+    expect(table).toEqual(ENDPOINTS);
+  });
+
+  it('is mounted: every path of every entry is answered by its route, not the not-found handler', async () => {
+    const srv = await listen(inst.app);
+    const unmounted: string[] = [];
+    try {
+      for (const route of routes) {
+        for (const { path } of operationsOf(route)) {
+          const res = await fetch(`${srv.url}${path.replace(/:\w+/g, 'key_01JAAAAAAAAAAAAAAAAAAAAAAA')}`, { method: route.method.toUpperCase() });
+          // An event stream stays open: its status is the answer.
+          const stream = res.headers.get('content-type')?.startsWith('text/event-stream') ?? false;
+          const body = stream ? '' : await res.text();
+          if (stream) await res.body?.cancel();
+          if (res.status === 404 && body.includes('no route for')) unmounted.push(`${route.method} ${path}`);
+        }
+      }
+    } finally {
+      await srv.close();
+    }
+    expect(unmounted).toEqual([]);
+  });
+});
+
 describe('GET /openapi.json', () => {
   it('documents every route, generated from the request schemas', async () => {
     const res = await request(inst.app).get('/openapi.json').expect(200);
     expect(res.body.openapi).toBe('3.1.0');
-    expect(Object.keys(res.body.paths).sort()).toEqual(
-      [
-        '/.well-known/jwks.json',
-        '/.well-known/oauth-authorization-server',
-        '/healthz',
-        '/oauth/introspect',
-        '/oauth/revoke',
-        '/oauth/token',
-        '/readyz',
-        '/v1/audit-events',
-        '/v1/keys',
-        '/v1/keys/{id}',
-        '/v1/keys/{id}/revoke',
-        '/v1/keys/{id}/rotate',
-        '/v1/revocations',
-        '/v1/revocations/stream',
-        '/v1/token',
-      ].sort(),
-    );
+    expect(Object.keys(res.body.paths).sort()).toEqual([...new Set(Object.keys(ENDPOINTS).map((e) => e.split(' ')[1]))].sort());
     const token = res.body.paths['/v1/token'].post;
     const json = token.requestBody.content['application/json'].schema;
     expect(json.properties.secret).toMatchObject({ type: 'string', maxLength: 128 });
@@ -121,5 +171,27 @@ describe('GET /openapi.json', () => {
     expect(create.security).toEqual([{ bearer: [] }]);
     expect(create.requestBody.content['application/json'].schema.properties.scopes.maxItems).toBe(50);
     expect(res.body.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'environment', 'limit', 'cursor']);
+  });
+
+  it('names every operation with a unique camelCase operationId, declares its path parameters and answers 4xx with the Error schema', async () => {
+    const { body } = await request(inst.app).get('/openapi.json').expect(200);
+    const operations = Object.entries(body.paths as Record<string, Record<string, Operation>>).flatMap(([path, ops]) => Object.values(ops).map((op) => ({ path, op })));
+    const ids = operations.map(({ op }) => op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z]+(?:[A-Z][a-z]*)+$/);
+    expect(ids).toEqual(expect.arrayContaining(['exchangeToken', 'createKey', 'listKeys', 'getKey', 'revokeKey', 'rotateKey']));
+    const undeclared: string[] = [];
+    const withoutError: string[] = [];
+    for (const { path, op } of operations) {
+      const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      const declared = op.parameters.filter((p) => p.in === 'path' && p.required).map((p) => p.name);
+      if (declared.join() !== inPath.join()) undeclared.push(op.operationId);
+      for (const [status, response] of Object.entries(op.responses)) {
+        const schema = response.content?.['application/json']?.schema;
+        if (status.startsWith('4') && JSON.stringify(schema) !== '{"$ref":"#/components/schemas/Error"}') withoutError.push(`${op.operationId} ${status}`);
+      }
+    }
+    expect(undeclared).toEqual([]);
+    expect(withoutError).toEqual([]);
   });
 });

@@ -44,6 +44,28 @@ describe('HTTP hygiene', () => {
   });
 });
 
+type Stack = Array<{ route?: { path: unknown; stack: unknown[] } }>;
+const stackOf = (app: TestInstance['app']) => (app as unknown as { router: { stack: Stack } }).router.stack;
+
+describe('the hot path', () => {
+  // docs/PERFORMANCE.md: every express layer in front of the exchange costs time per request.
+  it.each([
+    ['on', 'true'],
+    ['off', 'false'],
+  ])('serves the token exchange from the first route, one handler in one layer, with rate limits %s', async (_label, enabled) => {
+    const other = enabled === 'true' ? inst : await createTestInstance({ env: { RATE_LIMIT_ENABLED: enabled } });
+    try {
+      const stack = stackOf(other.app);
+      const first = stack.findIndex((layer) => layer.route !== undefined);
+      // Request ID with helmet, the JSON parser and the form parser: nothing else comes first.
+      expect(first).toBe(3);
+      expect(stack[first]!.route).toEqual({ path: ['/v1/token', '/oauth/token'], stack: [expect.anything()], methods: { post: true } });
+    } finally {
+      if (other !== inst) await other.close();
+    }
+  });
+});
+
 describe('logs', () => {
   it('never contain a secret, a token or an Authorization header', async () => {
     const { org, key, secret, token } = await createAdmin(inst.deps, inst.app);

@@ -1,7 +1,6 @@
 import request from 'supertest';
 import { createTestInstance, type TestInstance } from '../support/app.js';
 import { createAdmin, createKey, createOrg, exchange } from '../support/fixtures.js';
-import { describeProtectedRoute } from '../support/protected-route.js';
 
 let inst: TestInstance;
 beforeAll(async () => {
@@ -16,15 +15,6 @@ const KEY_VIEW_FIELDS = [
   'id', 'org_id', 'name', 'description', 'environment', 'scopes', 'audiences', 'allowed_cidrs', 'status', 'secret_hint',
   'created_at', 'created_by', 'updated_at', 'expires_at', 'revoked_at', 'revoked_by', 'revoke_reason', 'last_used_at', 'replaced_by',
 ].sort();
-
-describeProtectedRoute(() => inst, { method: 'post', path: () => '/v1/keys', scope: 'keys:write', body: { name: 'x' } });
-describeProtectedRoute(() => inst, { method: 'get', path: () => '/v1/keys', scope: 'keys:read' });
-describeProtectedRoute(() => inst, { method: 'get', path: (id) => `/v1/keys/${id}`, scope: 'keys:read' });
-describeProtectedRoute(() => inst, { method: 'patch', path: (id) => `/v1/keys/${id}`, scope: 'keys:write', body: { name: 'renamed' } });
-describeProtectedRoute(() => inst, { method: 'post', path: (id) => `/v1/keys/${id}/revoke`, scope: 'keys:write', body: {} });
-describeProtectedRoute(() => inst, { method: 'delete', path: (id) => `/v1/keys/${id}`, scope: 'keys:write' });
-describeProtectedRoute(() => inst, { method: 'post', path: (id) => `/v1/keys/${id}/rotate`, scope: 'keys:write', body: {} });
-describeProtectedRoute(() => inst, { method: 'get', path: () => '/v1/audit-events', scope: 'audit:read' });
 
 describe('POST /v1/keys', () => {
   it('creates a key and shows its secret exactly once', async () => {

@@ -49,7 +49,12 @@ export function testConfig(prefix: string, env: Record<string, string> = {}, dat
     SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
     KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
     LOG_LEVEL: 'info',
-    RATE_LIMIT_ENABLED: 'false',
+    // Production's shape (limits on), with room for every test; a test of the limits sets its own.
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_TOKEN_PER_IP: '1000000',
+    RATE_LIMIT_TOKEN_PER_KEY: '1000000',
+    RATE_LIMIT_FAILED_PER_IP_KEY: '10000',
+    RATE_LIMIT_MANAGEMENT_PER_ORG: '1000000',
     ...env,
   });
 }

@@ -1,23 +1,65 @@
 import request from 'supertest';
+import { MANAGEMENT_SCOPES } from '../../src/domain/scopes.js';
+import { operationsOf, pathParams, type Method, type Route } from '../../src/http/route.js';
+import { routes } from '../../src/http/routes/index.js';
+import type { Organisation } from '../../src/domain/model.js';
 import type { TestInstance } from './app.js';
 import { createAdmin, createKey, createOrg } from './fixtures.js';
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type ProtectedRoute = { method: Method; path: string; scopes: readonly string[]; body?: object };
+
+/** Every bearer route of the table, at each of its paths, with the example body of its entry. */
+export function protectedRoutes(table: readonly Route[] = routes): ProtectedRoute[] {
+  return table.flatMap((route) => {
+    if (route.auth.kind !== 'bearer') return [];
+    const { scopes } = route.auth;
+    return operationsOf(route).map(({ path }) => ({ method: route.method, path, scopes, body: route.request?.example }));
+  });
+}
+
+type ObjectFixture = {
+  create(inst: TestInstance, org: Organisation): Promise<{ id: string; name: string }>;
+  notFound(id: string): string;
+  expectUntouched(inst: TestInstance, object: { id: string; name: string }): Promise<void>;
+};
+
+// The objects a bearer route's path can name, by the path up to its first parameter. A route that
+// names a new kind of object adds how to make one, what its 404 says and how to see it unchanged.
+const OBJECTS: Record<string, ObjectFixture> = {
+  '/v1/keys/:id': {
+    create: async (inst, org) => (await createKey(inst.deps, org)).key,
+    notFound: (id) => `key ${id} not found`,
+    expectUntouched: async (inst, key) => {
+      const still = await inst.deps.db('api_keys').where({ id: key.id }).first();
+      expect(still).toMatchObject({ revoked_at: null, replaced_by: null, name: key.name });
+    },
+  },
+};
+
+function objectOf(path: string): ObjectFixture | undefined {
+  if (pathParams(path).length === 0) return undefined;
+  const prefix = /^.*?:\w+/.exec(path)![0];
+  const object = OBJECTS[prefix];
+  if (!object) throw new TypeError(`protected-route.ts: no fixture for the objects of ${prefix}`);
+  return object;
+}
+
+const fill = (path: string, id: string) => path.replace(/:\w+/g, id);
+const FORGED_ID = 'key_01JAAAAAAAAAAAAAAAAAAAAAAA';
 
 /**
  * The checks every management route shares: no token → 401 challenge, a token without the
- * scope → 403 insufficient_scope, another org's key → 404.
+ * scope → 403 insufficient_scope, another org's object → 404.
  */
-export function describeProtectedRoute(
-  getInstance: () => TestInstance,
-  route: { method: Method; path: (keyId: string) => string; scope: string; body?: object },
-): void {
-  describe(`${route.method.toUpperCase()} ${route.path(':id')} (protected)`, () => {
+export function describeProtectedRoute(getInstance: () => TestInstance, route: ProtectedRoute): void {
+  const scope = route.scopes.join(' ');
+  const object = objectOf(route.path);
+  // The path naming an object of `org` (for routes that name one).
+  const pathFor = async (inst: TestInstance, org: Organisation) => fill(route.path, object ? (await object.create(inst, org)).id : '');
+  describe(`${route.method.toUpperCase()} ${route.path} (protected)`, () => {
     it('answers 401 with a Bearer challenge when no token is sent', async () => {
       const inst = getInstance();
-      const org = await createOrg(inst.deps);
-      const { key } = await createKey(inst.deps, org);
-      const res = await request(inst.app)[route.method](route.path(key.id)).send(route.body);
+      const res = await request(inst.app)[route.method](await pathFor(inst, await createOrg(inst.deps))).send(route.body);
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ error: 'invalid_token', error_description: 'an access token is required' });
       expect(res.headers['www-authenticate']).toBe('Bearer realm="scope-auth"');
@@ -25,37 +67,39 @@ export function describeProtectedRoute(
 
     it('answers 401 invalid_token for a forged token', async () => {
       const inst = getInstance();
-      const res = await request(inst.app)[route.method](route.path('key_01JAAAAAAAAAAAAAAAAAAAAAAA')).set('Authorization', 'Bearer eyJhbGciOiJub25lIn0.e30.').send(route.body);
+      const res = await request(inst.app)[route.method](fill(route.path, FORGED_ID)).set('Authorization', 'Bearer eyJhbGciOiJub25lIn0.e30.').send(route.body);
       expect(res.status).toBe(401);
       expect(res.body.error).toBe('invalid_token');
       expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="scope-auth", error="invalid_token"/);
     });
 
-    it(`answers 403 insufficient_scope without ${route.scope}`, async () => {
+    it(`answers 403 insufficient_scope without ${scope}`, async () => {
       const inst = getInstance();
-      const others = ['keys:read', 'keys:write', 'audit:read'].filter((s) => s !== route.scope);
+      const others = MANAGEMENT_SCOPES.filter((s) => !route.scopes.includes(s));
       const { org, token } = await createAdmin(inst.deps, inst.app, others);
-      const { key } = await createKey(inst.deps, org);
-      const res = await request(inst.app)[route.method](route.path(key.id)).set('Authorization', `Bearer ${token}`).send(route.body);
+      const res = await request(inst.app)[route.method](await pathFor(inst, org)).set('Authorization', `Bearer ${token}`).send(route.body);
       expect(res.status).toBe(403);
       expect(res.body.error).toBe('insufficient_scope');
       expect(res.headers['www-authenticate']).toContain(`error="insufficient_scope"`);
-      expect(res.headers['www-authenticate']).toContain(`scope="${route.scope}"`);
+      expect(res.headers['www-authenticate']).toContain(`scope="${scope}"`);
     });
 
-    if (route.path('X').includes('X')) {
-      it("answers 404 for another organisation's key", async () => {
+    if (object) {
+      it("answers 404 for another organisation's object", async () => {
         const inst = getInstance();
         const { token } = await createAdmin(inst.deps, inst.app);
-        const otherOrg = await createOrg(inst.deps);
-        const { key } = await createKey(inst.deps, otherOrg);
-        const res = await request(inst.app)[route.method](route.path(key.id)).set('Authorization', `Bearer ${token}`).send(route.body);
+        const other = await object.create(inst, await createOrg(inst.deps));
+        const res = await request(inst.app)[route.method](fill(route.path, other.id)).set('Authorization', `Bearer ${token}`).send(route.body);
         expect(res.status).toBe(404);
-        expect(res.body).toEqual({ error: 'not_found', error_description: `key ${key.id} not found` });
+        expect(res.body).toEqual({ error: 'not_found', error_description: object.notFound(other.id) });
         // And nothing happened to it.
-        const still = await inst.deps.db('api_keys').where({ id: key.id }).first();
-        expect(still).toMatchObject({ revoked_at: null, replaced_by: null, name: key.name });
+        await object.expectUntouched(inst, other);
       });
     }
   });
+}
+
+/** The shared checks for every bearer route of the table: a new management route gets them by being in it. */
+export function describeProtectedRoutes(getInstance: () => TestInstance): void {
+  for (const route of protectedRoutes()) describeProtectedRoute(getInstance, route);
 }

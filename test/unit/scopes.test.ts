@@ -1,4 +1,4 @@
-import { AppError, ERROR_STATUS } from '../../src/errors.js';
+import { AppError } from '../../src/errors.js';
 import { ipAllowed, parseCidr } from '../../src/domain/cidr.js';
 import { narrowGrant, parseScopeParam } from '../../src/domain/scopes.js';
 import { parseDurationSeconds } from '../../src/duration.js';
@@ -26,12 +26,6 @@ describe('narrowGrant', () => {
     expect(parseScopeParam(undefined)).toBeUndefined();
     expect(parseScopeParam('   ')).toBeUndefined();
     expect(parseScopeParam('a  b a')).toEqual(['a', 'b']);
-  });
-});
-
-describe('error codes', () => {
-  it.each(Object.entries(ERROR_STATUS))('maps %s to %i', (code, status) => {
-    expect(new AppError(code as keyof typeof ERROR_STATUS, 'x').status).toBe(status);
   });
 });
 

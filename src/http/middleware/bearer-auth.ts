@@ -21,7 +21,7 @@ export function readBearer(header: string | undefined): string | undefined {
 export async function verifyManagementBearer(deps: VerificationDeps, header: string | undefined): Promise<AccessClaims> {
   const token = readBearer(header);
   // RFC 6750 §3.1: no credentials at all → a challenge without an error code.
-  if (!token) throw new AppError('invalid_token', 'an access token is required', { reason: 'no_token', challengeOnly: true });
+  if (!token) throw new AppError('invalid_token', 'an access token is required', { reason: 'no_token' }, { challenge: 'bearer' });
   return verifyAccessToken(deps, token, deps.config.managementAudience);
 }
 
@@ -39,7 +39,7 @@ export function requireScopes(...scopes: string[]): RequestHandler {
     const claims = res.locals.claims;
     if (!claims) throw new TypeError('requireScopes used without bearerAuth');
     if (!hasScopes(claims.scopes, scopes)) {
-      throw new AppError('insufficient_scope', `this call requires scope "${scopes.join(' ')}"`, { scope: scopes.join(' ') });
+      throw new AppError('insufficient_scope', `this call requires scope "${scopes.join(' ')}"`, undefined, { requiredScope: scopes.join(' ') });
     }
     next();
   };

@@ -49,13 +49,9 @@ function setHeaders(res: Response, counters: Counter[], states: CounterState[]):
  * - `failed-ip-key`: authentication failures per (address, key ID), read before and counted after
  *   a 401, so guessing from one address slows that address, not the owner elsewhere.
  * The key is the one the route authenticates: both read it with `clientCredentialsOf`.
- *
- * express-rate-limit has one counter and one store call per middleware, and its "count only
- * failures" mode counts every request and takes successes back afterwards: three limiters cost four
- * Redis round trips per successful exchange and halved the service's throughput. Here a success
- * costs one, and a failure one more after the answer has gone. Parallel guesses that are all in
- * flight before the first 401 is counted can overshoot `failed-ip-key`; `token-ip`, counted up
- * front, bounds that burst.
+ * One Redis call for a success, one more after a failure, not express-rate-limit's four (docs/PERFORMANCE.md).
+ * Parallel guesses in flight before the first 401 is counted can overshoot `failed-ip-key`;
+ * `token-ip`, counted up front, bounds that burst.
  */
 export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'rateCounters' | 'redisKeys' | 'log'>): RequestHandler {
   const { tokenPerIp, tokenPerKey, failedPerIpKey } = deps.config.rateLimit;
@@ -128,7 +124,7 @@ export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'rateCounters' | '
 function refusal(res: Response, counters: Counter[], states: CounterState[], refusing: number[]): AppError {
   setHeaders(res, refusing.map((i) => counters[i]!), refusing.map((i) => states[i]!));
   const retryAfterSeconds = Math.max(...refusing.map((i) => seconds(states[i]!.resetMs)));
-  return new AppError('rate_limited', 'too many requests, retry later', { limiter: counters[refusing[0]!]!.name, retryAfterSeconds });
+  return new AppError('rate_limited', 'too many requests, retry later', { limiter: counters[refusing[0]!]!.name }, { retryAfterSeconds });
 }
 
 /** Calls `settle` once, with the status sent, or 499 if the connection closed before an answer. */

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request } from 'express';
 import { AppError, clientAuthFailed } from '../../errors.js';
 import { isId } from '../../ids.js';
 
@@ -15,11 +15,6 @@ export function assertNoQueryCredentials(req: Request): void {
     throw new AppError('invalid_request', 'credentials must be sent in the request body or Authorization header, never in the query string');
   }
 }
-
-export const rejectQueryCredentials: RequestHandler = (req, _res, next) => {
-  assertNoQueryCredentials(req);
-  next();
-};
 
 export type BodyKind = 'json' | 'form';
 

@@ -1,15 +1,15 @@
 import type { RequestHandler } from 'express';
 
-// Only public, read-only documents may be fetched cross-origin from browsers. Credential
-// exchange and management are for servers: a browser should never hold an API secret.
-const PUBLIC_GETS = /^\/(\.well-known\/(jwks\.json|oauth-authorization-server)|v1\/revocations(\/stream)?|openapi\.json)$/;
-
-/** CORS for the allow-listed origins only (CORS_ORIGINS); without origins, no CORS headers at all. */
-export function cors(origins: readonly string[]): RequestHandler {
+/**
+ * CORS for the allow-listed origins only (CORS_ORIGINS), on `paths` only: the public, read-only
+ * documents. Credential exchange and management are for servers: a browser should never hold an API secret.
+ */
+export function cors(origins: readonly string[], paths: Iterable<string>): RequestHandler {
   const allowed = new Set(origins);
+  const documents = new Set(paths);
   return (req, res, next) => {
     const origin = req.get('origin');
-    if (allowed.size === 0 || !origin || !PUBLIC_GETS.test(req.path)) {
+    if (allowed.size === 0 || !origin || !documents.has(req.path)) {
       next();
       return;
     }

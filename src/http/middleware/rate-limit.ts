@@ -7,7 +7,7 @@ import { clientAuthLimiter, WINDOW_MS } from './client-auth-limiter.js';
 
 export type Limiters = {
   /** Token, introspection and RFC 7009 endpoints: per IP, per key ID, and failures per (IP, key ID). */
-  clientAuth: RequestHandler[];
+  clientAuth: RequestHandler;
   /** Management API, after bearer auth: per organisation. */
   management: RequestHandler;
 };
@@ -18,8 +18,8 @@ export type Limiters = {
  */
 export function createLimiters(deps: Pick<Deps, 'config' | 'redis' | 'rateCounters' | 'redisKeys' | 'log'>): Limiters {
   const { rateLimit: cfg } = deps.config;
-  // Off means off: no middleware on the hot path at all.
-  if (!cfg.enabled) return { clientAuth: [], management: passThrough };
+  // Off: the routes keep their one shape, with a limiter that does nothing.
+  if (!cfg.enabled) return { clientAuth: passThrough, management: passThrough };
   const management = cfg.managementPerOrg === 0 ? passThrough : rateLimit({
     windowMs: WINDOW_MS,
     limit: cfg.managementPerOrg,
@@ -37,13 +37,13 @@ export function createLimiters(deps: Pick<Deps, 'config' | 'redis' | 'rateCounte
     handler: (req, _res, next) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfterSeconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + WINDOW_MS) - Date.now()) / 1000));
-      next(new AppError('rate_limited', 'too many requests, retry later', { limiter: 'management-org', retryAfterSeconds }));
+      next(new AppError('rate_limited', 'too many requests, retry later', { limiter: 'management-org' }, { retryAfterSeconds }));
     },
     // Our own logger, and no console warnings about proxy headers (TRUST_PROXY decides those).
     logger: { warn: (err: unknown) => deps.log.warn({ err, limiter: 'management-org' }, 'rate-limit.warning'), error: (err: unknown) => deps.log.warn({ err, limiter: 'management-org' }, 'rate-limit.store_error') },
     validate: { xForwardedForHeader: false, trustProxy: false, keyGeneratorIpFallback: false },
   });
-  return { clientAuth: [clientAuthLimiter(deps)], management };
+  return { clientAuth: clientAuthLimiter(deps), management };
 }
 
 const passThrough: RequestHandler = (_req, _res, next) => next();

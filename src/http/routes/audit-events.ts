@@ -1,16 +1,12 @@
-import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { ID_PATTERN, isId } from '../../ids.js';
 import { listAuditEvents } from '../../storage/audit-events.js';
-import { bearerAuth, requireScopes } from '../middleware/bearer-auth.js';
-import { noStore } from '../middleware/no-store.js';
-import type { RouteDoc } from '../openapi.js';
 import { parse } from '../parse.js';
+import type { Route } from '../route.js';
 import { auditView, decodeCursor, encodeCursor } from '../serializers.js';
 
-export const auditQuery = z.strictObject({
+const auditQuery = z.strictObject({
   key_id: z.string().regex(ID_PATTERN.key, 'must be a key ID (key_ followed by a ULID)').optional().describe('events about (or by) this key'),
   action: z.string().regex(/^[a-z_.-]{1,64}$/).optional().describe('e.g. key.created, key.revoked, exchange.rejected'),
   since: z.iso.datetime({ offset: true }).optional(),
@@ -32,41 +28,37 @@ const auditEvent = z.object({
   created_at: z.string(),
 });
 
-export function auditRoutes(deps: Deps, limit: RequestHandler): Router {
-  const router = Router();
-  // Limited per organisation, so after the bearer token says which one. Audit data is not for caches.
-  const auth = [noStore, bearerAuth(deps), limit];
-  router.get('/v1/audit-events', ...auth, requireScopes('audit:read'), async (req, res) => {
-    const q = parse(auditQuery, req.query);
-    const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('event', id));
-    if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');
-    const orgId = res.locals.claims?.orgId;
-    if (!orgId) throw new TypeError('audit route without bearerAuth');
-    const rows = await listAuditEvents(deps.db, {
-      orgId,
-      keyId: q.key_id,
-      action: q.action,
-      since: q.since ? new Date(q.since) : undefined,
-      until: q.until ? new Date(q.until) : undefined,
-      before,
-      limit: q.limit + 1,
-    });
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    res.json({ data: page.map(auditView), next_cursor: rows.length > q.limit && last ? encodeCursor(last.id) : null });
-  });
-  return router;
-}
-
-export const auditDocs: RouteDoc[] = [
+export const auditRoutes: Route[] = [
   {
     method: 'get',
     path: '/v1/audit-events',
+    operationId: 'listAuditEvents',
     summary: 'Who did what to which key, when and from where; newest first (scope audit:read)',
     tags: ['audit'],
-    security: ['bearer'],
-    query: auditQuery,
+    auth: { kind: 'bearer', scopes: ['audit:read'] },
+    request: { query: auditQuery },
     responses: { 200: { description: 'one page', schema: z.object({ data: z.array(auditEvent), next_cursor: z.string().nullable() }) } },
-    errors: ['invalid_request', 'invalid_token', 'insufficient_scope'],
+    errors: ['invalid_request'],
+    handler:
+      ({ deps }) =>
+      async (req, res) => {
+        const q = parse(auditQuery, req.query);
+        const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('event', id));
+        if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');
+        const orgId = res.locals.claims?.orgId;
+        if (!orgId) throw new TypeError('audit route without bearerAuth');
+        const rows = await listAuditEvents(deps.db, {
+          orgId,
+          keyId: q.key_id,
+          action: q.action,
+          since: q.since ? new Date(q.since) : undefined,
+          until: q.until ? new Date(q.until) : undefined,
+          before,
+          limit: q.limit + 1,
+        });
+        const page = rows.slice(0, q.limit);
+        const last = page.at(-1);
+        res.json({ data: page.map(auditView), next_cursor: rows.length > q.limit && last ? encodeCursor(last.id) : null });
+      },
   },
 ];

@@ -1,66 +1,94 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
-import type { Keyring } from '../../domain/signing-keys.js';
 import { MANAGEMENT_SCOPES } from '../../domain/scopes.js';
-import type { RouteDoc } from '../openapi.js';
+import { VERSION } from '../../version.js';
+import { buildOpenApi } from '../openapi.js';
+import type { Route } from '../route.js';
+import { introspectRoute, revokeTokenRoute } from './oauth.js';
+import { revocationListRoute } from './revocations.js';
+import { OAUTH_TOKEN } from './token.js';
+
+const jwksRoute: Route = {
+  method: 'get',
+  path: '/.well-known/jwks.json',
+  operationId: 'getJwks',
+  summary: 'Public signing keys (RFC 7517); cache per Cache-Control, revalidate with ETag',
+  tags: ['discovery'],
+  auth: { kind: 'public' },
+  cors: true,
+  responses: {
+    200: { description: 'JWK set', schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }), contentType: 'application/jwk-set+json' },
+    304: { description: 'not modified' },
+  },
+  handler:
+    ({ deps }) =>
+    (req, res) => {
+      const { body, etag } = deps.keyring.jwks();
+      res.setHeader('Cache-Control', `public, max-age=${deps.config.jwksMaxAgeSeconds}, must-revalidate`);
+      res.setHeader('ETag', etag);
+      if (req.get('if-none-match') === etag) {
+        res.status(304).end();
+        return;
+      }
+      res.type('application/jwk-set+json').send(body);
+    },
+};
+
+// Not an operation of the document it serves.
+const openApiRoute: Route = {
+  method: 'get',
+  path: '/openapi.json',
+  operationId: 'getOpenApi',
+  summary: 'This API, as OpenAPI 3.1',
+  tags: ['discovery'],
+  auth: { kind: 'public' },
+  cors: true,
+  undocumented: true,
+  responses: { 200: { description: 'the OpenAPI document' } },
+  handler: ({ deps, routes }) => {
+    const document = JSON.stringify(buildOpenApi(deps.config.issuer, VERSION, routes));
+    return (_req, res) => {
+      res.type('application/json').send(document);
+    };
+  },
+};
 
 /** RFC 8414 authorization server metadata. */
-export function serverMetadata(config: Config) {
+function serverMetadata(config: Config) {
+  const url = (route: { path: string }) => `${config.issuer}${route.path}`;
   return {
     issuer: config.issuer,
-    token_endpoint: `${config.issuer}/oauth/token`,
-    jwks_uri: `${config.issuer}/.well-known/jwks.json`,
+    token_endpoint: url(OAUTH_TOKEN),
+    jwks_uri: url(jwksRoute),
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    introspection_endpoint: `${config.issuer}/oauth/introspect`,
+    introspection_endpoint: url(introspectRoute),
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'bearer'],
-    revocation_endpoint: `${config.issuer}/oauth/revoke`,
+    revocation_endpoint: url(revokeTokenRoute),
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'bearer'],
     response_types_supported: [],
     scopes_supported: [...MANAGEMENT_SCOPES],
-    service_documentation: `${config.issuer}/openapi.json`,
-    revocation_list_endpoint: `${config.issuer}/v1/revocations`,
+    service_documentation: url(openApiRoute),
+    revocation_list_endpoint: url(revocationListRoute),
   };
 }
 
-const jwksResponse = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
-
-export function discoveryRoutes(deps: { config: Config; keyring: Keyring }): Router {
-  const router = Router();
-  const metadata = JSON.stringify(serverMetadata(deps.config));
-
-  router.get('/.well-known/jwks.json', (req, res) => {
-    const { body, etag } = deps.keyring.jwks();
-    res.setHeader('Cache-Control', `public, max-age=${deps.config.jwksMaxAgeSeconds}, must-revalidate`);
-    res.setHeader('ETag', etag);
-    if (req.get('if-none-match') === etag) {
-      res.status(304).end();
-      return;
-    }
-    res.type('application/jwk-set+json').send(body);
-  });
-
-  router.get('/.well-known/oauth-authorization-server', (_req, res) => {
-    res.setHeader('Cache-Control', 'public, max-age=3600');
-    res.type('application/json').send(metadata);
-  });
-  return router;
-}
-
-export const discoveryDocs: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/.well-known/jwks.json',
-    summary: 'Public signing keys (RFC 7517); cache per Cache-Control, revalidate with ETag',
-    tags: ['discovery'],
-    responses: { 200: { description: 'JWK set', schema: jwksResponse, contentType: 'application/jwk-set+json' }, 304: { description: 'not modified' } },
+const metadataRoute: Route = {
+  method: 'get',
+  path: '/.well-known/oauth-authorization-server',
+  operationId: 'getServerMetadata',
+  summary: 'Authorization server metadata (RFC 8414)',
+  tags: ['discovery'],
+  auth: { kind: 'public' },
+  cors: true,
+  responses: { 200: { description: 'metadata', schema: z.record(z.string(), z.unknown()) } },
+  handler: ({ deps }) => {
+    const metadata = JSON.stringify(serverMetadata(deps.config));
+    return (_req, res) => {
+      res.setHeader('Cache-Control', 'public, max-age=3600');
+      res.type('application/json').send(metadata);
+    };
   },
-  {
-    method: 'get',
-    path: '/.well-known/oauth-authorization-server',
-    summary: 'Authorization server metadata (RFC 8414)',
-    tags: ['discovery'],
-    responses: { 200: { description: 'metadata', schema: z.record(z.string(), z.unknown()) } },
-  },
-];
+};
+
+export const discoveryRoutes: Route[] = [openApiRoute, jwksRoute, metadataRoute];

@@ -1,6 +1,5 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import {
   MAX_GRACE_PERIOD_SECONDS,
@@ -15,16 +14,14 @@ import {
 import { isId } from '../../ids.js';
 import { audienceList, cidrList, environment, expiresInSeconds, keyDescription, keyName, revokeReason, scopeList } from '../../schemas.js';
 import { requestContext } from '../locals.js';
-import { bearerAuth, requireScopes } from '../middleware/bearer-auth.js';
 import { bodyKind } from '../middleware/client-auth.js';
-import { noStore } from '../middleware/no-store.js';
-import type { RouteDoc } from '../openapi.js';
 import { parse } from '../parse.js';
+import type { Route } from '../route.js';
 import { decodeCursor, encodeCursor, keyView } from '../serializers.js';
 
 const isoDate = z.iso.datetime({ offset: true });
 
-export const createKeyBody = z
+const createKeyBody = z
   .strictObject({
     name: keyName,
     description: keyDescription.optional(),
@@ -37,7 +34,7 @@ export const createKeyBody = z
   })
   .refine((b) => b.expires_at === undefined || b.expires_in === undefined, { message: 'send expires_at or expires_in, not both' });
 
-export const patchKeyBody = z
+const patchKeyBody = z
   .strictObject({
     name: keyName.optional(),
     description: keyDescription.optional(),
@@ -48,11 +45,11 @@ export const patchKeyBody = z
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'nothing to change' });
 
-export const revokeKeyBody = z.strictObject({ reason: revokeReason.optional() });
-export const rotateKeyBody = z.strictObject({
+const revokeKeyBody = z.strictObject({ reason: revokeReason.optional() });
+const rotateKeyBody = z.strictObject({
   grace_period_seconds: z.number().int().min(0).max(MAX_GRACE_PERIOD_SECONDS).default(0).describe('seconds the old key keeps working; 0 = it expires now'),
 });
-export const listKeysQuery = z.strictObject({
+const listKeysQuery = z.strictObject({
   status: z.enum(['active', 'expired', 'revoked']).optional(),
   environment: environment.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -103,129 +100,152 @@ function keyIdParam(req: Request): string {
   return id;
 }
 
-export function keyRoutes(deps: Deps, limit: RequestHandler): Router {
-  const router = Router();
-  // Limited per organisation, so after the bearer token says which one. Every answer carries
-  // key data (or a secret) a shared cache must not keep.
-  const auth = [noStore, bearerAuth(deps), limit];
-  const read = requireScopes('keys:read');
-  const write = requireScopes('keys:write');
-  const now = () => deps.clock.now();
+// The collection and one key of it: every path below is one of these.
+const KEYS = '/v1/keys';
+const KEY = `${KEYS}/:id`;
+const read = { kind: 'bearer', scopes: ['keys:read'] } as const;
+const write = { kind: 'bearer', scopes: ['keys:write'] } as const;
+const keyRoute = (r: Omit<Route, 'tags'>): Route => ({ ...r, tags: ['keys'], errors: ['invalid_request', 'unavailable', ...(r.errors ?? [])] });
+const expiryOf = (b: z.output<typeof createKeyBody>, nowMs: number) =>
+  b.expires_at ? new Date(b.expires_at) : b.expires_in ? new Date(nowMs + b.expires_in * 1000) : null;
 
-  router.post('/v1/keys', ...auth, write, async (req, res) => {
-    bodyKind(req, ['json']);
-    const b = parse(createKeyBody, req.body);
-    const expiresAt = b.expires_at ? new Date(b.expires_at) : b.expires_in ? new Date(now() + b.expires_in * 1000) : null;
-    const { key, secret } = await createKeyAs(deps, callerOf(req, res), {
-      name: b.name,
-      description: b.description,
-      environment: b.environment,
-      scopes: b.scopes,
-      audiences: b.audiences,
-      allowedCidrs: b.allowed_cidrs,
-      expiresAt,
-    });
-    res.status(201).json({ ...keyView(key, now()), secret });
-  });
-
-  router.get('/v1/keys', ...auth, read, async (req, res) => {
-    const q = parse(listKeysQuery, req.query);
-    const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('key', id));
-    if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');
-    const page = await listKeysPage(deps, callerOf(req, res), { status: q.status, environment: q.environment, limit: q.limit, before });
-    res.json({ data: page.keys.map((k) => keyView(k, now())), next_cursor: page.nextBefore ? encodeCursor(page.nextBefore) : null });
-  });
-
-  router.get('/v1/keys/:id', ...auth, read, async (req, res) => {
-    res.json(keyView(await getKey(deps, callerOf(req, res), keyIdParam(req)), now()));
-  });
-
-  router.patch('/v1/keys/:id', ...auth, write, async (req, res) => {
-    const id = keyIdParam(req);
-    bodyKind(req, ['json']);
-    const b = parse(patchKeyBody, req.body);
-    const key = await updateKeyAs(deps, callerOf(req, res), id, {
-      name: b.name,
-      description: b.description,
-      scopes: b.scopes,
-      audiences: b.audiences,
-      allowedCidrs: b.allowed_cidrs,
-      expiresAt: b.expires_at === undefined ? undefined : b.expires_at === null ? null : new Date(b.expires_at),
-    });
-    res.json(keyView(key, now()));
-  });
-
-  router.post('/v1/keys/:id/revoke', ...auth, write, async (req, res) => {
-    const id = keyIdParam(req);
-    const b = parse(revokeKeyBody, optionalJson(req));
-    res.json(keyView(await revokeKeyAs(deps, callerOf(req, res), id, b.reason ?? null), now()));
-  });
-
-  router.delete('/v1/keys/:id', ...auth, write, async (req, res) => {
-    await revokeKeyAs(deps, callerOf(req, res), keyIdParam(req), null);
-    res.status(204).end();
-  });
-
-  router.post('/v1/keys/:id/rotate', ...auth, write, async (req, res) => {
-    const id = keyIdParam(req);
-    const b = parse(rotateKeyBody, optionalJson(req));
-    const { created, old } = await rotateKeyAs(deps, callerOf(req, res), id, b.grace_period_seconds);
-    res.status(201).json({ ...keyView(created.key, now()), secret: created.secret, previous_key: keyView(old, now()) });
-  });
-
-  return router;
-}
-
-const MANAGEMENT_ERRORS = ['invalid_request', 'invalid_token', 'insufficient_scope', 'rate_limited', 'unavailable'] as const;
-const doc = (d: Omit<RouteDoc, 'tags' | 'security'>): RouteDoc => ({
-  ...d,
-  tags: ['keys'],
-  security: ['bearer'],
-  errors: [...MANAGEMENT_ERRORS, ...(d.errors ?? [])],
-});
-
-export const keyDocs: RouteDoc[] = [
-  doc({
+export const keyRoutes: Route[] = [
+  keyRoute({
     method: 'post',
-    path: '/v1/keys',
+    path: KEYS,
+    operationId: 'createKey',
     summary: 'Create a key (scope keys:write); the secret is in this response only',
-    body: { json: createKeyBody },
+    auth: write,
+    request: { json: createKeyBody, example: { name: 'billing worker', scopes: ['billing:read'], expires_in: 86_400 } },
     responses: { 201: { description: 'created', schema: keyWithSecret } },
+    handler:
+      ({ deps }) =>
+      async (req, res) => {
+        bodyKind(req, ['json']);
+        const b = parse(createKeyBody, req.body);
+        const now = deps.clock.now();
+        const { key, secret } = await createKeyAs(deps, callerOf(req, res), {
+          name: b.name,
+          description: b.description,
+          environment: b.environment,
+          scopes: b.scopes,
+          audiences: b.audiences,
+          allowedCidrs: b.allowed_cidrs,
+          expiresAt: expiryOf(b, now),
+        });
+        res.status(201).json({ ...keyView(key, deps.clock.now()), secret });
+      },
   }),
-  doc({
+  keyRoute({
     method: 'get',
-    path: '/v1/keys',
+    path: KEYS,
+    operationId: 'listKeys',
     summary: 'List keys, newest first, cursor-paginated (scope keys:read)',
-    query: listKeysQuery,
+    auth: read,
+    request: { query: listKeysQuery },
     responses: { 200: { description: 'one page', schema: z.object({ data: z.array(keySchema), next_cursor: z.string().nullable() }) } },
+    handler:
+      ({ deps }) =>
+      async (req, res) => {
+        const q = parse(listKeysQuery, req.query);
+        const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('key', id));
+        if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');
+        const page = await listKeysPage(deps, callerOf(req, res), { status: q.status, environment: q.environment, limit: q.limit, before });
+        const now = deps.clock.now();
+        res.json({ data: page.keys.map((k) => keyView(k, now)), next_cursor: page.nextBefore ? encodeCursor(page.nextBefore) : null });
+      },
   }),
-  doc({ method: 'get', path: '/v1/keys/{id}', summary: 'One key (scope keys:read)', params: idParam, responses: { 200: { description: 'the key', schema: keySchema } }, errors: ['not_found'] }),
-  doc({
+  keyRoute({
+    method: 'get',
+    path: KEY,
+    operationId: 'getKey',
+    summary: 'One key (scope keys:read)',
+    auth: read,
+    request: { params: idParam },
+    responses: { 200: { description: 'the key', schema: keySchema } },
+    errors: ['not_found'],
+    handler:
+      ({ deps }) =>
+      async (req, res) => {
+        res.json(keyView(await getKey(deps, callerOf(req, res), keyIdParam(req)), deps.clock.now()));
+      },
+  }),
+  keyRoute({
     method: 'patch',
-    path: '/v1/keys/{id}',
+    path: KEY,
+    operationId: 'updateKey',
     summary: 'Change name, description, scopes, audiences, allowed_cidrs or expires_at (scope keys:write)',
-    params: idParam,
-    body: { json: patchKeyBody },
+    auth: write,
+    request: { params: idParam, json: patchKeyBody, example: { name: 'billing worker (nightly)' } },
     responses: { 200: { description: 'the updated key', schema: keySchema } },
     errors: ['not_found', 'conflict'],
+    handler:
+      ({ deps }) =>
+      async (req, res) => {
+        const id = keyIdParam(req);
+        bodyKind(req, ['json']);
+        const b = parse(patchKeyBody, req.body);
+        const key = await updateKeyAs(deps, callerOf(req, res), id, {
+          name: b.name,
+          description: b.description,
+          scopes: b.scopes,
+          audiences: b.audiences,
+          allowedCidrs: b.allowed_cidrs,
+          expiresAt: b.expires_at === undefined ? undefined : b.expires_at === null ? null : new Date(b.expires_at),
+        });
+        res.json(keyView(key, deps.clock.now()));
+      },
   }),
-  doc({
+  keyRoute({
     method: 'post',
-    path: '/v1/keys/{id}/revoke',
+    path: `${KEY}/revoke`,
+    operationId: 'revokeKey',
     summary: 'Revoke at once, everywhere; idempotent (scope keys:write)',
-    params: idParam,
-    body: { json: revokeKeyBody },
+    auth: write,
+    request: { params: idParam, json: revokeKeyBody, example: { reason: 'secret leaked in a build log' } },
     responses: { 200: { description: 'the revoked key', schema: keySchema } },
     errors: ['not_found'],
+    handler:
+      ({ deps }) =>
+      async (req, res) => {
+        const id = keyIdParam(req);
+        const b = parse(revokeKeyBody, optionalJson(req));
+        res.json(keyView(await revokeKeyAs(deps, callerOf(req, res), id, b.reason ?? null), deps.clock.now()));
+      },
   }),
-  doc({ method: 'delete', path: '/v1/keys/{id}', summary: 'Same as revoke; the record stays (scope keys:write)', params: idParam, responses: { 204: { description: 'revoked' } }, errors: ['not_found'] }),
-  doc({
+  keyRoute({
+    method: 'delete',
+    path: KEY,
+    operationId: 'deleteKey',
+    summary: 'Same as revoke; the record stays (scope keys:write)',
+    auth: write,
+    request: { params: idParam },
+    responses: { 204: { description: 'revoked' } },
+    errors: ['not_found'],
+    handler:
+      ({ deps }) =>
+      async (req, res) => {
+        await revokeKeyAs(deps, callerOf(req, res), keyIdParam(req), null);
+        res.status(204).end();
+      },
+  }),
+  keyRoute({
     method: 'post',
-    path: '/v1/keys/{id}/rotate',
+    path: `${KEY}/rotate`,
+    operationId: 'rotateKey',
     summary: 'Replace with a new key of the same settings; the old one expires now or after grace_period_seconds (scope keys:write)',
-    params: idParam,
-    body: { json: rotateKeyBody },
+    auth: write,
+    request: { params: idParam, json: rotateKeyBody, example: { grace_period_seconds: 3_600 } },
     responses: { 201: { description: 'the new key with its secret, and the old key', schema: keyWithSecret.extend({ previous_key: keySchema }) } },
     errors: ['not_found', 'conflict'],
+    handler:
+      ({ deps }) =>
+      async (req, res) => {
+        const id = keyIdParam(req);
+        const b = parse(rotateKeyBody, optionalJson(req));
+        const { created, old } = await rotateKeyAs(deps, callerOf(req, res), id, b.grace_period_seconds);
+        const now = deps.clock.now();
+        res.status(201).json({ ...keyView(created.key, now), secret: created.secret, previous_key: keyView(old, now) });
+      },
   }),
 ];

@@ -1,4 +1,4 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
@@ -6,22 +6,21 @@ import { introspectToken, revokeToken, type RevokingCaller } from '../../domain/
 import { authenticateKey } from '../../domain/token-exchange.js';
 import { requestContext } from '../locals.js';
 import { verifyManagementBearer } from '../middleware/bearer-auth.js';
-import { bodyKind, readClientCredentials, rejectQueryCredentials } from '../middleware/client-auth.js';
-import { noStore } from '../middleware/no-store.js';
-import type { RouteDoc } from '../openapi.js';
+import { bodyKind, readClientCredentials } from '../middleware/client-auth.js';
 import { parse } from '../parse.js';
+import type { Route } from '../route.js';
 
 // Past the verifiers' own bound (8,192), so an oversized token is answered as inactive rather than refused.
 const tokenParam = z.string().min(1).max(12_288);
 // RFC 7662 §2.1 / RFC 7009 §2.1: form-encoded `token` (+ hint); client credentials alongside.
 // key_id/secret are the JSON form's names: a form body holding them is refused (client-auth.ts).
-export const tokenOperationForm = z.object({
+const tokenOperationForm = z.object({
   token: tokenParam,
   token_type_hint: z.string().max(100).optional(),
   client_id: z.string().max(64).optional(),
   client_secret: z.string().max(128).optional(),
 });
-export const tokenOperationJson = tokenOperationForm.extend({
+const tokenOperationJson = tokenOperationForm.extend({
   key_id: z.string().max(64).optional(),
   secret: z.string().max(128).optional(),
 });
@@ -47,35 +46,6 @@ async function authenticateCaller(deps: Deps, req: Request, res: Response): Prom
   return { orgId: key.orgId, keyId: key.id, scopes: key.scopes };
 }
 
-export function oauthRoutes(deps: Deps, limits: RequestHandler[] = []): Router {
-  const router = Router();
-
-  router.post('/oauth/introspect', noStore, rejectQueryCredentials, ...limits, async (req, res) => {
-    const body = readTokenOperation(req);
-    const caller = await authenticateCaller(deps, req, res);
-    res.json(await introspectToken(deps, caller.orgId, body.token));
-  });
-
-  router.post('/oauth/revoke', noStore, rejectQueryCredentials, ...limits, async (req, res) => {
-    const body = readTokenOperation(req);
-    const caller = await authenticateCaller(deps, req, res);
-    const viaBearer = /^bearer /i.test(req.get('authorization') ?? '');
-    const revoking: RevokingCaller = {
-      orgId: caller.orgId,
-      keyId: caller.keyId,
-      admin: viaBearer && caller.scopes.includes('keys:write'),
-      context: requestContext(req, res),
-    };
-    if (viaBearer && !revoking.admin) {
-      throw new AppError('insufficient_scope', 'revoking with a bearer token requires scope "keys:write"', { scope: 'keys:write' });
-    }
-    await revokeToken(deps, revoking, body.token);
-    // RFC 7009 §2.2: 200 with an empty body, whether or not the token was valid.
-    res.status(200).end();
-  });
-  return router;
-}
-
 const introspection = z.object({
   active: z.boolean(),
   scope: z.string().optional(),
@@ -91,25 +61,57 @@ const introspection = z.object({
   env: z.string().optional(),
 });
 
-export const oauthDocs: RouteDoc[] = [
-  {
-    method: 'post',
-    path: '/oauth/introspect',
-    summary: 'RFC 7662 introspection; authenticate with key credentials (Basic or body) or a Bearer token for MANAGEMENT_AUDIENCE; other orgs\' tokens are inactive',
-    tags: ['token'],
-    security: ['basic', 'bearer'],
-    body: { form: tokenOperationForm, json: tokenOperationJson },
-    responses: { 200: { description: '{"active": false} or the active token\'s claims', schema: introspection } },
-    errors: ['invalid_request', 'invalid_client', 'invalid_token'],
-  },
-  {
-    method: 'post',
-    path: '/oauth/revoke',
-    summary: 'RFC 7009: revoke one token (by its jti); by the key it was issued to, or a keys:write token of its org for MANAGEMENT_AUDIENCE',
-    tags: ['token'],
-    security: ['basic', 'bearer'],
-    body: { form: tokenOperationForm, json: tokenOperationJson },
-    responses: { 200: { description: 'revoked, or nothing to do: the token was invalid, or of another org' } },
-    errors: ['invalid_request', 'invalid_client', 'invalid_token', 'insufficient_scope'],
-  },
-];
+const CALLER_AUTH = { kind: 'client', orBearer: true } as const;
+const tokenOperation = { form: tokenOperationForm, json: tokenOperationJson };
+
+export const introspectRoute: Route = {
+  method: 'post',
+  path: '/oauth/introspect',
+  operationId: 'introspectToken',
+  summary: 'RFC 7662 introspection; authenticate with key credentials (Basic or body) or a Bearer token for MANAGEMENT_AUDIENCE; other orgs\' tokens are inactive',
+  tags: ['token'],
+  auth: CALLER_AUTH,
+  request: tokenOperation,
+  responses: { 200: { description: '{"active": false} or the active token\'s claims', schema: introspection } },
+  errors: ['invalid_request'],
+  handler:
+    ({ deps }) =>
+    async (req, res) => {
+      const body = readTokenOperation(req);
+      const caller = await authenticateCaller(deps, req, res);
+      res.json(await introspectToken(deps, caller.orgId, body.token));
+    },
+};
+
+export const revokeTokenRoute: Route = {
+  method: 'post',
+  path: '/oauth/revoke',
+  operationId: 'revokeToken',
+  summary: 'RFC 7009: revoke one token (by its jti); by the key it was issued to, or a keys:write token of its org for MANAGEMENT_AUDIENCE',
+  tags: ['token'],
+  auth: CALLER_AUTH,
+  request: tokenOperation,
+  responses: { 200: { description: 'revoked, or nothing to do: the token was invalid, or of another org' } },
+  errors: ['invalid_request', 'insufficient_scope'],
+  handler:
+    ({ deps }) =>
+    async (req, res) => {
+      const body = readTokenOperation(req);
+      const caller = await authenticateCaller(deps, req, res);
+      const viaBearer = /^bearer /i.test(req.get('authorization') ?? '');
+      const revoking: RevokingCaller = {
+        orgId: caller.orgId,
+        keyId: caller.keyId,
+        admin: viaBearer && caller.scopes.includes('keys:write'),
+        context: requestContext(req, res),
+      };
+      if (viaBearer && !revoking.admin) {
+        throw new AppError('insufficient_scope', 'revoking with a bearer token requires scope "keys:write"', undefined, { requiredScope: 'keys:write' });
+      }
+      await revokeToken(deps, revoking, body.token);
+      // RFC 7009 §2.2: 200 with an empty body, whether or not the token was valid.
+      res.status(200).end();
+    },
+};
+
+export const oauthRoutes: Route[] = [introspectRoute, revokeTokenRoute];

@@ -1,12 +1,10 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { liveEntries } from '../../domain/revocation/memory.js';
 import { toWire } from '../../domain/revocation/wire.js';
-import type { RouteDoc } from '../openapi.js';
 import { parse } from '../parse.js';
-import { createRevocationStreams, type StreamOptions } from '../revocation-stream.js';
+import { createRevocationStreams } from '../revocation-stream.js';
+import type { Route } from '../route.js';
 
 const MAX_PAGE = 10_000;
 const feedQuery = z.object({
@@ -24,56 +22,64 @@ const wireEntry = z.object({
   expires_at: z.number().int().describe('unix seconds; the entry can be dropped after this'),
 });
 
-export type { StreamOptions };
-
-export function revocationRoutes(deps: Deps, stream: StreamOptions): Router {
-  const router = Router();
-  const streams = createRevocationStreams(
-    { page: (after, limit) => liveEntries(deps, after, limit), subscribe: (listener) => deps.revocations.subscribe(listener) },
-    stream,
-  );
-
-  // Public like a CRL: IDs and times only. Paged, so no caller can make it build megabytes.
-  router.get('/v1/revocations', async (req, res) => {
-    const { after = 0, limit } = parse(feedQuery, req.query);
-    const entries = await liveEntries(deps, after, limit + 1);
-    const page = entries.slice(0, limit);
-    res.setHeader('Cache-Control', 'no-cache');
-    res.json({ revocations: page.map(toWire), last_seq: page.at(-1)?.seq ?? after, has_more: entries.length > limit });
-  });
-
-  router.get('/v1/revocations/stream', async (req, res) => {
-    const q = parse(streamQuery, req.query);
-    const header = req.get('last-event-id');
-    if (header !== undefined && !/^\d{1,15}$/.test(header)) throw new AppError('invalid_request', 'Last-Event-ID must be a sequence number');
-    await streams.serve(req, res, header !== undefined ? Number(header) : (q.last_event_id ?? 0));
-  });
-  return router;
-}
-
-export const revocationDocs: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/v1/revocations',
-    summary: 'The current revocation list (public, IDs and times only), in pages: follow `after=last_seq` while `has_more`',
-    tags: ['revocation'],
-    query: feedQuery,
-    responses: {
-      200: {
-        description: 'one page of the list',
-        schema: z.object({ revocations: z.array(wireEntry), last_seq: z.number().int(), has_more: z.boolean() }),
-      },
+export const revocationListRoute: Route = {
+  method: 'get',
+  path: '/v1/revocations',
+  operationId: 'listRevocations',
+  summary: 'The current revocation list (public, IDs and times only), in pages: follow `after=last_seq` while `has_more`',
+  tags: ['revocation'],
+  auth: { kind: 'public' },
+  cors: true,
+  request: { query: feedQuery },
+  responses: {
+    200: {
+      description: 'one page of the list',
+      schema: z.object({ revocations: z.array(wireEntry), last_seq: z.number().int(), has_more: z.boolean() }),
     },
-    errors: ['invalid_request'],
   },
-  {
-    method: 'get',
-    path: '/v1/revocations/stream',
-    summary:
-      'Server-Sent Events: the backlog (or entries after Last-Event-ID), then each new entry; ": ping" heartbeats; ends after SSE_MAX_STREAM_SECONDS (reconnect with Last-Event-ID)',
-    tags: ['revocation'],
-    query: streamQuery,
-    responses: { 200: { description: 'event stream of `revocation` events whose data is one entry', contentType: 'text/event-stream', schema: wireEntry } },
-    errors: ['invalid_request', 'rate_limited', 'unavailable'],
+  errors: ['invalid_request'],
+  // Public like a CRL: IDs and times only. Paged, so no caller can make it build megabytes.
+  handler:
+    ({ deps }) =>
+    async (req, res) => {
+      const { after = 0, limit } = parse(feedQuery, req.query);
+      const entries = await liveEntries(deps, after, limit + 1);
+      const page = entries.slice(0, limit);
+      res.setHeader('Cache-Control', 'no-cache');
+      res.json({ revocations: page.map(toWire), last_seq: page.at(-1)?.seq ?? after, has_more: entries.length > limit });
+    },
+};
+
+const streamRevocationsRoute: Route = {
+  method: 'get',
+  path: '/v1/revocations/stream',
+  operationId: 'streamRevocations',
+  summary:
+    'Server-Sent Events: the backlog (or entries after Last-Event-ID), then each new entry; ": ping" heartbeats; ends after SSE_MAX_STREAM_SECONDS (reconnect with Last-Event-ID)',
+  tags: ['revocation'],
+  auth: { kind: 'public' },
+  cors: true,
+  request: { query: streamQuery },
+  responses: { 200: { description: 'event stream of `revocation` events whose data is one entry', contentType: 'text/event-stream', schema: wireEntry } },
+  errors: ['invalid_request', 'rate_limited', 'unavailable'],
+  handler: ({ deps, shutdownSignal }) => {
+    const streams = createRevocationStreams(
+      { page: (after, limit) => liveEntries(deps, after, limit), subscribe: (listener) => deps.revocations.subscribe(listener) },
+      {
+        heartbeatMs: deps.config.sseHeartbeatSeconds * 1000,
+        maxStreams: deps.config.sseMaxStreams,
+        maxPerClient: deps.config.sseMaxStreamsPerClient,
+        maxAgeMs: deps.config.sseMaxStreamSeconds * 1000,
+        shutdown: shutdownSignal,
+      },
+    );
+    return async (req, res) => {
+      const q = parse(streamQuery, req.query);
+      const header = req.get('last-event-id');
+      if (header !== undefined && !/^\d{1,15}$/.test(header)) throw new AppError('invalid_request', 'Last-Event-ID must be a sequence number');
+      await streams.serve(req, res, header !== undefined ? Number(header) : (q.last_event_id ?? 0));
+    };
   },
-];
+};
+
+export const revocationRoutes: Route[] = [revocationListRoute, streamRevocationsRoute];

@@ -1,14 +1,13 @@
-import type { Express, Request, RequestHandler, Response } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { SECRET_MAX_LENGTH } from '../../crypto/secrets.js';
-import { exchangeKey, type ExchangeDeps, type ExchangeRequest } from '../../domain/token-exchange.js';
+import { exchangeKey, type ExchangeRequest } from '../../domain/token-exchange.js';
 import { ID_PATTERN } from '../../ids.js';
-import { assertNoQueryCredentials, bodyKind, readClientCredentials } from '../middleware/client-auth.js';
-import { setNoStore } from '../middleware/no-store.js';
+import { bodyKind, readClientCredentials } from '../middleware/client-auth.js';
 import { requestContext } from '../locals.js';
-import type { RouteDoc } from '../openapi.js';
 import { parse } from '../parse.js';
+import type { Route } from '../route.js';
 
 const credentialFields = {
   org_id: z
@@ -23,7 +22,7 @@ const credentialFields = {
 const keyId = z.string().min(1).max(64);
 const secret = z.string().min(1).max(SECRET_MAX_LENGTH);
 
-export const jsonTokenRequest = z
+const jsonTokenRequest = z
   .strictObject({
     grant_type: z.string().max(100).optional(),
     key_id: keyId.optional(),
@@ -36,7 +35,7 @@ export const jsonTokenRequest = z
 
 // RFC 6749 §3.2: unknown parameters are ignored, so the form schema is not strict; but key_id and
 // secret, the JSON form's names, are refused (client-auth.ts), never silently dropped.
-export const formTokenRequest = z
+const formTokenRequest = z
   .object({
     grant_type: z.string().max(100),
     client_id: keyId.optional(),
@@ -45,7 +44,7 @@ export const formTokenRequest = z
   })
   .meta({ description: 'OAuth 2.0 client credentials (RFC 6749 §4.4)' });
 
-export const tokenResponse = z.object({
+const tokenResponse = z.object({
   access_token: z.string(),
   token_type: z.literal('Bearer'),
   expires_in: z.number().int(),
@@ -78,43 +77,28 @@ function readExchangeRequest(req: Request, context: ExchangeRequest['context']):
   };
 }
 
-/**
- * The hot path, mounted on the app itself (no nested router) with its steps in one handler:
- * every express layer a request passes costs a few microseconds.
- */
-export function mountTokenRoutes(app: Express, deps: ExchangeDeps, limits: RequestHandler[] = []): void {
-  const paths = ['/v1/token', '/oauth/token'];
-  const guard = (req: Request, res: Response) => {
-    setNoStore(res);
-    assertNoQueryCredentials(req);
-  };
-  const exchange = async (req: Request, res: Response) => {
-    // Only once the key has authenticated may its own limit refuse, or show (issue 16, point 13).
-    const result = await exchangeKey(deps, readExchangeRequest(req, requestContext(req, res)), res.locals.checkKeyRateLimit);
-    res.json({ access_token: result.accessToken, token_type: 'Bearer', expires_in: result.expiresIn, scope: result.scope });
-  };
-  if (limits.length === 0) {
-    app.post(paths, async (req, res) => {
-      guard(req, res);
-      await exchange(req, res);
-    });
-    return;
-  }
-  // With rate limits on, refuse URL credentials (and mark no-store) before counting the request.
-  const guardLayer: RequestHandler = (req, res, next) => {
-    guard(req, res);
-    next();
-  };
-  app.post(paths, guardLayer, ...limits, exchange);
-}
+/** The OAuth name of the token endpoint (RFC 8414 metadata points at it): the same handler, in the same layer. */
+export const OAUTH_TOKEN = { path: '/oauth/token', operationId: 'exchangeOAuthToken' } as const;
 
-export const tokenDocs: RouteDoc[] = ['/v1/token', '/oauth/token'].map((path) => ({
+// The hot path: first in the table, one express layer with its steps (docs/PERFORMANCE.md).
+const tokenRoute: Route = {
   method: 'post',
-  path,
+  path: '/v1/token',
+  aliases: [OAUTH_TOKEN],
+  operationId: 'exchangeToken',
   summary: 'Exchange an API key for a short-lived access token (RFC 9068 JWT)',
   tags: ['token'],
-  security: ['basic'],
-  body: { json: jsonTokenRequest, form: formTokenRequest },
+  auth: { kind: 'client' },
+  request: { json: jsonTokenRequest, form: formTokenRequest },
   responses: { 200: { description: 'token issued (Cache-Control: no-store)', schema: tokenResponse } },
-  errors: ['invalid_request', 'invalid_client', 'invalid_scope', 'invalid_target', 'unsupported_grant_type', 'rate_limited', 'unavailable'],
-}));
+  errors: ['invalid_request', 'invalid_scope', 'invalid_target', 'unsupported_grant_type', 'unavailable'],
+  handler:
+    ({ deps }) =>
+    async (req, res) => {
+      // Only once the key has authenticated may its own limit refuse, or show (issue 16, point 13).
+      const result = await exchangeKey(deps, readExchangeRequest(req, requestContext(req, res)), res.locals.checkKeyRateLimit);
+      res.json({ access_token: result.accessToken, token_type: 'Bearer', expires_in: result.expiresIn, scope: result.scope });
+    },
+};
+
+export const tokenRoutes: Route[] = [tokenRoute];

@@ -1,0 +1,61 @@
+import type { Express, RequestHandler } from 'express';
+import type { Deps } from '../deps.js';
+import { bearerAuth, requireScopes } from './middleware/bearer-auth.js';
+import { assertNoQueryCredentials } from './middleware/client-auth.js';
+import { noStore, setNoStore } from './middleware/no-store.js';
+import type { Limiters } from './middleware/rate-limit.js';
+import { operationsOf, type RouteAuth, type RouteContext, type RouteHandler } from './route.js';
+
+/**
+ * Runs middleware one after the other inside a single express layer, forwarding throws and
+ * rejections to express as its own layers would. Every layer costs time per request: docs/PERFORMANCE.md.
+ */
+export function inOneLayer(...handlers: RequestHandler[]): RequestHandler {
+  return (req, res, next) => {
+    let i = 0;
+    const step = (err?: unknown): void => {
+      if (err !== undefined || i === handlers.length) {
+        next(err);
+        return;
+      }
+      const handler = handlers[i++]!;
+      try {
+        const result: unknown = handler(req, res, step);
+        if (result instanceof Promise) result.catch((e: unknown) => step(e ?? new Error('rejected promise')));
+      } catch (e) {
+        step(e ?? new Error('thrown undefined'));
+      }
+    };
+    step();
+  };
+}
+
+/** Refuses URL credentials and marks the answer no-store before anything is counted or read. */
+const clientGuard: RequestHandler = (req, res, next) => {
+  setNoStore(res);
+  assertNoQueryCredentials(req);
+  next();
+};
+
+/** The middleware a route's `auth` puts in front of its handler. */
+function authSteps(auth: RouteAuth, deps: Deps, limiters: Limiters): RequestHandler[] {
+  switch (auth.kind) {
+    case 'public':
+      return [];
+    case 'client':
+      return [clientGuard, limiters.clientAuth];
+    case 'bearer':
+      // Limited per organisation, so after the token says which one; management answers are never cached.
+      return [noStore, bearerAuth(deps), limiters.management, requireScopes(...auth.scopes)];
+  }
+}
+
+const lastStep = (handler: RouteHandler): RequestHandler => (req, res) => handler(req, res);
+
+/** Mounts the table in its order, each route in one express layer at all of its paths. */
+export function mountRoutes(app: Express, ctx: RouteContext, limiters: Limiters): void {
+  for (const route of ctx.routes) {
+    const paths = operationsOf(route).map((o) => o.path);
+    app[route.method](paths, inOneLayer(...authSteps(route.auth, ctx.deps, limiters), lastStep(route.handler(ctx))));
+  }
+}

@@ -1,0 +1,19 @@
+import type { Route } from '../route.js';
+import { auditRoutes } from './audit-events.js';
+import { discoveryRoutes } from './discovery.js';
+import { healthRoutes } from './health.js';
+import { keyRoutes } from './keys.js';
+import { oauthRoutes } from './oauth.js';
+import { revocationRoutes } from './revocations.js';
+import { tokenRoutes } from './token.js';
+
+/** Every endpoint, in mounting order: the token exchange first, since it is the hot path. */
+export const routes: readonly Route[] = [
+  ...tokenRoutes,
+  ...healthRoutes,
+  ...discoveryRoutes,
+  ...oauthRoutes,
+  ...keyRoutes,
+  ...auditRoutes,
+  ...revocationRoutes,
+];
