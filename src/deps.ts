@@ -21,7 +21,7 @@ export type DepsOverrides = { clock?: Clock; log?: Logger; db?: Db; redis?: Redi
 // (with 10,000 busy keys and 60 s, a sixth of all exchanges missed the cache).
 const KEY_CACHE_TTL_MS = 10 * 60_000;
 
-/** Builds every dependency; starts nothing (see lifecycle.ts), so building is free of I/O. */
+/** Builds every dependency; starts nothing (see lifecycle.ts) beyond the Redis client's connection. */
 export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const clock = overrides.clock ?? systemClock;
   const log = overrides.log ?? createLogger(config.logLevel);
@@ -29,7 +29,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const redis = overrides.redis ?? createRedis(config.redisUrl, config.redisCommandTimeoutMs);
   redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis.error'));
   const keys = redisKeys(config.redisKeyPrefix);
-  const keyring = createKeyring({ config, db, clock });
+  const lifetimes = createTokenLifetimes({ db, config, clock });
+  const keyring = createKeyring({ config, db, clock, longestTtlSeconds: () => lifetimes.longestSeconds() });
   const keyCache = createKeyCache(config.keyCacheSize, KEY_CACHE_TTL_MS, () => clock.now());
   const revocations = createRevokedSet();
   const revocationStore = createRedisRevocationStore(redis, keys);
@@ -60,7 +61,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
     bus,
     audit: createAuditLog(db, clock, log),
     lastUsed: createLastUsedTracker(db, lastUsedMinAdvanceMs(config.lastUsedFlushSeconds)),
-    lifetimes: createTokenLifetimes({ db, config, clock }),
+    lifetimes,
     /** Connections given by the caller stay open when the instance stops. */
     owns: { db: !overrides.db, redis: !overrides.redis },
   };

@@ -42,18 +42,20 @@ export type Keyring = {
   prune(): Promise<number>;
 };
 
-export type KeyringDeps = { config: Config; db: Db; clock: Clock };
+export type KeyringDeps = { config: Config; db: Db; clock: Clock; /** The longest token lifetime in circulation, seconds. */ longestTtlSeconds?: () => number };
 
-export function createKeyring({ config, db, clock }: KeyringDeps): Keyring {
+export function createKeyring({ config, db, clock, longestTtlSeconds = () => config.tokenTtlSeconds }: KeyringDeps): Keyring {
   let keys: LoadedKey[] = [];
   let document: JwksDocument = { body: '{"keys":[]}', etag: '"empty"' };
-  const retentionMs = (config.tokenTtlSeconds + VERIFIER_SKEW_SECONDS) * 1000;
+  // A retired key stays published while any token it signed may still be valid: the longest token
+  // lifetime in circulation (it can exceed this instance's own after TOKEN_TTL_SECONDS was lowered).
+  const retentionMs = () => (longestTtlSeconds() + VERIFIER_SKEW_SECONDS) * 1000;
   // A new key must sit in every JWKS cache, and every instance must have loaded it, before it signs.
   // Instances reload the table every SIGNING_KEY_REFRESH_SECONDS (and at once on a pub/sub notice).
   const prepublishMs = (config.jwksMaxAgeSeconds + config.signingKeyRefreshSeconds) * 1000;
 
   const isPublished = (k: SigningKeyRecord, nowMs: number) =>
-    k.retiredAt === null || k.retiredAt.getTime() + retentionMs > nowMs;
+    k.retiredAt === null || k.retiredAt.getTime() + retentionMs() > nowMs;
 
   // Loads run one at a time, each reading the table after the previous one has been applied: two
   // that overlap (startup and a resync, a rotation and the periodic refresh) could otherwise apply
@@ -135,7 +137,7 @@ export function createKeyring({ config, db, clock }: KeyringDeps): Keyring {
       const record = await withSigningKeyLock(db, async (trx) => {
         const created = await createKey(trx, activatesAt);
         // Retired long enough ago that no token of theirs is still valid: they leave the JWKS now.
-        if (options.withdrawPrevious) await retireSigningKeys(trx, new Date(clock.now() - retentionMs - 1000), created.kid, { all: true });
+        if (options.withdrawPrevious) await retireSigningKeys(trx, new Date(clock.now() - retentionMs() - 1000), created.kid, { all: true });
         return created;
       });
       await keyring.refresh();
@@ -158,7 +160,7 @@ export function createKeyring({ config, db, clock }: KeyringDeps): Keyring {
     },
 
     async prune() {
-      return deleteSigningKeysRetiredBefore(db, new Date(clock.now() - retentionMs));
+      return deleteSigningKeysRetiredBefore(db, new Date(clock.now() - retentionMs()));
     },
   };
   return keyring;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../log.js';
 import type { Db } from '../../storage/db.js';
-import { listLiveRevocations } from '../../storage/revocations.js';
+import { deleteExpiredRevocations, listLiveRevocations } from '../../storage/revocations.js';
 import { entryId, sameEntry } from './entry.js';
 import { applyRevocation, type RevocationMemory } from './propagation.js';
 import type { BusMessage, RevocationStore } from '../seams.js';
@@ -106,6 +106,7 @@ export function createRevocationSync(d: RevocationSyncDeps) {
       const now = d.clock.now();
       d.revocations.prune(Math.floor(now / 1000));
       await store.prune(now);
+      await deleteExpiredRevocations(d.db, new Date(now));
     },
   };
 }
