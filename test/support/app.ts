@@ -14,6 +14,7 @@ import { createLifecycle } from '../../src/lifecycle.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
 import { ensureMigrated } from './databases.js';
+import { deleteRedisPrefixes } from './redis.js';
 import { TEST_DATABASE_URL, TEST_ISSUER, TEST_REDIS_URL } from './env.js';
 
 export type TestInstance = { app: Express; deps: Deps; config: Config; close(): Promise<void> };
@@ -59,7 +60,22 @@ export function testConfig(prefix: string, env: Record<string, string> = {}, dat
   });
 }
 
-export const newPrefix = () => `test:${randomUUID().slice(0, 8)}:`;
+type Closer = () => Promise<void>;
+type FileState = { open: Set<Closer>; prefixes: Set<string>; afterFile: Closer[] };
+
+// What this test file opened and has not closed, and the Redis prefixes it used. A failed assertion
+// can skip a test's own close; the test environment (environment.js) then closes the rest, or jest,
+// running in band on 2 cores, would wait forever on their sockets. Then it runs `afterFile`.
+const file: FileState = ((globalThis as { __scopeAuthFile?: FileState }).__scopeAuthFile ??= { open: new Set(), prefixes: new Set(), afterFile: [] });
+// Once every instance of the file is closed: its Redis keys go, so the shared index never grows.
+file.afterFile.push(() => deleteRedisPrefixes(file.prefixes));
+
+/** A Redis key prefix of its own (one deployment); its keys are deleted when the test file ends. */
+export function newPrefix(): string {
+  const prefix = `test:${randomUUID().slice(0, 8)}:`;
+  file.prefixes.add(prefix);
+  return prefix;
+}
 
 /** Where every instance of this run logs (debug level); global teardown scans it for leaked secrets. */
 export const TEST_LOG_DIR = join(tmpdir(), `scope-auth-test-logs-${process.env.SCOPE_AUTH_TEST_RUN ?? process.pid}`);
@@ -72,21 +88,14 @@ function runLogDestination(): pino.DestinationStream {
   return runLog;
 }
 
-type Closer = () => Promise<void>;
-
-// What this test file opened and has not closed. A failed assertion can skip a test's own close;
-// the test environment (environment.js) then closes the rest, or jest, running in band on 2 cores,
-// would wait forever on their sockets.
-const openResources: Set<Closer> = ((globalThis as { __scopeAuthOpen?: Set<Closer> }).__scopeAuthOpen ??= new Set());
-
 /** `close`, run at most once, and tracked until it has run. */
 function tracked(close: Closer): Closer {
   let closing: Promise<void> | undefined;
   const closeOnce: Closer = () => {
-    openResources.delete(closeOnce);
+    file.open.delete(closeOnce);
     return (closing ??= close());
   };
-  openResources.add(closeOnce);
+  file.open.add(closeOnce);
   return closeOnce;
 }
 

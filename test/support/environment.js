@@ -5,9 +5,10 @@ const { TestEnvironment } = environment;
 
 /**
  * Node's environment, plus: after a test file's own hooks, close what it left open
- * (`tracked` in app.ts). A failed assertion can skip a test's close, and jest runs in band on
- * 2 cores, so one leftover Redis socket would keep the whole run from ever exiting. A file whose
- * tests all passed and still left something open fails instead: that is a leak in the test.
+ * (`tracked` in app.ts), then run its `afterFile` cleanups (its Redis prefixes' keys). A failed
+ * assertion can skip a test's close, and jest runs in band on 2 cores, so one leftover Redis socket
+ * would keep the whole run from ever exiting. A file whose tests all passed and still left
+ * something open fails instead: that is a leak in the test.
  */
 export default class ScopeAuthEnvironment extends TestEnvironment {
   constructor(config, context) {
@@ -21,8 +22,10 @@ export default class ScopeAuthEnvironment extends TestEnvironment {
   }
 
   async teardown() {
-    const left = [...(this.global.__scopeAuthOpen ?? [])];
+    const file = this.global.__scopeAuthFile;
+    const left = [...(file?.open ?? [])];
     for (const close of left) await close().catch(() => undefined);
+    for (const cleanup of file?.afterFile ?? []) await cleanup().catch(() => undefined);
     await super.teardown();
     if (left.length > 0 && !this.failed) throw new Error(`${this.testPath} left ${left.length} test instance(s) or server(s) open`);
   }

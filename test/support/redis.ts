@@ -1,0 +1,29 @@
+import { Redis } from 'ioredis';
+import { TEST_REDIS_URL } from './env.js';
+
+/**
+ * Deletes every key under `prefix` (SCAN MATCH + UNLINK). Tests lose a deployment's Redis data this
+ * way, never with FLUSHDB: other files and other runs share the database index.
+ */
+export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
+/** Deletes the keys of every prefix, on one short-lived connection to the test Redis. */
+export async function deleteRedisPrefixes(prefixes: ReadonlySet<string>): Promise<void> {
+  if (prefixes.size === 0) return;
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    for (const prefix of prefixes) await deleteRedisPrefix(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
+}
