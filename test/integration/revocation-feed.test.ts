@@ -1,8 +1,89 @@
 import net from 'node:net';
 import request from 'supertest';
-import { createTestInstance, listen, waitFor, type TestInstance } from '../support/app.js';
+import { REVOCATION_SKEW_SECONDS, STALE_MINT_SECONDS } from '../../src/domain/revocation/propagation.js';
+import { createTestInstance, listen, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { isolatedDatabase } from '../support/databases.js';
+import { createAdmin, createKey, exchange } from '../support/fixtures.js';
 import { openSse } from '../support/sse.js';
+
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+// GET /v1/revocations and /v1/revocations/stream, showing what another instance revoked.
+describe('the feed and the stream of revocations', () => {
+  const prefix = newPrefix();
+  let a: TestInstance;
+  let b: TestInstance;
+  beforeAll(async () => {
+    a = await createTestInstance({ prefix });
+    b = await createTestInstance({ prefix });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it('lists, streams and introspects as inactive a token issued before the revocation', async () => {
+    const { org, token: adminToken } = await createAdmin(a.deps, a.app);
+    const { key, secret } = await createKey(a.deps, org);
+    const token = await exchange(b.app, { org_id: key.orgId, key_id: key.id, secret });
+    const srv = await listen(b.app);
+    const stream = await openSse(`${srv.url}/v1/revocations/stream`, { 'Last-Event-ID': String(b.deps.revocations.maxSeq()) });
+    try {
+      expect(stream.status).toBe(200);
+      expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      const before = await request(b.app).post('/oauth/introspect').set('Authorization', basic(key.id, secret)).type('form').send({ token }).expect(200);
+      expect(before.body).toMatchObject({ active: true, sub: key.id, org_id: org.id, token_type: 'Bearer' });
+
+      await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(adminToken)).expect(200);
+
+      const feed = await request(b.app).get('/v1/revocations').expect(200);
+      const entry = feed.body.revocations.find((e: { key_id: string }) => e.key_id === key.id);
+      expect(entry).toEqual({ seq: expect.any(Number), type: 'key', key_id: key.id, revoked_at: expect.any(Number), expires_at: expect.any(Number) });
+      expect(entry.revoked_at).toBeGreaterThanOrEqual(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).iat);
+      // Every token the key may still hold (the longest lifetime in circulation), plus stale-mint and skew margins.
+      expect(entry.expires_at - entry.revoked_at).toBe(STALE_MINT_SECONDS + a.deps.lifetimes.longestSeconds() + REVOCATION_SKEW_SECONDS);
+      expect(a.deps.lifetimes.longestSeconds()).toBeGreaterThanOrEqual(900);
+      expect(feed.body.last_seq).toBeGreaterThanOrEqual(entry.seq);
+
+      await stream.until(() => stream.events.some((e) => JSON.parse(e.data).key_id === key.id));
+      const ev = stream.events.find((e) => JSON.parse(e.data).key_id === key.id)!;
+      expect(ev).toEqual({ id: String(entry.seq), event: 'revocation', data: JSON.stringify(entry) });
+
+      // Introspection needs an active key: use the admin's token as the caller.
+      await request(b.app).post('/oauth/introspect').set(auth(adminToken)).type('form').send({ token }).expect(200, { active: false });
+    } finally {
+      stream.close();
+      await srv.close();
+    }
+  });
+
+  it('resumes the stream after Last-Event-ID and sends heartbeats', async () => {
+    const hb = await createTestInstance({ prefix, env: { SSE_HEARTBEAT_SECONDS: '1' } });
+    const srv = await listen(hb.app);
+    try {
+      const { org, token } = await createAdmin(a.deps, a.app);
+      const k1 = await createKey(a.deps, org);
+      const k2 = await createKey(a.deps, org);
+      const r1 = await request(a.app).post(`/v1/keys/${k1.key.id}/revoke`).set(auth(token)).expect(200);
+      await request(a.app).post(`/v1/keys/${k2.key.id}/revoke`).set(auth(token)).expect(200);
+      expect(r1.body.status).toBe('revoked');
+      const seq1 = (await request(hb.app).get('/v1/revocations')).body.revocations.find((e: { key_id: string }) => e.key_id === k1.key.id).seq;
+
+      const resumed = await openSse(`${srv.url}/v1/revocations/stream`, { 'Last-Event-ID': String(seq1) });
+      await resumed.until(() => resumed.events.some((e) => JSON.parse(e.data).key_id === k2.key.id));
+      expect(resumed.events.some((e) => JSON.parse(e.data).key_id === k1.key.id)).toBe(false);
+      await resumed.until(() => resumed.comments.includes('ping'), 3_000);
+      resumed.close();
+
+      const bad = await request(hb.app).get('/v1/revocations/stream').set('Last-Event-ID', 'abc');
+      expect(bad.status).toBe(400);
+    } finally {
+      await srv.close();
+      await hb.close();
+    }
+  });
+});
 
 const ENTRIES = 20_000;
 

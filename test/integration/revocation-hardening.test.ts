@@ -1,12 +1,9 @@
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import request from 'supertest';
 import { fakeClock } from '../../src/clock.js';
 import { insertTokenRevocation, findMatchingRevocation } from '../../src/storage/revocations.js';
-import { encodeEntry } from '../../src/domain/revocation/wire.js';
 import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { isolatedDatabase } from '../support/databases.js';
-import { TEST_REDIS_URL } from '../support/env.js';
 import { createAdmin, createKey, exchange } from '../support/fixtures.js';
 
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -106,47 +103,5 @@ describe('revocation sequence numbers', () => {
       await revoke?.catch(() => undefined);
       await client.end();
     }
-  });
-});
-
-describe('the Redis-held list', () => {
-  // A Redis database of its own: these tests delete the shared list.
-  const redisUrl = TEST_REDIS_URL.replace(/\/\d+$/, '/12');
-  const prefix = newPrefix();
-  let a: TestInstance;
-  let raw: Redis;
-  beforeAll(async () => {
-    a = await createTestInstance({ prefix, env: { REDIS_URL: redisUrl } });
-    raw = new Redis(redisUrl);
-  });
-  afterAll(async () => {
-    raw.disconnect();
-    await a.close();
-  });
-
-  it('is repaired when an entry was edited in Redis, not only when one is missing', async () => {
-    const { org, token: admin } = await createAdmin(a.deps, a.app);
-    const { key } = await createKey(a.deps, org);
-    await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(admin)).expect(200);
-    const field = `key:${key.id}`;
-    const good = await raw.hget(a.deps.redisKeys.revocationEntries, field);
-    const entry = JSON.parse(good!) as { seq: number };
-    // Same seq, but an expiry in the past: a verifier loading it would drop the entry.
-    await raw.hset(a.deps.redisKeys.revocationEntries, field, JSON.stringify({ ...entry, expires_at: 1 }));
-    await a.deps.sync.maintain();
-    const row = await a.deps.db('revocations').where({ kind: 'key', key_id: key.id }).first();
-    expect(await raw.hget(a.deps.redisKeys.revocationEntries, field)).toBe(
-      encodeEntry({ seq: row.seq, kind: 'key', keyId: key.id, jti: null, revokedAt: Math.floor(row.revoked_at.getTime() / 1000), expiresAt: Math.floor(row.expires_at.getTime() / 1000) }),
-    );
-  });
-
-  it('loses its ready marker together with its entries, so an emptied list is rebuilt before anyone trusts it', async () => {
-    const { org, token: admin } = await createAdmin(a.deps, a.app);
-    const { key } = await createKey(a.deps, org);
-    await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(admin)).expect(200);
-    // Only the entries go (an eviction, a careless DEL): nothing else is touched.
-    await raw.del(a.deps.redisKeys.revocationEntries);
-    await a.deps.sync.ensureReady();
-    expect(await raw.hget(a.deps.redisKeys.revocationEntries, `key:${key.id}`)).not.toBeNull();
   });
 });

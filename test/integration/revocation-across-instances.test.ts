@@ -1,0 +1,69 @@
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
+import { TEST_REDIS_URL } from '../support/env.js';
+import { createAdmin, createKey } from '../support/fixtures.js';
+
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+describe('revocation across instances', () => {
+  const prefix = newPrefix();
+  let a: TestInstance;
+  let b: TestInstance;
+  beforeAll(async () => {
+    a = await createTestInstance({ prefix });
+    b = await createTestInstance({ prefix });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it('refuses a key revoked on instance A at the very next exchange on instance B', async () => {
+    const { org, token } = await createAdmin(a.deps, a.app);
+    for (let i = 0; i < 20; i++) {
+      const { key, secret } = await createKey(a.deps, org);
+      // B has the key cached from a successful exchange: only the revocation's push can stop it.
+      await request(b.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
+      expect(b.deps.keyCache.get(key.id)).toMatchObject({ id: key.id, revokedAt: null });
+      await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
+      await request(b.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(401);
+    }
+  });
+
+  it('writes the Redis list before announcing the revocation to verifiers and instances', async () => {
+    const { org, token } = await createAdmin(a.deps, a.app);
+    const { key } = await createKey(a.deps, org);
+    const keys = a.deps.redisKeys;
+    const client = new Redis(TEST_REDIS_URL);
+    const monitor = await client.monitor();
+    const calls: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      const [command, target] = args;
+      if (target === keys.revocationEntries || target === keys.revocationExpiry || target === keys.revocationChannel || target === keys.instanceChannel) {
+        calls.push(`${command!.toLowerCase()} ${target}`);
+      }
+    });
+    try {
+      await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
+      await waitFor(() => calls.length >= 4, 2_000, 'the revocation seen by MONITOR');
+    } finally {
+      monitor.disconnect();
+      client.disconnect();
+    }
+    // Sent together, run in order: a verifier that reloads on the announcement finds the entry.
+    // (First occurrences: B's periodic reconcile may rewrite an entry it found missing.)
+    const expected = [`hset ${keys.revocationEntries}`, `zadd ${keys.revocationExpiry}`, `publish ${keys.revocationChannel}`, `publish ${keys.instanceChannel}`];
+    expect([...new Set(calls)]).toEqual(expected);
+  });
+
+  it('keeps the Redis list in step with Postgres', async () => {
+    const { org, token } = await createAdmin(a.deps, a.app);
+    const { key } = await createKey(a.deps, org);
+    await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
+    const raw = await a.deps.redis.hget(a.deps.redisKeys.revocationEntries, `key:${key.id}`);
+    expect(JSON.parse(raw!)).toMatchObject({ type: 'key', key_id: key.id });
+    const row = await a.deps.db('revocations').where({ key_id: key.id, kind: 'key' }).first();
+    expect(JSON.parse(raw!).seq).toBe(row.seq);
+  });
+});
