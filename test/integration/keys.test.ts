@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { fakeClock } from '../../src/clock.js';
 import { createTestInstance, type TestInstance } from '../support/app.js';
 import { createAdmin, createKey, createOrg, exchange } from '../support/fixtures.js';
 
@@ -111,19 +112,27 @@ describe('GET /v1/keys', () => {
   });
 
   it('filters by status and environment, computing status for active, expired and revoked keys', async () => {
-    const { org, key: admin, token } = await createAdmin(inst.deps, inst.app);
-    const active = await createKey(inst.deps, org, { environment: 'test' });
-    const expired = await createKey(inst.deps, org, { expiresAt: new Date(Date.now() + 1500) });
-    const revoked = await createKey(inst.deps, org);
-    await request(inst.app).post(`/v1/keys/${revoked.key.id}/revoke`).set(auth(token)).expect(200);
-    await new Promise((r) => setTimeout(r, 1600));
+    // A key that expires while the test runs: time moves by the instance's clock, not by waiting.
+    const clock = fakeClock();
+    const timed = await createTestInstance({ clock });
+    try {
+      const { org, key: admin, token } = await createAdmin(timed.deps, timed.app);
+      const active = await createKey(timed.deps, org, { environment: 'test' });
+      const expired = await createKey(timed.deps, org, { expiresAt: new Date(clock.now() + 1500) });
+      const revoked = await createKey(timed.deps, org);
+      await request(timed.app).post(`/v1/keys/${revoked.key.id}/revoke`).set(auth(token)).expect(200);
+      const ids = async (query: object) =>
+        (await request(timed.app).get('/v1/keys').query(query).set(auth(token)).expect(200)).body.data.map((k: { id: string; status: string }) => `${k.id}:${k.status}`);
+      expect(await ids({ status: 'expired' })).toEqual([]);
+      clock.advance(1600);
 
-    const ids = async (query: object) =>
-      (await request(inst.app).get('/v1/keys').query(query).set(auth(token)).expect(200)).body.data.map((k: { id: string; status: string }) => `${k.id}:${k.status}`);
-    expect(await ids({ status: 'active' })).toEqual([`${active.key.id}:active`, `${admin.id}:active`]);
-    expect(await ids({ status: 'expired' })).toEqual([`${expired.key.id}:expired`]);
-    expect(await ids({ status: 'revoked' })).toEqual([`${revoked.key.id}:revoked`]);
-    expect(await ids({ environment: 'test' })).toEqual([`${active.key.id}:active`]);
+      expect(await ids({ status: 'active' })).toEqual([`${active.key.id}:active`, `${admin.id}:active`]);
+      expect(await ids({ status: 'expired' })).toEqual([`${expired.key.id}:expired`]);
+      expect(await ids({ status: 'revoked' })).toEqual([`${revoked.key.id}:revoked`]);
+      expect(await ids({ environment: 'test' })).toEqual([`${active.key.id}:active`]);
+    } finally {
+      await timed.close();
+    }
   });
 
   it('rejects bad paging input with 400', async () => {
@@ -279,8 +288,11 @@ describe('GET /v1/audit-events', () => {
   it("shows nothing of another organisation's events", async () => {
     const a = await createAdmin(inst.deps, inst.app);
     const b = await createAdmin(inst.deps, inst.app);
+    const mine = await request(inst.app).post('/v1/keys').set(auth(a.token)).send({ name: 'a-only' }).expect(201);
     await request(inst.app).post('/v1/keys').set(auth(b.token)).send({ name: 'b-only' }).expect(201);
     const res = await request(inst.app).get('/v1/audit-events').set(auth(a.token)).expect(200);
+    // Not vacuous: A's own event is there, and nothing else.
+    expect(res.body.data.map((e: { target: { id: string } }) => e.target.id)).toEqual([mine.body.id]);
     expect(res.body.data.every((e: { org_id: string }) => e.org_id === a.org.id)).toBe(true);
   });
 });
