@@ -162,12 +162,13 @@ describe('TokenClient retries (local stub server)', () => {
       n <= 2 ? sendJson(res, 503, { error: 'unavailable', error_description: 'down' }) : sendJson(res, 200, tokenBody('tok-3')),
     );
     try {
-      const c = client({ orgId: 'org_1', apiKey: 'key_1', apiSecret: 'sk', authUrl: stub.url, retry: { baseDelayMs: 50, maxDelayMs: 100 } });
+      // Full jitter: each wait is in [0, min(maxDelay, base · 2^(n-1))), so never 100 ms or more here
+      // (retry.test.ts checks each ceiling). The clock stands still, so the total budget bounds each
+      // wait: one of 100 ms or more would end the retries with the 503.
+      const retry = { baseDelayMs: 50, maxDelayMs: 100, maxTotalMs: 99 };
+      const c = client({ orgId: 'org_1', apiKey: 'key_1', apiSecret: 'sk', authUrl: stub.url, retry, clock: fakeClock() });
       expect(await c.getToken()).toBe('tok-3');
       expect(stub.hits).toHaveLength(3);
-      // Full jitter: each wait is in [0, min(maxDelay, base · 2^(n-1))).
-      expect(stub.hits[1]! - stub.hits[0]!).toBeLessThan(50 + 40);
-      expect(stub.hits[2]! - stub.hits[1]!).toBeLessThan(100 + 40);
     } finally {
       await stub.close();
     }
@@ -292,19 +293,26 @@ describe('TokenClient retries (local stub server)', () => {
 
   it('keeps the token warm in the background and stops on close', async () => {
     let n = 0;
-    const stub = await startStub((_req, res) => sendJson(res, 200, tokenBody(`tok-${++n}`, 2)));
+    // Lifetime 200 ms, default buffer clamped to half of it: the timer refreshes 100 ms after each exchange.
+    const stub = await startStub((_req, res) => sendJson(res, 200, tokenBody(`tok-${++n}`, 0.2)));
+    const witnessStub = await startStub((_req, res) => sendJson(res, 200, tokenBody('witness', 0.2)));
     try {
-      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, backgroundRefresh: true });
+      // The clock stands still, so getToken never finds the token due: only the timer refreshes it.
+      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, backgroundRefresh: true, clock: fakeClock() });
       await eventually(() => stub.hits.length === 1, 2_000, 'the prefetch');
-      expect(await c.getToken()).toBe('tok-1');
-      // Lifetime 2 s, default buffer clamped to half of it: the timer refreshes after ~1 s.
-      await eventually(() => stub.hits.length === 2, 3_000, 'the background refresh');
-      expect(await c.getToken()).toBe('tok-2');
+      await eventually(async () => (await c.getToken()) === 'tok-1', 2_000, 'the prefetched token');
+      await eventually(async () => (await c.getToken()) === 'tok-2', 2_000, 'the background refresh');
+      expect(stub.hits).toHaveLength(2);
       c.close();
-      await new Promise((r) => setTimeout(r, 1_300));
+      // A client started after the close refreshes twice on the same schedule: by then the closed
+      // client's next refresh, due 100 ms after its last, would have come.
+      const witness = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: witnessStub.url, backgroundRefresh: true, clock: fakeClock() });
+      await eventually(() => witnessStub.hits.length === 3, 2_000, 'two refreshes of a client started after the close');
+      witness.close();
       expect(stub.hits).toHaveLength(2);
       await expect(c.getToken()).rejects.toThrow(/closed/);
     } finally {
+      await witnessStub.close();
       await stub.close();
     }
   });
