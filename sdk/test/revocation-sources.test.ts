@@ -82,7 +82,7 @@ describe('Redis revocation source', () => {
     expect(await outcome(v, await issuer.sign({ sub: k, iat: now() }))).toBe('token_revoked');
   });
 
-  it('applies a pub/sub message within milliseconds', async () => {
+  it('applies a pub/sub message as it arrives', async () => {
     const prefix = newPrefix();
     await seed(prefix, []);
     const v = verifier({ redisUrl: TEST_REDIS_URL, keyPrefix: prefix });
@@ -91,11 +91,11 @@ describe('Redis revocation source', () => {
     const token = await issuer.sign({ sub: k });
     expect(await outcome(v, token)).toBe('ok');
 
+    // Published only, never written to the hash: nothing but the message can bring it.
     const e = entry({ seq: 7, type: 'key', key_id: k });
-    await redis.hset(`${prefix}rev:entries`, field(e), JSON.stringify(e));
     await redis.publish(`${prefix}revocations`, JSON.stringify(e));
-    const ms = await eventually(async () => (await outcome(v, token)) === 'token_revoked', 1_000, 'the revocation to apply');
-    expect(ms).toBeLessThan(200);
+    await eventually(async () => (await outcome(v, token)) === 'token_revoked', 5_000, 'the revocation to apply');
+    expect(await redis.hexists(`${prefix}rev:entries`, field(e))).toBe(0);
   });
 
   it('waits for the ready marker, failing closed until then', async () => {
@@ -157,7 +157,7 @@ describe('Redis revocation source', () => {
 });
 
 describe('HTTP revocation source (feed + SSE stream)', () => {
-  it('loads the feed, then applies streamed entries within milliseconds', async () => {
+  it('loads the feed, then applies streamed entries as they arrive', async () => {
     const old = keyId();
     issuer.revoke({ type: 'key', key_id: old });
     const v = verifier({ authUrl: issuer.url });
@@ -172,11 +172,13 @@ describe('HTTP revocation source (feed + SSE stream)', () => {
     const byKey = await issuer.sign({ sub: k, iat: now() - 5 });
     const byJti = await issuer.sign({ sub: keyId(), jti });
     expect(await outcome(v, byKey)).toBe('ok');
+    const feedQueries = issuer.state.feedQueries.length;
     issuer.revoke({ type: 'key', key_id: k });
     issuer.revoke({ type: 'token', key_id: 'key_x', jti });
-    const ms = await eventually(async () => (await outcome(v, byJti)) === 'token_revoked', 1_000, 'the streamed entries');
-    expect(ms).toBeLessThan(200);
+    await eventually(async () => (await outcome(v, byJti)) === 'token_revoked', 5_000, 'the streamed entries');
     expect(await outcome(v, byKey)).toBe('token_revoked');
+    // Streamed, not polled: the feed was not asked again.
+    expect(issuer.state.feedQueries).toHaveLength(feedQueries);
   });
 
   it('refuses every token of a revoked key, even one issued after revoked_at', async () => {
@@ -206,7 +208,7 @@ describe('HTTP revocation source (feed + SSE stream)', () => {
 
   it('polls the feed with ?after= while the stream is unavailable', async () => {
     issuer.state.streamStatus = 503;
-    const v = verifier({ authUrl: issuer.url, pollIntervalMs: 50 });
+    const v = verifier({ authUrl: issuer.url, pollIntervalMs: 50, maxReconnectDelayMs: 100 });
     await v.ready();
     const k = keyId();
     const token = await issuer.sign({ sub: k, iat: now() - 5 });
@@ -216,13 +218,25 @@ describe('HTTP revocation source (feed + SSE stream)', () => {
     expect(issuer.state.feedQueries.slice(0, 2)).toEqual(['', '?after=0']);
     await eventually(() => issuer.state.feedQueries.includes('?after=1'), 1_000, 'a poll after seq 1');
 
-    // Once the stream is back, polling stops.
+    // Once the stream is back, polling stops. A witness verifier whose stream stays down polls on
+    // the same 50 ms schedule: its polls count the intervals that pass.
     issuer.state.streamStatus = 200;
     await eventually(() => issuer.openStreams() === 1, 5_000, 'the stream to come back');
-    await new Promise((r) => setTimeout(r, 100));
-    const polls = issuer.state.feedQueries.length;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(issuer.state.feedQueries.length).toBe(polls);
+    const down = await startLocalIssuer();
+    try {
+      down.state.streamStatus = 503;
+      verifier({ authUrl: down.url, pollIntervalMs: 50 });
+      const intervals = (n: number) => {
+        const from = down.state.feedQueries.length;
+        return eventually(() => down.state.feedQueries.length >= from + n, 5_000, `${n} poll intervals`);
+      };
+      await intervals(2); // a poll in flight when the stream opened has landed
+      const polls = issuer.state.feedQueries.length;
+      await intervals(6);
+      expect(issuer.state.feedQueries.length).toBe(polls);
+    } finally {
+      await down.close();
+    }
   });
 
   it('follows the feed pages (after=last_seq) until has_more is false before counting the list loaded', async () => {
