@@ -126,7 +126,9 @@ describe('Redis source', () => {
 
     proxy.pause();
     clock.advance(2_000);
-    await new Promise((r) => setTimeout(r, 600)); // a few ping rounds, none answered
+    // A ping sent after the clock moved, unanswered (the next waits for its answer): a ping proves
+    // nothing until it is answered.
+    await eventually(() => proxy.heldCount('ping') >= 1, 5_000, 'a ping sent into the hung Redis');
     expect(await outcome(v, token)).toBe(STALE);
 
     proxy.restore();
