@@ -1,9 +1,9 @@
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import request from 'supertest';
 import { fakeClock, systemClock } from '../../src/clock.js';
 import { createKeyring } from '../../src/domain/signing-keys.js';
 import { createDb } from '../../src/storage/db.js';
-import { createTestInstance, listen, newPrefix, testConfig, waitFor, type TestInstance } from '../support/app.js';
+import { createTestInstance, newPrefix, testConfig, waitFor, type TestInstance } from '../support/app.js';
 import { isolatedDatabase } from '../support/databases.js';
 import { TEST_ISSUER } from '../support/env.js';
 import { createKey, createOrg, exchange } from '../support/fixtures.js';
@@ -13,32 +13,45 @@ const jwksKids = async (inst: TestInstance) => ((await request(inst.app).get('/.
 
 describe('signing-key rotation', () => {
   // Compressed time: the JWKS may be cached 1 s and instances reload keys every second,
-  // so a new key is published 2 s before it signs.
+  // so a new key is published 2 s before it signs. Time moves by the instances' clock.
   const env = { JWKS_MAX_AGE_SECONDS: '1', SIGNING_KEY_REFRESH_SECONDS: '1' };
+  const clock = fakeClock();
   let a: TestInstance;
   let b: TestInstance;
-  let srv: Awaited<ReturnType<typeof listen>>;
   beforeAll(async () => {
     const databaseUrl = await isolatedDatabase('rotation');
     const prefix = newPrefix();
-    a = await createTestInstance({ databaseUrl, prefix, env });
-    b = await createTestInstance({ databaseUrl, prefix, env });
-    srv = await listen(a.app);
+    a = await createTestInstance({ databaseUrl, prefix, env, clock });
+    b = await createTestInstance({ databaseUrl, prefix, env, clock });
   });
   afterAll(async () => {
-    await srv.close();
     await a.close();
     await b.close();
   });
+
+  /**
+   * A verifier that caches the JWKS for the max-age its response allows, on the test's clock, and
+   * never refetches early on an unknown kid: only pre-publication can make a new key's tokens verify.
+   */
+  function cachingVerifier() {
+    let cached: { keys: ReturnType<typeof createLocalJWKSet>; untilMs: number } | undefined;
+    const keySet: JWTVerifyGetKey = async (header, token) => {
+      if (!cached || clock.now() >= cached.untilMs) {
+        const res = await request(a.app).get('/.well-known/jwks.json').expect(200);
+        const maxAgeSeconds = Number(/max-age=(\d+)/.exec(String(res.headers['cache-control']))?.[1]);
+        expect(maxAgeSeconds).toBe(1);
+        cached = { keys: createLocalJWKSet(res.body), untilMs: clock.now() + maxAgeSeconds * 1000 };
+      }
+      return cached.keys(header, token);
+    };
+    return (t: string) => jwtVerify(t, keySet, { issuer: TEST_ISSUER, audience: TEST_ISSUER, typ: 'at+jwt', currentDate: new Date(clock.now()) });
+  }
 
   it('publishes the next key before anyone signs with it, and every token verifies through a JWKS cached before the rotation', async () => {
     const org = await createOrg(a.deps);
     const { key, secret } = await createKey(a.deps, org);
     const creds = { org_id: key.orgId, key_id: key.id, secret };
-    // A verifier that honours the JWKS max-age (1 s) and never refetches early on an unknown kid:
-    // only pre-publication can make the new key's tokens verify for it.
-    const verifier = createRemoteJWKSet(new URL(`${srv.url}/.well-known/jwks.json`), { cacheMaxAge: 1_000, cooldownDuration: 60_000 });
-    const verify = (t: string) => jwtVerify(t, verifier, { issuer: TEST_ISSUER, audience: TEST_ISSUER, typ: 'at+jwt' });
+    const verify = cachingVerifier();
 
     const before = await exchange(a.app, creds);
     const oldKid = kidOf(before);
@@ -47,15 +60,17 @@ describe('signing-key rotation', () => {
     const next = await a.deps.keyring.rotate();
     await a.deps.bus.publish({ type: 'signing-keys.changed' });
     expect(next.kid).not.toBe(oldKid);
-    expect(next.activatesAt.getTime() - Date.now()).toBeGreaterThan(1_500);
+    expect(next.activatesAt.getTime() - clock.now()).toBeGreaterThan(1_500);
     // Published at once by every instance, without a restart...
     expect(await jwksKids(a)).toEqual(expect.arrayContaining([oldKid, next.kid]));
     expect(await jwksKids(b)).toEqual(expect.arrayContaining([oldKid, next.kid]));
-    // ...but nobody signs with it yet.
+    // ...but nobody signs with it yet, up to the last millisecond before its activation.
     const during = [await exchange(a.app, creds), await exchange(b.app, creds)];
-    expect(during.map(kidOf)).toEqual([oldKid, oldKid]);
+    clock.set(next.activatesAt.getTime() - 1);
+    during.push(await exchange(a.app, creds), await exchange(b.app, creds));
+    expect(during.map(kidOf)).toEqual([oldKid, oldKid, oldKid, oldKid]);
 
-    await waitFor(async () => kidOf(await exchange(a.app, creds)) === next.kid, 10_000, 'the new key to start signing');
+    clock.set(next.activatesAt.getTime());
     // Both instances agree on the active key.
     const after = [await exchange(a.app, creds), await exchange(b.app, creds)];
     expect(after.map(kidOf)).toEqual([next.kid, next.kid]);
