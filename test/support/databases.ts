@@ -15,26 +15,58 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/** `<run's database>_x_<suffix>`: the run's teardown drops every database named so. */
+function runScopedName(suffix: string): string {
+  return `${new URL(TEST_DATABASE_URL).pathname.slice(1)}_x_${suffix}`;
+}
+
+function urlOf(db: string): string {
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
+
+/**
+ * A migrated database to copy isolated ones from, made once per run: copying takes a third of the
+ * time of migrating again. Built under another name and renamed when complete, under a lock, so
+ * that a file (or worker) never copies a half-migrated one.
+ */
+async function migratedTemplate(): Promise<string> {
+  const template = runScopedName('template');
+  await admin(async (c) => {
+    await c.query('SELECT pg_advisory_lock(727275)');
+    try {
+      const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
+      if (exists.rowCount) return;
+      const building = `${template}_building`;
+      await c.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
+      await c.query(`CREATE DATABASE "${building}"`);
+      const knex = createDb(urlOf(building), 1);
+      try {
+        await migrateLatest(knex);
+      } finally {
+        await knex.destroy();
+      }
+      await c.query(`ALTER DATABASE "${building}" RENAME TO "${template}"`);
+    } finally {
+      await c.query('SELECT pg_advisory_unlock(727275)');
+    }
+  });
+  return template;
+}
+
 /**
  * A fresh, migrated database of its own, for tests that change deployment-wide state
  * (signing keys, Postgres outages) and must not disturb tests running in parallel.
  */
 export async function isolatedDatabase(name: string): Promise<string> {
-  // Named after the run's database, so its teardown finds and drops it.
-  const db = `${new URL(TEST_DATABASE_URL).pathname.slice(1)}_x_${name}_${process.pid}`;
+  const template = await migratedTemplate();
+  const db = runScopedName(`${name}_${process.pid}`);
   await admin(async (c) => {
     await c.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
-    await c.query(`CREATE DATABASE "${db}"`);
+    await c.query(`CREATE DATABASE "${db}" TEMPLATE "${template}"`);
   });
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${db}`;
-  const knex = createDb(url.toString(), 1);
-  try {
-    await migrateLatest(knex);
-  } finally {
-    await knex.destroy();
-  }
-  return url.toString();
+  return urlOf(db);
 }
 
 let migrated: Promise<void> | undefined;
