@@ -150,11 +150,11 @@ describe('keyring loads', () => {
     const config = testConfig(newPrefix(), {}, databaseUrl);
     const db = createDb(databaseUrl, 2);
     const holder = createDb(databaseUrl, 1);
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
     try {
       const keyring = createKeyring({ config, db, clock: systemClock });
       // Another instance holds the signing-key lock: init() waits for it with the table still empty.
-      let release!: () => void;
-      const released = new Promise<void>((r) => (release = r));
       const holding = holder.transaction(async (trx) => {
         await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', ['scope-auth:signing-keys']);
         await released;
@@ -163,13 +163,16 @@ describe('keyring loads', () => {
       const init = keyring.init();
       let refreshed = false;
       const refresh = keyring.refresh().then(() => (refreshed = true));
-      // An empty read applied after init's load would leave the instance without a key.
-      await new Promise((r) => setTimeout(r, 300));
+      // An empty read applied after init's load would leave the instance without a key. init holds
+      // one of the pool's two connections; a query queued after the refresh's own read gets the
+      // other only once that read is done, so a refresh that did not wait would have finished by now.
+      await db.raw('SELECT 1');
       expect(refreshed).toBe(false);
       release();
       await Promise.all([holding, init, refresh]);
       expect(keyring.activeKey(Date.now()).kid).toEqual(expect.any(String));
     } finally {
+      release(); // a failed assertion must not leave the lock's transaction open
       await holder.destroy();
       await db.destroy();
     }
