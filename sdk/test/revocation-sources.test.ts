@@ -151,7 +151,7 @@ describe('Redis revocation source', () => {
     await redis.publish(`${prefix}revocations`, JSON.stringify(e));
     await seed(prefix, [entry({ seq: 1, type: 'key', key_id: a }), e]);
 
-    await eventually(async () => (await outcome(v, tokenB)) === 'token_revoked', 3_000, 'the reload after reconnecting');
+    await eventually(async () => (await outcome(v, tokenB)) === 'token_revoked', 5_000, 'the reload after reconnecting');
     expect(await outcome(v, tokenA)).toBe('token_revoked');
   });
 });
@@ -164,7 +164,7 @@ describe('HTTP revocation source (feed + SSE stream)', () => {
     await v.ready();
     expect(await outcome(v, await issuer.sign({ sub: old, iat: now() - 5 }))).toBe('token_revoked');
 
-    await eventually(() => issuer.openStreams() === 1, 2_000, 'the stream to open');
+    await eventually(() => issuer.openStreams() === 1, 5_000, 'the stream to open');
     // The stream resumed after what the feed returned.
     expect(issuer.state.streamConnects.at(-1)).toBe('1');
     const k = keyId();
@@ -192,17 +192,17 @@ describe('HTTP revocation source (feed + SSE stream)', () => {
   it('resumes the stream with Last-Event-ID after a drop and receives what it missed', async () => {
     const v = verifier({ authUrl: issuer.url, pollIntervalMs: 60_000 });
     await v.ready();
-    await eventually(() => issuer.openStreams() === 1, 2_000, 'the stream to open');
+    await eventually(() => issuer.openStreams() === 1, 5_000, 'the stream to open');
     const first = issuer.revoke({ type: 'key', key_id: keyId() });
     const missedKey = keyId();
     const token = await issuer.sign({ sub: missedKey, iat: now() - 5 });
-    await eventually(async () => (await outcome(v, await issuer.sign({ sub: first.key_id, iat: now() - 5 }))) === 'token_revoked', 1_000, 'first');
+    await eventually(async () => (await outcome(v, await issuer.sign({ sub: first.key_id, iat: now() - 5 }))) === 'token_revoked', 5_000, 'first');
 
     // The feed is down too, so only the resumed stream can deliver what was missed.
     issuer.state.feedStatus = 503;
     issuer.dropStreams();
     issuer.revoke({ type: 'key', key_id: missedKey }, true);
-    await eventually(async () => (await outcome(v, token)) === 'token_revoked', 3_000, 'the missed entry');
+    await eventually(async () => (await outcome(v, token)) === 'token_revoked', 5_000, 'the missed entry');
     expect(issuer.state.streamConnects).toEqual(['0', '1']);
   });
 
@@ -214,9 +214,9 @@ describe('HTTP revocation source (feed + SSE stream)', () => {
     const token = await issuer.sign({ sub: k, iat: now() - 5 });
     expect(await outcome(v, token)).toBe('ok');
     issuer.revoke({ type: 'key', key_id: k });
-    await eventually(async () => (await outcome(v, token)) === 'token_revoked', 1_000, 'the polled entry');
+    await eventually(async () => (await outcome(v, token)) === 'token_revoked', 5_000, 'the polled entry');
     expect(issuer.state.feedQueries.slice(0, 2)).toEqual(['', '?after=0']);
-    await eventually(() => issuer.state.feedQueries.includes('?after=1'), 1_000, 'a poll after seq 1');
+    await eventually(() => issuer.state.feedQueries.includes('?after=1'), 5_000, 'a poll after seq 1');
 
     // Once the stream is back, polling stops. A witness verifier whose stream stays down polls on
     // the same 50 ms schedule: its polls count the intervals that pass.

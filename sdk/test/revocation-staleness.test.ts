@@ -48,7 +48,7 @@ describe('HTTP source', () => {
   it('fails closed once neither feed nor stream has confirmed the list for maxStalenessSeconds, and recovers', async () => {
     const { v, clock } = verifier({ authUrl: issuer.url, pollIntervalMs: 50, maxStalenessSeconds: 30 });
     await v.ready();
-    await eventually(() => issuer.openStreams() === 1, 2_000, 'the stream to open');
+    await eventually(() => issuer.openStreams() === 1, 5_000, 'the stream to open');
     const token = await issuer.sign({ sub: keyId() });
     clock.advance(29_000);
     expect(await outcome(v, token)).toBe('ok');
@@ -63,24 +63,24 @@ describe('HTTP source', () => {
 
     // Back: a successful poll confirms the list again.
     issuer.state.feedStatus = 200;
-    await eventually(async () => (await outcome(v, token)) === 'ok', 2_000, 'a poll to confirm the list');
+    await eventually(async () => (await outcome(v, token)) === 'ok', 5_000, 'a poll to confirm the list');
   });
 
   it('counts the stream heartbeat and events as confirmation while the stream is open', async () => {
     const { v, clock } = verifier({ authUrl: issuer.url, pollIntervalMs: 60_000, maxStalenessSeconds: 30 });
     await v.ready();
-    await eventually(() => issuer.openStreams() === 1, 2_000, 'the stream to open');
+    await eventually(() => issuer.openStreams() === 1, 5_000, 'the stream to open');
     const token = await issuer.sign({ sub: keyId() });
 
     clock.advance(31_000);
     expect(await outcome(v, token)).toBe(STALE);
     issuer.ping();
-    await eventually(async () => (await outcome(v, token)) === 'ok', 1_000, 'the heartbeat to confirm the list');
+    await eventually(async () => (await outcome(v, token)) === 'ok', 5_000, 'the heartbeat to confirm the list');
 
     clock.advance(31_000);
     expect(await outcome(v, token)).toBe(STALE);
     issuer.revoke({ type: 'token', key_id: keyId(), jti: randomUUID() });
-    await eventually(async () => (await outcome(v, token)) === 'ok', 1_000, 'the event to confirm the list');
+    await eventually(async () => (await outcome(v, token)) === 'ok', 5_000, 'the event to confirm the list');
   });
 
   it('has no bound by default', async () => {
@@ -110,7 +110,7 @@ describe('Redis source', () => {
   it('fails closed once the subscription has been down for maxStalenessSeconds, and recovers after the reload', async () => {
     const { v, clock, proxy, token } = await setup(30);
     clock.advance(1_000);
-    await eventually(async () => (await outcome(v, token)) === 'ok', 2_000, 'the list to be current');
+    await eventually(async () => (await outcome(v, token)) === 'ok', 5_000, 'the list to be current');
 
     proxy.cut();
     clock.advance(31_000);
@@ -132,7 +132,7 @@ describe('Redis source', () => {
     expect(await outcome(v, token)).toBe(STALE);
 
     proxy.restore();
-    await eventually(async () => (await outcome(v, token)) === 'ok', 3_000, 'a ping to be answered');
+    await eventually(async () => (await outcome(v, token)) === 'ok', 5_000, 'a ping to be answered');
   });
 });
 

@@ -129,7 +129,7 @@ describe('TokenClient against the real service', () => {
 
     clock.advance(55_000);
     expect(await c.getToken()).toBe(token);
-    await eventually(() => rec.exchanges() === 3, 2_000, 'the failed refresh to finish its attempts');
+    await eventually(() => rec.exchanges() === 3, 5_000, 'the failed refresh to finish its attempts');
     expect(await c.getToken()).toBe(token);
 
     clock.advance(5_000);
@@ -240,7 +240,7 @@ describe('TokenClient retries (local stub server)', () => {
       expect(await c.getToken()).toBe('tok1');
       clock.advance(51_000);
       expect(await c.getToken()).toBe('tok1');
-      await eventually(() => stub.hits.length === 2, 2_000, 'the refresh to be refused');
+      await eventually(() => stub.hits.length === 2, 5_000, 'the refresh to be refused');
       clock.advance(4_999);
       expect(await c.getToken()).toBe('tok1');
       expect(stub.hits).toHaveLength(2);
@@ -299,15 +299,15 @@ describe('TokenClient retries (local stub server)', () => {
     try {
       // The clock stands still, so getToken never finds the token due: only the timer refreshes it.
       const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, backgroundRefresh: true, clock: fakeClock() });
-      await eventually(() => stub.hits.length === 1, 2_000, 'the prefetch');
-      await eventually(async () => (await c.getToken()) === 'tok-1', 2_000, 'the prefetched token');
-      await eventually(async () => (await c.getToken()) === 'tok-2', 2_000, 'the background refresh');
+      await eventually(() => stub.hits.length === 1, 5_000, 'the prefetch');
+      await eventually(async () => (await c.getToken()) === 'tok-1', 5_000, 'the prefetched token');
+      await eventually(async () => (await c.getToken()) === 'tok-2', 5_000, 'the background refresh');
       expect(stub.hits).toHaveLength(2);
       c.close();
       // A client started after the close refreshes twice on the same schedule: by then the closed
       // client's next refresh, due 100 ms after its last, would have come.
       const witness = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: witnessStub.url, backgroundRefresh: true, clock: fakeClock() });
-      await eventually(() => witnessStub.hits.length === 3, 2_000, 'two refreshes of a client started after the close');
+      await eventually(() => witnessStub.hits.length === 3, 5_000, 'two refreshes of a client started after the close');
       witness.close();
       expect(stub.hits).toHaveLength(2);
       await expect(c.getToken()).rejects.toThrow(/closed/);

@@ -91,7 +91,7 @@ describe('rate limits shared through Redis', () => {
       calls.length = 0;
       await send();
       await a.deps.redis.get(`${prefix}sentinel`);
-      await waitFor(() => calls.some((c) => c.includes(`${prefix}sentinel`)), 2_000, 'sentinel seen by MONITOR');
+      await waitFor(() => calls.some((c) => c.includes(`${prefix}sentinel`)), 5_000, 'sentinel seen by MONITOR');
       return calls.filter((c) => !c.includes(`${prefix}sentinel`));
     };
     try {

@@ -46,7 +46,7 @@ describe('revocation across instances', () => {
     });
     try {
       await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
-      await waitFor(() => calls.length >= 4, 2_000, 'the revocation seen by MONITOR');
+      await waitFor(() => calls.length >= 4, 5_000, 'the revocation seen by MONITOR');
     } finally {
       monitor.disconnect();
       client.disconnect();

@@ -159,7 +159,7 @@ describe('keyring loads', () => {
         await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', ['scope-auth:signing-keys']);
         await released;
       });
-      await waitFor(async () => (await db.raw(`SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.granted`)).rows[0].n > 0, 2_000, 'lock held');
+      await waitFor(async () => (await db.raw(`SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.granted`)).rows[0].n > 0, 5_000, 'lock held');
       const init = keyring.init();
       let refreshed = false;
       const refresh = keyring.refresh().then(() => (refreshed = true));
