@@ -131,11 +131,18 @@ describe('scope-auth CLI', () => {
   });
 
   it('exits 2 with a clear message on bad usage or bad configuration', async () => {
-    expect(await fails(['bootstrap'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--org-name is required') });
-    expect(await fails(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
-    expect(await fails(['key', 'create', '--org', 'org_x', '--name', 'n'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--org must be an org ID') });
-    expect(await fails(['migrate', '--bogus'])).toMatchObject({ code: 2 });
-    const prod = await fails(['migrate'], { NODE_ENV: 'production', SECRET_PEPPER: '', KEY_ENCRYPTION_KEY: '' });
+    // Independent processes that change nothing: run side by side.
+    const [noOrgName, unknown, badOrg, badFlag, prod] = await Promise.all([
+      fails(['bootstrap']),
+      fails(['frobnicate']),
+      fails(['key', 'create', '--org', 'org_x', '--name', 'n']),
+      fails(['migrate', '--bogus']),
+      fails(['migrate'], { NODE_ENV: 'production', SECRET_PEPPER: '', KEY_ENCRYPTION_KEY: '' }),
+    ]);
+    expect(noOrgName).toMatchObject({ code: 2, stderr: expect.stringContaining('--org-name is required') });
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
+    expect(badOrg).toMatchObject({ code: 2, stderr: expect.stringContaining('--org must be an org ID') });
+    expect(badFlag).toMatchObject({ code: 2 });
     expect(prod.code).toBe(2);
     expect(prod.stderr).toContain('SECRET_PEPPER: required when NODE_ENV=production');
   });
