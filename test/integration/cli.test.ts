@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { createTestInstance, newPrefix, waitFor } from '../support/app.js';
+import { createTestInstance, newPrefix, trackChild, waitFor } from '../support/app.js';
 import { isolatedDatabase } from '../support/databases.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 
@@ -151,7 +151,7 @@ describe('scope-auth CLI', () => {
     // Named like the run's isolated databases, so the run's teardown drops it.
     const fresh = new URL(env.DATABASE_URL!);
     fresh.pathname = `${new URL(process.env.TEST_DATABASE_URL!).pathname}_x_fresh_${process.pid}`;
-    const child = spawn('node', [CLI, 'serve', '--migrate'], { env: { ...env, DATABASE_URL: fresh.toString(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+    const child = trackChild(spawn('node', [CLI, 'serve', '--migrate'], { env: { ...env, DATABASE_URL: fresh.toString(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } }));
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await waitFor(() => /"port":(\d+)/.test(out), 10_000, 'server to listen');

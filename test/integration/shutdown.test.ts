@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { systemClock } from '../../src/clock.js';
 import { createDb, type Db } from '../../src/storage/db.js';
-import { newPrefix, testConfig, waitFor } from '../support/app.js';
+import { newPrefix, testConfig, trackChild, waitFor } from '../support/app.js';
 import { ensureMigrated } from '../support/databases.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/env.js';
 import { createKey, createOrg } from '../support/fixtures.js';
@@ -79,7 +79,7 @@ describe('graceful shutdown', () => {
     const keys = await Promise.all(Array.from({ length: 4 }, () => createKey(deps, org)));
     const wrong = (await createKey(deps, org)).secret;
 
-    const child = spawn('node', [CLI, 'serve'], {
+    const child = trackChild(spawn('node', [CLI, 'serve'], {
       env: {
         PATH: process.env.PATH,
         PORT: '0',
@@ -96,7 +96,7 @@ describe('graceful shutdown', () => {
         // As behind a load balancer: requests that reached us before the signal are served.
         SHUTDOWN_DRAIN_MS: '500',
       },
-    });
+    }));
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,6 +98,20 @@ function tracked(close: Closer): Closer {
   };
   file.open.add(closeOnce);
   return closeOnce;
+}
+
+/** A child process the test started: killed when the file ends if it is still running then. */
+export function trackChild<C extends ChildProcess>(child: C): C {
+  const kill = tracked(
+    () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  );
+  child.once('exit', () => void kill());
+  return child;
 }
 
 /** A full instance (deps started, pub/sub live) over the shared test database and Redis. */
