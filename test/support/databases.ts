@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { MIGRATIONS } from '../../migrations/index.js';
 import { createDb, migrateLatest } from '../../src/storage/db.js';
 import { TEST_DATABASE_URL } from './env.js';
 
@@ -69,15 +70,26 @@ export async function isolatedDatabase(name: string): Promise<string> {
   return urlOf(db);
 }
 
+/** Whether every migration has been applied (knex records each by name). */
+async function isMigrated(client: pg.Client): Promise<boolean> {
+  const applied = await client.query<{ name: string }>('SELECT name FROM knex_migrations').catch(() => undefined);
+  const names = new Set(applied?.rows.map((r) => r.name));
+  return MIGRATIONS.every(([name]) => names.has(name));
+}
+
 let migrated: Promise<void> | undefined;
 
-/** Migrates the shared test database once per worker; an advisory lock serialises the workers. */
+/**
+ * Migrates the shared test database once per run: each test file asks (its module state is its
+ * own), and all but the first find it done. An advisory lock serialises workers.
+ */
 export function ensureMigrated(): Promise<void> {
   return (migrated ??= (async () => {
     const lock = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await lock.connect();
     try {
       await lock.query('SELECT pg_advisory_lock(727274)');
+      if (await isMigrated(lock)) return;
       const knex = createDb(TEST_DATABASE_URL, 1);
       try {
         await migrateLatest(knex);
