@@ -94,7 +94,7 @@ describe('a long revocation list, served to anyone', () => {
   const serverSockets = new Set<net.Socket>();
   beforeAll(async () => {
     const databaseUrl = await isolatedDatabase('long_list');
-    inst = await createTestInstance({ databaseUrl, env: { SSE_MAX_STREAMS_PER_CLIENT: '3', SSE_MAX_STREAM_SECONDS: '2' } });
+    inst = await createTestInstance({ databaseUrl, env: { SSE_MAX_STREAMS_PER_CLIENT: '3' } });
     await inst.deps.db.raw(
       `INSERT INTO revocations (kind, org_id, key_id, jti, revoked_at, expires_at)
        SELECT 'token', 'org_x', 'key_x', 'jti-' || i, now(), now() + interval '1 hour' FROM generate_series(1, ?) AS i`,
@@ -163,16 +163,29 @@ describe('a long revocation list, served to anyone', () => {
       for (const s of idle) s.destroy();
     }
   });
+});
+
+describe('stream limits', () => {
+  let inst: TestInstance;
+  let capped: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    inst = await createTestInstance({ env: { SSE_MAX_STREAMS_PER_CLIENT: '3', SSE_MAX_STREAM_SECONDS: '1' } });
+    capped = await listen(inst.app);
+  });
+  afterAll(async () => {
+    await capped.close();
+    await inst.close();
+  });
 
   it('caps streams per client address and ends each after SSE_MAX_STREAM_SECONDS', async () => {
-    const streams = await Promise.all([1, 2, 3].map(() => openSse(`${srv.url}/v1/revocations/stream?last_event_id=999999999`)));
+    const streams = await Promise.all([1, 2, 3].map(() => openSse(`${capped.url}/v1/revocations/stream?last_event_id=999999999`)));
     try {
-      const refused = await request(srv.url).get('/v1/revocations/stream').expect(429);
+      const refused = await request(capped.url).get('/v1/revocations/stream').expect(429);
       expect(refused.body.error).toBe('rate_limited');
       expect(refused.headers['retry-after']).toBeDefined();
       // Ended by the server, each client reconnects with Last-Event-ID.
       await Promise.all(streams.map((s) => s.ended));
-      const again = await openSse(`${srv.url}/v1/revocations/stream?last_event_id=999999999`);
+      const again = await openSse(`${capped.url}/v1/revocations/stream?last_event_id=999999999`);
       expect(again.status).toBe(200);
       again.close();
     } finally {
