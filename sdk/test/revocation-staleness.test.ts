@@ -9,7 +9,7 @@ import { TEST_REDIS_URL } from '../../test/support/env.js';
 import { createVerifier, ScopeAuthError, type Verifier, type VerifierOptions } from '../src/index.js';
 import { eventually, fakeClock } from './support/helpers.js';
 import { LOCAL_ISSUER, startLocalIssuer, type LocalIssuer } from './support/local-issuer.js';
-import { startTcpProxy } from './support/tcp-proxy.js';
+import { startTcpProxy } from '../../test/support/tcp-proxy.js';
 
 let issuer: LocalIssuer;
 let redis: Redis;
@@ -96,13 +96,11 @@ describe('HTTP source', () => {
 
 describe('Redis source', () => {
   async function setup(maxStalenessSeconds: number) {
-    const target = new URL(TEST_REDIS_URL);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const proxy = await startTcpProxy(TEST_REDIS_URL);
     cleanup.push(() => proxy.close());
     const prefix = newPrefix();
     await redis.hset(`${prefix}rev:entries`, 'ready', String(Date.now()));
-    const redisUrl = `redis://127.0.0.1:${proxy.port}${target.pathname}`;
-    const { v, clock } = verifier({ redisUrl, keyPrefix: prefix, maxStalenessSeconds });
+    const { v, clock } = verifier({ redisUrl: proxy.url, keyPrefix: prefix, maxStalenessSeconds });
     await v.ready();
     return { v, clock, proxy, token: await issuer.sign({ sub: keyId() }) };
   }
@@ -112,11 +110,11 @@ describe('Redis source', () => {
     clock.advance(1_000);
     await eventually(async () => (await outcome(v, token)) === 'ok', 5_000, 'the list to be current');
 
-    proxy.cut();
+    await proxy.cut();
     clock.advance(31_000);
     expect(await outcome(v, token)).toBe(STALE);
 
-    proxy.restore();
+    await proxy.restore();
     await eventually(async () => (await outcome(v, token)) === 'ok', 5_000, 'the reconnection and reload');
   });
 
@@ -131,7 +129,7 @@ describe('Redis source', () => {
     await eventually(() => proxy.heldCount('ping') >= 1, 5_000, 'a ping sent into the hung Redis');
     expect(await outcome(v, token)).toBe(STALE);
 
-    proxy.restore();
+    proxy.resume();
     await eventually(async () => (await outcome(v, token)) === 'ok', 5_000, 'a ping to be answered');
   });
 });

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/env.js';
 import { createAdmin, createKey, createOrg, exchange } from '../support/fixtures.js';
-import { startTcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const auth = (t: string) => ({ Authorization: `Bearer ${t}` });
 
@@ -13,20 +13,14 @@ function report(f: Figures): void {
   if (process.env.SCOPE_AUTH_FIGURES) appendFileSync(process.env.SCOPE_AUTH_FIGURES, `${JSON.stringify(f)}\n`);
 }
 
-function via(url: string, port: number): string {
-  const u = new URL(url);
-  u.port = String(port);
-  return u.toString();
-}
-
 describe('Redis down', () => {
-  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+  let proxy: TcpProxy;
   let a: TestInstance;
   let b: TestInstance;
   beforeAll(async () => {
-    proxy = await startTcpProxy(Number(new URL(TEST_REDIS_URL).port || 6379));
+    proxy = await startTcpProxy(TEST_REDIS_URL);
     const prefix = newPrefix();
-    const env = { REDIS_URL: via(TEST_REDIS_URL, proxy.port), RATE_LIMIT_ENABLED: 'true' };
+    const env = { REDIS_URL: proxy.url, RATE_LIMIT_ENABLED: 'true' };
     a = await createTestInstance({ prefix, env });
     b = await createTestInstance({ prefix, env });
   });
@@ -93,11 +87,11 @@ describe('Redis down', () => {
 });
 
 describe('Postgres down', () => {
-  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+  let proxy: TcpProxy;
   let inst: TestInstance;
   beforeAll(async () => {
-    proxy = await startTcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
-    inst = await createTestInstance({ databaseUrl: via(TEST_DATABASE_URL, proxy.port) });
+    proxy = await startTcpProxy(TEST_DATABASE_URL);
+    inst = await createTestInstance({ databaseUrl: proxy.url });
   });
   afterAll(async () => {
     await inst.close();
@@ -153,8 +147,8 @@ describe('Postgres down', () => {
 
 describe('Postgres down, then a key is needed that nobody has cached', () => {
   it('never lets a revoked key in', async () => {
-    const proxy = await startTcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
-    const inst = await createTestInstance({ databaseUrl: via(TEST_DATABASE_URL, proxy.port) });
+    const proxy = await startTcpProxy(TEST_DATABASE_URL);
+    const inst = await createTestInstance({ databaseUrl: proxy.url });
     try {
       const org = await createOrg(inst.deps);
       const k = await createKey(inst.deps, org);

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { createTestInstance, listen, LogCapture, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { createKey, createOrg } from '../support/fixtures.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 
 // Issue 16, points 3, 10 and 13: knowing a key ID (every token's `sub`) must never be enough to hurt its owner.
 const PER_KEY = 5;
@@ -141,44 +142,9 @@ describe('secrets in the key-ID position', () => {
   });
 });
 
-/** A TCP proxy to Redis that can hold what the instance sends, to cut a client off mid-call. */
-async function startHoldingProxy(target: URL) {
-  const connections = new Set<{ upstream: net.Socket; queue: Buffer[] }>();
-  let held = false;
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 6379), target.hostname);
-    const c = { upstream, queue: [] as Buffer[] };
-    connections.add(c);
-    client.on('data', (d: Buffer) => (held ? c.queue.push(d) : upstream.write(d)));
-    upstream.pipe(client);
-    for (const s of [client, upstream]) s.on('error', () => s.destroy());
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => {
-      client.destroy();
-      connections.delete(c);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    url: `redis://127.0.0.1:${port}${target.pathname}`,
-    hold: () => (held = true),
-    holding: (text: string) => [...connections].some((c) => c.queue.some((d) => d.includes(text))),
-    release: () => {
-      held = false;
-      for (const c of connections) for (const d of c.queue.splice(0)) c.upstream.write(d);
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const c of connections) c.upstream.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('a connection cut while the limiter waits for Redis', () => {
   it('gets its token-key hit back', async () => {
-    const proxy = await startHoldingProxy(new URL(TEST_REDIS_URL));
+    const proxy = await startTcpProxy(TEST_REDIS_URL);
     const cutPrefix = newPrefix();
     const viaProxy = await createTestInstance({ prefix: cutPrefix, env: { ...LIMITS, REDIS_URL: proxy.url } });
     const srv = await listen(viaProxy.app);
@@ -186,20 +152,20 @@ describe('a connection cut while the limiter waits for Redis', () => {
       const org = await createOrg(viaProxy.deps);
       const { key, secret } = await createKey(viaProxy.deps, org);
       const serverSide = new Promise<void>((resolve) => srv.server.once('connection', (s) => s.once('close', () => resolve())));
-      proxy.hold();
+      proxy.pause();
       const body = JSON.stringify({ org_id: org.id, key_id: key.id, secret });
       const client = net.connect(Number(new URL(srv.url).port), '127.0.0.1');
       client.on('error', () => undefined);
       client.write(`POST /v1/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-      await waitFor(() => proxy.holding(`rl:token-key:${key.id}`), 5_000, 'the counting call to reach the proxy');
+      await waitFor(() => proxy.heldCount(`rl:token-key:${key.id}`) > 0, 5_000, 'the counting call to reach the proxy');
       client.destroy();
       await serverSide;
-      proxy.release();
+      proxy.resume();
       const counter = `${cutPrefix}rl:token-key:${key.id}`;
       await waitFor(async () => (await inst.deps.redis.exists(counter)) === 1, 5_000, 'the counter to exist');
       await waitFor(async () => (await inst.deps.redis.get(counter)) === '0', 5_000, 'the hit to be given back');
     } finally {
-      proxy.release();
+      proxy.resume();
       await srv.close();
       await viaProxy.close();
       await proxy.close();

@@ -2,22 +2,20 @@ import request from 'supertest';
 import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { createAdmin, createKey, exchange } from '../support/fixtures.js';
-import { startTcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const auth = (t: string) => ({ Authorization: `Bearer ${t}` });
 
 // Redis stopped rather than dead (SIGSTOP, a frozen VM, a silent partition): connections stay open
 // and nothing answers. It must be treated like a dead Redis, not waited on.
 describe('Redis hangs', () => {
-  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+  let proxy: TcpProxy;
   let a: TestInstance;
   let b: TestInstance;
   beforeAll(async () => {
-    proxy = await startTcpProxy(Number(new URL(TEST_REDIS_URL).port || 6379));
-    const u = new URL(TEST_REDIS_URL);
-    u.port = String(proxy.port);
+    proxy = await startTcpProxy(TEST_REDIS_URL);
     const prefix = newPrefix();
-    const env = { REDIS_URL: u.toString(), RATE_LIMIT_ENABLED: 'true' };
+    const env = { REDIS_URL: proxy.url, RATE_LIMIT_ENABLED: 'true' };
     a = await createTestInstance({ prefix, env });
     b = await createTestInstance({ prefix, env });
   });
