@@ -3,7 +3,7 @@
 // HTTP feed and SSE stream served by a local stand-in issuer.
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { newPrefix } from '../../test/support/app.js';
+import { newPrefix } from '../../test/support/file-resources.js';
 import { TEST_REDIS_URL } from '../../test/support/env.js';
 import { createVerifier, ScopeAuthError, type Verifier, type VerifierOptions } from '../src/index.js';
 import { eventually } from './support/helpers.js';

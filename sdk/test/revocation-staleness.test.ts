@@ -4,7 +4,7 @@
 // TCP proxy that the test cuts or freezes (a hung Redis). Time moves through the injected clock.
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { newPrefix } from '../../test/support/app.js';
+import { newPrefix } from '../../test/support/file-resources.js';
 import { TEST_REDIS_URL } from '../../test/support/env.js';
 import { createVerifier, ScopeAuthError, type Verifier, type VerifierOptions } from '../src/index.js';
 import { eventually, fakeClock } from './support/helpers.js';

@@ -1,5 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +13,10 @@ import { createLifecycle } from '../../src/lifecycle.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
 import { ensureMigrated } from './databases.js';
-import { deleteRedisPrefixes } from './redis.js';
+import { newPrefix, tracked } from './file-resources.js';
 import { TEST_DATABASE_URL, TEST_ISSUER, TEST_REDIS_URL } from './env.js';
+
+export { newPrefix, trackChild } from './file-resources.js';
 
 export type TestInstance = { app: Express; deps: Deps; config: Config; close(): Promise<void> };
 
@@ -61,23 +61,6 @@ export function testConfig(prefix: string, env: Record<string, string> = {}, dat
   });
 }
 
-type Closer = () => Promise<void>;
-type FileState = { open: Set<Closer>; prefixes: Set<string>; afterFile: Closer[] };
-
-// What this test file opened and has not closed, and the Redis prefixes it used. A failed assertion
-// can skip a test's own close; the test environment (environment.js) then closes the rest, or jest,
-// running in band on 2 cores, would wait forever on their sockets. Then it runs `afterFile`.
-const file: FileState = ((globalThis as { __scopeAuthFile?: FileState }).__scopeAuthFile ??= { open: new Set(), prefixes: new Set(), afterFile: [] });
-// Once every instance of the file is closed: its Redis keys go, so the shared index never grows.
-file.afterFile.push(() => deleteRedisPrefixes(file.prefixes));
-
-/** A Redis key prefix of its own (one deployment); its keys are deleted when the test file ends. */
-export function newPrefix(): string {
-  const prefix = `test:${randomUUID().slice(0, 8)}:`;
-  file.prefixes.add(prefix);
-  return prefix;
-}
-
 /** Where every instance of this run logs (debug level); global teardown scans it for leaked secrets. */
 export const TEST_LOG_DIR = join(tmpdir(), `scope-auth-test-logs-${process.env.SCOPE_AUTH_TEST_RUN ?? process.pid}`);
 let runLog: pino.DestinationStream | undefined;
@@ -87,31 +70,6 @@ function runLogDestination(): pino.DestinationStream {
     runLog = pino.destination({ dest: join(TEST_LOG_DIR, `worker-${process.pid}.log`), sync: true });
   }
   return runLog;
-}
-
-/** `close`, run at most once, and tracked until it has run. */
-function tracked(close: Closer): Closer {
-  let closing: Promise<void> | undefined;
-  const closeOnce: Closer = () => {
-    file.open.delete(closeOnce);
-    return (closing ??= close());
-  };
-  file.open.add(closeOnce);
-  return closeOnce;
-}
-
-/** A child process the test started: killed when the file ends if it is still running then. */
-export function trackChild<C extends ChildProcess>(child: C): C {
-  const kill = tracked(
-    () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
-  );
-  child.once('exit', () => void kill());
-  return child;
 }
 
 /** A full instance (deps started, pub/sub live) over the shared test database and Redis. */
