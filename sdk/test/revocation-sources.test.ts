@@ -255,7 +255,7 @@ describe('HTTP revocation source (feed + SSE stream)', () => {
     issuer.state.failFeedAfterSeq = 2;
     const keys = [keyId(), keyId(), keyId()];
     for (const k of keys) issuer.revoke({ type: 'key', key_id: k });
-    const v = verifier({ authUrl: issuer.url, pollIntervalMs: 50, readyTimeoutMs: 300 });
+    const v = verifier({ authUrl: issuer.url, pollIntervalMs: 50, readyTimeoutMs: 100 });
     const last = await issuer.sign({ sub: keys[2]! });
     expect(await outcome(v, last)).toBe('unavailable');
 
@@ -276,7 +276,7 @@ describe('HTTP revocation source (feed + SSE stream)', () => {
   it('fails closed until the feed has loaded once', async () => {
     issuer.state.feedStatus = 503;
     issuer.state.streamStatus = 503;
-    const v = verifier({ authUrl: issuer.url, pollIntervalMs: 50, readyTimeoutMs: 300 });
+    const v = verifier({ authUrl: issuer.url, pollIntervalMs: 50, readyTimeoutMs: 100 });
     const token = await issuer.sign({ sub: keyId() });
     expect(await outcome(v, token)).toBe('unavailable');
     await expect(v.ready()).rejects.toMatchObject({ code: 'unavailable' });
