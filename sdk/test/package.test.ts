@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ensureBuilt } from '../../test/support/build.js';
 
 const run = promisify(execFile);
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 let dir: string;
 
 beforeAll(async () => {
-  await run('npm', ['run', 'build', '--workspace', 'sdk'], { cwd: root });
+  await ensureBuilt('sdk');
   dir = await mkdtemp(join(tmpdir(), 'scope-auth-sdk-'));
 }, 120_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));

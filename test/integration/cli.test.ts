@@ -1,10 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { createTestInstance, newPrefix, trackChild, waitFor } from '../support/app.js';
+import { ensureBuilt } from '../support/build.js';
 import { isolatedDatabase } from '../support/databases.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 
@@ -13,7 +14,7 @@ const CLI = new URL('../../bin/scope-auth.js', import.meta.url).pathname;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  if (!existsSync(new URL('../../dist/src/cli.js', import.meta.url))) throw new Error('build first: npm run build (npm ci does it)');
+  await ensureBuilt('server');
   const databaseUrl = await isolatedDatabase('cli');
   env = {
     PATH: process.env.PATH,
@@ -25,7 +26,7 @@ beforeAll(async () => {
     KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
     LOG_LEVEL: 'warn',
   };
-});
+}, 120_000);
 
 const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => run('node', [CLI, ...args], { env: { ...env, ...extra } });
 const fails = (args: string[], extra: NodeJS.ProcessEnv = {}) =>

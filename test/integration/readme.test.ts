@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { createLogger } from '../../src/log.js';
 import { newPrefix, testConfig } from '../support/app.js';
+import { ensureBuilt } from '../support/build.js';
 import { isolatedDatabase } from '../support/databases.js';
 
 const run = promisify(execFile);
@@ -19,6 +20,8 @@ describe('README examples', () => {
   let server: RunningServer;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
+    // The walkthrough runs the CLI (`npx scope-auth`) from dist/.
+    await ensureBuilt('server');
     const databaseUrl = await isolatedDatabase('readme');
     const prefix = newPrefix();
     const config = testConfig(prefix, { PORT: '0', HOST: '127.0.0.1' }, databaseUrl);
@@ -34,7 +37,7 @@ describe('README examples', () => {
       SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
       KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
     };
-  });
+  }, 120_000);
   afterAll(async () => server.shutdown());
 
   it('run as written, in order, against a real server', async () => {

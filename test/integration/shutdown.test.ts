@@ -4,6 +4,7 @@ import net from 'node:net';
 import { systemClock } from '../../src/clock.js';
 import { createDb, type Db } from '../../src/storage/db.js';
 import { newPrefix, testConfig, trackChild, waitFor } from '../support/app.js';
+import { ensureBuilt } from '../support/build.js';
 import { ensureMigrated } from '../support/databases.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/env.js';
 import { createKey, createOrg } from '../support/fixtures.js';
@@ -66,9 +67,10 @@ async function stoppedAccepting(port: number): Promise<void> {
 describe('graceful shutdown', () => {
   let db: Db;
   beforeAll(async () => {
+    await ensureBuilt('server');
     await ensureMigrated();
     db = createDb(TEST_DATABASE_URL, 2);
-  });
+  }, 120_000);
   afterAll(async () => db.destroy());
 
   it('on SIGTERM finishes in-flight requests, flushes last_used_at and audit records, and exits 0', async () => {
