@@ -1,17 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../../src/clock.js';
 
-/** A clock the test moves by hand. */
-export function fakeClock(startMs = Date.now()): Clock & { advance(ms: number): void } {
-  let t = startMs;
-  return {
-    now: () => t,
-    advance: (ms: number) => {
-      t += ms;
-    },
-  };
-}
+// A clock the test moves by hand: the service's, which fits the SDK's `Clock` as it is.
+export { fakeClock } from '../../../src/clock.js';
 
 /** Wraps global fetch and records every URL it is asked for. */
 export function recordingFetch() {
