@@ -26,7 +26,8 @@ configuration comes from the environment (see README: DATABASE_URL, REDIS_URL, I
 export async function runCli(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   // `scope-auth help key` is `scope-auth key --help`.
-  const [name, ...args] = positionals[0] === 'help' && positionals.length > 1 ? [positionals[1], '--help'] : positionals;
+  const helpFor = positionals[0] === 'help' ? positionals[1] : undefined;
+  const [name, ...args] = helpFor === undefined ? positionals : [helpFor, '--help'];
   if (values.version) {
     process.stdout.write(`${VERSION}\n`);
     return;
@@ -58,6 +59,6 @@ runCli(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`scope-auth: ${err.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`scope-auth: ${(err as Error).message ?? String(err)}\n`);
+  process.stderr.write(`scope-auth: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -1,4 +1,3 @@
-/* eslint-disable no-console -- a benchmark prints its results */
 // Verifier throughput against plain jose jwtVerify on the same tokens and the same remote JWKS.
 // Run after `npm run build --workspace sdk`:  node sdk/bench/verify.mjs [seconds per round]
 // One process, one core; a local HTTP server stands in for the auth service (JWKS, a revocation

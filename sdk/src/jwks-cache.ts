@@ -21,7 +21,7 @@ type CachedSet = { local: LocalSet; etag: string | undefined; maxAgeMs: number; 
 
 export type JwksCache = {
   /** jose's key resolver (`jwtVerify(token, cache.getKey, …)`): jose picks the key and checks the signature. */
-  getKey(header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey>;
+  getKey: (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
   /** Fetches the set now (used by `ready()`); rejects when it cannot. */
   reload(): Promise<void>;
   close(): void;

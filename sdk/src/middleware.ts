@@ -27,7 +27,8 @@ export type RequireAuthOptions = {
  */
 export function requireAuth(options: RequireAuthOptions): RequestHandler {
   const { verifier, scopes = [] } = options;
-  if (!verifier || typeof verifier.verify !== 'function') throw new TypeError('requireAuth needs a verifier');
+  // Checked at run time too: JavaScript callers get no compiler to catch a missing verifier.
+  if (typeof (verifier as Partial<Verifier> | undefined)?.verify !== 'function') throw new TypeError('requireAuth needs a verifier');
   const realm = `realm="${quote(options.realm ?? 'scope-auth')}"`;
   const verifyOptions = { scopes };
 

@@ -108,8 +108,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function abortError(signal: AbortSignal | undefined): unknown {
-  return signal?.reason ?? new ScopeAuthError('network_error', 'aborted');
+function abortError(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new ScopeAuthError('network_error', 'aborted');
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

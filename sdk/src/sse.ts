@@ -83,14 +83,14 @@ export type EventStreamOptions = {
   url: string;
   fetch: FetchLike;
   /** Sent as `Last-Event-ID` on every (re)connection, so the server resumes after it. */
-  lastEventId(): string | undefined;
-  onEvent(event: SseEvent): void;
+  lastEventId: () => string | undefined;
+  onEvent: (event: SseEvent) => void;
   /** A comment line, without its colon (the service's heartbeat is `: ping`). */
-  onComment?(text: string): void;
+  onComment?: (text: string) => void;
   /** The stream is open (HTTP 200, `text/event-stream`). */
-  onOpen(): void;
+  onOpen: () => void;
   /** The stream dropped or could not be opened; a reconnection is scheduled. */
-  onDown(error: unknown): void;
+  onDown: (error: unknown) => void;
   /** No byte at all for this long (heartbeats included) counts as a dead connection. */
   idleTimeoutMs: number;
   /** Reconnection delay before any `retry:` hint; doubles per consecutive failure up to `maxDelayMs`. */
@@ -101,6 +101,8 @@ export type EventStreamOptions = {
 /** An EventSource on top of fetch: resumes with Last-Event-ID and reconnects with jittered backoff until closed. */
 export function connectEventStream(o: EventStreamOptions): { close(): void } {
   let closed = false;
+  // Read through a function: `close()` may flip it while `run` awaits.
+  const isClosed = () => closed;
   let current: AbortController | undefined;
   let baseDelayMs = o.initialDelayMs;
   let failures = 0;
@@ -119,7 +121,7 @@ export function connectEventStream(o: EventStreamOptions): { close(): void } {
       });
       throw new Error('event stream ended');
     } catch (err) {
-      if (closed) return;
+      if (isClosed()) return;
       if (!opened) failures++;
       o.onDown(err);
       const ceiling = Math.min(o.maxDelayMs, baseDelayMs * 2 ** Math.min(failures, 16));

@@ -178,7 +178,10 @@ function startSource(revocation: RevocationOptions, list: RevocationList, clock:
 type CheckedOptions = Required<Omit<VerifierOptions, 'clock'>> & { clock?: Clock };
 
 function checkOptions(options: VerifierOptions): CheckedOptions {
-  const { issuer, audience, revocation } = options;
+  // Checked at run time too: JavaScript callers get no compiler to catch a missing option.
+  const { issuer } = options;
+  const audience = options.audience as VerifierOptions['audience'] | undefined;
+  const revocation = options.revocation as RevocationOptions | undefined;
   if (typeof issuer !== 'string' || issuer === '') throw new TypeError('issuer is required');
   if (audience === undefined || (Array.isArray(audience) && audience.length === 0) || audience === '') {
     throw new TypeError('audience is required');

@@ -17,7 +17,7 @@ async function signingKey(kid: string): Promise<SigningKey> {
 
 /** A JWKS endpoint: `published` and `cacheControl` can change between requests; `status` other than 200 breaks it. */
 async function startJwks(published: SigningKey[], cacheControl: string | undefined = 'public, max-age=5, must-revalidate') {
-  const state = { published, cacheControl, status: 200, requests: [] as IncomingHttpHeaders[] };
+  const state = { published, cacheControl: cacheControl as string | undefined, status: 200 as number, requests: [] as IncomingHttpHeaders[] };
   const stub = await startStub((req, res) => {
     state.requests.push(req.headers);
     const body = JSON.stringify({ keys: state.published.map((k) => k.jwk) });

@@ -11,7 +11,7 @@ import { LOCAL_ISSUER, startLocalIssuer, type LocalIssuer, type WireEntry } from
 
 let issuer: LocalIssuer;
 let redis: Redis;
-beforeAll(async () => {
+beforeAll(() => {
   redis = new Redis(TEST_REDIS_URL);
 });
 beforeEach(async () => {

@@ -1,4 +1,4 @@
-import { SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { SignJWT, type CryptoKey } from 'jose';
 
 export type AccessTokenClaims = {
   iss: string;
@@ -17,7 +17,7 @@ export type SigningMaterial = { kid: string; alg: string; privateKey: CryptoKey 
 
 /** RFC 9068: `typ: at+jwt` so an access token cannot be confused with an ID token or other JWT. */
 export async function signAccessToken(claims: AccessTokenClaims, key: SigningMaterial): Promise<string> {
-  return new SignJWT(claims as unknown as JWTPayload)
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
     .sign(key.privateKey);
 }

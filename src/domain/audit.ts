@@ -62,7 +62,9 @@ function cleanDetail(value: unknown, depth: number): unknown {
     const entries = Object.entries(value).slice(0, DETAIL_ITEMS_MAX);
     return Object.fromEntries(entries.map(([k, v]) => [cleanText(k, 100), cleanDetail(v, depth + 1)]));
   }
-  return value === undefined ? null : cleanText(String(value), DETAIL_TEXT_MAX);
+  if (value === undefined) return null;
+  // What is left (bigint, symbol, function) is recorded by its text or its kind, never as an object.
+  return cleanText(typeof value === 'bigint' ? value.toString() : `[${typeof value}]`, DETAIL_TEXT_MAX);
 }
 
 export function createAuditLog(db: Db, clock: Clock, log: Logger): AuditLog {

@@ -4,11 +4,10 @@ const cache = new Map<string, BlockList>();
 
 /** Parses "10.0.0.0/8" or "2001:db8::/32"; undefined when malformed. */
 export function parseCidr(cidr: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
-  if (!m) return undefined;
-  const address = m[1];
+  const [, address, bits] = /^([^/]+)\/(\d{1,3})$/.exec(cidr) ?? [];
+  if (address === undefined || bits === undefined) return undefined;
   const version = isIP(address);
-  const prefix = Number(m[2]);
+  const prefix = Number(bits);
   if (version === 4 && prefix <= 32) return { address, prefix, family: 'ipv4' };
   if (version === 6 && prefix <= 128) return { address, prefix, family: 'ipv6' };
   return undefined;
@@ -33,8 +32,7 @@ function blockListFor(cidrs: string[]): BlockList {
 export function ipAllowed(cidrs: string[], ip: string | null): boolean {
   if (cidrs.length === 0) return true;
   if (!ip) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  const addr = mapped ? mapped[1] : ip;
+  const addr = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1] ?? ip;
   const family = isIP(addr);
   if (family === 0) return false;
   return blockListFor(cidrs).check(addr, family === 4 ? 'ipv4' : 'ipv6');

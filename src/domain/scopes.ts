@@ -43,7 +43,7 @@ export function narrowGrant(
     scopes = requested.scopes;
   }
   const allowed = key.audiences.length > 0 ? key.audiences : [defaultAudience];
-  let audience: string | string[] = allowed.length === 1 ? allowed[0] : allowed;
+  let audience: string | string[] = allowed.length === 1 && allowed[0] !== undefined ? allowed[0] : allowed;
   if (requested.audience !== undefined) {
     if (!allowed.includes(requested.audience)) {
       throw new AppError('invalid_target', `audience "${printable(requested.audience)}" is not allowed for this key`);

@@ -1,4 +1,4 @@
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
@@ -27,7 +27,7 @@ let jwksCache: { etag: string; getKey: JWTVerifyGetKey } | undefined;
 
 function localKeys(keyring: Keyring): JWTVerifyGetKey {
   const { body, etag } = keyring.jwks();
-  if (jwksCache?.etag !== etag) jwksCache = { etag, getKey: createLocalJWKSet(JSON.parse(body)) };
+  if (jwksCache?.etag !== etag) jwksCache = { etag, getKey: createLocalJWKSet(JSON.parse(body) as JSONWebKeySet) };
   return jwksCache.getKey;
 }
 

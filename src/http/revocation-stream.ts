@@ -102,9 +102,11 @@ export function createRevocationStreams(source: StreamSource, o: StreamOptions) 
     res.on('close', end);
     res.write(`retry: 1000\n: connected\n\n`);
 
-    while (!ended) {
+    // `end` may run while a page is read or written: ask, do not trust the last look.
+    const isEnded = () => ended;
+    while (!isEnded()) {
       const page = await source.page(sent, BACKLOG_PAGE);
-      for (const e of page) if (!early.has(e.seq) && !ended && !res.write(event(e))) await once(res, 'drain');
+      for (const e of page) if (!early.has(e.seq) && !isEnded() && !res.write(event(e))) await once(res, 'drain');
       if (page.length > 0) sent = Math.max(sent, page.at(-1)!.seq);
       if (page.length < BACKLOG_PAGE) break;
     }

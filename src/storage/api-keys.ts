@@ -76,7 +76,7 @@ export async function listKeys(db: Db, f: KeyListFilter): Promise<ApiKey[]> {
   if (f.status === 'revoked') q.whereNotNull('revoked_at');
   if (f.status === 'expired') q.whereNull('revoked_at').andWhere('expires_at', '<=', f.now);
   if (f.status === 'active') {
-    q.whereNull('revoked_at').andWhere((w) => w.whereNull('expires_at').orWhere('expires_at', '>', f.now));
+    q.whereNull('revoked_at').andWhere((w) => void w.whereNull('expires_at').orWhere('expires_at', '>', f.now));
   }
   const rows = await q.orderBy('id', 'desc').limit(f.limit);
   return rows.map(toKey);
@@ -96,12 +96,12 @@ export async function touchLastUsed(
   if (entries.length === 0) return 0;
   const ids = entries.map(([id]) => id);
   const times = entries.map(([, at]) => at.toISOString());
-  const result = await db.raw(
+  const result = await db.raw<{ rowCount: number }>(
     `UPDATE api_keys AS k SET last_used_at = v.used_at
        FROM unnest(?::text[], ?::timestamptz[]) AS v(id, used_at)
       WHERE k.id = v.id
         AND (k.last_used_at IS NULL OR k.last_used_at < v.used_at - make_interval(secs => ?::float8))`,
     [ids, times, minAdvanceMs / 1000],
   );
-  return (result as { rowCount: number }).rowCount;
+  return result.rowCount;
 }

@@ -42,7 +42,7 @@ export type AuditFilter = {
 
 export async function listAuditEvents(db: Db, f: AuditFilter): Promise<AuditEvent[]> {
   const q = db<Row>('audit_events').where('org_id', f.orgId);
-  if (f.keyId) q.andWhere((w) => w.where('target_id', f.keyId).orWhere('actor_id', f.keyId));
+  if (f.keyId) q.andWhere((w) => void w.where('target_id', f.keyId).orWhere('actor_id', f.keyId));
   if (f.action) q.andWhere('action', f.action);
   if (f.since) q.andWhere('created_at', '>=', f.since);
   if (f.until) q.andWhere('created_at', '<', f.until);

@@ -21,12 +21,12 @@ export function createDb(databaseUrl: string, poolMax = 10): Db {
 }
 
 const migrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => MIGRATIONS.map(([name]) => name),
+  getMigrations: () => Promise.resolve(MIGRATIONS.map(([name]) => name)),
   getMigrationName: (name) => name,
-  getMigration: async (name) => {
+  getMigration: (name) => {
     const found = MIGRATIONS.find(([n]) => n === name);
-    if (!found) throw new TypeError(`unknown migration ${name}`);
-    return found[1];
+    if (!found) return Promise.reject(new TypeError(`unknown migration ${name}`));
+    return Promise.resolve(found[1]);
   },
 };
 

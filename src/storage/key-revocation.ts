@@ -49,7 +49,7 @@ SELECT k.*, r.seq AS r_seq, r.revoked_at AS r_revoked_at, r.expires_at AS r_expi
 export async function revokeKeyRecord(db: Db | Knex.Transaction, r: KeyRevocation): Promise<{ key: ApiKey; entry: RevocationEntry } | undefined> {
   const auditValues = auditRow(r.audit);
   const audit = Object.fromEntries(Object.entries(auditValues).map(([column, value]) => [`a_${column}`, value]));
-  const result = (await db.raw(revokeSql(Object.keys(auditValues)), {
+  const result = await db.raw<{ rows: Joined[] }>(revokeSql(Object.keys(auditValues)), {
     seq_lock: REVOCATION_SEQ_LOCK,
     key_id: r.keyId,
     org_id: r.orgId,
@@ -59,7 +59,7 @@ export async function revokeKeyRecord(db: Db | Knex.Transaction, r: KeyRevocatio
     entry_revoked_at: new Date(r.entry.revokedAt * 1000),
     entry_expires_at: new Date(r.entry.expiresAt * 1000),
     ...audit,
-  })) as { rows: Joined[] };
+  });
   const [row] = result.rows;
   if (!row) return undefined;
   const { r_seq: seq, r_revoked_at: revokedAt, r_expires_at: expiresAt, ...keyRow } = row;

@@ -48,13 +48,13 @@ export async function insertTokenRevocation(trx: Knex.Transaction, e: NewTokenRe
     revoked_at: new Date(e.revokedAt * 1000),
     expires_at: new Date(e.expiresAt * 1000),
   };
-  const inserted = await trx.raw(
+  const inserted = await trx.raw<{ rows: RevocationRow[] }>(
     `INSERT INTO revocations (kind, org_id, key_id, jti, revoked_at, expires_at)
      VALUES ('token', :org_id, :key_id, :jti, :revoked_at, :expires_at)
      ON CONFLICT (jti) WHERE kind = 'token' DO NOTHING RETURNING *`,
     row,
   );
-  const [created] = (inserted as { rows: RevocationRow[] }).rows;
+  const [created] = inserted.rows;
   if (created) return toEntry(created);
   const existing = await findRevocation(trx, { kind: 'token', keyId: e.keyId, jti: e.jti });
   if (!existing) throw new TypeError('revocation vanished after conflict');
@@ -81,7 +81,8 @@ export async function listLiveRevocations(db: Db, now: Date, afterSeq = 0, limit
 /** Postgres answer for one token (its key's entry, or its own), used when memory cannot be trusted. */
 export async function findMatchingRevocation(db: Db, q: { keyId: string; jti: string }): Promise<RevocationEntry | undefined> {
   const row = await db<RevocationRow>('revocations')
-    .where((w) => w.where({ kind: 'key', key_id: q.keyId }).orWhere({ kind: 'token', jti: q.jti }))
+    .where({ kind: 'key', key_id: q.keyId })
+    .orWhere({ kind: 'token', jti: q.jti })
     .first();
   return row ? toEntry(row) : undefined;
 }

@@ -24,7 +24,7 @@ describe('GET /v1/audit-events', () => {
     await inst.deps.audit.flush();
 
     const res = await request(inst.app).get('/v1/audit-events').query({ limit: 100 }).set(auth(token)).expect(200);
-    const actions = res.body.data.map((e: { action: string; target: { id: string } }) => `${e.action}:${e.target?.id === id ? 'old' : e.target?.id === rotated.body.id ? 'new' : 'other'}`);
+    const actions = res.body.data.map((e: { action: string; target: { id: string } | null }) => `${e.action}:${e.target?.id === id ? 'old' : e.target?.id === rotated.body.id ? 'new' : 'other'}`);
     expect(actions).toEqual(['exchange.rejected:new', 'key.revoked:new', 'key.created:new', 'key.rotated:old', 'key.updated:old', 'key.created:old']);
     const createdEvent = res.body.data.at(-1);
     expect(createdEvent).toMatchObject({

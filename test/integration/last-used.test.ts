@@ -66,8 +66,9 @@ describe('last_used_at', () => {
         if (/UPDATE api_keys/i.test(q.sql)) statements.push(q.bindings![0] as string[]);
       });
       const pauses: number[] = [];
-      const tracker = createLastUsedTracker(inst.deps.db, 0, { batchSize: 2, pauseMs: 30, pauseBudgetMs: 50 }, async (ms) => {
+      const tracker = createLastUsedTracker(inst.deps.db, 0, { batchSize: 2, pauseMs: 30, pauseBudgetMs: 50 }, (ms) => {
         pauses.push(ms);
+        return Promise.resolve();
       });
       const at = Date.now();
       for (const id of [...ids].reverse()) tracker.touch(id, at);

@@ -6,6 +6,7 @@ import { createHttpServer } from '../../src/http/server.js';
 
 // V8's own view of two objects' hidden classes (the reason createHttpServer exists).
 setFlagsFromString('--allow-natives-syntax');
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a V8 intrinsic can only be reached through source text
 const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
 
 type Pair = { reqs: boolean; ress: boolean; sameApiAsExpress: boolean };

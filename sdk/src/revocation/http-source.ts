@@ -138,12 +138,13 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList,
     isLoaded: latch.isResolved,
     loaded: latch.promise,
     confirmedAtMs: confirmation.atMs,
-    async close() {
+    close() {
       closed = true;
       clearTimeout(pollTimer);
       clearInterval(resync);
       stream?.close();
       inflight.abort();
+      return Promise.resolve();
     },
   };
 }

@@ -141,12 +141,13 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
     isLoaded: latch.isResolved,
     loaded: latch.promise,
     confirmedAtMs: confirmation.atMs,
-    async close() {
+    close() {
       closed = true;
       clearInterval(resync);
       clearInterval(pinger);
       sub?.disconnect();
       cmd?.disconnect();
+      return Promise.resolve();
     },
   };
 }

@@ -31,7 +31,8 @@ export function encodeEntry(e: RevocationEntry): string {
 
 export function decodeEntry(raw: string): RevocationEntry | undefined {
   try {
-    const v = JSON.parse(raw) as WireEntry;
+    // Unknown until checked: the list in Redis is outside this process's control.
+    const v = JSON.parse(raw) as Partial<Record<keyof WireEntry, unknown>>;
     if (typeof v.seq !== 'number' || typeof v.key_id !== 'string' || typeof v.revoked_at !== 'number' || typeof v.expires_at !== 'number') {
       return undefined;
     }

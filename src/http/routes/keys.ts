@@ -43,7 +43,7 @@ const patchKeyBody = z
     allowed_cidrs: cidrList.optional(),
     expires_at: isoDate.nullable().optional().describe('null removes the expiry'),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'nothing to change' });
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
 
 const revokeKeyBody = z.strictObject({ reason: revokeReason.optional() });
 const rotateKeyBody = z.strictObject({

@@ -113,12 +113,13 @@ export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus 
       if (sub.status === 'wait') await sub.connect().catch(() => undefined);
     },
 
-    async stop() {
+    stop() {
       stopped = true;
       live = false;
       clearInterval(heartbeat);
       for (const w of waiters.values()) w.done();
       sub.disconnect();
+      return Promise.resolve();
     },
 
     async publish(message) {
