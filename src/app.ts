@@ -9,7 +9,7 @@ import { inOneLayer, mountRoutes } from './http/mount.js';
 import { operationsOf } from './http/route.js';
 import { routes } from './http/routes/index.js';
 
-export const BODY_LIMIT_BYTES = 16 * 1024;
+const BODY_LIMIT_BYTES = 16 * 1024;
 
 // A JSON API serves no HTML: keep the headers that protect one (nosniff, HSTS, a CSP that forbids
 // everything, no framing, no referrer) and drop the page-oriented ones, which cost time on every answer.

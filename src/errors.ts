@@ -55,7 +55,7 @@ export class AppError extends Error {
 }
 
 /** The single description every client-authentication failure shares, whatever the real reason. */
-export const CLIENT_AUTH_FAILED = 'client authentication failed';
+const CLIENT_AUTH_FAILED = 'client authentication failed';
 
 export function clientAuthFailed(reason: string, detail: Record<string, unknown> = {}): AppError {
   return new AppError('invalid_client', CLIENT_AUTH_FAILED, { reason, ...detail });

@@ -89,4 +89,3 @@ export function isId(kind: IdKind, value: string): boolean {
 }
 
 export const ID_PATTERN: Record<IdKind, RegExp> = patterns;
-export const TOKEN_ID_PATTERN = new RegExp(`^${ULID}$`);

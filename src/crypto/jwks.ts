@@ -6,7 +6,7 @@ export type PublicJwk = JWK & { kid: string; alg: string; use: 'sig' };
 const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e'] as const;
 
 /** Keeps only the public members, so a private parameter can never leak into the JWKS by accident. */
-export function toPublicJwk(jwk: JWK, kid: string, alg: string): PublicJwk {
+function toPublicJwk(jwk: JWK, kid: string, alg: string): PublicJwk {
   const out: JWK = {};
   for (const m of PUBLIC_MEMBERS) if (jwk[m] !== undefined) out[m] = jwk[m];
   return { ...out, kid, alg, use: 'sig' };

@@ -45,7 +45,7 @@ const DETAIL_DEPTH_MAX = 4;
 const UNSTORABLE = /[\0\p{Cs}]/gu;
 
 /** Text safe to store: no secret-shaped value, no NUL or lone surrogate, at most `max` characters. */
-export function cleanText(s: string, max: number): string {
+function cleanText(s: string, max: number): string {
   return redactSecrets(s).slice(0, max).replace(UNSTORABLE, '\ufffd');
 }
 

@@ -35,7 +35,7 @@ export type FlushPacing = {
   pauseBudgetMs: number;
 };
 
-export const DEFAULT_FLUSH_PACING: FlushPacing = { batchSize: 500, pauseMs: 50, pauseBudgetMs: 2_000 };
+const DEFAULT_FLUSH_PACING: FlushPacing = { batchSize: 500, pauseMs: 50, pauseBudgetMs: 2_000 };
 
 /**
  * `last_used_at` without a database write per exchange: the newest use of each key is kept in

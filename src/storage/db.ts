@@ -51,7 +51,7 @@ export async function migrateDatabase(databaseUrl: string): Promise<string[]> {
 }
 
 /** Creates the database named in the URL if it does not exist (used by tests and `migrate --create-db`). */
-export async function ensureDatabase(databaseUrl: string): Promise<void> {
+async function ensureDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   if (!/^[A-Za-z0-9_]+$/.test(name)) throw new TypeError(`unsupported database name ${name}`);

@@ -111,4 +111,3 @@ export function createRevocationSync(d: RevocationSyncDeps) {
   };
 }
 
-export type RevocationSync = ReturnType<typeof createRevocationSync>;

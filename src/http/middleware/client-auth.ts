@@ -27,7 +27,7 @@ export function bodyKind(req: Request, allowed: readonly BodyKind[]): BodyKind {
 }
 
 /** RFC 6749 §2.3.1: HTTP Basic with form-urlencoded client_id and client_secret. */
-export function readBasic(header: string | undefined): { keyId: string; secret: string } | undefined | 'malformed' {
+function readBasic(header: string | undefined): { keyId: string; secret: string } | undefined | 'malformed' {
   if (!header || !/^basic /i.test(header)) return undefined;
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
