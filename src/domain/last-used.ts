@@ -20,13 +20,7 @@ export function lastUsedMinAdvanceMs(flushSeconds: number): number {
 
 export type FlushResult = { keys: number; writes: number; rows: number };
 
-/**
- * How a timed flush spreads its writes. One UPDATE of 10,000 rows kept a Postgres core busy for
- * 250–400 ms. Two processes did that at the same moment, and on a machine the service shares with
- * its database, every request behind it waited (bursts of 600–1,800 requests over 10 ms, worst 90 ms,
- * every 30 s). In batches of `batchSize` keys, with pauses between them, the database takes a few
- * milliseconds at a time and the requests go on.
- */
+/** How a timed flush spreads its writes, so one big UPDATE never stalls requests (docs/PERFORMANCE.md, "Latency at 80% of peak"). */
 export type FlushPacing = {
   batchSize: number;
   /** Longest pause between two batches. */

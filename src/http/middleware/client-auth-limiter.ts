@@ -48,10 +48,9 @@ function setHeaders(res: Response, counters: Counter[], states: CounterState[]):
  *   who know a key ID (every token's `sub`) cannot spend its owner's budget;
  * - `failed-ip-key`: authentication failures per (address, key ID), read before and counted after
  *   a 401, so guessing from one address slows that address, not the owner elsewhere.
- * The key is the one the route authenticates: both read it with `clientCredentialsOf`.
- * One Redis call for a success, one more after a failure, not express-rate-limit's four (docs/PERFORMANCE.md).
- * Parallel guesses in flight before the first 401 is counted can overshoot `failed-ip-key`;
- * `token-ip`, counted up front, bounds that burst.
+ * The key is the one the route authenticates (both read it with `clientCredentialsOf`). One Redis call
+ * per success, one more after a failure (docs/PERFORMANCE.md); guesses in flight before the first 401
+ * is counted can overshoot `failed-ip-key`, and `token-ip` bounds that burst.
  */
 export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'rateCounters' | 'redisKeys' | 'log'>): RequestHandler {
   const { tokenPerIp, tokenPerKey, failedPerIpKey } = deps.config.rateLimit;
