@@ -13,22 +13,31 @@ function report(f: Figures): void {
   if (process.env.SCOPE_AUTH_FIGURES) appendFileSync(process.env.SCOPE_AUTH_FIGURES, `${JSON.stringify(f)}\n`);
 }
 
+/** Two instances of one deployment whose Redis is behind a proxy the test can cut or freeze. */
+function deploymentBehindRedisProxy() {
+  const d = {} as { proxy: TcpProxy; a: TestInstance; b: TestInstance };
+  beforeAll(async () => {
+    d.proxy = await startTcpProxy(TEST_REDIS_URL);
+    const prefix = newPrefix();
+    const env = { REDIS_URL: d.proxy.url, RATE_LIMIT_ENABLED: 'true' };
+    d.a = await createTestInstance({ prefix, env });
+    d.b = await createTestInstance({ prefix, env });
+  });
+  afterAll(async () => {
+    d.proxy.resume();
+    await d.a.close();
+    await d.b.close();
+    await d.proxy.close();
+  });
+  return d;
+}
+
 describe('Redis down', () => {
+  const d = deploymentBehindRedisProxy();
   let proxy: TcpProxy;
   let a: TestInstance;
   let b: TestInstance;
-  beforeAll(async () => {
-    proxy = await startTcpProxy(TEST_REDIS_URL);
-    const prefix = newPrefix();
-    const env = { REDIS_URL: proxy.url, RATE_LIMIT_ENABLED: 'true' };
-    a = await createTestInstance({ prefix, env });
-    b = await createTestInstance({ prefix, env });
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-    await proxy.close();
-  });
+  beforeAll(() => ({ proxy, a, b } = d));
 
   it('keeps exchanging, keeps revoked keys out, takes revocations durably, and recovers by itself', async () => {
     const { org, token: adminToken } = await createAdmin(a.deps, a.app);
@@ -161,5 +170,41 @@ describe('Postgres down, then a key is needed that nobody has cached', () => {
       await inst.close();
       await proxy.close();
     }
+  });
+});
+
+// Redis stopped rather than dead (SIGSTOP, a frozen VM, a silent partition): connections stay open
+// and nothing answers. It must be treated like a dead Redis, not waited on.
+describe('Redis hangs', () => {
+  const d = deploymentBehindRedisProxy();
+  let proxy: TcpProxy;
+  let a: TestInstance;
+  let b: TestInstance;
+  beforeAll(() => ({ proxy, a, b } = d));
+
+  it('is noticed, exchanges and revokes go on, the revoked key and its tokens are refused everywhere, and it recovers', async () => {
+    const { org, token: admin } = await createAdmin(a.deps, a.app);
+    const good = await createKey(a.deps, org);
+    const doomed = await createKey(a.deps, org);
+    const creds = (k: typeof good) => ({ org_id: k.key.orgId, key_id: k.key.id, secret: k.secret });
+    // B holds the doomed key in its cache and has issued a token for it.
+    const doomedToken = await exchange(b.app, creds(doomed));
+
+    proxy.pause();
+    await waitFor(() => !a.deps.bus.isLive() && !b.deps.bus.isLive(), 10_000, 'instances to notice the hung Redis');
+    const ready = await request(a.app).get('/readyz').expect(200);
+    expect(ready.body).toEqual({ status: 'degraded', checks: { postgres: 'ok', redis: 'down', pubsub: 'down' } });
+
+    for (const inst of [a, b]) await request(inst.app).post('/v1/token').send(creds(good)).expect(200);
+    await request(a.app).post(`/v1/keys/${doomed.key.id}/revoke`).set(auth(admin)).expect(200);
+    for (const inst of [a, b]) await request(inst.app).post('/v1/token').send(creds(doomed)).expect(401);
+    await request(b.app).post('/oauth/introspect').set(auth(admin)).type('form').send({ token: doomedToken }).expect(200, { active: false });
+
+    proxy.resume();
+    await waitFor(() => a.deps.bus.isLive() && b.deps.bus.isLive(), 20_000, 'instances to trust Redis again');
+    await request(a.app).get('/readyz').expect(200, { status: 'ok', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
+    // What happened during the hang reached the shared list.
+    await waitFor(async () => (await a.deps.redis.hget(a.deps.redisKeys.revocationEntries, `key:${doomed.key.id}`)) !== null, 10_000, 'the revocation to reach Redis');
+    expect(b.deps.revocations.isKeyRevoked(doomed.key.id)).toBe(true);
   });
 });
