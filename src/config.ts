@@ -84,6 +84,8 @@ const envSchema = z.object({
   // the server ends it (clients reconnect with Last-Event-ID).
   SSE_MAX_STREAMS_PER_CLIENT: int(1, 100_000).default(10),
   SSE_MAX_STREAM_SECONDS: int(1, 86_400).default(3_600),
+  // Bearer token GET /metrics requires; unset = the metrics are public (keep the port internal then).
+  METRICS_TOKEN: z.string().min(16).optional(),
   // Worker processes for `serve` (node:cluster); 1 runs in-process.
   WORKERS: int(1, 64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -102,7 +104,7 @@ function parseTrustProxy(value: string): boolean | number | string[] {
 }
 
 // DESIGN.md: every secret can also come from a file (`NAME_FILE`), e.g. a mounted Docker secret.
-const FILE_SECRETS = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY'] as const;
+const FILE_SECRETS = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'METRICS_TOKEN'] as const;
 
 /** Puts the contents of each `NAME_FILE` in `env[NAME]` (trailing newline removed); returns the names that failed. */
 function readSecretFiles(env: Record<string, string>, problems: string[]): Set<string> {
@@ -222,6 +224,7 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
     sseMaxStreams: e.SSE_MAX_STREAMS,
     sseMaxStreamsPerClient: e.SSE_MAX_STREAMS_PER_CLIENT,
     sseMaxStreamSeconds: e.SSE_MAX_STREAM_SECONDS,
+    metricsToken: e.METRICS_TOKEN,
     workers: e.WORKERS,
     logLevel: e.LOG_LEVEL,
     /** Names of secrets that fell back to development defaults (empty in production). */

@@ -8,6 +8,7 @@ import { createRevocationSync } from './domain/revocation/sync.js';
 import { createKeyring } from './domain/signing-keys.js';
 import { createTokenLifetimes } from './domain/token-lifetimes.js';
 import { createLogger, type Logger } from './log.js';
+import { createMetrics } from './metrics.js';
 import { createDb, type Db } from './storage/db.js';
 import { createRedis, redisKeys, type Redis } from './storage/redis/client.js';
 import { createRedisInstanceBus } from './storage/redis/instance-bus.js';
@@ -34,7 +35,9 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const keyCache = createKeyCache(config.keyCacheSize, KEY_CACHE_TTL_MS, () => clock.now());
   const revocations = createRevokedSet();
   const revocationStore = createRedisRevocationStore(redis, keys);
-  const sync = createRevocationSync({ db, revocationStore, revocations, keyCache, clock, log, onSigningKeysChanged: () => keyring.refresh() });
+  // The bus is asked only on scrape, once it exists.
+  const metrics = createMetrics({ keyCache, revocations, busLive: () => bus.isLive() });
+  const sync = createRevocationSync({ db, revocationStore, revocations, keyCache, clock, log, metrics, onSigningKeysChanged: () => keyring.refresh() });
   const bus = createRedisInstanceBus({
     redis,
     keys,
@@ -57,6 +60,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
     revocations,
     revocationStore,
     rateCounters: createRedisRateCounters(redis),
+    metrics,
     sync,
     bus,
     audit: createAuditLog(db, clock, log),

@@ -95,6 +95,7 @@ export type KeyLookupDeps = { db: Db; keyCache: KeyCache; bus: Pick<InstanceBus,
  */
 export async function loadKey(deps: KeyLookupDeps, keyId: string): Promise<KeyRecord | undefined> {
   if (!memoryTrusted(deps)) {
+    deps.keyCache.lookups.bypass++;
     const key = await findKeyById(deps.db, keyId);
     return key && toRecord(key);
   }

@@ -14,20 +14,30 @@ export type KeyCache = {
   invalidate(id: string): void;
   clear(): void;
   size(): number;
+  /** Look-ups so far: answered from memory, missed, or bypassed while memory could not be trusted. */
+  readonly lookups: { hit: number; miss: number; bypass: number };
 };
 
 export function createKeyCache(maxEntries: number, ttlMs: number, now: () => number): KeyCache {
   const entries = new Map<string, { key: KeyRecord | null; storedAt: number }>();
   let epoch = 0;
+  // Plain counts, read by the metrics on scrape: nothing on the hot path but an increment.
+  const lookups = { hit: 0, miss: 0, bypass: 0 };
   return {
+    lookups,
     get(id) {
       const hit = entries.get(id);
-      if (!hit) return undefined;
+      if (!hit) {
+        lookups.miss++;
+        return undefined;
+      }
       // A bounded age is a backstop in case an invalidation message was ever lost.
       if (now() - hit.storedAt > ttlMs) {
         entries.delete(id);
+        lookups.miss++;
         return undefined;
       }
+      lookups.hit++;
       entries.delete(id);
       entries.set(id, hit); // most recently used goes last
       return hit.key;

@@ -24,7 +24,7 @@ export type RevocationStore = {
 
 export type BusMessage =
   | { type: 'key.changed'; keyId: string }
-  | { type: 'revocation'; entry: RevocationEntry }
+  | { type: 'revocation'; entry: RevocationEntry; /** When Postgres committed it (ms), for the propagation metric. */ committedAtMs?: number }
   | { type: 'signing-keys.changed' };
 
 export type PublishResult = { receivers: number; acked: number };

@@ -110,6 +110,7 @@ const ENDPOINTS: Record<string, string> = {
   'GET /.well-known/jwks.json': 'public',
   'GET /.well-known/oauth-authorization-server': 'public',
   'GET /healthz': 'public',
+  'GET /metrics': 'public',
   'GET /readyz': 'public',
 };
 

@@ -34,7 +34,10 @@ export function applyRevocation(m: RevocationMemory, entry: RevocationEntry): bo
   return added;
 }
 
-export type PropagationDeps = RevocationMemory & { revocationStore: RevocationStore; bus: InstanceBus; log: Logger };
+/** What the metrics hear of revocations. */
+export type RevocationObserver = { revocationMade(): void; revocationApplied(delaySeconds: number): void };
+
+export type PropagationDeps = RevocationMemory & { revocationStore: RevocationStore; bus: InstanceBus; log: Logger; metrics: RevocationObserver };
 
 /**
  * After Postgres has committed the entry: this instance first, then the shared list and the
@@ -43,10 +46,16 @@ export type PropagationDeps = RevocationMemory & { revocationStore: RevocationSt
  * hear the bus read Postgres on every request until they can.
  */
 export async function propagateRevocation(deps: PropagationDeps, entry: RevocationEntry): Promise<PublishResult | undefined> {
+  const committedAtMs = Date.now();
   applyRevocation(deps, entry);
+  deps.metrics.revocationMade();
+  deps.metrics.revocationApplied(0);
   try {
     // Issued in one tick, both go out on the one connection: one round trip plus the acknowledgements.
-    const [, published] = await Promise.all([deps.revocationStore.announce([entry]), deps.bus.publish({ type: 'revocation', entry })]);
+    const [, published] = await Promise.all([
+      deps.revocationStore.announce([entry]),
+      deps.bus.publish({ type: 'revocation', entry, committedAtMs }),
+    ]);
     return published;
   } catch (err) {
     deps.log.warn({ err, seq: entry.seq, keyId: entry.keyId }, 'revocation.propagation_deferred');

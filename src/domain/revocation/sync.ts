@@ -4,10 +4,11 @@ import type { Logger } from '../../log.js';
 import type { Db } from '../../storage/db.js';
 import { deleteExpiredRevocations, listLiveRevocations } from '../../storage/revocations.js';
 import { entryId, sameEntry } from './entry.js';
-import { applyRevocation, type RevocationMemory } from './propagation.js';
+import { applyRevocation, type RevocationMemory, type RevocationObserver } from './propagation.js';
 import type { BusMessage, RevocationStore } from '../seams.js';
 
 export type RevocationSyncDeps = RevocationMemory & {
+  metrics: Pick<RevocationObserver, 'revocationApplied'>;
   db: Db;
   revocationStore: RevocationStore;
   clock: Clock;
@@ -92,7 +93,9 @@ export function createRevocationSync(d: RevocationSyncDeps) {
           d.keyCache.invalidate(message.keyId);
           return;
         case 'revocation':
-          applyRevocation(d, message.entry);
+          if (applyRevocation(d, message.entry) && message.committedAtMs !== undefined) {
+            d.metrics.revocationApplied((Date.now() - message.committedAtMs) / 1000);
+          }
           return;
         case 'signing-keys.changed':
           await d.onSigningKeysChanged();

@@ -3,6 +3,7 @@ import { auditRoutes } from './audit-events.js';
 import { discoveryRoutes } from './discovery.js';
 import { healthRoutes } from './health.js';
 import { keyRoutes } from './keys.js';
+import { metricsRoutes } from './metrics.js';
 import { oauthRoutes } from './oauth.js';
 import { revocationRoutes } from './revocations.js';
 import { tokenRoutes } from './token.js';
@@ -16,4 +17,5 @@ export const routes: readonly Route[] = [
   ...keyRoutes,
   ...auditRoutes,
   ...revocationRoutes,
+  ...metricsRoutes,
 ];

@@ -77,6 +77,13 @@ function readExchangeRequest(req: Request, context: ExchangeRequest['context']):
   };
 }
 
+/** Why an exchange was refused, for the metrics: the audited reason of a client-authentication failure, else the error code. */
+function exchangeOutcome(err: unknown): string {
+  if (!(err instanceof AppError)) return 'error';
+  const reason = err.detail?.reason;
+  return err.code === 'invalid_client' && typeof reason === 'string' ? reason : err.code;
+}
+
 /** The OAuth name of the token endpoint (RFC 8414 metadata points at it): the same handler, in the same layer. */
 export const OAUTH_TOKEN = { path: '/oauth/token', operationId: 'exchangeOAuthToken' } as const;
 
@@ -95,8 +102,16 @@ const tokenRoute: Route = {
   handler:
     ({ deps }) =>
     async (req, res) => {
-      // Only once the key has authenticated may its own limit refuse, or show (issue 16, point 13).
-      const result = await exchangeKey(deps, readExchangeRequest(req, requestContext(req, res)), res.locals.checkKeyRateLimit);
+      const started = performance.now();
+      let result;
+      try {
+        // Only once the key has authenticated may its own limit refuse, or show (issue 16, point 13).
+        result = await exchangeKey(deps, readExchangeRequest(req, requestContext(req, res)), res.locals.checkKeyRateLimit);
+      } catch (err) {
+        deps.metrics.exchanged(exchangeOutcome(err), (performance.now() - started) / 1000);
+        throw err;
+      }
+      deps.metrics.exchanged('issued', (performance.now() - started) / 1000);
       res.json({ access_token: result.accessToken, token_type: 'Bearer', expires_in: result.expiresIn, scope: result.scope });
     },
 };

@@ -1,0 +1,90 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { KeyCache } from './domain/key-cache.js';
+import type { RevokedSet } from './domain/revocation/revoked-set.js';
+
+// The service answers in milliseconds: buckets from 0.5 ms to 2.5 s.
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+export type MetricsSources = { keyCache: KeyCache; revocations: RevokedSet; busLive: () => boolean };
+
+/**
+ * The instance's Prometheus metrics (DESIGN.md "Observability"), in a registry of its own. Labels
+ * carry outcomes, routes and statuses, never an org or key ID: per-key usage lives in the database.
+ */
+export function createMetrics(sources: MetricsSources) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const exchanges = new Counter({
+    name: 'scope_auth_token_exchanges_total',
+    help: 'Token exchanges by outcome: issued, or why they were refused',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const exchangeDuration = new Histogram({
+    name: 'scope_auth_token_exchange_duration_seconds',
+    help: 'Time to answer a token exchange, from parsed request to signed token or refusal',
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const httpRequests = new Counter({
+    name: 'scope_auth_http_requests_total',
+    help: 'HTTP requests by route (as declared, not the raw URL), method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers,
+  });
+  const revocationsMade = new Counter({ name: 'scope_auth_revocations_total', help: 'Revocations made through this instance', registers });
+  const propagation = new Histogram({
+    name: 'scope_auth_revocation_propagation_seconds',
+    help: "Time from a revocation's commit to this instance applying it",
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  new Counter({
+    name: 'scope_auth_key_cache_requests_total',
+    help: 'Key look-ups on the token path: hit, miss, or bypass (memory not trusted, read from Postgres)',
+    labelNames: ['result'] as const,
+    registers,
+    // Counted as plain integers by the cache itself; read here, on scrape.
+    collect() {
+      this.reset();
+      for (const [result, n] of Object.entries(sources.keyCache.lookups)) this.inc({ result }, n);
+    },
+  });
+  new Gauge({
+    name: 'scope_auth_revocation_list_entries',
+    help: 'Live entries in this instance’s revoked set',
+    registers,
+    collect() {
+      this.set(sources.revocations.size());
+    },
+  });
+  new Gauge({
+    name: 'scope_auth_pubsub_connected',
+    help: '1 while the instance bus is live (caches trusted), 0 otherwise',
+    registers,
+    collect() {
+      this.set(sources.busLive() ? 1 : 0);
+    },
+  });
+
+  return {
+    registry,
+    exchanged(outcome: string, seconds: number): void {
+      exchanges.inc({ outcome });
+      exchangeDuration.observe(seconds);
+    },
+    request(route: string, method: string, status: number): void {
+      httpRequests.inc({ route, method, status: String(status) });
+    },
+    revocationMade(): void {
+      revocationsMade.inc();
+    },
+    revocationApplied(delaySeconds: number): void {
+      propagation.observe(Math.max(0, delaySeconds));
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
