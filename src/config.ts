@@ -56,6 +56,9 @@ const envSchema = z.object({
   SIGNING_KEY_ROTATION_DAYS: z.coerce.number().min(0).max(3650).default(90),
   // How often last_used_at and refused-exchange audit records are written, seconds (default 30).
   LAST_USED_FLUSH_SECONDS: int(1, 60).default(30),
+  // How often counted exchanges are written (seconds), and how many days of hourly usage are kept.
+  USAGE_FLUSH_SECONDS: int(1, 60).default(10),
+  USAGE_RETENTION_DAYS: int(1, 3_650).default(90),
   // Key records cached per process (about 0.5 KB each); misses read Postgres.
   KEY_CACHE_SIZE: int(0, 10_000_000).default(50_000),
   // How long a revoke waits for every instance to confirm it dropped the key, milliseconds.
@@ -208,6 +211,8 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
     signingKeyRefreshSeconds: e.SIGNING_KEY_REFRESH_SECONDS,
     lastUsedFlushSeconds: e.LAST_USED_FLUSH_SECONDS,
     keyCacheSize: e.KEY_CACHE_SIZE,
+    usageFlushSeconds: e.USAGE_FLUSH_SECONDS,
+    usageRetentionDays: e.USAGE_RETENTION_DAYS,
     revocationAckTimeoutMs: e.REVOCATION_ACK_TIMEOUT_MS,
     trustProxy,
     corsOrigins: e.CORS_ORIGINS,

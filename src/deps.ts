@@ -7,6 +7,7 @@ import { createRevokedSet } from './domain/revocation/revoked-set.js';
 import { createRevocationSync } from './domain/revocation/sync.js';
 import { createKeyring } from './domain/signing-keys.js';
 import { createTokenLifetimes } from './domain/token-lifetimes.js';
+import { createUsageCounter } from './domain/usage.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { createDb, type Db } from './storage/db.js';
@@ -65,6 +66,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
     bus,
     audit: createAuditLog(db, clock, log),
     lastUsed: createLastUsedTracker(db, lastUsedMinAdvanceMs(config.lastUsedFlushSeconds)),
+    usage: createUsageCounter(db, clock, config.usageRetentionDays),
     lifetimes,
     /** Connections given by the caller stay open when the instance stops. */
     owns: { db: !overrides.db, redis: !overrides.redis },

@@ -7,6 +7,7 @@ export type Job = { name: string; everyMs: number; firstAfterMs?: number; run():
 const AUDIT_FLUSH_MS = 1_000;
 const MAINTENANCE_MS = 5_000;
 const ROTATION_CHECK_MS = 60 * 60_000;
+const USAGE_PRUNE_MS = 60 * 60_000;
 
 /** Every background job of an instance, by name (these names appear in `background.failed` logs). */
 export function backgroundJobs(deps: Deps): Job[] {
@@ -16,6 +17,8 @@ export function backgroundJobs(deps: Deps): Job[] {
     // the same moment, for ever.
     { name: 'last-used.flush', everyMs: flushMs, firstAfterMs: Math.random() * flushMs, run: () => deps.lastUsed.flush({ paced: true }) },
     { name: 'audit.flush', everyMs: AUDIT_FLUSH_MS, run: () => deps.audit.flush() },
+    { name: 'usage.flush', everyMs: deps.config.usageFlushSeconds * 1000, run: () => deps.usage.flush() },
+    { name: 'usage.prune', everyMs: USAGE_PRUNE_MS, run: () => deps.usage.prune() },
     { name: 'revocations.maintain', everyMs: MAINTENANCE_MS, run: () => deps.sync.maintain() },
     { name: 'token-lifetimes.refresh', everyMs: TOKEN_LIFETIME_RECORD_SECONDS * 1000, run: () => deps.lifetimes.refresh() },
     { name: 'signing-keys.refresh', everyMs: deps.config.signingKeyRefreshSeconds * 1000, run: () => deps.keyring.refresh() },

@@ -42,7 +42,7 @@ export function createLifecycle(deps: Deps): Lifecycle {
 
     async stop() {
       for (const t of timers) clearInterval(t);
-      const results = await Promise.allSettled([deps.lastUsed.flush(), deps.audit.flush()]);
+      const results = await Promise.allSettled([deps.lastUsed.flush(), deps.audit.flush(), deps.usage.flush()]);
       for (const r of results) if (r.status === 'rejected') deps.log.error({ err: r.reason }, 'shutdown.flush_failed');
       await deps.bus.stop();
       if (deps.owns.redis) deps.redis.disconnect();

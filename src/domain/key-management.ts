@@ -97,7 +97,7 @@ export async function getKey(deps: ManagementDeps, caller: Caller, id: string): 
   return key;
 }
 
-export type ListKeysInput = { status?: KeyStatus; environment?: Environment; limit: number; before?: string };
+export type ListKeysInput = { status?: KeyStatus; environment?: Environment; unusedForDays?: number; limit: number; before?: string };
 
 /** One page, newest first; `nextBefore` is set when more may follow. */
 export async function listKeysPage(deps: ManagementDeps, caller: Caller, q: ListKeysInput): Promise<{ keys: ApiKey[]; nextBefore?: string }> {

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { keyStatus, loadKey, type KeyLookupDeps, type KeyRecord } from './api-keys.js';
 import type { AuditLog, RequestContext } from './audit.js';
 import type { LastUsedTracker } from './last-used.js';
+import type { UsageCounter } from './usage.js';
 import { narrowGrant, parseScopeParam } from './scopes.js';
 import type { Keyring } from './signing-keys.js';
 import { ipAllowed } from './cidr.js';
@@ -31,6 +32,7 @@ export type ExchangeDeps = KeyLookupDeps & {
   keyring: Keyring;
   audit: AuditLog;
   lastUsed: LastUsedTracker;
+  usage: UsageCounter;
 };
 
 // Compared against when no key was found, so an unknown key costs the same HMAC and comparison.
@@ -62,7 +64,13 @@ export type ClientAuthRequest = Pick<ExchangeRequest, 'orgId' | 'keyId' | 'secre
  * mismatch, address outside the allowlist) is the same invalid_client after the same work;
  * the real reason goes to the audit log.
  */
-export async function authenticateKey(deps: ExchangeDeps, req: ClientAuthRequest, nowMs = deps.clock.now()): Promise<KeyRecord> {
+export async function authenticateKey(
+  deps: ExchangeDeps,
+  req: ClientAuthRequest,
+  nowMs = deps.clock.now(),
+  /** Count a refusal in the key's usage (exchanges do; introspection and RFC 7009 calls do not). */
+  countUsage = false,
+): Promise<KeyRecord> {
   const { config } = deps;
   dummyHash ??= hashSecret(config.secretPepper, 'sk_live_dummy');
 
@@ -74,6 +82,8 @@ export async function authenticateKey(deps: ExchangeDeps, req: ClientAuthRequest
   if (reason === undefined && key) return key;
 
   const why = reason ?? 'unknown_key';
+  // Per-key usage only for keys that exist: a stranger's made-up IDs must not grow the table.
+  if (key && countUsage) deps.usage.record(key, why, nowMs);
   // Only a well-formed key ID is echoed into the audit log and the error detail (which is logged):
   // anything else may be a secret pasted in the wrong place, or bytes Postgres cannot store.
   const named = isId('key', req.keyId);
@@ -98,8 +108,14 @@ export async function exchangeKey(
   const { config, clock } = deps;
   // One instant for the checks and the claims: the key is valid at iat, and exp > iat.
   const nowMs = clock.now();
-  const key = await authenticateKey(deps, req, nowMs);
-  onAuthenticated?.(key.id);
+  const key = await authenticateKey(deps, req, nowMs, true);
+  try {
+    onAuthenticated?.(key.id);
+  } catch (err) {
+    // The key's own limit refused it: its usage says so.
+    deps.usage.record(key, err instanceof AppError ? err.code : 'refused', nowMs);
+    throw err;
+  }
   const grant = narrowGrant(key, { scopes: parseScopeParam(req.scope), audience: req.audience }, config.defaultAudience);
   const iat = Math.floor(nowMs / 1000);
   // Never outlive the key: a token from a key expiring in 2 minutes lasts 2 minutes.
@@ -126,6 +142,7 @@ export async function exchangeKey(
     throw new AppError('invalid_scope', `the token would be longer than ${MAX_TOKEN_LENGTH} characters: request fewer scopes or one audience`);
   }
   deps.lastUsed.touch(key.id, nowMs);
+  deps.usage.record(key, 'issued', nowMs);
   deps.log.debug({ keyId: key.id, orgId: key.orgId, scope }, 'token.issued');
   return { accessToken, expiresIn: exp - iat, scope, keyId: key.id, orgId: key.orgId };
 }

@@ -1,7 +1,11 @@
+import { EXPIRES_SOON_DAYS } from '../domain/usage-report.js';
 import { keyStatus } from '../domain/api-keys.js';
 import type { ApiKey, AuditEvent } from '../domain/model.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+const EXPIRES_SOON_MS = EXPIRES_SOON_DAYS * 86_400_000;
+const expiresSoon = (k: ApiKey, nowMs: number) => keyStatus(k, nowMs) === 'active' && k.expiresAt !== null && k.expiresAt.getTime() - nowMs < EXPIRES_SOON_MS;
 
 /** The wire view of a key: never the secret or its hash, only the hint. */
 export function keyView(k: ApiKey, nowMs: number) {
@@ -25,6 +29,7 @@ export function keyView(k: ApiKey, nowMs: number) {
     revoke_reason: k.revokeReason,
     last_used_at: iso(k.lastUsedAt),
     replaced_by: k.replacedBy,
+    expires_soon: expiresSoon(k, nowMs),
   };
 }
 

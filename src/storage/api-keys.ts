@@ -63,6 +63,8 @@ export type KeyListFilter = {
   orgId: string;
   status?: KeyStatus;
   environment?: Environment;
+  /** Only keys never used, or not used for this many days. */
+  unusedForDays?: number;
   /** Return keys whose ID sorts before this one (newest first). */
   before?: string;
   limit: number;
@@ -73,6 +75,10 @@ export async function listKeys(db: Db, f: KeyListFilter): Promise<ApiKey[]> {
   const q = db<KeyRow>('api_keys').where('org_id', f.orgId);
   if (f.environment) q.andWhere('environment', f.environment);
   if (f.before) q.andWhere('id', '<', f.before);
+  if (f.unusedForDays !== undefined) {
+    const since = new Date(f.now.getTime() - f.unusedForDays * 86_400_000);
+    q.andWhere((w) => void w.whereNull('last_used_at').orWhere('last_used_at', '<', since));
+  }
   if (f.status === 'revoked') q.whereNotNull('revoked_at');
   if (f.status === 'expired') q.whereNull('revoked_at').andWhere('expires_at', '<=', f.now);
   if (f.status === 'active') {
@@ -104,4 +110,28 @@ export async function touchLastUsed(
     [ids, times, minAdvanceMs / 1000],
   );
   return result.rowCount;
+}
+
+/** Active keys of an org not used since `before` (or never), oldest use first. */
+export async function findQuietKeys(db: Db, q: { orgId: string; before: Date; now: Date; limit: number }): Promise<ApiKey[]> {
+  const rows = await db<KeyRow>('api_keys')
+    .where('org_id', q.orgId)
+    .whereNull('revoked_at')
+    .andWhere((w) => void w.whereNull('expires_at').orWhere('expires_at', '>', q.now))
+    .andWhere((w) => void w.whereNull('last_used_at').orWhere('last_used_at', '<', q.before))
+    .orderByRaw('last_used_at ASC NULLS FIRST, id')
+    .limit(q.limit);
+  return rows.map(toKey);
+}
+
+/** Active keys of an org whose expiry falls in [now, until), soonest first. */
+export async function findExpiringKeys(db: Db, q: { orgId: string; now: Date; until: Date; limit: number }): Promise<ApiKey[]> {
+  const rows = await db<KeyRow>('api_keys')
+    .where('org_id', q.orgId)
+    .whereNull('revoked_at')
+    .andWhere('expires_at', '>', q.now)
+    .andWhere('expires_at', '<', q.until)
+    .orderBy('expires_at')
+    .limit(q.limit);
+  return rows.map(toKey);
 }

@@ -105,6 +105,8 @@ const ENDPOINTS: Record<string, string> = {
   'POST /v1/keys/{id}/revoke': 'bearer keys:write',
   'POST /v1/keys/{id}/rotate': 'bearer keys:write',
   'GET /v1/audit-events': 'bearer audit:read',
+  'GET /v1/usage': 'bearer audit:read',
+  'GET /v1/keys/{id}/usage': 'bearer audit:read',
   'GET /v1/revocations': 'public',
   'GET /v1/revocations/stream': 'public',
   'GET /.well-known/jwks.json': 'public',
@@ -171,7 +173,7 @@ describe('GET /openapi.json', () => {
     const create = res.body.paths['/v1/keys'].post;
     expect(create.security).toEqual([{ bearer: [] }]);
     expect(create.requestBody.content['application/json'].schema.properties.scopes.maxItems).toBe(50);
-    expect(res.body.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'environment', 'limit', 'cursor']);
+    expect(res.body.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'environment', 'unused_for_days', 'limit', 'cursor']);
   });
 
   it('names every operation with a unique camelCase operationId, declares its path parameters and answers 4xx with the Error schema', async () => {

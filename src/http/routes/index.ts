@@ -7,6 +7,7 @@ import { metricsRoutes } from './metrics.js';
 import { oauthRoutes } from './oauth.js';
 import { revocationRoutes } from './revocations.js';
 import { tokenRoutes } from './token.js';
+import { usageRoutes } from './usage.js';
 
 /** Every endpoint, in mounting order: the token exchange first, since it is the hot path. */
 export const routes: readonly Route[] = [
@@ -16,6 +17,7 @@ export const routes: readonly Route[] = [
   ...oauthRoutes,
   ...keyRoutes,
   ...auditRoutes,
+  ...usageRoutes,
   ...revocationRoutes,
   ...metricsRoutes,
 ];

@@ -52,10 +52,11 @@ const rotateKeyBody = z.strictObject({
 const listKeysQuery = z.strictObject({
   status: z.enum(['active', 'expired', 'revoked']).optional(),
   environment: environment.optional(),
+  unused_for_days: z.coerce.number().int().min(1).max(3_650).optional().describe('only keys never used, or not used for this many days'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });
-const idParam = z.object({ id: z.string().describe('key ID (key_...)') });
+export const idParam = z.object({ id: z.string().describe('key ID (key_...)') });
 
 const keySchema = z.object({
   id: z.string(),
@@ -77,6 +78,7 @@ const keySchema = z.object({
   revoke_reason: z.string().nullable(),
   last_used_at: z.string().nullable(),
   replaced_by: z.string().nullable(),
+  expires_soon: z.boolean().describe('active and expiring within 7 days'),
 });
 const keyWithSecret = keySchema.extend({ secret: z.string().describe('shown this once') });
 
@@ -87,14 +89,14 @@ function optionalJson(req: Request): unknown {
   return req.body;
 }
 
-function callerOf(req: Request, res: Response): Caller {
+export function callerOf(req: Request, res: Response): Caller {
   const claims = res.locals.claims;
   if (!claims) throw new TypeError('management route without bearerAuth');
   return { orgId: claims.orgId, actor: { type: 'key', id: claims.sub }, scopes: claims.scopes, context: requestContext(req, res) };
 }
 
 /** A malformed ID cannot name a key of this org: 404 like any other. */
-function keyIdParam(req: Request): string {
+export function keyIdParam(req: Request): string {
   const id = String(req.params.id);
   if (!isId('key', id)) throw new AppError('not_found', `key ${id.slice(0, 64).replace(/[^\x20-\x7e]/g, '?')} not found`);
   return id;
@@ -102,7 +104,7 @@ function keyIdParam(req: Request): string {
 
 // The collection and one key of it: every path below is one of these.
 const KEYS = '/v1/keys';
-const KEY = `${KEYS}/:id`;
+export const KEY = `${KEYS}/:id`;
 const read = { kind: 'bearer', scopes: ['keys:read'] } as const;
 const write = { kind: 'bearer', scopes: ['keys:write'] } as const;
 const keyRoute = (r: Omit<Route, 'tags'>): Route => ({ ...r, tags: ['keys'], errors: ['invalid_request', 'unavailable', ...(r.errors ?? [])] });
@@ -150,7 +152,7 @@ export const keyRoutes: Route[] = [
         const q = parse(listKeysQuery, req.query);
         const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('key', id));
         if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');
-        const page = await listKeysPage(deps, callerOf(req, res), { status: q.status, environment: q.environment, limit: q.limit, before });
+        const page = await listKeysPage(deps, callerOf(req, res), { status: q.status, environment: q.environment, unusedForDays: q.unused_for_days, limit: q.limit, before });
         const now = deps.clock.now();
         res.json({ data: page.keys.map((k) => keyView(k, now)), next_cursor: page.nextBefore ? encodeCursor(page.nextBefore) : null });
       },
