@@ -5,7 +5,7 @@ import { errorHandler, notFound } from './http/error-handler.js';
 import { cors } from './http/middleware/cors.js';
 import { createLimiters } from './http/middleware/rate-limit.js';
 import { requestId } from './http/middleware/request-id.js';
-import { requestMetrics } from './http/middleware/request-metrics.js';
+import { requestObserver } from './http/middleware/request-observer.js';
 import { inOneLayer, mountRoutes } from './http/mount.js';
 import { operationsOf } from './http/route.js';
 import { routes } from './http/routes/index.js';
@@ -42,7 +42,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   app.set('trust proxy', deps.config.trustProxy);
 
   // Request ID and security headers in one layer: each express layer costs time per request (docs/PERFORMANCE.md).
-  app.use(inOneLayer(requestId(deps.log), requestMetrics(deps.metrics), helmet(API_HEADERS)));
+  app.use(inOneLayer(requestId(deps.log), requestObserver(deps), helmet(API_HEADERS)));
   if (deps.config.corsOrigins.length > 0) app.use(cors(deps.config.corsOrigins, routes.filter((r) => r.cors).flatMap((r) => operationsOf(r).map((o) => o.path))));
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: 100 }));

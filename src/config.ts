@@ -92,6 +92,10 @@ const envSchema = z.object({
   // Worker processes for `serve` (node:cluster); 1 runs in-process.
   WORKERS: int(1, 64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // The level of the one access line per request ('silent': none), and the share of successful
+  // requests' lines kept (0–1; refusals and failures are always logged).
+  ACCESS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ACCESS_LOG_SAMPLE: z.coerce.number().min(0).max(1).default(1),
 });
 
 /** 32 bytes from base64 or 64 hex characters; undefined otherwise. */
@@ -232,6 +236,7 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
     metricsToken: e.METRICS_TOKEN,
     workers: e.WORKERS,
     logLevel: e.LOG_LEVEL,
+    accessLog: Object.freeze({ level: e.ACCESS_LOG_LEVEL, sample: e.ACCESS_LOG_SAMPLE }),
     /** Names of secrets that fell back to development defaults (empty in production). */
     devDefaults,
     /** Risky settings allowed outside production; logged loudly at start-up. */

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
@@ -66,7 +67,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   return pino(
     {
       level,
-      base: { service: 'scope-auth' },
+      // pid and hostname on every line, to tell workers and hosts apart.
+      base: { service: 'scope-auth', pid: process.pid, hostname: hostname() },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { log: redactObject },

@@ -10,6 +10,8 @@ declare global {
     interface Locals {
       requestId: string;
       log: Logger;
+      /** The key a token exchange authenticated, for the access line. */
+      keyId?: string;
       /** Set by bearer-auth on management routes. */
       claims?: AccessClaims;
     }

@@ -112,6 +112,7 @@ const tokenRoute: Route = {
         throw err;
       }
       deps.metrics.exchanged('issued', (performance.now() - started) / 1000);
+      res.locals.keyId = result.keyId;
       res.json({ access_token: result.accessToken, token_type: 'Bearer', expires_in: result.expiresIn, scope: result.scope });
     },
 };
