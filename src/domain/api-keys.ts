@@ -20,6 +20,7 @@ export type NewKeyInput = {
   allowedCidrs?: string[];
   expiresAt: Date | null;
   createdBy: string | null;
+  logExchanges?: boolean;
 };
 
 /** The secret exists only in this return value: it is stored as an HMAC and never again shown. */
@@ -52,6 +53,7 @@ export async function createApiKey(
     revokeReason: null,
     lastUsedAt: null,
     replacedBy: null,
+    logExchanges: input.logExchanges ?? false,
   };
   await insertKey(trx, key);
   return { key, secret };
@@ -66,7 +68,7 @@ export function keyStatus(key: Pick<ApiKey, 'revokedAt' | 'expiresAt'>, nowMs: n
 /** What the hot path needs of a key. It is what the in-process cache holds, so it is kept small. */
 export type KeyRecord = Pick<
   ApiKey,
-  'id' | 'orgId' | 'environment' | 'scopes' | 'audiences' | 'allowedCidrs' | 'secretHash' | 'expiresAt' | 'revokedAt'
+  'id' | 'orgId' | 'environment' | 'scopes' | 'audiences' | 'allowedCidrs' | 'secretHash' | 'expiresAt' | 'revokedAt' | 'logExchanges'
 >;
 
 function toRecord(k: ApiKey): KeyRecord {
@@ -84,6 +86,7 @@ function toRecord(k: ApiKey): KeyRecord {
     secretHash,
     expiresAt: k.expiresAt,
     revokedAt: k.revokedAt,
+    logExchanges: k.logExchanges,
   };
 }
 

@@ -63,6 +63,7 @@ export type CreateKeyInput = {
   audiences: string[];
   allowedCidrs: string[];
   expiresAt: Date | null;
+  logExchanges?: boolean;
 };
 
 export async function createKeyAs(deps: ManagementDeps, caller: Caller, input: CreateKeyInput): Promise<CreatedKey> {
@@ -106,7 +107,7 @@ export async function listKeysPage(deps: ManagementDeps, caller: Caller, q: List
   return { keys, nextBefore: rows.length > q.limit ? keys.at(-1)?.id : undefined };
 }
 
-export type KeyPatch = Pick<KeyChanges, 'name' | 'description' | 'scopes' | 'audiences' | 'allowedCidrs' | 'expiresAt'>;
+export type KeyPatch = Pick<KeyChanges, 'name' | 'description' | 'scopes' | 'audiences' | 'allowedCidrs' | 'expiresAt' | 'logExchanges'>;
 
 /** `next` ends later than `current` (null: never). */
 const expiresLater = (current: Date | null, next: Date | null) => current !== null && (next === null || next.getTime() > current.getTime());
@@ -228,6 +229,7 @@ export async function rotateKeyAs(
       scopes: old.scopes,
       audiences: old.audiences,
       allowedCidrs: old.allowedCidrs,
+      logExchanges: old.logExchanges,
       expiresAt: lifetimeMs === null ? null : new Date(nowMs + lifetimeMs),
       createdBy: actorRef(caller.actor),
     });

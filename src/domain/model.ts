@@ -24,6 +24,8 @@ export type ApiKey = {
   revokeReason: string | null;
   lastUsedAt: Date | null;
   replacedBy: string | null;
+  /** Every successful exchange is audited too (`exchange.succeeded`). */
+  logExchanges: boolean;
 };
 
 export type Organisation = { id: string; name: string; createdAt: Date };

@@ -122,6 +122,7 @@ export async function exchangeKey(
   const keyExpiry = key.expiresAt ? Math.floor(key.expiresAt.getTime() / 1000) : Infinity;
   const exp = Math.min(iat + config.tokenTtlSeconds, keyExpiry);
   const scope = grant.scopes.join(' ');
+  const jti = newTokenId(nowMs);
   const accessToken = await signAccessToken(
     {
       iss: config.issuer,
@@ -133,7 +134,7 @@ export async function exchangeKey(
       env: key.environment,
       iat,
       exp,
-      jti: newTokenId(nowMs),
+      jti,
     },
     deps.keyring.activeKey(nowMs),
   );
@@ -143,6 +144,17 @@ export async function exchangeKey(
   }
   deps.lastUsed.touch(key.id, nowMs);
   deps.usage.record(key, 'issued', nowMs);
+  if (key.logExchanges) {
+    // Batched with the other audit writes; the token itself is never recorded, its jti is.
+    deps.audit.enqueue({
+      orgId: key.orgId,
+      action: 'exchange.succeeded',
+      actor: { type: 'key', id: key.id },
+      target: { type: 'key', id: key.id },
+      context: req.context,
+      detail: { scope, audience: grant.audience, jti },
+    });
+  }
   deps.log.debug({ keyId: key.id, orgId: key.orgId, scope }, 'token.issued');
   return { accessToken, expiresIn: exp - iat, scope, keyId: key.id, orgId: key.orgId };
 }

@@ -30,6 +30,7 @@ export function keyView(k: ApiKey, nowMs: number) {
     last_used_at: iso(k.lastUsedAt),
     replaced_by: k.replacedBy,
     expires_soon: expiresSoon(k, nowMs),
+    log_exchanges: k.logExchanges,
   };
 }
 

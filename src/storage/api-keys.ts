@@ -23,6 +23,7 @@ const keys = columnMap<ApiKey>()({
   revokeReason: 'revoke_reason',
   lastUsedAt: 'last_used_at',
   replacedBy: 'replaced_by',
+  logExchanges: 'log_exchanges',
 });
 
 export type KeyRow = RowOf<ApiKey, typeof keys.columns>;
@@ -44,7 +45,7 @@ export async function findKeyForUpdate(trx: Knex.Transaction, orgId: string, id:
 }
 
 export type KeyChanges = Partial<
-  Pick<ApiKey, 'name' | 'description' | 'scopes' | 'audiences' | 'allowedCidrs' | 'expiresAt' | 'revokedAt' | 'revokedBy' | 'revokeReason' | 'replacedBy'>
+  Pick<ApiKey, 'name' | 'description' | 'scopes' | 'audiences' | 'allowedCidrs' | 'expiresAt' | 'revokedAt' | 'revokedBy' | 'revokeReason' | 'replacedBy' | 'logExchanges'>
 >;
 
 export async function updateKey(

@@ -31,6 +31,7 @@ const createKeyBody = z
     allowed_cidrs: cidrList.default([]).describe('IPv4/IPv6 CIDRs the key may be used from; empty = anywhere'),
     expires_at: isoDate.optional(),
     expires_in: expiresInSeconds.optional().describe('seconds from now; alternative to expires_at'),
+    log_exchanges: z.boolean().default(false).describe('audit every successful exchange too (exchange.succeeded)'),
   })
   .refine((b) => b.expires_at === undefined || b.expires_in === undefined, { message: 'send expires_at or expires_in, not both' });
 
@@ -42,6 +43,7 @@ const patchKeyBody = z
     audiences: audienceList.optional(),
     allowed_cidrs: cidrList.optional(),
     expires_at: isoDate.nullable().optional().describe('null removes the expiry'),
+    log_exchanges: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
 
@@ -79,6 +81,7 @@ const keySchema = z.object({
   last_used_at: z.string().nullable(),
   replaced_by: z.string().nullable(),
   expires_soon: z.boolean().describe('active and expiring within 7 days'),
+  log_exchanges: z.boolean(),
 });
 const keyWithSecret = keySchema.extend({ secret: z.string().describe('shown this once') });
 
@@ -134,6 +137,7 @@ export const keyRoutes: Route[] = [
           audiences: b.audiences,
           allowedCidrs: b.allowed_cidrs,
           expiresAt: expiryOf(b, now),
+          logExchanges: b.log_exchanges,
         });
         res.status(201).json({ ...keyView(key, deps.clock.now()), secret });
       },
@@ -194,6 +198,7 @@ export const keyRoutes: Route[] = [
           audiences: b.audiences,
           allowedCidrs: b.allowed_cidrs,
           expiresAt: b.expires_at === undefined ? undefined : b.expires_at === null ? null : new Date(b.expires_at),
+          logExchanges: b.log_exchanges,
         });
         res.json(keyView(key, deps.clock.now()));
       },
