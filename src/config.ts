@@ -89,6 +89,8 @@ const envSchema = z.object({
   SSE_MAX_STREAM_SECONDS: int(1, 86_400).default(3_600),
   // Bearer token GET /metrics requires; unset = the metrics are public (keep the port internal then).
   METRICS_TOKEN: z.string().min(16).optional(),
+  // Also serve GET /metrics on this port (with WORKERS > 1, the primary serves every worker's, summed).
+  METRICS_PORT: int(1, 65_535).optional(),
   // Worker processes for `serve` (node:cluster); 1 runs in-process.
   WORKERS: int(1, 64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -234,6 +236,7 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
     sseMaxStreamsPerClient: e.SSE_MAX_STREAMS_PER_CLIENT,
     sseMaxStreamSeconds: e.SSE_MAX_STREAM_SECONDS,
     metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
     workers: e.WORKERS,
     logLevel: e.LOG_LEVEL,
     accessLog: Object.freeze({ level: e.ACCESS_LOG_LEVEL, sample: e.ACCESS_LOG_SAMPLE }),

@@ -1,11 +1,14 @@
+import cluster from 'node:cluster';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from './app.js';
+import { startMetricsServer } from './http/metrics-server.js';
 import { createHttpServer } from './http/server.js';
 import type { Config } from './config.js';
 import { createDeps, type Deps, type DepsOverrides } from './deps.js';
 import { createLifecycle } from './lifecycle.js';
+import { ownMetrics, reportToClusterPrimary } from './metrics.js';
 import { migrateDatabase } from './storage/db.js';
 
 export type RunningServer = { server: Server; deps: Deps; port: number; shutdown(signal?: string): Promise<void> };
@@ -17,6 +20,9 @@ export async function startServer(
 ): Promise<RunningServer> {
   const deps = createDeps(config, options);
   const { log } = deps;
+  // A cluster worker's metrics are served, summed, by the primary: answer its requests from the
+  // start, or a scrape during this worker's start-up waits for it and times out.
+  if (cluster.isWorker) reportToClusterPrimary(deps.metrics);
   for (const name of config.devDefaults) {
     log.warn(`${name} is not set: using an insecure development default. Set it before any real use (required when NODE_ENV=production).`);
   }
@@ -40,6 +46,11 @@ export async function startServer(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, issuer: config.issuer, alg: config.signingAlg }, 'server.listening');
+  const metricsServer =
+    config.metricsPort !== undefined && cluster.isPrimary
+      ? // A single process serves its own.
+        await startMetricsServer({ port: config.metricsPort, host: config.host, token: config.metricsToken, source: ownMetrics(deps.metrics) })
+      : undefined;
 
   let closing: Promise<void> | undefined;
   const shutdown = (signal = 'shutdown') =>
@@ -55,6 +66,7 @@ export async function startServer(
       deadline.unref();
       await closed;
       clearTimeout(deadline);
+      metricsServer?.close();
       await lifecycle.stop();
       log.info('server.stopped');
     })());

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { KeyCache } from './domain/key-cache.js';
 import type { RevokedSet } from './domain/revocation/revoked-set.js';
 
@@ -56,6 +56,7 @@ export function createMetrics(sources: MetricsSources) {
     name: 'scope_auth_revocation_list_entries',
     help: 'Live entries in this instance’s revoked set',
     registers,
+    aggregator: 'max',
     collect() {
       this.set(sources.revocations.size());
     },
@@ -64,6 +65,8 @@ export function createMetrics(sources: MetricsSources) {
     name: 'scope_auth_pubsub_connected',
     help: '1 while the instance bus is live (caches trusted), 0 otherwise',
     registers,
+    // Across a cluster's workers: 0 as soon as one of them is not live.
+    aggregator: 'min',
     collect() {
       this.set(sources.busLive() ? 1 : 0);
     },
@@ -88,3 +91,20 @@ export function createMetrics(sources: MetricsSources) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** In a cluster worker: answer the primary's requests for this instance's metrics (see serveClusterMetrics). */
+export function reportToClusterPrimary(metrics: Metrics): void {
+  new AggregatorRegistry(); // installs the worker's side of prom-client's cluster messages
+  AggregatorRegistry.setRegistries([metrics.registry]);
+}
+
+/** This process's own metrics, as a metrics server serves them. */
+export function ownMetrics(metrics: Metrics): { contentType: string; render(): Promise<string> } {
+  return { contentType: metrics.registry.contentType, render: () => metrics.registry.metrics() };
+}
+
+/** In a cluster primary: every worker's metrics, summed (one scrape, the whole picture). */
+export function clusterMetrics(): { contentType: string; render(): Promise<string> } {
+  const aggregator = new AggregatorRegistry();
+  return { contentType: aggregator.contentType, render: () => aggregator.clusterMetrics() };
+}

@@ -1,7 +1,9 @@
 import cluster from 'node:cluster';
 import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
+import { startMetricsServer } from '../http/metrics-server.js';
 import { startServer } from '../main.js';
+import { clusterMetrics } from '../metrics.js';
 import { migrateDatabase } from '../storage/db.js';
 import type { Command } from './support.js';
 
@@ -10,6 +12,11 @@ async function runPrimary(config: Config, log: Logger, migrateFirst: boolean): P
   if (migrateFirst) await migrateDatabase(config.databaseUrl);
   log.info({ workers: config.workers }, 'cluster.starting');
   for (let i = 0; i < config.workers; i++) cluster.fork();
+  // One scrape for the whole machine: the primary asks every worker and sums.
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await startMetricsServer({ port: config.metricsPort, host: config.host, token: config.metricsToken, source: clusterMetrics() });
   let stopping = false;
   cluster.on('exit', (worker, code) => {
     if (stopping) return;
@@ -19,6 +26,7 @@ async function runPrimary(config: Config, log: Logger, migrateFirst: boolean): P
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       stopping = true;
+      metricsServer?.close();
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
     });
   }

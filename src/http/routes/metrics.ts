@@ -1,9 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../../errors.js';
-import { readBearer } from '../middleware/bearer-auth.js';
 import type { Route } from '../route.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Whether an Authorization header may read the metrics: always without METRICS_TOKEN, else only its bearer. */
+export function metricsTokenVerdict(token: string | undefined, authorization: string | undefined): 'ok' | 'missing' | 'invalid' {
+  if (token === undefined) return 'ok';
+  const presented = /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
+  if (presented === undefined) return 'missing';
+  // Digests of equal length, compared in constant time: the token's length leaks nothing either.
+  return timingSafeEqual(digest(presented), digest(token)) ? 'ok' : 'invalid';
+}
 
 export const metricsRoutes: Route[] = [
   {
@@ -15,18 +23,14 @@ export const metricsRoutes: Route[] = [
     auth: { kind: 'public' },
     responses: { 200: { description: 'the exposition', contentType: 'text/plain; version=0.0.4' } },
     errors: ['invalid_token'],
-    handler: ({ deps }) => {
-      const expected = deps.config.metricsToken === undefined ? undefined : digest(deps.config.metricsToken);
-      return async (req, res) => {
-        if (expected) {
-          const presented = readBearer(req.get('authorization'));
-          if (presented === undefined) throw new AppError('invalid_token', 'a metrics token is required', { reason: 'no_token' }, { challenge: 'bearer' });
-          // Digests of equal length, compared in constant time: the token's length leaks nothing either.
-          if (!timingSafeEqual(digest(presented), expected)) throw new AppError('invalid_token', 'the metrics token is not valid', { reason: 'metrics_token' });
-        }
+    handler:
+      ({ deps }) =>
+      async (req, res) => {
+        const verdict = metricsTokenVerdict(deps.config.metricsToken, req.get('authorization'));
+        if (verdict === 'missing') throw new AppError('invalid_token', 'a metrics token is required', { reason: 'no_token' }, { challenge: 'bearer' });
+        if (verdict === 'invalid') throw new AppError('invalid_token', 'the metrics token is not valid', { reason: 'metrics_token' });
         res.setHeader('Cache-Control', 'no-store');
         res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-      };
-    },
+      },
   },
 ];
