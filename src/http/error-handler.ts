@@ -46,6 +46,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   // The path only: a query string may hold credentials someone pasted where they should not.
   const fields = {
     requestId: res.locals.requestId,
+    traceId: res.locals.traceId,
     method: req.method,
     path: req.path,
     status: e.status,

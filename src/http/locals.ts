@@ -10,6 +10,8 @@ declare global {
     interface Locals {
       requestId: string;
       log: Logger;
+      /** From a valid W3C `traceparent` header, for every log line of the request. */
+      traceId?: string;
       /** The key a token exchange authenticated, for the access line. */
       keyId?: string;
       /** Set by bearer-auth on management routes. */

@@ -29,7 +29,8 @@ export function requestObserver(deps: { log: Logger; metrics: Pick<Metrics, 'req
       if (!write || (res.statusCode < 400 && sample < 1 && Math.random() >= sample)) return;
       const ms = Math.round((performance.now() - started) * 100) / 100;
       const actor = res.locals.claims?.sub ?? res.locals.keyId;
-      write({ requestId: res.locals.requestId, method: req.method, route, status: res.statusCode, ms, ...(actor ? { keyId: actor } : {}) });
+      const { requestId, traceId } = res.locals;
+      write({ requestId, ...(traceId ? { traceId } : {}), method: req.method, route, status: res.statusCode, ms, ...(actor ? { keyId: actor } : {}) });
     });
     next();
   };
