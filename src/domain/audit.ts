@@ -5,6 +5,7 @@ import { redactSecrets, type Logger } from '../log.js';
 import { isDatabaseUnavailable, type Db } from '../storage/db.js';
 import { insertAuditEvents } from '../storage/audit-events.js';
 import type { ActorType, AuditEvent } from './model.js';
+import { serialQueue } from './serial.js';
 
 /** Where a request came from, as plain data: the domain never sees `req`. */
 export type RequestContext = { ip: string | null; userAgent: string | null; requestId: string | null };
@@ -69,7 +70,7 @@ function cleanDetail(value: unknown, depth: number): unknown {
 
 export function createAuditLog(db: Db, clock: Clock, log: Logger): AuditLog {
   let buffer: AuditEvent[] = [];
-  let flushing: Promise<number> | undefined;
+  const serial = serialQueue();
   let droppedCount = 0;
 
   // Every text that reaches the audit table passes through here, whatever its source.
@@ -147,16 +148,8 @@ export function createAuditLog(db: Db, clock: Clock, log: Logger): AuditLog {
       }
       buffer.push(build(input));
     },
-    async flush() {
-      // Serialise flushes: a timer flush and a shutdown flush must not write the same batch twice.
-      while (flushing) await flushing.catch(() => undefined);
-      flushing = flushOnce();
-      try {
-        return await flushing;
-      } finally {
-        flushing = undefined;
-      }
-    },
+    // A timer flush and a shutdown flush must not write the same batch twice.
+    flush: () => serial(flushOnce),
     pending: () => buffer.length,
     dropped: () => droppedCount,
   };

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../storage/db.js';
 import { touchLastUsed } from '../storage/api-keys.js';
+import { serialQueue } from './serial.js';
 
 /** DESIGN.md: `last_used_at` is kept current within a minute. */
 const STALENESS_MS = 60_000;
@@ -54,7 +55,7 @@ export function createLastUsedTracker(
   pause: (ms: number) => Promise<void> = sleep,
 ): LastUsedTracker {
   let dirty = new Map<string, number>();
-  let flushing: Promise<unknown> | undefined;
+  const serial = serialQueue();
   let writes = 0;
 
   const touch = (keyId: string, atMs: number) => {
@@ -83,21 +84,15 @@ export function createLastUsedTracker(
 
   return {
     touch,
-    async flush({ paced = false } = {}) {
-      while (flushing) await flushing.catch(() => undefined);
-      const pending = dirty;
-      dirty = new Map();
-      if (pending.size === 0) return { keys: 0, writes: 0, rows: 0 };
-      // Sorted by key ID: every process locks rows in the same order, so two flushes cannot deadlock.
-      const entries = [...pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      const work = write(entries, paced);
-      flushing = work;
-      try {
-        return await work;
-      } finally {
-        flushing = undefined;
-      }
-    },
+    flush: ({ paced = false } = {}) =>
+      serial(async () => {
+        const pending = dirty;
+        dirty = new Map();
+        if (pending.size === 0) return { keys: 0, writes: 0, rows: 0 };
+        // Sorted by key ID: every process locks rows in the same order, so two flushes cannot deadlock.
+        const entries = [...pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return write(entries, paced);
+      }),
     pending: () => dirty.size,
     writes: () => writes,
   };

@@ -7,6 +7,7 @@ import { generateSigningKey, importPrivateJwk } from '../crypto/jwks.js';
 import { decryptPrivateKey, encryptPrivateKey } from '../crypto/key-encryption.js';
 import type { SigningMaterial } from '../crypto/tokens.js';
 import type { Db } from '../storage/db.js';
+import { serialQueue } from './serial.js';
 import {
   deleteSigningKeysRetiredBefore,
   insertSigningKey,
@@ -60,12 +61,7 @@ export function createKeyring({ config, db, clock, longestTtlSeconds = () => con
   // Loads run one at a time, each reading the table after the previous one has been applied: two
   // that overlap (startup and a resync, a rotation and the periodic refresh) could otherwise apply
   // an older read last, and leave the instance without the key that signs.
-  let loads: Promise<unknown> = Promise.resolve();
-  function serially<T>(fn: () => Promise<T>): Promise<T> {
-    const run = loads.then(fn);
-    loads = run.catch(() => undefined);
-    return run;
-  }
+  const serially = serialQueue();
 
   async function load(records: SigningKeyRecord[]): Promise<void> {
     const now = clock.now();

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../storage/db.js';
 import { addUsage, deleteUsageBefore } from '../storage/key-usage.js';
+import { serialQueue } from './serial.js';
 
 const HOUR_MS = 3_600_000;
 const BATCH = 1_000;
@@ -22,7 +23,7 @@ export type UsageCounter = {
 
 export function createUsageCounter(db: Db, clock: Clock, retentionDays: number): UsageCounter {
   let counts = new Map<string, Pending>();
-  let flushing: Promise<unknown> | undefined;
+  const serial = serialQueue();
 
   const add = (p: Pending) => {
     const id = `${p.keyId}|${p.hourMs}|${p.outcome}`;
@@ -48,18 +49,12 @@ export function createUsageCounter(db: Db, clock: Clock, retentionDays: number):
     record(key, outcome, atMs) {
       add({ keyId: key.id, orgId: key.orgId, hourMs: atMs - (atMs % HOUR_MS), outcome, count: 1 });
     },
-    async flush() {
-      while (flushing) await flushing.catch(() => undefined);
-      const rows = [...counts.values()];
-      counts = new Map();
-      const work = write(rows);
-      flushing = work;
-      try {
-        return await work;
-      } finally {
-        flushing = undefined;
-      }
-    },
+    flush: () =>
+      serial(() => {
+        const rows = [...counts.values()];
+        counts = new Map();
+        return write(rows);
+      }),
     prune: () => deleteUsageBefore(db, new Date(clock.now() - retentionDays * 86_400_000)),
     pending: () => counts.size,
   };
