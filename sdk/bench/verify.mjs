@@ -50,7 +50,7 @@ const tokens = await Promise.all(
 );
 
 const jwks = createRemoteJWKSet(new URL(`${authUrl}/.well-known/jwks.json`));
-const joseOptions = { issuer: ISSUER, audience: ISSUER, typ: 'at+jwt', algorithms: ['EdDSA', 'ES256'] };
+const joseOptions = { issuer: ISSUER, audience: ISSUER, typ: 'at+jwt', algorithms: ['ES256', 'EdDSA', 'RS256'] };
 const verifier = createVerifier({ issuer: ISSUER, audience: ISSUER, requiredScopes: ['read'], revocation: { authUrl } });
 await verifier.ready();
 

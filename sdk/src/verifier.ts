@@ -24,7 +24,7 @@ export type VerifierOptions = {
   requiredScopes?: string[];
   /** Seconds of leeway on `exp`, `nbf` and `iat`. Default 5, at most 60 (the service keeps revocation entries 60 s past expiry). */
   clockTolerance?: number;
-  /** Accepted `alg` values, asymmetric only. Default `['EdDSA', 'ES256']`. */
+  /** Accepted `alg` values, asymmetric only. Default `['ES256', 'EdDSA', 'RS256']`: every algorithm the service can sign with. */
   algorithms?: string[];
   /** Revocation source. Required, so that going without revocation is a visible choice. */
   revocation: RevocationOptions;
@@ -51,7 +51,7 @@ export type Verifier = {
   close(): Promise<void>;
 };
 
-export const DEFAULT_ALGORITHMS = ['EdDSA', 'ES256'];
+export const DEFAULT_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'];
 const ASYMMETRIC = new Set(['EdDSA', 'Ed25519', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
 const DEFAULT_READY_TIMEOUT_MS = 5_000;

@@ -22,7 +22,7 @@ describe('GET /.well-known/jwks.json', () => {
     const { keys } = JSON.parse(res.text);
     expect(keys.length).toBeGreaterThanOrEqual(1);
     for (const k of keys) {
-      expect(k).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: expect.any(String), x: expect.any(String) });
+      expect(k).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String), x: expect.any(String), y: expect.any(String) });
       for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']) expect(k).not.toHaveProperty(priv);
     }
   });
