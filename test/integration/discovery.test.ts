@@ -109,6 +109,7 @@ const ENDPOINTS: Record<string, string> = {
   'GET /v1/revocations/stream': 'public',
   'GET /.well-known/jwks.json': 'public',
   'GET /.well-known/oauth-authorization-server': 'public',
+  'GET /.well-known/openid-configuration': 'public',
   'GET /healthz': 'public',
   'GET /readyz': 'public',
 };

@@ -51,8 +51,16 @@ const tokenResponse = z.object({
   scope: z.string(),
 });
 
+/** RFC 8707 §2: several `resource` values ask for one token valid at each; a token here names one audience. */
+function refuseSeveralResources(body: unknown): void {
+  const resource = typeof body === 'object' && body !== null ? (body as { resource?: unknown }).resource : undefined;
+  if (Array.isArray(resource)) throw new AppError('invalid_target', 'request one resource per token', { reason: 'several_resources', count: resource.length });
+}
+
 function readExchangeRequest(req: Request, context: ExchangeRequest['context']): ExchangeRequest {
-  const json = bodyKind(req, ['json', 'form']) === 'json' ? parse(jsonTokenRequest, req.body) : undefined;
+  const kind = bodyKind(req, ['json', 'form']);
+  refuseSeveralResources(req.body);
+  const json = kind === 'json' ? parse(jsonTokenRequest, req.body) : undefined;
   const body = json ?? parse(formTokenRequest, req.body);
   // DESIGN.md's JSON form names the org with the key. The OAuth forms (client_id/client_secret,
   // HTTP Basic) have no place for it, and there the key ID alone identifies the org.
