@@ -117,8 +117,11 @@ export function createJwksCache(o: { url: string; clock: Clock; fetch?: FetchLik
       } catch (err) {
         // A kid we do not know may have been published since the last fetch.
         if (!(err instanceof errors.JWKSNoMatchingKey) || refreshed || nowMs - lastKidRefetchMs < UNKNOWN_KID_COOLDOWN_MS) throw err;
+        // Only a fetch that runs uses up the cooldown: one the 1 s floor skips would otherwise leave
+        // a key published just now unknown for 30 s.
+        if (!inflight && nowMs - lastAttemptMs < MIN_FETCH_INTERVAL_MS) throw err;
         lastKidRefetchMs = nowMs;
-        await revalidate(nowMs);
+        await refresh().catch(() => undefined);
         if (!cached) throw err;
         return cached.local(header, token);
       }
