@@ -163,14 +163,15 @@ describe('GET /openapi.json', () => {
     expect(res.body.openapi).toBe('3.1.0');
     expect(Object.keys(res.body.paths).sort()).toEqual([...new Set(Object.keys(ENDPOINTS).map((e) => e.split(' ')[1]))].sort());
     const token = res.body.paths['/v1/token'].post;
-    const json = token.requestBody.content['application/json'].schema;
+    expect(token.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/TokenRequest' });
+    const json = res.body.components.schemas.TokenRequest;
     expect(json.properties.secret).toMatchObject({ type: 'string', maxLength: 128 });
     expect(json.additionalProperties).toBe(false);
-    expect(token.requestBody.content['application/x-www-form-urlencoded'].schema.required).toEqual(['grant_type']);
+    expect(res.body.components.schemas.ClientCredentialsRequest.required).toEqual(['grant_type']);
     expect(token.responses['401'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     const create = res.body.paths['/v1/keys'].post;
-    expect(create.security).toEqual([{ bearer: [] }]);
-    expect(create.requestBody.content['application/json'].schema.properties.scopes.maxItems).toBe(50);
+    expect(create.security).toEqual([{ oauth2: ['keys:write'] }]);
+    expect(res.body.components.schemas.CreateApiKeyRequest.properties.scopes.maxItems).toBe(50);
     expect(res.body.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'environment', 'limit', 'cursor']);
   });
 
