@@ -40,6 +40,7 @@ const SMALL = {
   BENCH_VERIFIER_ROUNDS: '1',
   BENCH_VERIFIER_ROUND_MS: '200',
   BENCH_VERIFIER_SLICES: '2',
+  BENCH_VERIFIER_DISTINCT: '2000',
 };
 
 function runBench(): Promise<{ code: number | null; out: string }> {
