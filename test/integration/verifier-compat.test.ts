@@ -14,6 +14,7 @@ const VERIFIERS = [...Object.keys(NODE_VERIFIERS), 'PyJWT', 'jwcrypto', 'authlib
 // As measured (and as their documentation says): jsonwebtoken has no EdDSA, and get-jwks cannot
 // turn an OKP (Ed25519) key into the PEM that fast-jwt needs.
 const EXPECTED: Record<string, Record<(typeof ALGS)[number], boolean>> = {
+  'scope-auth SDK': { ES256: true, EdDSA: true, RS256: true },
   jose: { ES256: true, EdDSA: true, RS256: true },
   'jsonwebtoken + jwks-rsa': { ES256: true, EdDSA: false, RS256: true },
   'express-oauth2-jwt-bearer': { ES256: true, EdDSA: true, RS256: true },

@@ -8,6 +8,7 @@ import type * as FastJwt from 'fast-jwt';
 import type GetJwks from 'get-jwks';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
+import { createVerifier as createScopeAuthVerifier } from '../../sdk/src/index.js';
 import { runPython } from './python.js';
 
 const require = createRequire(import.meta.url);
@@ -33,6 +34,15 @@ async function attempt(fn: () => Promise<unknown>): Promise<Outcome> {
 
 /** The Node verifiers, each configured as its documentation shows for a JWKS endpoint. */
 export const NODE_VERIFIERS: Record<string, (t: Target) => Promise<Outcome>> = {
+  'scope-auth SDK': (t) =>
+    attempt(async () => {
+      const v = createScopeAuthVerifier({ issuer: t.issuer, audience: t.audience, jwksUrl: `${t.baseUrl}/.well-known/jwks.json`, revocation: false });
+      try {
+        await v.verify(t.token);
+      } finally {
+        await v.close();
+      }
+    }),
   jose: (t) => attempt(() => jwtVerify(t.token, createRemoteJWKSet(new URL(`${t.baseUrl}/.well-known/jwks.json`)), { issuer: t.issuer, audience: t.audience })),
   // In a plain Node process, as an application runs it: jwks-rsa require()s the ESM-only jose,
   // which Node 20.19+ allows and jest's module system does not.
