@@ -133,7 +133,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new ScopeAuthError('unavailable', 'revocation list not loaded yet', { status: 503 })),
+        // The description may reach a resource's callers (a 503 body): where and why stay in `cause`.
+        () => reject(new ScopeAuthError('unavailable', 'revocation list not loaded yet', { status: 503, cause: source.lastError() })),
         readyTimeoutMs,
       );
     });
@@ -178,7 +179,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     },
 
     async ready() {
-      await Promise.all([waitForList(), jwks.reload().catch(() => undefined)]);
+      try {
+        await Promise.all([waitForList(), jwks.reload().catch(() => undefined)]);
+      } catch (err) {
+        // ready() answers the operator at start-up: name what could not be reached, and why.
+        const cause = err instanceof ScopeAuthError && err.cause instanceof Error ? err.cause : undefined;
+        if (!cause || !(err instanceof ScopeAuthError)) throw err;
+        throw new ScopeAuthError(err.code, `${err.description} within ${readyTimeoutMs} ms: ${cause.message}`, { status: err.status, cause });
+      }
     },
 
     async close() {
