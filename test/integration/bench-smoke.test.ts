@@ -95,7 +95,7 @@ describe('npm run bench (every scenario, smoke sizes)', () => {
       const summary = /targets: (\d+) PASS, (\d+) MISS/.exec(out);
       expect(summary).not.toBeNull();
       expect(Number(summary![1]) + Number(summary![2])).toBe(verdicts);
-      expect(verdicts).toBe(14);
+      expect(verdicts).toBe(16); // the verifier: seen x 2 sources, first-seen, cache memory
       // No failure is hidden in the figures: B refused every revoked key on its next exchange.
       expect(out).toMatch(/B refuses its first exchange after revoke returned +\| 5\/5 /);
 
