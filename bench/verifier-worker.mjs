@@ -1,5 +1,6 @@
 // Verifier throughput on one core: the SDK's verifier against plain jose jwtVerify (same options,
-// same cached remote JWKS) on the same real tokens. Runs alone in its own process. Receives one job
+// same cached remote JWKS) on the same real tokens: tokens it has seen (answered by its cache) and
+// tokens it has not (a cache one slot short of the token set). Runs alone in its own process. Receives one job
 // over IPC, answers with ops/s per contender per run.
 //
 // This machine's speed drifts by 20–30% over seconds, so each run is cut into short slices and the
@@ -29,15 +30,18 @@ function orders(names) {
 process.once('message', async (job) => {
   const { issuer, audience, jwksUrl, authUrl, redisUrl, keyPrefix, tokens, roundMs, rounds, slices } = job;
   // The options the SDK hands to jose (sdk/src/verifier.ts), so the difference is the SDK's own work.
-  const joseOptions = { issuer, audience, algorithms: ['EdDSA', 'ES256'], clockTolerance: 5, typ: 'at+jwt', requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'] };
+  const joseOptions = { issuer, audience, algorithms: ['ES256', 'EdDSA', 'RS256'], clockTolerance: 5, typ: 'at+jwt', requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'] };
   const jwks = createRemoteJWKSet(new URL(jwksUrl));
   const redis = createVerifier({ issuer, audience, jwksUrl, revocation: { redisUrl, keyPrefix } });
   const sse = createVerifier({ issuer, audience, revocation: { authUrl } });
-  await Promise.all([redis.ready(), sse.ready(), jwks.reload()]);
+  // FIFO eviction with one slot fewer than the tokens taken in turn: every call misses its cache.
+  const firstSeen = createVerifier({ issuer, audience, revocation: { authUrl }, cacheSize: Math.max(0, tokens.length - 1) });
+  await Promise.all([redis.ready(), sse.ready(), firstSeen.ready(), jwks.reload()]);
   const contenders = {
     jose: (t) => jwtVerify(t, jwks, joseOptions),
     sdkRedis: (t) => redis.verify(t),
     sdkSse: (t) => sse.verify(t),
+    sdkFirstSeen: (t) => firstSeen.verify(t),
   };
   const names = Object.keys(contenders);
   const sequence = orders(names);
@@ -57,6 +61,6 @@ process.once('message', async (job) => {
     }
     for (const name of names) results[name].push((totals[name].ops * 1000) / totals[name].ms);
   }
-  await Promise.all([redis.close(), sse.close()]);
+  await Promise.all([redis.close(), sse.close(), firstSeen.close()]);
   process.send({ results }, () => process.exit(0));
 });

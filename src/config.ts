@@ -43,7 +43,9 @@ const envSchema = z.object({
   MANAGEMENT_AUDIENCE: z.string().min(1).max(256).optional(),
   // Access-token lifetime, seconds (default 900 = 15 minutes).
   TOKEN_TTL_SECONDS: int(60, 86_400).default(900),
-  SIGNING_ALG: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
+  // Algorithm of new signing keys (default ES256, which every common verifier accepts); a change
+  // takes effect through a pre-published rotation at start-up, never by breaking live tokens.
+  SIGNING_ALG: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
   // HMAC key for stored secrets (≥ 32 characters). Changing it invalidates every API key.
   SECRET_PEPPER: z.string().min(32).optional(),
   // 32 bytes, base64 or hex: encrypts signing private keys at rest (AES-256-GCM).

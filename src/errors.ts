@@ -8,6 +8,7 @@ export const ERROR_STATUS = {
   invalid_token: 401,
   insufficient_scope: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   rate_limited: 429,
   internal_error: 500,
@@ -19,8 +20,13 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 /** What the error handler turns into headers; `cause` stays private like `detail`. */
 export type AppErrorOptions = {
   cause?: unknown;
-  /** A bare challenge with no error code (RFC 6750 §3.1: the request carried no credentials). */
-  challenge?: 'bearer';
+  /**
+   * `bearer`: a bare challenge with no error code (RFC 6750 §3.1: the request carried no credentials);
+   * `bearer-error`: a Bearer challenge naming the error, whatever its code (a malformed header's 400).
+   */
+  challenge?: 'bearer' | 'bearer-error';
+  /** The methods a 405 names in its Allow header (RFC 9110 §15.5.6). */
+  allow?: readonly string[];
   /** Sent as Retry-After on a 429. */
   retryAfterSeconds?: number;
   /** The scope a 403 insufficient_scope names in its challenge (RFC 6750 §3.1). */
@@ -32,8 +38,9 @@ export type AppErrorOptions = {
  * `detail` and `cause` are private (logs and audit only).
  */
 export class AppError extends Error {
-  readonly challenge: 'bearer' | undefined;
+  readonly challenge: 'bearer' | 'bearer-error' | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly allow: readonly string[] | undefined;
   readonly requiredScope: string | undefined;
 
   constructor(
@@ -46,6 +53,7 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.challenge = options.challenge;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.allow = options.allow;
     this.requiredScope = options.requiredScope;
   }
 

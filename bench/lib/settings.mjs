@@ -64,6 +64,8 @@ export const settings = Object.freeze({
   /** Exchanges after which the first memory sample is taken (the target compares it with the last). */
   memoryFirstSample: int('BENCH_MEMORY_FIRST_SAMPLE', quick ? 5_000 : 100_000),
   verifierTokens: int('BENCH_VERIFIER_TOKENS', 1_000),
+  /** Distinct tokens streamed through the verifier's cache to show its memory is bounded. */
+  verifierDistinct: int('BENCH_VERIFIER_DISTINCT', quick ? 100_000 : 1_000_000),
   /** Milliseconds each contender verifies per run, in `verifierSlices` turns taken in rotation. */
   verifierRoundMs: int('BENCH_VERIFIER_ROUND_MS', quick ? 600 : 3_000),
   verifierRounds: int('BENCH_VERIFIER_ROUNDS', quick ? 3 : 5),

@@ -17,11 +17,16 @@ const FETCH_TIMEOUT_MS = 5_000;
 const ACCEPT = 'application/jwk-set+json, application/json';
 
 type LocalSet = ReturnType<typeof createLocalJWKSet>;
-type CachedSet = { local: LocalSet; etag: string | undefined; maxAgeMs: number; freshUntilMs: number };
+type CachedSet = { local: LocalSet; kids: ReadonlySet<string>; etag: string | undefined; maxAgeMs: number; freshUntilMs: number };
 
 export type JwksCache = {
   /** jose's key resolver (`jwtVerify(token, cache.getKey, …)`): jose picks the key and checks the signature. */
   getKey: (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
+  /**
+   * Whether `kid` is in the set and the set is fresh: what lets a token verified earlier skip the
+   * signature check. A stale set answers false, so the caller verifies in full (and refetches).
+   */
+  isCurrentKey(kid: string, nowMs: number): boolean;
   /** Fetches the set now (used by `ready()`); rejects when it cannot. */
   reload(): Promise<void>;
   close(): void;
@@ -67,8 +72,9 @@ export function createJwksCache(o: { url: string; clock: Clock; fetch?: FetchLik
     }
     const body: unknown = await res.json();
     const local = createLocalJWKSet(body as JSONWebKeySet); // checks the shape itself: throws on anything but a JWK set
+    const kids = new Set((body as JSONWebKeySet).keys.flatMap((k) => (typeof k.kid === 'string' ? [k.kid] : [])));
     const maxAgeMs = readMaxAgeMs(res.headers);
-    cached = { local, etag: res.headers.get('etag') ?? undefined, maxAgeMs, freshUntilMs: freshUntil(startedMs, maxAgeMs, res.headers) };
+    cached = { local, kids, etag: res.headers.get('etag') ?? undefined, maxAgeMs, freshUntilMs: freshUntil(startedMs, maxAgeMs, res.headers) };
   }
 
   /** One fetch at a time, shared by every caller that arrives while it runs. */
@@ -117,12 +123,16 @@ export function createJwksCache(o: { url: string; clock: Clock; fetch?: FetchLik
       } catch (err) {
         // A kid we do not know may have been published since the last fetch.
         if (!(err instanceof errors.JWKSNoMatchingKey) || refreshed || nowMs - lastKidRefetchMs < UNKNOWN_KID_COOLDOWN_MS) throw err;
+        // Only a fetch that runs uses up the cooldown: one the 1 s floor skips would otherwise leave
+        // a key published just now unknown for 30 s.
+        if (!inflight && nowMs - lastAttemptMs < MIN_FETCH_INTERVAL_MS) throw err;
         lastKidRefetchMs = nowMs;
-        await revalidate(nowMs);
+        await refresh().catch(() => undefined);
         if (!cached) throw err;
         return cached.local(header, token);
       }
     },
+    isCurrentKey: (kid, nowMs) => cached !== undefined && nowMs < cached.freshUntilMs && cached.kids.has(kid),
     reload: () => refresh(),
     close: () => closing.abort(),
   };

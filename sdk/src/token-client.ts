@@ -62,7 +62,9 @@ export class TokenClient {
 
   /**
    * `fetch` with `Authorization: Bearer <token>`. On a 401 from the resource it forces one refresh
-   * and retries once, unless the request body is a stream (which cannot be sent twice).
+   * and retries once, unless the request body is a stream (which cannot be sent twice). If that
+   * refresh is refused (`invalid_client`: the key was revoked or expired), it throws that error
+   * rather than answer with the resource's 401.
    */
   async fetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
     const token = await this.getToken();
@@ -71,7 +73,9 @@ export class TokenClient {
     let fresh: string;
     try {
       fresh = await this.#forceRefresh(token);
-    } catch {
+    } catch (err) {
+      // The key itself was refused (revoked, expired, wrong secret): say so, not the resource's 401.
+      if (err instanceof ScopeAuthError && err.status !== undefined && err.status >= 400 && err.status < 500 && err.code !== 'rate_limited') throw err;
       return res;
     }
     await res.body?.cancel().catch(() => undefined);

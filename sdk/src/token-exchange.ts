@@ -1,3 +1,4 @@
+import { describeCause } from './network-errors.js';
 import { ScopeAuthError } from './errors.js';
 import { isRecord } from './json.js';
 import { parseRetryAfterMs, type AttemptOutcome } from './retry.js';
@@ -43,7 +44,7 @@ export async function attemptExchange(
       signal,
     });
   } catch (err) {
-    return { ok: false, retryable: true, error: new ScopeAuthError('network_error', describeNetworkError(err), { cause: err }) };
+    return { ok: false, retryable: true, error: new ScopeAuthError('network_error', `could not reach the token endpoint ${String(tokenUrl)}: ${describeCause(err)}`, { cause: err }) };
   }
 
   let payload: unknown;
@@ -96,9 +97,4 @@ function readTokenResponse(payload: unknown): TokenResponse | undefined {
 
 function malformed(status: number, cause?: unknown): ScopeAuthError {
   return new ScopeAuthError('internal_error', 'token endpoint sent a malformed response', { status, cause });
-}
-
-function describeNetworkError(err: unknown): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'token request timed out or was aborted';
-  return 'could not reach the token endpoint';
 }

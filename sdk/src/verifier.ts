@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './clock.js';
 import { ScopeAuthError } from './errors.js';
 import { mapJoseError } from './jose-errors.js';
 import { createJwksCache } from './jwks-cache.js';
+import { VerifiedTokenCache } from './token-cache.js';
 import { createHttpSource, type HttpRevocationOptions } from './revocation/http-source.js';
 import { RevocationList } from './revocation/list.js';
 import { createRedisSource, type RedisRevocationOptions } from './revocation/redis-source.js';
@@ -24,8 +25,14 @@ export type VerifierOptions = {
   requiredScopes?: string[];
   /** Seconds of leeway on `exp`, `nbf` and `iat`. Default 5, at most 60 (the service keeps revocation entries 60 s past expiry). */
   clockTolerance?: number;
-  /** Accepted `alg` values, asymmetric only. Default `['EdDSA', 'ES256']`. */
+  /** Accepted `alg` values, asymmetric only. Default `['ES256', 'EdDSA', 'RS256']`: every algorithm the service can sign with. */
   algorithms?: string[];
+  /**
+   * Tokens already verified that are kept (by the exact token string) so that seeing one again skips
+   * the signature check; their expiry, key, revocation and scopes are still checked on every call.
+   * Default 10,000 (about 1.5 KB each); 0 turns the cache off.
+   */
+  cacheSize?: number;
   /** Revocation source. Required, so that going without revocation is a visible choice. */
   revocation: RevocationOptions;
   /** Time source in milliseconds. Default: `Date.now`. */
@@ -39,7 +46,7 @@ export type VerifyOptions = {
 
 export type Verifier = {
   /**
-   * Verifies a bearer token and returns its claims.
+   * Verifies a bearer token and returns its claims (frozen: calls with the same token share them).
    * @throws ScopeAuthError `invalid_token`, `token_expired`, `token_revoked` (401), `insufficient_scope` (403),
    *   or `unavailable` (503: the JWKS could not be fetched, or the revocation list was not loaded in time
    *   or is older than `maxStalenessSeconds`).
@@ -51,10 +58,11 @@ export type Verifier = {
   close(): Promise<void>;
 };
 
-export const DEFAULT_ALGORITHMS = ['EdDSA', 'ES256'];
+export const DEFAULT_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'];
 const ASYMMETRIC = new Set(['EdDSA', 'Ed25519', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);
 const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
 const DEFAULT_READY_TIMEOUT_MS = 5_000;
+const DEFAULT_CACHE_SIZE = 10_000;
 const PRUNE_INTERVAL_MS = 60_000;
 // Refusing anything longer spares the parser and the signature check a hostile input. The service
 // bounds claims so that every token it mints fits, and uses the same bound itself.
@@ -94,10 +102,30 @@ export function createVerifier(options: VerifierOptions): Verifier {
     requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'],
   };
   const requiredScopes = o.requiredScopes;
+  const verified = new VerifiedTokenCache(o.cacheSize);
+  const isCurrentKey = (kid: string) => jwks.isCurrentKey(kid, nowMs(clock));
   let closed = false;
 
+  /** Signature and claims by jose, then the claims jose does not check; a success is remembered. */
+  async function verifyInFull(token: string): Promise<Claims> {
+    let result;
+    try {
+      const opts = clock ? { ...verifyOptions, currentDate: new Date(clock.now()) } : verifyOptions;
+      result = await jwtVerify(token, jwks.getKey, opts);
+    } catch (err) {
+      throw mapJoseError(err);
+    }
+    const claims = Object.freeze(readClaims(result.payload));
+    const kid = result.protectedHeader.kid;
+    if (typeof kid === 'string') verified.set(token, claims, kid);
+    return claims;
+  }
+
   // Keep a revoked entry a little past its expiry: tokens are accepted up to `clockTolerance` late.
-  const prune = setInterval(() => list.prune(nowSeconds(clock) - toleranceSeconds - 60), PRUNE_INTERVAL_MS);
+  const prune = setInterval(() => {
+    list.prune(nowSeconds(clock) - toleranceSeconds - 60);
+    verified.prune(nowSeconds(clock), toleranceSeconds);
+  }, PRUNE_INTERVAL_MS);
   prune.unref();
 
   async function waitForList(): Promise<void> {
@@ -105,7 +133,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new ScopeAuthError('unavailable', 'revocation list not loaded yet', { status: 503 })),
+        // The description may reach a resource's callers (a 503 body): where and why stay in `cause`.
+        () => reject(new ScopeAuthError('unavailable', 'revocation list not loaded yet', { status: 503, cause: source.lastError() })),
         readyTimeoutMs,
       );
     });
@@ -126,14 +155,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         throw new ScopeAuthError('invalid_token', 'token is empty', { status: 401 });
       }
       if (token.length > MAX_TOKEN_LENGTH) throw new ScopeAuthError('invalid_token', 'token is too long', { status: 401 });
-      let payload;
-      try {
-        const opts = clock ? { ...verifyOptions, currentDate: new Date(clock.now()) } : verifyOptions;
-        ({ payload } = await jwtVerify(token, jwks.getKey, opts));
-      } catch (err) {
-        throw mapJoseError(err);
-      }
-      const claims = readClaims(payload);
+      const claims = verified.get(token, nowSeconds(clock), toleranceSeconds, isCurrentKey) ?? (await verifyInFull(token));
       if (source) {
         // Once the list is loaded (every call but the first few), no promise and no extra tick.
         if (!source.isLoaded()) await waitForList();
@@ -157,7 +179,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     },
 
     async ready() {
-      await Promise.all([waitForList(), jwks.reload().catch(() => undefined)]);
+      try {
+        await Promise.all([waitForList(), jwks.reload().catch(() => undefined)]);
+      } catch (err) {
+        // ready() answers the operator at start-up: name what could not be reached, and why.
+        const cause = err instanceof ScopeAuthError && err.cause instanceof Error ? err.cause : undefined;
+        if (!cause || !(err instanceof ScopeAuthError)) throw err;
+        throw new ScopeAuthError(err.code, `${err.description} within ${readyTimeoutMs} ms: ${cause.message}`, { status: err.status, cause });
+      }
     },
 
     async close() {
@@ -207,12 +236,15 @@ function checkOptions(options: VerifierOptions): CheckedOptions {
       `clockTolerance must be at most ${MAX_CLOCK_TOLERANCE_SECONDS} seconds: the service drops a revocation entry ${MAX_CLOCK_TOLERANCE_SECONDS} s after its tokens expire, so a longer tolerance could accept a revoked token`,
     );
   }
+  const cacheSize = options.cacheSize ?? DEFAULT_CACHE_SIZE;
+  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new TypeError('cacheSize must be a non-negative integer');
   const base = revocation && 'authUrl' in revocation ? revocation.authUrl : issuer;
   return {
     issuer,
     audience,
     jwksUrl: assertHttpUrl(options.jwksUrl ?? endpoint(base, '/.well-known/jwks.json'), 'jwksUrl'),
     requiredScopes: options.requiredScopes ?? [],
+    cacheSize,
     clockTolerance,
     algorithms,
     revocation,

@@ -167,6 +167,22 @@ it('refetches on an unknown kid at once, then at most once per 30 s cooldown', a
   expect(fetches()).toBe(3);
 });
 
+it('does not use up the unknown-kid cooldown on a refetch the one-second floor skipped', async () => {
+  const [a, c] = [await signingKey('a'), await signingKey('c')];
+  const { server, clock, v, sign, fetches } = await setup([a], 'max-age=3600');
+  const tokenC = await sign(c);
+  expect(await outcome(v, await sign(a))).toBe('ok');
+  // Within the second after that fetch, an unknown kid cannot refetch yet...
+  server.state.published = [a, c];
+  clock.advance(500);
+  expect(await outcome(v, tokenC)).toBe(NOT_ISSUER_KEY);
+  expect(fetches()).toBe(1);
+  // ...and once the floor has passed it does, rather than waiting out a 30 s cooldown it never used.
+  clock.advance(600);
+  expect(await outcome(v, tokenC)).toBe('ok');
+  expect(fetches()).toBe(2);
+});
+
 it('keeps a cached set through fetch failures for a bounded time, then fails closed with unavailable', async () => {
   const a = await signingKey('a');
   const { server, clock, v, sign, fetches } = await setup([a], 'max-age=5');

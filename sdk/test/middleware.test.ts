@@ -4,7 +4,7 @@ import { decodeJwt } from 'jose';
 import { createTestInstance, listen, newPrefix, type TestInstance } from '../../test/support/app.js';
 import { createKey, createOrg, exchange } from '../../test/support/fixtures.js';
 import { TEST_ISSUER } from '../../test/support/env.js';
-import { createVerifier, requireAuth, type Verifier } from '../src/index.js';
+import { createVerifier, requireAuth, type Claims, type Verifier } from '../src/index.js';
 import { fakeClock } from './support/helpers.js';
 
 let inst: TestInstance;
@@ -15,7 +15,9 @@ let token: string;
 function resourceApp(v: Verifier) {
   const app = express();
   app.get('/read', requireAuth({ verifier: v }), (req, res) => {
-    res.json({ sub: req.auth?.sub, scope: req.auth?.scope });
+    // A plain type: in a project that also loads the MCP SDK, its AuthInfo shadows req.auth's type.
+    const auth = (req as { auth?: Claims }).auth;
+    res.json({ sub: auth?.sub, scope: auth?.scope });
   });
   app.get('/admin', requireAuth({ verifier: v, scopes: ['admin', 'write'], realm: 'orders' }), (_req, res) => {
     res.json({ ok: true });
@@ -53,10 +55,16 @@ describe('requireAuth', () => {
     expect(res.headers['www-authenticate']).toBe('Bearer realm="scope-auth", error="invalid_token", error_description="token is malformed"');
   });
 
-  it('answers 401 invalid_token for a header that is not Bearer', async () => {
+  it('answers another scheme with a bare challenge (RFC 6750 §3.1)', async () => {
     const res = await request(resourceApp(verifier)).get('/read').set('Authorization', 'Basic Zm9vOmJhcg==').expect(401);
-    expect(res.body).toEqual({ error: 'invalid_token', error_description: 'Authorization header must be "Bearer <token>"' });
-    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="scope-auth", error="invalid_token"/);
+    expect(res.body).toEqual({ error: 'invalid_token', error_description: 'an access token is required' });
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="scope-auth"');
+  });
+
+  it('answers a malformed Bearer header with 400 invalid_request', async () => {
+    const res = await request(resourceApp(verifier)).get('/read').set('Authorization', 'Bearer a b').expect(400);
+    expect(res.body).toEqual({ error: 'invalid_request', error_description: 'Authorization header must be "Bearer <token>"' });
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="scope-auth", error="invalid_request"/);
   });
 
   it('answers 401 invalid_token saying the token expired', async () => {

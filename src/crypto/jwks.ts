@@ -12,10 +12,17 @@ function toPublicJwk(jwk: JWK, kid: string, alg: string): PublicJwk {
   return { ...out, kid, alg, use: 'sig' };
 }
 
+/** RSA keys are 2048 bits or larger (RFC 7518 §3.3); 2048 is what RSA-only gateways expect. */
+const RSA_MODULUS_BITS = 2048;
+
 export type GeneratedKey = { kid: string; alg: SigningAlg; publicJwk: PublicJwk; privateJwk: JWK };
 
 export async function generateSigningKey(alg: SigningAlg): Promise<GeneratedKey> {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true, crv: alg === 'EdDSA' ? 'Ed25519' : undefined });
+  const { privateKey } = await generateKeyPair(alg, {
+    extractable: true,
+    ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}),
+    ...(alg === 'RS256' ? { modulusLength: RSA_MODULUS_BITS } : {}),
+  });
   const privateJwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(privateJwk, 'sha256'); // thumbprint uses public members only
   return { kid, alg, publicJwk: toPublicJwk(privateJwk, kid, alg), privateJwk };

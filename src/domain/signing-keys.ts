@@ -26,7 +26,10 @@ type LoadedKey = SigningKeyRecord & { material: SigningMaterial };
 export type JwksDocument = { body: string; etag: string };
 
 export type Keyring = {
-  /** Loads keys from Postgres, creating the first one if the table is empty. */
+  /**
+   * Loads keys from Postgres, creating the first one if the table is empty, or a pre-published
+   * successor if the newest key's `alg` is not SIGNING_ALG.
+   */
   init(): Promise<void>;
   refresh(): Promise<void>;
   activeKey(nowMs: number): SigningMaterial;
@@ -106,8 +109,11 @@ export function createKeyring({ config, db, clock, longestTtlSeconds = () => con
         // Under the lock, so two instances starting together on an empty table create one key, not two.
         const records = await withSigningKeyLock(db, async (trx) => {
           const existing = await listSigningKeys(trx);
-          if (existing.some((k) => k.retiredAt === null)) return existing;
-          await createKey(trx, new Date(clock.now()));
+          const newest = existing.filter((k) => k.retiredAt === null).at(-1);
+          if (newest?.alg === config.signingAlg) return existing;
+          // A changed SIGNING_ALG goes through a normal rotation: the successor is published first and
+          // signs only once every cache has it, while the current key keeps signing until then.
+          await createKey(trx, new Date(clock.now() + (newest ? prepublishMs : 0)));
           return listSigningKeys(trx);
         });
         await load(records);

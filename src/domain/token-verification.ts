@@ -20,7 +20,8 @@ export type AccessClaims = {
 
 export type VerificationDeps = RevocationLookupDeps & { config: Config; clock: Clock; keyring: Keyring };
 
-const ALGORITHMS = ['EdDSA', 'ES256'];
+/** Every algorithm SIGNING_ALG can choose, so tokens of keys made under an earlier setting still verify. */
+const ALGORITHMS = ['ES256', 'EdDSA', 'RS256'];
 /** One bound for every verifier of ours (and the SDK's); key limits keep every issued token within it. */
 export const MAX_TOKEN_LENGTH = 8_192;
 let jwksCache: { etag: string; getKey: JWTVerifyGetKey } | undefined;

@@ -61,16 +61,17 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   res.status(e.status).json({ error: e.code, error_description: e.description });
 };
 
-/** RFC 6750 §3 and RFC 6749 §5.2 challenges on 401/403, Retry-After on 429 and 503. */
+/** RFC 6750 §3 and RFC 6749 §5.2 challenges on 401/403, Allow on 405, Retry-After on 429 and 503. */
 function setErrorHeaders(res: Response, e: AppError): void {
   if (e.code === 'invalid_client') res.setHeader('WWW-Authenticate', 'Basic realm="scope-auth", charset="UTF-8"');
   if (e.challenge === 'bearer') {
     res.setHeader('WWW-Authenticate', 'Bearer realm="scope-auth"');
-  } else if (e.code === 'invalid_token' || e.code === 'insufficient_scope') {
+  } else if (e.code === 'invalid_token' || e.code === 'insufficient_scope' || e.challenge === 'bearer-error') {
     const scope = e.requiredScope === undefined ? '' : `, scope="${quote(e.requiredScope)}"`;
     res.setHeader('WWW-Authenticate', `Bearer realm="scope-auth", error="${e.code}", error_description="${quote(e.description)}"${scope}`);
   }
   if (e.code === 'unavailable') res.setHeader('Retry-After', String(RETRY_AFTER_UNAVAILABLE_SECONDS));
+  if (e.allow) res.setHeader('Allow', e.allow.join(', '));
   if (e.code === 'rate_limited' && e.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(e.retryAfterSeconds));
 }
 

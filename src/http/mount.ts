@@ -1,5 +1,6 @@
 import type { Express, RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
+import { AppError } from '../errors.js';
 import { bearerAuth, requireScopes } from './middleware/bearer-auth.js';
 import { assertNoQueryCredentials } from './middleware/client-auth.js';
 import { noStore, setNoStore } from './middleware/no-store.js';
@@ -52,10 +53,22 @@ function authSteps(auth: RouteAuth, deps: Deps, limiters: Limiters): RequestHand
 
 const lastStep = (handler: RouteHandler): RequestHandler => (req, res) => handler(req, res);
 
-/** Mounts the table in its order, each route in one express layer at all of its paths. */
+/**
+ * Mounts the table in its order, each route in one express layer at all of its paths; then, at each
+ * path, 405 with `Allow` for the methods it does not answer (RFC 9110 §15.5.6), e.g. GET /oauth/token.
+ */
 export function mountRoutes(app: Express, ctx: RouteContext, limiters: Limiters): void {
+  const methodsByPath = new Map<string, string[]>();
   for (const route of ctx.routes) {
     const paths = operationsOf(route).map((o) => o.path);
     app[route.method](paths, inOneLayer(...authSteps(route.auth, ctx.deps, limiters), lastStep(route.handler(ctx))));
+    for (const path of paths) methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), ...(route.method === 'get' ? ['GET', 'HEAD'] : [route.method.toUpperCase()])]);
   }
+  for (const [path, allow] of methodsByPath) app.all(path, methodNotAllowed(allow));
+}
+
+function methodNotAllowed(allow: readonly string[]): RequestHandler {
+  return (req) => {
+    throw new AppError('method_not_allowed', `method ${req.method.replace(/[^A-Z]/g, '?').slice(0, 20)} is not allowed here; use ${allow.join(' or ')}`, undefined, { allow });
+  };
 }

@@ -24,9 +24,18 @@ export type RouteRequest = {
   form?: z.ZodType;
   /** A valid body: shown in the document, and sent by the shared protected-route tests. */
   example?: Record<string, unknown>;
+  /** A valid form body, shown in the document. */
+  formExample?: Record<string, unknown>;
 };
 
-export type RouteResponse = { description: string; schema?: z.ZodType; contentType?: string };
+export type RouteResponse = {
+  description: string;
+  schema?: z.ZodType;
+  contentType?: string;
+  /** Headers this response carries besides those every response, rate limit or error has. */
+  headers?: ReadonlyArray<'ETag' | 'Cache-Control'>;
+  example?: unknown;
+};
 
 /** What a handler factory gets once, when the app is built. */
 export type RouteContext = {

@@ -67,7 +67,7 @@ describe('scope-auth CLI', () => {
 
   it('rotates and lists signing keys', async () => {
     const rotated = JSON.parse((await cli(['signing-keys', 'rotate', '--json'])).stdout);
-    expect(rotated).toMatchObject({ kid: expect.any(String), alg: 'EdDSA' });
+    expect(rotated).toMatchObject({ kid: expect.any(String), alg: 'ES256' });
     expect(Date.parse(rotated.activates_at)).toBeGreaterThan(Date.now() + 300_000);
     const list = JSON.parse((await cli(['signing-keys', 'list', '--json'])).stdout);
     expect(list.keys.map((k: { kid: string }) => k.kid)).toContain(rotated.kid);

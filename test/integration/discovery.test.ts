@@ -22,7 +22,7 @@ describe('GET /.well-known/jwks.json', () => {
     const { keys } = JSON.parse(res.text);
     expect(keys.length).toBeGreaterThanOrEqual(1);
     for (const k of keys) {
-      expect(k).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: expect.any(String), x: expect.any(String) });
+      expect(k).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String), x: expect.any(String), y: expect.any(String) });
       for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']) expect(k).not.toHaveProperty(priv);
     }
   });
@@ -111,6 +111,7 @@ const ENDPOINTS: Record<string, string> = {
   'GET /v1/revocations/stream': 'public',
   'GET /.well-known/jwks.json': 'public',
   'GET /.well-known/oauth-authorization-server': 'public',
+  'GET /.well-known/openid-configuration': 'public',
   'GET /healthz': 'public',
   'GET /metrics': 'public',
   'GET /readyz': 'public',
@@ -165,14 +166,15 @@ describe('GET /openapi.json', () => {
     expect(res.body.openapi).toBe('3.1.0');
     expect(Object.keys(res.body.paths).sort()).toEqual([...new Set(Object.keys(ENDPOINTS).map((e) => e.split(' ')[1]))].sort());
     const token = res.body.paths['/v1/token'].post;
-    const json = token.requestBody.content['application/json'].schema;
+    expect(token.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/TokenRequest' });
+    const json = res.body.components.schemas.TokenRequest;
     expect(json.properties.secret).toMatchObject({ type: 'string', maxLength: 128 });
     expect(json.additionalProperties).toBe(false);
-    expect(token.requestBody.content['application/x-www-form-urlencoded'].schema.required).toEqual(['grant_type']);
+    expect(res.body.components.schemas.ClientCredentialsRequest.required).toEqual(['grant_type']);
     expect(token.responses['401'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     const create = res.body.paths['/v1/keys'].post;
-    expect(create.security).toEqual([{ bearer: [] }]);
-    expect(create.requestBody.content['application/json'].schema.properties.scopes.maxItems).toBe(50);
+    expect(create.security).toEqual([{ oauth2: ['keys:write'] }]);
+    expect(res.body.components.schemas.CreateApiKeyRequest.properties.scopes.maxItems).toBe(50);
     expect(res.body.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'environment', 'unused_for_days', 'limit', 'cursor']);
   });
 

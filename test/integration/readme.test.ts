@@ -52,7 +52,7 @@ describe('README examples', () => {
     );
     // Spot-check what the walkthrough claims to show.
     expect(stdout).toMatch(/"token_type":"Bearer","expires_in":900,"scope":"keys:read keys:write audit:read"/);
-    expect(stdout).toMatch(/EdDSA key_[0-9A-Z]{26} keys:read keys:write audit:read/);
+    expect(stdout).toMatch(/ES256 key_[0-9A-Z]{26} keys:read keys:write audit:read/);
     expect(stdout).toContain('"revoke_reason": "worker decommissioned"');
     expect(stdout).toContain('"active": true');
     expect(stdout).toContain('event: revocation');

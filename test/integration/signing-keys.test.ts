@@ -86,7 +86,7 @@ describe('signing-key rotation', () => {
     for (const r of rows) {
       expect(r.private_jwk_enc).toMatch(/^v1\.[\w-]{16}\.[\w-]{22}\.[\w-]+$/);
       expect(r.private_jwk_enc).not.toContain('"d"');
-      expect(Object.keys(r.public_jwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x']);
+      expect(Object.keys(r.public_jwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
     }
   });
 });

@@ -38,7 +38,7 @@ describe('POST /v1/token', () => {
     expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 900, scope: 'read write' });
 
     const { payload, protectedHeader } = await verify(res.body.access_token);
-    expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: expect.any(String), typ: 'at+jwt' });
+    expect(protectedHeader).toEqual({ alg: 'ES256', kid: expect.any(String), typ: 'at+jwt' });
     expect(payload).toEqual({
       iss: TEST_ISSUER,
       sub: key.id,

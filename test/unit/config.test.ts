@@ -25,7 +25,7 @@ function problems(env: Record<string, string>): string[] {
 describe('loadConfig', () => {
   it('gives development defaults, and says which secrets fell back', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 8080, tokenTtlSeconds: 900, signingAlg: 'EdDSA', issuer: 'http://localhost:8080', defaultAudience: 'http://localhost:8080' });
+    expect(c).toMatchObject({ port: 8080, tokenTtlSeconds: 900, signingAlg: 'ES256', issuer: 'http://localhost:8080', defaultAudience: 'http://localhost:8080' });
     expect(c.devDefaults).toEqual(['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY']);
     expect(c.keyEncryptionKey).toHaveLength(32);
     expect(Object.isFrozen(c)).toBe(true);

@@ -20,7 +20,17 @@ describe('README TypeScript examples', () => {
       writeFileSync(
         join(dir, 'tsconfig.json'),
         JSON.stringify({
-          compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: ['node'],
+            // This checkout's SDK, whatever node_modules links to.
+            paths: { '@scope-auth/sdk': [join(root, 'sdk', 'dist', 'index.d.ts')] },
+          },
           include: ['*.ts'],
         }),
       );

@@ -5,7 +5,7 @@ import { errorHandler } from '../../src/http/error-handler.js';
 import { requestId } from '../../src/http/middleware/request-id.js';
 import { createLogger } from '../../src/log.js';
 
-type Expected = { status: number; wwwAuthenticate?: string; retryAfter?: string };
+type Expected = { status: number; wwwAuthenticate?: string; retryAfter?: string; allow?: string };
 
 /** What each code looks like on the wire (STYLE.md "Errors", RFC 6749 §5.2, RFC 6750 §3), written out. */
 const BY_CODE: Record<ErrorCode, Expected> = {
@@ -18,6 +18,7 @@ const BY_CODE: Record<ErrorCode, Expected> = {
   invalid_token: { status: 401, wwwAuthenticate: 'Bearer realm="scope-auth", error="invalid_token", error_description="it failed"' },
   insufficient_scope: { status: 403, wwwAuthenticate: 'Bearer realm="scope-auth", error="insufficient_scope", error_description="it failed"' },
   not_found: { status: 404 },
+  method_not_allowed: { status: 405 },
   conflict: { status: 409 },
   rate_limited: { status: 429 },
   internal_error: { status: 500 },
@@ -35,6 +36,14 @@ const WITH_OPTIONS: Array<[string, ErrorCode, string, AppErrorOptions, Expected]
     { status: 403, wwwAuthenticate: `Bearer realm="scope-auth", error="insufficient_scope", error_description="this call requires scope 'keys:write'", scope="keys:write"` },
   ],
   ['a description made safe for the header', 'invalid_token', 'bad\n"token"\\', {}, { status: 401, wwwAuthenticate: `Bearer realm="scope-auth", error="invalid_token", error_description="bad?'token''"` }],
+  ['Allow on a 405', 'method_not_allowed', 'method GET is not allowed here; use POST', { allow: ['POST'] }, { status: 405, allow: 'POST' }],
+  [
+    'a Bearer challenge naming a 400',
+    'invalid_request',
+    'Authorization header must be "Bearer <token>"',
+    { challenge: 'bearer-error' },
+    { status: 400, wwwAuthenticate: `Bearer realm="scope-auth", error="invalid_request", error_description="Authorization header must be 'Bearer <token>'"` },
+  ],
   ['Retry-After on a 429', 'rate_limited', 'too many requests, retry later', { retryAfterSeconds: 7 }, { status: 429, retryAfter: '7' }],
 ];
 
@@ -60,11 +69,12 @@ function appThrowing(err: unknown) {
 
 async function expectAnswer(err: unknown, expected: Expected, body: object): Promise<void> {
   const res = await request(appThrowing(err)).get('/');
-  expect({ status: res.status, body: res.body as unknown, wwwAuthenticate: res.headers['www-authenticate'], retryAfter: res.headers['retry-after'] }).toEqual({
+  expect({ status: res.status, body: res.body as unknown, wwwAuthenticate: res.headers['www-authenticate'], retryAfter: res.headers['retry-after'], allow: res.headers['allow'] }).toEqual({
     status: expected.status,
     body,
     wwwAuthenticate: expected.wwwAuthenticate,
     retryAfter: expected.retryAfter,
+    allow: expected.allow,
   });
   expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
   expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);

@@ -1,3 +1,4 @@
+import { describeCause } from '../network-errors.js';
 import { connectEventStream } from '../sse.js';
 import { isRecord } from '../json.js';
 import type { FetchLike } from '../token-exchange.js';
@@ -52,17 +53,23 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList,
   let closed = false;
   let pollTimer: NodeJS.Timeout | undefined;
   let stream: { close(): void } | undefined;
+  let lastError: unknown;
   const inflight = new AbortController();
 
   async function fetchPage(after: number | undefined): Promise<FeedPage> {
     const url = after === undefined ? feedUrl : `${feedUrl}?after=${after}`;
-    const res = await fetchImpl(url, {
-      headers: { accept: 'application/json' },
-      signal: AbortSignal.any([inflight.signal, AbortSignal.timeout(FEED_TIMEOUT_MS)]),
-    });
+    let res: Response;
+    try {
+      res = await fetchImpl(url, {
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.any([inflight.signal, AbortSignal.timeout(FEED_TIMEOUT_MS)]),
+      });
+    } catch (err) {
+      throw new Error(`could not reach the revocation feed ${feedUrl}: ${describeCause(err)}`, { cause: err });
+    }
     if (res.status !== 200) {
       await res.body?.cancel().catch(() => undefined);
-      throw new Error(`revocation feed answered HTTP ${res.status}`);
+      throw new Error(`revocation feed ${feedUrl} answered HTTP ${res.status}`);
     }
     return readPage(await res.json());
   }
@@ -95,7 +102,12 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList,
       pollTimer = undefined;
       if (closed || (streamOpen && latch.isResolved())) return;
       pollOnce()
-        .catch(() => undefined)
+        .then(() => {
+          lastError = undefined;
+        })
+        .catch((err: unknown) => {
+          lastError = err;
+        })
         .finally(() => {
           if (!streamOpen || !latch.isResolved()) schedulePoll(pollMs);
         });
@@ -138,6 +150,7 @@ export function createHttpSource(o: HttpRevocationOptions, list: RevocationList,
     isLoaded: latch.isResolved,
     loaded: latch.promise,
     confirmedAtMs: confirmation.atMs,
+    lastError: () => lastError,
     close() {
       closed = true;
       clearTimeout(pollTimer);

@@ -31,6 +31,9 @@ const pingIntervalMs = (maxStalenessMs: number) => Math.min(5_000, Math.max(250,
  * flushed, list being rebuilt) the entries already held are kept and the load is retried.
  */
 export function createRedisSource(o: RedisRevocationOptions, list: RevocationList, clock: Clock): RevocationSource {
+  // Named in errors without its password.
+  const redactedUrl = o.redisUrl.replace(/\/\/[^@/]*@/, '//***@');
+  let lastError: unknown;
   const prefix = o.keyPrefix ?? DEFAULT_KEY_PREFIX;
   const keys = { entries: `${prefix}rev:entries`, channel: `${prefix}revocations` };
   const latch = createLatch();
@@ -112,7 +115,9 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
     // We resubscribe ourselves, so that every resubscription is followed by a reload.
     sub = cmd.duplicate({ autoResubscribe: false, maxRetriesPerRequest: null });
     // The SDK never logs; connection errors surface as a list that stops loading (verify fails closed).
-    cmd.on('error', () => undefined);
+    cmd.on('error', (err: unknown) => {
+      lastError = new Error(`could not reach Redis at ${redactedUrl}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    });
     sub.on('error', () => undefined);
     sub.on('ready', () => void subscribeThenLoad());
     // Whatever was in flight on the lost connection proves nothing about the next one.
@@ -141,6 +146,7 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
     isLoaded: latch.isResolved,
     loaded: latch.promise,
     confirmedAtMs: confirmation.atMs,
+    lastError: () => (latch.isResolved() ? undefined : lastError),
     close() {
       closed = true;
       clearInterval(resync);

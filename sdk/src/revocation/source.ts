@@ -6,6 +6,8 @@ export type RevocationSource = {
   readonly loaded: Promise<void>;
   /** Latest time (clock ms) the list is known to have been current at; -Infinity before the first load. */
   confirmedAtMs(): number;
+  /** Why the latest attempt to load failed (named in `ready()`'s timeout), or undefined. */
+  lastError(): unknown;
   close(): Promise<void>;
 };
 

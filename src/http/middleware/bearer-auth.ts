@@ -5,11 +5,14 @@ import { verifyAccessToken, type AccessClaims, type VerificationDeps } from '../
 
 export type { AccessClaims };
 
-/** RFC 6750 §2.1: `Authorization: Bearer <token>`; a token anywhere else is refused. */
+/**
+ * RFC 6750 §2.1: `Authorization: Bearer <token>`. Another scheme carries no credential for this API
+ * (undefined: a bare challenge, §3.1); a Bearer header that is malformed is 400 invalid_request (§3.1).
+ */
 export function readBearer(header: string | undefined): string | undefined {
-  if (!header) return undefined;
+  if (!header || !/^bearer(?: |$)/i.test(header)) return undefined;
   const m = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
-  if (!m) throw new AppError('invalid_token', 'Authorization header must be "Bearer <token>"', { reason: 'malformed_header' });
+  if (!m) throw new AppError('invalid_request', 'Authorization header must be "Bearer <token>"', { reason: 'malformed_header' }, { challenge: 'bearer-error' });
   return m[1];
 }
 
@@ -20,7 +23,7 @@ export function readBearer(header: string | undefined): string | undefined {
  */
 export async function verifyManagementBearer(deps: VerificationDeps, header: string | undefined): Promise<AccessClaims> {
   const token = readBearer(header);
-  // RFC 6750 §3.1: no credentials at all → a challenge without an error code.
+  // RFC 6750 §3.1: no credentials (or another scheme's) → a challenge without an error code.
   if (!token) throw new AppError('invalid_token', 'an access token is required', { reason: 'no_token' }, { challenge: 'bearer' });
   return verifyAccessToken(deps, token, deps.config.managementAudience);
 }

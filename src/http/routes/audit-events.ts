@@ -26,7 +26,8 @@ const auditEvent = z.object({
   request_id: z.string().nullable(),
   detail: z.record(z.string(), z.unknown()),
   created_at: z.string(),
-});
+}).meta({ id: 'AuditEvent' });
+const auditPage = z.object({ data: z.array(auditEvent), next_cursor: z.string().nullable() }).meta({ id: 'AuditEventPage' });
 
 export const auditRoutes: Route[] = [
   {
@@ -37,7 +38,7 @@ export const auditRoutes: Route[] = [
     tags: ['audit'],
     auth: { kind: 'bearer', scopes: ['audit:read'] },
     request: { query: auditQuery },
-    responses: { 200: { description: 'one page', schema: z.object({ data: z.array(auditEvent), next_cursor: z.string().nullable() }) } },
+    responses: { 200: { description: 'one page', schema: auditPage } },
     errors: ['invalid_request'],
     handler:
       ({ deps }) =>

@@ -5,7 +5,6 @@ import { VERSION } from '../../version.js';
 import { buildOpenApi } from '../openapi.js';
 import type { Route } from '../route.js';
 import { introspectRoute, revokeTokenRoute } from './oauth.js';
-import { revocationListRoute } from './revocations.js';
 import { OAUTH_TOKEN } from './token.js';
 
 const jwksRoute: Route = {
@@ -17,8 +16,8 @@ const jwksRoute: Route = {
   auth: { kind: 'public' },
   cors: true,
   responses: {
-    200: { description: 'JWK set', schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }), contentType: 'application/jwk-set+json' },
-    304: { description: 'not modified' },
+    200: { description: 'JWK set', schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'JwkSet' }), contentType: 'application/jwk-set+json', headers: ['ETag', 'Cache-Control'] },
+    304: { description: 'not modified', headers: ['ETag', 'Cache-Control'] },
   },
   handler:
     ({ deps }) =>
@@ -53,35 +52,43 @@ const openApiRoute: Route = {
   },
 };
 
-/** RFC 8414 authorization server metadata. */
+/**
+ * RFC 8414 authorization server metadata, IANA-registered members and values only. The Bearer
+ * management token that introspection and revocation also take is no registered client
+ * authentication method: the OpenAPI document describes it. The revocation list is found there too.
+ */
 function serverMetadata(config: Config) {
   const url = (route: { path: string }) => `${config.issuer}${route.path}`;
+  const clientAuthMethods = ['client_secret_basic', 'client_secret_post'];
   return {
     issuer: config.issuer,
     token_endpoint: url(OAUTH_TOKEN),
     jwks_uri: url(jwksRoute),
     grant_types_supported: ['client_credentials'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: clientAuthMethods,
     introspection_endpoint: url(introspectRoute),
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'bearer'],
+    introspection_endpoint_auth_methods_supported: clientAuthMethods,
     revocation_endpoint: url(revokeTokenRoute),
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'bearer'],
-    response_types_supported: [],
+    revocation_endpoint_auth_methods_supported: clientAuthMethods,
+    // RFC 8414 §2 makes this REQUIRED and validators (authlib) refuse an empty array. There is no
+    // authorization endpoint; "none" (a registered response type) promises nothing from one.
+    response_types_supported: ['none'],
     scopes_supported: [...MANAGEMENT_SCOPES],
     service_documentation: url(openApiRoute),
-    revocation_list_endpoint: url(revocationListRoute),
   };
 }
 
 const metadataRoute: Route = {
   method: 'get',
   path: '/.well-known/oauth-authorization-server',
+  // Many clients (openid-client's default discovery among them) look there first.
+  aliases: [{ path: '/.well-known/openid-configuration', operationId: 'getOpenIdConfiguration' }],
   operationId: 'getServerMetadata',
   summary: 'Authorization server metadata (RFC 8414)',
   tags: ['discovery'],
   auth: { kind: 'public' },
   cors: true,
-  responses: { 200: { description: 'metadata', schema: z.record(z.string(), z.unknown()) } },
+  responses: { 200: { description: 'metadata', schema: z.record(z.string(), z.unknown()).meta({ id: 'ServerMetadata', description: 'RFC 8414 §2' }), headers: ['Cache-Control'] } },
   handler: ({ deps }) => {
     const metadata = JSON.stringify(serverMetadata(deps.config));
     return (_req, res) => {

@@ -19,7 +19,7 @@ async function check(fn: () => Promise<unknown>): Promise<'ok' | 'down'> {
 const readiness = z.object({
   status: z.enum(['ok', 'degraded', 'unavailable']),
   checks: z.object({ postgres: z.enum(['ok', 'down']), redis: z.enum(['ok', 'down']), pubsub: z.enum(['ok', 'down']) }),
-});
+}).meta({ id: 'Readiness' });
 
 export const healthRoutes: Route[] = [
   {
@@ -29,7 +29,7 @@ export const healthRoutes: Route[] = [
     summary: 'Liveness',
     tags: ['operations'],
     auth: { kind: 'public' },
-    responses: { 200: { description: 'alive', schema: z.object({ status: z.literal('ok') }) } },
+    responses: { 200: { description: 'alive', schema: z.object({ status: z.literal('ok') }).meta({ id: 'Liveness' }) } },
     // The process answers. Never depends on Postgres or Redis (a restart would not fix them).
     handler: () => (_req, res) => {
       res.setHeader('Cache-Control', 'no-store');

@@ -33,7 +33,8 @@ const createKeyBody = z
     expires_in: expiresInSeconds.optional().describe('seconds from now; alternative to expires_at'),
     log_exchanges: z.boolean().default(false).describe('audit every successful exchange too (exchange.succeeded)'),
   })
-  .refine((b) => b.expires_at === undefined || b.expires_in === undefined, { message: 'send expires_at or expires_in, not both' });
+  .refine((b) => b.expires_at === undefined || b.expires_in === undefined, { message: 'send expires_at or expires_in, not both' })
+  .meta({ id: 'CreateApiKeyRequest' });
 
 const patchKeyBody = z
   .strictObject({
@@ -45,12 +46,13 @@ const patchKeyBody = z
     expires_at: isoDate.nullable().optional().describe('null removes the expiry'),
     log_exchanges: z.boolean().optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' })
+  .meta({ id: 'UpdateApiKeyRequest' });
 
-const revokeKeyBody = z.strictObject({ reason: revokeReason.optional() });
+const revokeKeyBody = z.strictObject({ reason: revokeReason.optional() }).meta({ id: 'RevokeApiKeyRequest' });
 const rotateKeyBody = z.strictObject({
   grace_period_seconds: z.number().int().min(0).max(MAX_GRACE_PERIOD_SECONDS).default(0).describe('seconds the old key keeps working; 0 = it expires now'),
-});
+}).meta({ id: 'RotateApiKeyRequest' });
 const listKeysQuery = z.strictObject({
   status: z.enum(['active', 'expired', 'revoked']).optional(),
   environment: environment.optional(),
@@ -82,8 +84,9 @@ const keySchema = z.object({
   replaced_by: z.string().nullable(),
   expires_soon: z.boolean().describe('active and expiring within 7 days'),
   log_exchanges: z.boolean(),
-});
-const keyWithSecret = keySchema.extend({ secret: z.string().describe('shown this once') });
+}).meta({ id: 'ApiKey', description: 'an API key; never its secret' });
+const keyWithSecret = keySchema.extend({ secret: z.string().describe('shown this once') }).meta({ id: 'ApiKeyWithSecret', description: 'a new API key with its secret, shown this once' });
+const keyPage = z.object({ data: z.array(keySchema), next_cursor: z.string().nullable() }).meta({ id: 'ApiKeyPage' });
 
 /** A JSON body, or none at all (treated as `{}`) for calls whose every field is optional. */
 function optionalJson(req: Request): unknown {
@@ -149,7 +152,7 @@ export const keyRoutes: Route[] = [
     summary: 'List keys, newest first, cursor-paginated (scope keys:read)',
     auth: read,
     request: { query: listKeysQuery },
-    responses: { 200: { description: 'one page', schema: z.object({ data: z.array(keySchema), next_cursor: z.string().nullable() }) } },
+    responses: { 200: { description: 'one page', schema: keyPage } },
     handler:
       ({ deps }) =>
       async (req, res) => {
@@ -243,7 +246,7 @@ export const keyRoutes: Route[] = [
     summary: 'Replace with a new key of the same settings; the old one expires now or after grace_period_seconds (scope keys:write)',
     auth: write,
     request: { params: idParam, json: rotateKeyBody, example: { grace_period_seconds: 3_600 } },
-    responses: { 201: { description: 'the new key with its secret, and the old key', schema: keyWithSecret.extend({ previous_key: keySchema }) } },
+    responses: { 201: { description: 'the new key with its secret, and the old key', schema: keyWithSecret.extend({ previous_key: keySchema }).meta({ id: 'RotatedApiKey', description: 'the new key with its secret, and the old key' }) } },
     errors: ['not_found', 'conflict'],
     handler:
       ({ deps }) =>

@@ -19,11 +19,11 @@ const tokenOperationForm = z.object({
   token_type_hint: z.string().max(100).optional(),
   client_id: z.string().max(64).optional(),
   client_secret: z.string().max(128).optional(),
-});
+}).meta({ id: 'TokenOperationForm' });
 const tokenOperationJson = tokenOperationForm.extend({
   key_id: z.string().max(64).optional(),
   secret: z.string().max(128).optional(),
-});
+}).meta({ id: 'TokenOperationRequest' });
 type TokenOperation = z.infer<typeof tokenOperationForm>;
 
 function readTokenOperation(req: Request): TokenOperation {
@@ -59,7 +59,7 @@ const introspection = z.object({
   token_type: z.string().optional(),
   org_id: z.string().optional(),
   env: z.string().optional(),
-});
+}).meta({ id: 'Introspection', description: 'RFC 7662 §2.2' });
 
 const CALLER_AUTH = { kind: 'client', orBearer: true } as const;
 const tokenOperation = { form: tokenOperationForm, json: tokenOperationJson };

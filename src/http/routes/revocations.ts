@@ -20,7 +20,7 @@ const wireEntry = z.object({
   jti: z.string().optional(),
   revoked_at: z.number().int().describe("unix seconds: when it was revoked (a key's entry refuses every token of the key, whenever issued)"),
   expires_at: z.number().int().describe('unix seconds; the entry can be dropped after this'),
-});
+}).meta({ id: 'RevocationEntry' });
 
 export const revocationListRoute: Route = {
   method: 'get',
@@ -34,7 +34,7 @@ export const revocationListRoute: Route = {
   responses: {
     200: {
       description: 'one page of the list',
-      schema: z.object({ revocations: z.array(wireEntry), last_seq: z.number().int(), has_more: z.boolean() }),
+      schema: z.object({ revocations: z.array(wireEntry), last_seq: z.number().int(), has_more: z.boolean() }).meta({ id: 'RevocationPage' }),
     },
   },
   errors: ['invalid_request'],

@@ -31,7 +31,7 @@ const jsonTokenRequest = z
     client_secret: secret.optional(),
     ...credentialFields,
   })
-  .meta({ description: 'JSON exchange: key_id + secret (or client_id + client_secret, or HTTP Basic)' });
+  .meta({ id: 'TokenRequest', description: 'JSON exchange: key_id + secret (or client_id + client_secret, or HTTP Basic)' });
 
 // RFC 6749 §3.2: unknown parameters are ignored, so the form schema is not strict; but key_id and
 // secret, the JSON form's names, are refused (client-auth.ts), never silently dropped.
@@ -42,17 +42,25 @@ const formTokenRequest = z
     client_secret: secret.optional(),
     ...credentialFields,
   })
-  .meta({ description: 'OAuth 2.0 client credentials (RFC 6749 §4.4)' });
+  .meta({ id: 'ClientCredentialsRequest', description: 'OAuth 2.0 client credentials (RFC 6749 §4.4)' });
 
 const tokenResponse = z.object({
   access_token: z.string(),
   token_type: z.literal('Bearer'),
   expires_in: z.number().int(),
   scope: z.string(),
-});
+}).meta({ id: 'TokenResponse' });
+
+/** RFC 8707 §2: several `resource` values ask for one token valid at each; a token here names one audience. */
+function refuseSeveralResources(body: unknown): void {
+  const resource = typeof body === 'object' && body !== null ? (body as { resource?: unknown }).resource : undefined;
+  if (Array.isArray(resource)) throw new AppError('invalid_target', 'request one resource per token', { reason: 'several_resources', count: resource.length });
+}
 
 function readExchangeRequest(req: Request, context: ExchangeRequest['context']): ExchangeRequest {
-  const json = bodyKind(req, ['json', 'form']) === 'json' ? parse(jsonTokenRequest, req.body) : undefined;
+  const kind = bodyKind(req, ['json', 'form']);
+  refuseSeveralResources(req.body);
+  const json = kind === 'json' ? parse(jsonTokenRequest, req.body) : undefined;
   const body = json ?? parse(formTokenRequest, req.body);
   // DESIGN.md's JSON form names the org with the key. The OAuth forms (client_id/client_secret,
   // HTTP Basic) have no place for it, and there the key ID alone identifies the org.
@@ -96,8 +104,19 @@ const tokenRoute: Route = {
   summary: 'Exchange an API key for a short-lived access token (RFC 9068 JWT)',
   tags: ['token'],
   auth: { kind: 'client' },
-  request: { json: jsonTokenRequest, form: formTokenRequest },
-  responses: { 200: { description: 'token issued (Cache-Control: no-store)', schema: tokenResponse } },
+  request: {
+    json: jsonTokenRequest,
+    form: formTokenRequest,
+    example: { org_id: 'org_01JD0000000000000000000000', key_id: 'key_01JD0000000000000000000000', secret: 'sk_live_...', scope: 'keys:read' },
+    formExample: { grant_type: 'client_credentials', scope: 'keys:read', resource: 'https://api.example.com' },
+  },
+  responses: {
+    200: {
+      description: 'token issued (Cache-Control: no-store)',
+      schema: tokenResponse,
+      example: { access_token: 'eyJhbGciOiJFUzI1NiIsImtpZCI6Ii4uLiIsInR5cCI6ImF0K2p3dCJ9...', token_type: 'Bearer', expires_in: 900, scope: 'keys:read' },
+    },
+  },
   errors: ['invalid_request', 'invalid_scope', 'invalid_target', 'unsupported_grant_type', 'unavailable'],
   handler:
     ({ deps }) =>
