@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /** Thrown when the environment cannot produce a valid Config; lists every problem at once. */
@@ -27,16 +28,21 @@ const envSchema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   // Postgres connection string: the source of truth for keys, signing keys, revocations, audit.
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/scope_auth'),
+  // Unset: the embedded PostgreSQL (PGlite) in DATA_DIR, for one instance.
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  // Where the embedded store keeps its data (used only without DATABASE_URL); default ./scope-auth-data.
+  DATA_DIR: z.string().min(1).default('./scope-auth-data'),
   DATABASE_POOL_MAX: int(1, 200).default(10),
   // Redis: revocation list, pub/sub, rate limits. Prefix isolates several deployments on one server.
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379/0'),
+  // Unset: the revocation list, instance bus and rate-limit counters live in the process (one instance).
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_KEY_PREFIX: z.string().max(64).regex(/^[A-Za-z0-9:_.-]*$/).default('scope-auth:'),
   // Longest wait for one Redis command, milliseconds; a hung Redis is then treated like a dead one.
   REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(1_000),
   // The `iss` claim and the base of every URL in discovery metadata; ≤ 256 characters, so every
   // token fits its length bound.
-  ISSUER: z.url({ protocol: /^https?$/ }).max(256).default('http://localhost:8080'),
+  // Default http://localhost:$PORT.
+  ISSUER: z.url({ protocol: /^https?$/ }).max(256).optional(),
   // `aud` for keys created with no audiences; defaults to ISSUER.
   DEFAULT_AUDIENCE: z.string().min(1).max(256).optional(),
   // Audience a token must carry to call the management API; defaults to ISSUER.
@@ -84,6 +90,9 @@ const envSchema = z.object({
   // the server ends it (clients reconnect with Last-Event-ID).
   SSE_MAX_STREAMS_PER_CLIENT: int(1, 100_000).default(10),
   SSE_MAX_STREAM_SECONDS: int(1, 86_400).default(3_600),
+  // How long an idle keep-alive connection stays open, seconds (default 65: longer than the 60 s idle
+  // timeout of common load balancers, so they never reuse a connection the server has just closed).
+  KEEP_ALIVE_TIMEOUT_SECONDS: int(1, 3_600).default(65),
   // Worker processes for `serve` (node:cluster); 1 runs in-process.
   WORKERS: int(1, 64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -102,7 +111,7 @@ function parseTrustProxy(value: string): boolean | number | string[] {
 }
 
 // DESIGN.md: every secret can also come from a file (`NAME_FILE`), e.g. a mounted Docker secret.
-const FILE_SECRETS = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY'] as const;
+const FILE_SECRETS = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'DATABASE_URL', 'REDIS_URL'] as const;
 
 /** Puts the contents of each `NAME_FILE` in `env[NAME]` (trailing newline removed); returns the names that failed. */
 function readSecretFiles(env: Record<string, string>, problems: string[]): Set<string> {
@@ -162,6 +171,16 @@ function checkEncryptionKey(value: string | undefined, c: SecretCheck): Buffer |
   return kek;
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** In development, an ISSUER on this machine but another port than PORT: tokens would name a server that is not there. */
+function issuerPortWarning(issuer: URL, port: number, nodeEnv: string): string | undefined {
+  if (nodeEnv !== 'development' || !LOOPBACK_HOSTS.has(issuer.hostname)) return undefined;
+  const issuerPort = Number(issuer.port || (issuer.protocol === 'https:' ? 443 : 80));
+  if (issuerPort === port) return undefined;
+  return `ISSUER (${issuer.origin}) names port ${issuerPort}, but the server listens on PORT=${port}: tokens and discovery will point elsewhere. Unset ISSUER to follow PORT, or make them agree.`;
+}
+
 const TRUST_ALL_PROXIES = 'trusts any X-Forwarded-For, so clients can forge their address (IP allowlists, rate limits, audit)';
 const TRUST_PROXY_INSTEAD = "use the number of proxy hops (e.g. 1) or the proxies' addresses or CIDRs";
 
@@ -177,20 +196,32 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
   const kek = checkEncryptionKey(e.KEY_ENCRYPTION_KEY, check);
   const warnings: string[] = [];
   // The parsed protocol: a string test let `HTTP://` through.
-  if (production && new URL(e.ISSUER).protocol !== 'https:') problems.push('ISSUER: must be https when NODE_ENV=production');
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   if (trustProxy === true && production) problems.push(`TRUST_PROXY: "true" ${TRUST_ALL_PROXIES}; ${TRUST_PROXY_INSTEAD}`);
   else if (trustProxy === true) warnings.push(`TRUST_PROXY=true ${TRUST_ALL_PROXIES}: ${TRUST_PROXY_INSTEAD}. It is refused when NODE_ENV=production.`);
+  const port = e.PORT;
+  const issuerUrl = new URL(e.ISSUER ?? `http://localhost:${port}`);
+  if (production && e.ISSUER !== undefined && issuerUrl.protocol !== 'https:') problems.push('ISSUER: must be https when NODE_ENV=production');
+  if (e.ISSUER === undefined && production) problems.push('ISSUER: required when NODE_ENV=production (the https URL clients reach this service at)');
+  const issuerWarning = issuerPortWarning(issuerUrl, port, e.NODE_ENV);
+  if (issuerWarning) warnings.push(issuerWarning);
+  if (e.WORKERS > 1 && (e.DATABASE_URL === undefined || e.REDIS_URL === undefined)) {
+    problems.push(`WORKERS: ${e.WORKERS} processes need a shared store, but ${e.DATABASE_URL === undefined ? 'the embedded database (no DATABASE_URL)' : 'the in-process revocation list and rate limits (no REDIS_URL)'} belong to one process; set DATABASE_URL and REDIS_URL to run several workers, or set WORKERS=1`);
+  }
   for (const message of problems) ctx.addIssue({ code: 'custom', message, input: undefined });
   if (problems.length > 0 || pepper === undefined || kek === undefined) return z.NEVER;
 
-  const issuer = e.ISSUER.replace(/\/+$/, '');
+  const issuer = (e.ISSUER ?? issuerUrl.origin).replace(/\/+$/, '');
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
+    /** Unset: the embedded store in `dataDir`. */
     databaseUrl: e.DATABASE_URL,
+    /** Absolute. */
+    dataDir: resolve(e.DATA_DIR),
     databasePoolMax: e.DATABASE_POOL_MAX,
+    /** Unset: the revocation list, bus and rate counters live in the process. */
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
@@ -222,6 +253,7 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
     sseMaxStreams: e.SSE_MAX_STREAMS,
     sseMaxStreamsPerClient: e.SSE_MAX_STREAMS_PER_CLIENT,
     sseMaxStreamSeconds: e.SSE_MAX_STREAM_SECONDS,
+    keepAliveTimeoutSeconds: e.KEEP_ALIVE_TIMEOUT_SECONDS,
     workers: e.WORKERS,
     logLevel: e.LOG_LEVEL,
     /** Names of secrets that fell back to development defaults (empty in production). */

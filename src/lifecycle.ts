@@ -45,8 +45,10 @@ export function createLifecycle(deps: Deps): Lifecycle {
       const results = await Promise.allSettled([deps.lastUsed.flush(), deps.audit.flush()]);
       for (const r of results) if (r.status === 'rejected') deps.log.error({ err: r.reason }, 'shutdown.flush_failed');
       await deps.bus.stop();
-      if (deps.owns.redis) deps.redis.disconnect();
+      if (deps.owns.redis) deps.redis?.disconnect();
       if (deps.owns.db) await deps.db.destroy();
+      // After the pool: the embedded store's socket closes under no open connection.
+      await deps.database.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { redisOf } from '../support/redis.js';
 import request from 'supertest';
 import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { TEST_REDIS_URL } from '../support/env.js';
@@ -37,7 +38,7 @@ describe('Redis hangs', () => {
     proxy.pause();
     await waitFor(() => !a.deps.bus.isLive() && !b.deps.bus.isLive(), 10_000, 'instances to notice the hung Redis');
     const ready = await request(a.app).get('/readyz').expect(200);
-    expect(ready.body).toEqual({ status: 'degraded', checks: { postgres: 'ok', redis: 'down', pubsub: 'down' } });
+    expect(ready.body).toEqual({ status: 'degraded', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'down', pubsub: 'down' } });
 
     for (const inst of [a, b]) await request(inst.app).post('/v1/token').send(creds(good)).expect(200);
     await request(a.app).post(`/v1/keys/${doomed.key.id}/revoke`).set(auth(admin)).expect(200);
@@ -46,9 +47,9 @@ describe('Redis hangs', () => {
 
     proxy.resume();
     await waitFor(() => a.deps.bus.isLive() && b.deps.bus.isLive(), 20_000, 'instances to trust Redis again');
-    await request(a.app).get('/readyz').expect(200, { status: 'ok', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
+    await request(a.app).get('/readyz').expect(200, { status: 'ok', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
     // What happened during the hang reached the shared list.
-    await waitFor(async () => (await a.deps.redis.hget(a.deps.redisKeys.revocationEntries, `key:${doomed.key.id}`)) !== null, 10_000, 'the revocation to reach Redis');
+    await waitFor(async () => (await redisOf(a.deps).hget(a.deps.redisKeys.revocationEntries, `key:${doomed.key.id}`)) !== null, 10_000, 'the revocation to reach Redis');
     expect(b.deps.revocations.isKeyRevoked(doomed.key.id)).toBe(true);
   });
 });
