@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createAuditLog } from './domain/audit.js';
@@ -53,7 +54,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const revocationStore = redis ? createRedisRevocationStore(redis, keys) : createMemoryRevocationStore();
   const sync = createRevocationSync({ db, revocationStore, revocations, keyCache, clock, log, onSigningKeysChanged: () => keyring.refresh() });
   const handlers = { onMessage: (m: BusMessage) => sync.onMessage(m), onResync: () => sync.resync(), onDown: () => sync.onDown() };
-  const bus = redis ? createRedisInstanceBus({ ...handlers, redis, keys, log, ackTimeoutMs: config.revocationAckTimeoutMs }) : createMemoryInstanceBus({ ...handlers, log });
+  const bus = redis ? createRedisInstanceBus({ ...handlers, redis, keys, log, ackTimeoutMs: config.revocationAckTimeoutMs }) : createMemoryInstanceBus({ ...handlers, log, local: localBus(database, config.revocationAckTimeoutMs) });
   return {
     config,
     db,
@@ -81,3 +82,14 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
 }
 
 export type Deps = ReturnType<typeof createDeps>;
+
+// Unix socket paths are limited to about 104 bytes; beyond, CLI changes reach the server by reconcile (5 s).
+const MAX_SOCKET_PATH = 100;
+
+/** The embedded server's bus socket, served by the process holding DATA_DIR and reached by a CLI beside it. */
+function localBus(database: DatabaseHandle, ackTimeoutMs: number) {
+  if (database.mode !== 'embedded' || database.dataDir === undefined || database.holder === 'none') return undefined;
+  const path = join(database.dataDir, 'bus.sock');
+  if (path.length > MAX_SOCKET_PATH) return undefined;
+  return { role: database.holder === 'self' ? ('serve' as const) : ('reach' as const), path, ackTimeoutMs: Math.max(ackTimeoutMs, 1_000) };
+}
