@@ -59,7 +59,8 @@ export async function readStoreHolder(dataDir: string): Promise<StoreHolder | un
     return undefined;
   }
   const holder = parseHolder(raw);
-  return holder && holder.pid !== process.pid && isAlive(holder.pid) ? holder : undefined;
+  // This very process counts too: a second open here would share the store with itself.
+  return holder && (holder.pid === process.pid || isAlive(holder.pid)) ? holder : undefined;
 }
 
 function parseHolder(raw: string): StoreHolder | undefined {
