@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -21,6 +22,10 @@ const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 const list = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+const refineWith = (ctx: z.RefinementCtx, problem: string | undefined) => {
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+};
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -68,9 +73,9 @@ const envSchema = z.object({
   REVOCATION_ACK_TIMEOUT_MS: int(0, 10_000).default(500),
   // express "trust proxy": false, a hop count, or a comma-separated list of CIDRs/names; `true`
   // (trust every hop) is refused in production.
-  TRUST_PROXY: z.string().default('false'),
+  TRUST_PROXY: z.string().default('false').superRefine((v, ctx) => refineWith(ctx, trustProxyProblem(v))),
   // Comma-separated origins allowed by CORS on the public endpoints; empty = CORS off.
-  CORS_ORIGINS: list.default([]),
+  CORS_ORIGINS: list.default([]).superRefine((v, ctx) => refineWith(ctx, corsOriginProblem(v))),
   // Token endpoint: requests per minute per client IP, per key ID, and failed attempts per (IP, key ID).
   RATE_LIMIT_TOKEN_PER_IP: int(0, 1_000_000).default(600),
   RATE_LIMIT_TOKEN_PER_KEY: int(0, 1_000_000).default(300),
@@ -169,6 +174,37 @@ function checkEncryptionKey(value: string | undefined, c: SecretCheck): Buffer |
   // All zero, or any other single byte repeated: a placeholder, not a key.
   else if (c.production && kek.every((b) => b === kek[0])) c.problems.push('KEY_ENCRYPTION_KEY: is one byte repeated; set 32 random bytes (base64 or hex)');
   return kek;
+}
+
+// express's names for address ranges it can trust as proxies.
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrCidr(value: string): boolean {
+  const [address = '', prefix, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+function trustProxyProblem(raw: string): string | undefined {
+  const value = parseTrustProxy(raw);
+  if (!Array.isArray(value)) return undefined;
+  const bad = value.filter((v) => !PROXY_RANGE_NAMES.has(v) && !isAddressOrCidr(v));
+  if (bad.length === 0) return undefined;
+  return `${bad.map((v) => `"${v}"`).join(', ')} is not a proxy address; use false, a hop count (e.g. 1), or a comma-separated list of IP addresses, CIDRs (10.0.0.0/8) and loopback, linklocal or uniquelocal`;
+}
+
+function corsOriginProblem(origins: string[]): string | undefined {
+  const bad = origins.filter((o) => {
+    try {
+      const url = new URL(o);
+      return (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== o;
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length === 0) return undefined;
+  return `${bad.map((v) => `"${v}"`).join(', ')} is not an origin; list origins as scheme://host[:port], with no path or trailing slash, separated by commas (e.g. https://app.example.com)`;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);

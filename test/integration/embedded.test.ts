@@ -52,7 +52,7 @@ async function stop(s: Served): Promise<number | null> {
   return exited;
 }
 
-const exchange = (creds: { org_id: unknown; key_id: unknown; secret: unknown }) =>
+const exchange = (creds: Record<string, unknown>) =>
   fetch(`${base}/v1/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ org_id: creds.org_id, key_id: creds.key_id, secret: creds.secret }) });
 const listKeys = (token: string) => fetch(`${base}/v1/keys`, { headers: { authorization: `Bearer ${token}` } });
 
