@@ -14,7 +14,7 @@ import { serverDatabase, type DatabaseHandle } from './storage/database.js';
 import { createMemoryInstanceBus } from './storage/memory/instance-bus.js';
 import { createMemoryRateCounters } from './storage/memory/rate-counters.js';
 import { createMemoryRevocationStore } from './storage/memory/revocation-store.js';
-import { createRedis, redisKeys, type Redis } from './storage/redis/client.js';
+import { createRedis, redisKeys, reportRedisOutages, type Redis } from './storage/redis/client.js';
 import { createRedisInstanceBus } from './storage/redis/instance-bus.js';
 import { createRedisRateCounters } from './storage/redis/rate-counters.js';
 import type { BusMessage } from './domain/seams.js';
@@ -45,7 +45,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const db = overrides.db ?? (database.mode === 'embedded' ? createDb(database.url, 1, EMBEDDED_ACQUIRE_TIMEOUT_MS) : createDb(database.url, config.databasePoolMax));
   const redisUrl = config.redisUrl;
   const redis = overrides.redis ?? (redisUrl === undefined ? undefined : createRedis(redisUrl, config.redisCommandTimeoutMs));
-  redis?.on('error', (err: Error) => log.debug({ err: err.message }, 'redis.error'));
+  if (redis && redisUrl !== undefined) reportRedisOutages(redis, redisUrl, log);
   const keys = redisKeys(config.redisKeyPrefix);
   const lifetimes = createTokenLifetimes({ db, config, clock });
   const keyring = createKeyring({ config, db, clock, longestTtlSeconds: () => lifetimes.longestSeconds() });

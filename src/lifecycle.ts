@@ -19,7 +19,11 @@ export function createLifecycle(deps: Deps): Lifecycle {
       running = true;
       job
         .run()
-        .catch((err: unknown) => deps.log.warn({ err, task: job.name }, 'background.failed'))
+        .catch((err: unknown) => {
+          // While Redis is down its one warning (redis.unreachable) has said what that means: no stack every 5 s.
+          const redisDown = deps.redis !== undefined && deps.redis.status !== 'ready';
+          deps.log[redisDown ? 'debug' : 'warn']({ err, task: job.name }, 'background.failed');
+        })
         .finally(() => (running = false));
     };
     const first = setTimeout(() => {

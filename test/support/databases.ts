@@ -101,3 +101,16 @@ export function ensureMigrated(): Promise<void> {
     }
   })());
 }
+
+/** A database with no tables (dropped with the run's others), for what a never-migrated one does. */
+export async function emptyDatabase(name: string): Promise<string> {
+  const db = runScopedName(`${name}_${process.pid}`);
+  await admin(async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+    await c.query(`CREATE DATABASE "${db}"`);
+  });
+  return urlOf(db);
+}
+
+/** The URL a database of this run would have, without creating it. */
+export const missingDatabaseUrl = (name: string): string => urlOf(runScopedName(`${name}_${process.pid}_missing`));
