@@ -35,4 +35,4 @@ EXPOSE 8080
 # On the configured port; the start period covers a first start that initialises a new embedded store.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/src/cli.js", "serve", "--migrate"]
+CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=160", "dist/src/cli.js", "serve", "--migrate"]
