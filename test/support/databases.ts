@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { createDb, migrateLatest } from '../../src/storage/db.js';
+import { EMBEDDED_URL_PREFIX, embeddedBackend } from './embedded-backend.js';
 import { TEST_DATABASE_URL } from './env.js';
 
 
@@ -61,6 +62,7 @@ async function migratedTemplate(): Promise<string> {
  * (signing keys, Postgres outages) and must not disturb tests running in parallel.
  */
 export async function isolatedDatabase(name: string): Promise<string> {
+  if (embeddedBackend) return `${EMBEDDED_URL_PREFIX}${name}`;
   const template = await migratedTemplate();
   const db = runScopedName(`${name}_${process.pid}`);
   await admin(async (c) => {
