@@ -30,6 +30,7 @@ const EMBEDDED_SUITES = [
   '<rootDir>/test/unit/**/*.test.ts',
   '<rootDir>/test/integration/seams/*.test.ts',
   '<rootDir>/test/integration/embedded.test.ts',
+  '<rootDir>/test/integration/embedded-store.test.ts',
   '<rootDir>/test/integration/token.test.ts',
   '<rootDir>/test/integration/keys.test.ts',
   '<rootDir>/test/integration/introspect.test.ts',

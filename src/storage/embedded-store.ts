@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -50,6 +51,26 @@ const isAlive = (pid: number) => {
   }
 };
 
+// Stores this process has open: a lock naming our own pid is otherwise a previous life's (in a
+// container the server is pid 1 after every restart).
+const openHere = new Set<string>();
+
+/** True when something accepts connections at the store URL's socket (a dead holder's refuses). */
+function answers(url: string): Promise<boolean> {
+  const u = new URL(url);
+  const dir = u.searchParams.get('host');
+  return new Promise((resolve) => {
+    const socket = dir ? createConnection(join(dir, '.s.PGSQL.5432')) : createConnection({ host: u.hostname, port: Number(u.port) });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
 /** The live process holding `dataDir`, if any. */
 export async function readStoreHolder(dataDir: string): Promise<StoreHolder | undefined> {
   let raw: string;
@@ -59,8 +80,11 @@ export async function readStoreHolder(dataDir: string): Promise<StoreHolder | un
     return undefined;
   }
   const holder = parseHolder(raw);
-  // This very process counts too: a second open here would share the store with itself.
-  return holder && (holder.pid === process.pid || isAlive(holder.pid)) ? holder : undefined;
+  if (!holder) return undefined;
+  if (holder.pid === process.pid) return openHere.has(dataDir) ? holder : undefined;
+  if (!isAlive(holder.pid)) return undefined;
+  // Pids are reused (and other containers' are not ours to see): a holder must also answer on its socket.
+  return holder.url === undefined || (await answers(holder.url)) ? holder : undefined;
 }
 
 function parseHolder(raw: string): StoreHolder | undefined {
@@ -95,6 +119,7 @@ export async function openEmbeddedStore(dataDir: string): Promise<EmbeddedStore>
   // Owner-only: the socket inside accepts anyone who can reach it.
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await takeLock(dataDir);
+  openHere.add(dataDir);
   const pgdata = join(dataDir, 'pgdata');
   const created = !existsSync(join(pgdata, 'PG_VERSION'));
   let db: PGlite | undefined;
@@ -119,12 +144,14 @@ export async function openEmbeddedStore(dataDir: string): Promise<EmbeddedStore>
           await opened.server.stop();
           await opened.db.close();
           await rm(lockPath(dataDir), { force: true });
+          openHere.delete(dataDir);
         })()),
     };
   } catch (err) {
     await server?.stop().catch(() => undefined);
     await db?.close().catch(() => undefined);
     await rm(lockPath(dataDir), { force: true });
+    openHere.delete(dataDir);
     throw err;
   }
 }
