@@ -24,13 +24,20 @@ export class StoreLockedError extends Error {
     readonly dataDir: string,
     readonly holder: StoreHolder,
   ) {
-    super(
-      `${dataDir} is in use by process ${holder.pid} (another scope-auth server?): the embedded store serves one process. ` +
-        `Stop that process, set DATA_DIR to another directory, or set DATABASE_URL to use PostgreSQL. ` +
-        `If no such process runs, delete ${lockPath(dataDir)}.`,
-    );
+    super(lockedMessage(dataDir, holder));
     this.name = 'StoreLockedError';
   }
+}
+
+function lockedMessage(dataDir: string, holder: StoreHolder): string {
+  if (holder.url === undefined) {
+    return `${dataDir} is being opened by process ${holder.pid} (a scope-auth server starting?): try again in a few seconds, or set DATA_DIR to another directory.`;
+  }
+  return (
+    `${dataDir} is in use by process ${holder.pid} (another scope-auth server?): the embedded store serves one process. ` +
+    'Stop that process, set DATA_DIR to another directory, or set DATABASE_URL to use PostgreSQL. ' +
+    `If no such process runs, delete ${lockPath(dataDir)}.`
+  );
 }
 
 const LOCK_FILE = 'scope-auth.lock';

@@ -59,4 +59,13 @@ describe('embedded store lock', () => {
       await store.close();
     }
   }, 60_000);
+
+  it('asks to retry while a live process is still opening the store (its lock names no socket yet)', async () => {
+    writeFileSync(lockPath(dataDir), JSON.stringify({ pid: 1 }));
+    try {
+      await expect(openEmbeddedStore(dataDir)).rejects.toThrow(`${dataDir} is being opened by process 1 (a scope-auth server starting?): try again in a few seconds`);
+    } finally {
+      rmSync(lockPath(dataDir), { force: true });
+    }
+  });
 });
