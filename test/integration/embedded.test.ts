@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,20 +13,11 @@ let dataDir: string;
 let env: NodeJS.ProcessEnv;
 let base: string;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-
 beforeAll(async () => {
   await ensureBuilt('server');
   dataDir = mkdtempSync(join(tmpdir(), 'scope-auth-embedded-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  env = { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info', RATE_LIMIT_TOKEN_PER_IP: '1000000', RATE_LIMIT_TOKEN_PER_KEY: '1000000', SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef', KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64') };
+  // PORT=0: a port picked here and handed to the child could be taken meanwhile by another file's server.
+  env = { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_TOKEN_PER_IP: '1000000', RATE_LIMIT_TOKEN_PER_KEY: '1000000', SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef', KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64') };
 }, 120_000);
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -42,7 +32,11 @@ async function serve(): Promise<Served> {
   let logs = '';
   child.stdout?.on('data', (c: Buffer) => (logs += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (logs += c.toString()));
-  await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, 30_000, `embedded server (${logs})`);
+  await waitFor(() => /"msg":"server\.listening"/.test(logs) || child.exitCode !== null, 30_000, `embedded server (${logs})`);
+  const port = /"port":(\d+)[^\n]*"msg":"server\.listening"/.exec(logs)?.[1];
+  if (port === undefined) throw new Error(`embedded server did not start: ${logs}`);
+  base = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, 30_000, `embedded server ready (${logs})`);
   return { child, logs: () => logs, startedMs: Date.now() - t0 };
 }
 
@@ -103,7 +97,8 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
   it('refuses a second server on the same DATA_DIR, saying who holds it and what to do', async () => {
     const s = await serve();
     try {
-      const second = await run('node', [CLI, 'serve'], { env: { ...env, PORT: '0' } }).then(
+      // Bounded: were the lock not honoured, this server would run for ever.
+      const second = await run('node', [CLI, 'serve'], { env, timeout: 30_000 }).then(
         () => ({ code: 0, stderr: '' }),
         (e: { code: number; stderr: string }) => e,
       );
