@@ -7,6 +7,7 @@ import { ensureDataset } from './lib/dataset.mjs';
 import { stopAllOnExit } from './lib/processes.mjs';
 import { createReport } from './lib/report.mjs';
 import { describeSettings, settings } from './lib/settings.mjs';
+import { embeddedScenario } from './scenarios/embedded.mjs';
 import { exchangeScenario } from './scenarios/exchange.mjs';
 import { listScenario } from './scenarios/list-keys.mjs';
 import { memoryScenario } from './scenarios/memory.mjs';
@@ -47,6 +48,9 @@ async function main() {
   const report = createReport();
   const ctx = { settings, report, log };
 
+  if (has('embedded')) await embeddedScenario(ctx);
+  // The embedded scenario brings its own stores: the main dataset only for the others.
+  if (settings.scenarios.every((s) => s === 'embedded')) return finish(report);
   const main = await ensureDataset(settings.keys, log);
   const rssSamples = [];
   if (has('exchange') || has('latency')) rssSamples.push(await exchangeScenario({ ...ctx, dataset: main }));
@@ -60,6 +64,10 @@ async function main() {
   if (has('verifier')) await verifierScenario({ ...ctx, dataset: main });
   if (has('list')) await listScenario({ ...ctx, dataset: await ensureDataset(settings.listKeys, log) });
 
+  finish(report);
+}
+
+function finish(report) {
   const after = loadavg();
   report.note(`load average at the end: ${after.map((x) => x.toFixed(2)).join(' ')} (other work on this machine competes with the bench)`);
   report.print();

@@ -7,6 +7,7 @@ import { serve } from './commands/serve.js';
 import { signingKeys } from './commands/signing-keys.js';
 import { OPTIONS, UsageError, type Command } from './commands/support.js';
 import { ConfigError, loadConfig } from './config.js';
+import { explainStartupError, OperatorError } from './startup-errors.js';
 import { VERSION } from './version.js';
 
 const COMMANDS: Command[] = [migrate, serve, bootstrap, org, key, signingKeys];
@@ -46,7 +47,11 @@ export async function runCli(argv: string[]): Promise<void> {
       process.stderr.write(`WARNING: ${config.devDefaults.join(', ')} not set: using insecure development defaults (refused when NODE_ENV=production)\n`);
     }
   }
-  await command.run({ config, values, args });
+  try {
+    await command.run({ config, values, args });
+  } catch (err) {
+    throw explainStartupError(err, config) ?? err;
+  }
 }
 
 runCli(process.argv.slice(2)).catch((err: unknown) => {
@@ -54,6 +59,10 @@ runCli(process.argv.slice(2)).catch((err: unknown) => {
     // One line and where to look, not the whole usage.
     process.stderr.write(`scope-auth: ${(err as Error).message} (see scope-auth --help)\n`);
     process.exit(2);
+  }
+  if (err instanceof OperatorError) {
+    process.stderr.write(`scope-auth: ${err.message}\n`);
+    process.exit(1);
   }
   if (err instanceof ConfigError) {
     process.stderr.write(`scope-auth: ${err.message}\n`);

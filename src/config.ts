@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /** Thrown when the environment cannot produce a valid Config; lists every problem at once. */
@@ -21,22 +23,31 @@ const list = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 
+const refineWith = (ctx: z.RefinementCtx, problem: string | undefined) => {
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+};
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   // TCP port and interface the HTTP server listens on.
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   // Postgres connection string: the source of truth for keys, signing keys, revocations, audit.
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/scope_auth'),
+  // Unset: the embedded PostgreSQL (PGlite) in DATA_DIR, for one instance.
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  // Where the embedded store keeps its data (used only without DATABASE_URL); default ./scope-auth-data.
+  DATA_DIR: z.string().min(1).default('./scope-auth-data'),
   DATABASE_POOL_MAX: int(1, 200).default(10),
   // Redis: revocation list, pub/sub, rate limits. Prefix isolates several deployments on one server.
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379/0'),
+  // Unset: the revocation list, instance bus and rate-limit counters live in the process (one instance).
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_KEY_PREFIX: z.string().max(64).regex(/^[A-Za-z0-9:_.-]*$/).default('scope-auth:'),
   // Longest wait for one Redis command, milliseconds; a hung Redis is then treated like a dead one.
   REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(1_000),
   // The `iss` claim and the base of every URL in discovery metadata; ≤ 256 characters, so every
   // token fits its length bound.
-  ISSUER: z.url({ protocol: /^https?$/ }).max(256).default('http://localhost:8080'),
+  // Default http://localhost:$PORT.
+  ISSUER: z.url({ protocol: /^https?$/ }).max(256).optional(),
   // `aud` for keys created with no audiences; defaults to ISSUER.
   DEFAULT_AUDIENCE: z.string().min(1).max(256).optional(),
   // Audience a token must carry to call the management API; defaults to ISSUER.
@@ -67,9 +78,9 @@ const envSchema = z.object({
   REVOCATION_ACK_TIMEOUT_MS: int(0, 10_000).default(500),
   // express "trust proxy": false, a hop count, or a comma-separated list of CIDRs/names; `true`
   // (trust every hop) is refused in production.
-  TRUST_PROXY: z.string().default('false'),
+  TRUST_PROXY: z.string().default('false').superRefine((v, ctx) => refineWith(ctx, trustProxyProblem(v))),
   // Comma-separated origins allowed by CORS on the public endpoints; empty = CORS off.
-  CORS_ORIGINS: list.default([]),
+  CORS_ORIGINS: list.default([]).superRefine((v, ctx) => refineWith(ctx, corsOriginProblem(v))),
   // Token endpoint: requests per minute per client IP, per key ID, and failed attempts per (IP, key ID).
   RATE_LIMIT_TOKEN_PER_IP: int(0, 1_000_000).default(600),
   RATE_LIMIT_TOKEN_PER_KEY: int(0, 1_000_000).default(300),
@@ -93,6 +104,9 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   // Also serve GET /metrics on this port (with WORKERS > 1, the primary serves every worker's, summed).
   METRICS_PORT: int(1, 65_535).optional(),
+  // How long an idle keep-alive connection stays open, seconds (default 65: longer than the 60 s idle
+  // timeout of common load balancers, so they never reuse a connection the server has just closed).
+  KEEP_ALIVE_TIMEOUT_SECONDS: int(1, 3_600).default(65),
   // Worker processes for `serve` (node:cluster); 1 runs in-process.
   WORKERS: int(1, 64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -115,7 +129,7 @@ function parseTrustProxy(value: string): boolean | number | string[] {
 }
 
 // DESIGN.md: every secret can also come from a file (`NAME_FILE`), e.g. a mounted Docker secret.
-const FILE_SECRETS = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'METRICS_TOKEN'] as const;
+const FILE_SECRETS = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'METRICS_TOKEN', 'DATABASE_URL', 'REDIS_URL'] as const;
 
 /** Puts the contents of each `NAME_FILE` in `env[NAME]` (trailing newline removed); returns the names that failed. */
 function readSecretFiles(env: Record<string, string>, problems: string[]): Set<string> {
@@ -175,6 +189,47 @@ function checkEncryptionKey(value: string | undefined, c: SecretCheck): Buffer |
   return kek;
 }
 
+// express's names for address ranges it can trust as proxies.
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrCidr(value: string): boolean {
+  const [address = '', prefix, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+function trustProxyProblem(raw: string): string | undefined {
+  const value = parseTrustProxy(raw);
+  if (!Array.isArray(value)) return undefined;
+  const bad = value.filter((v) => !PROXY_RANGE_NAMES.has(v) && !isAddressOrCidr(v));
+  if (bad.length === 0) return undefined;
+  return `${bad.map((v) => `"${v}"`).join(', ')} is not a proxy address; use false, a hop count (e.g. 1), or a comma-separated list of IP addresses, CIDRs (10.0.0.0/8) and loopback, linklocal or uniquelocal`;
+}
+
+function corsOriginProblem(origins: string[]): string | undefined {
+  const bad = origins.filter((o) => {
+    try {
+      const url = new URL(o);
+      return (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== o;
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length === 0) return undefined;
+  return `${bad.map((v) => `"${v}"`).join(', ')} is not an origin; list origins as scheme://host[:port], with no path or trailing slash, separated by commas (e.g. https://app.example.com)`;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** In development, an ISSUER on this machine but another port than PORT: tokens would name a server that is not there. */
+function issuerPortWarning(issuer: URL, port: number, nodeEnv: string): string | undefined {
+  if (nodeEnv !== 'development' || !LOOPBACK_HOSTS.has(issuer.hostname)) return undefined;
+  const issuerPort = Number(issuer.port || (issuer.protocol === 'https:' ? 443 : 80));
+  if (issuerPort === port) return undefined;
+  return `ISSUER (${issuer.origin}) names port ${issuerPort}, but the server listens on PORT=${port}: tokens and discovery will point elsewhere. Unset ISSUER to follow PORT, or make them agree.`;
+}
+
 const TRUST_ALL_PROXIES = 'trusts any X-Forwarded-For, so clients can forge their address (IP allowlists, rate limits, audit)';
 const TRUST_PROXY_INSTEAD = "use the number of proxy hops (e.g. 1) or the proxies' addresses or CIDRs";
 
@@ -190,20 +245,32 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
   const kek = checkEncryptionKey(e.KEY_ENCRYPTION_KEY, check);
   const warnings: string[] = [];
   // The parsed protocol: a string test let `HTTP://` through.
-  if (production && new URL(e.ISSUER).protocol !== 'https:') problems.push('ISSUER: must be https when NODE_ENV=production');
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   if (trustProxy === true && production) problems.push(`TRUST_PROXY: "true" ${TRUST_ALL_PROXIES}; ${TRUST_PROXY_INSTEAD}`);
   else if (trustProxy === true) warnings.push(`TRUST_PROXY=true ${TRUST_ALL_PROXIES}: ${TRUST_PROXY_INSTEAD}. It is refused when NODE_ENV=production.`);
+  const port = e.PORT;
+  const issuerUrl = new URL(e.ISSUER ?? `http://localhost:${port}`);
+  if (production && e.ISSUER !== undefined && issuerUrl.protocol !== 'https:') problems.push('ISSUER: must be https when NODE_ENV=production');
+  if (e.ISSUER === undefined && production) problems.push('ISSUER: required when NODE_ENV=production (the https URL clients reach this service at)');
+  const issuerWarning = issuerPortWarning(issuerUrl, port, e.NODE_ENV);
+  if (issuerWarning) warnings.push(issuerWarning);
+  if (e.WORKERS > 1 && (e.DATABASE_URL === undefined || e.REDIS_URL === undefined)) {
+    problems.push(`WORKERS: ${e.WORKERS} processes need a shared store, but ${e.DATABASE_URL === undefined ? 'the embedded database (no DATABASE_URL)' : 'the in-process revocation list and rate limits (no REDIS_URL)'} belong to one process; set DATABASE_URL and REDIS_URL to run several workers, or set WORKERS=1`);
+  }
   for (const message of problems) ctx.addIssue({ code: 'custom', message, input: undefined });
   if (problems.length > 0 || pepper === undefined || kek === undefined) return z.NEVER;
 
-  const issuer = e.ISSUER.replace(/\/+$/, '');
+  const issuer = (e.ISSUER ?? issuerUrl.origin).replace(/\/+$/, '');
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
+    /** Unset: the embedded store in `dataDir`. */
     databaseUrl: e.DATABASE_URL,
+    /** Absolute. */
+    dataDir: resolve(e.DATA_DIR),
     databasePoolMax: e.DATABASE_POOL_MAX,
+    /** Unset: the revocation list, bus and rate counters live in the process. */
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
@@ -239,6 +306,7 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
     sseMaxStreamSeconds: e.SSE_MAX_STREAM_SECONDS,
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,
+    keepAliveTimeoutSeconds: e.KEEP_ALIVE_TIMEOUT_SECONDS,
     workers: e.WORKERS,
     logLevel: e.LOG_LEVEL,
     accessLog: Object.freeze({ level: e.ACCESS_LOG_LEVEL, sample: e.ACCESS_LOG_SAMPLE }),

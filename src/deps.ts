@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createAuditLog } from './domain/audit.js';
@@ -11,46 +12,59 @@ import { createUsageCounter } from './domain/usage.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { createDb, type Db } from './storage/db.js';
-import { createRedis, redisKeys, type Redis } from './storage/redis/client.js';
+import { serverDatabase, type DatabaseHandle } from './storage/database.js';
+import { createMemoryInstanceBus } from './storage/memory/instance-bus.js';
+import { createMemoryRateCounters } from './storage/memory/rate-counters.js';
+import { createMemoryRevocationStore } from './storage/memory/revocation-store.js';
+import { createRedis, redisKeys, reportRedisOutages, type Redis } from './storage/redis/client.js';
 import { createRedisInstanceBus } from './storage/redis/instance-bus.js';
 import { createRedisRateCounters } from './storage/redis/rate-counters.js';
+import type { BusMessage } from './domain/seams.js';
 import { createRedisRevocationStore } from './storage/redis/revocation-store.js';
 
-export type DepsOverrides = { clock?: Clock; log?: Logger; db?: Db; redis?: Redis };
+export type DepsOverrides = {
+  clock?: Clock;
+  log?: Logger;
+  db?: Db;
+  redis?: Redis;
+  /** Where the database is (openDatabase); from DATABASE_URL when absent. Closed with the instance. */
+  database?: DatabaseHandle;
+};
 
 // Backstop only: invalidation comes by pub/sub within milliseconds, and revocations are also
 // reconciled from Postgres every few seconds. Short values cost a database read per key per period
 // (with 10,000 busy keys and 60 s, a sixth of all exchanges missed the cache).
 const KEY_CACHE_TTL_MS = 10 * 60_000;
+// A query waits behind at most one transaction of a CLI verb on the embedded store.
+const EMBEDDED_ACQUIRE_TIMEOUT_MS = 3_000;
 
 /** Builds every dependency; starts nothing (see lifecycle.ts) beyond the Redis client's connection. */
 export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const clock = overrides.clock ?? systemClock;
   const log = overrides.log ?? createLogger(config.logLevel);
-  const db = overrides.db ?? createDb(config.databaseUrl, config.databasePoolMax);
-  const redis = overrides.redis ?? createRedis(config.redisUrl, config.redisCommandTimeoutMs);
-  redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis.error'));
+  const database = overrides.database ?? serverDatabase(config);
+  // The embedded store serves one query at a time: a second connection would only queue.
+  const db = overrides.db ?? (database.mode === 'embedded' ? createDb(database.url, 1, EMBEDDED_ACQUIRE_TIMEOUT_MS) : createDb(database.url, config.databasePoolMax));
+  const redisUrl = config.redisUrl;
+  const redis = overrides.redis ?? (redisUrl === undefined ? undefined : createRedis(redisUrl, config.redisCommandTimeoutMs));
+  if (redis && redisUrl !== undefined) reportRedisOutages(redis, redisUrl, log);
   const keys = redisKeys(config.redisKeyPrefix);
   const lifetimes = createTokenLifetimes({ db, config, clock });
   const keyring = createKeyring({ config, db, clock, longestTtlSeconds: () => lifetimes.longestSeconds() });
   const keyCache = createKeyCache(config.keyCacheSize, KEY_CACHE_TTL_MS, () => clock.now());
   const revocations = createRevokedSet();
-  const revocationStore = createRedisRevocationStore(redis, keys);
+  const revocationStore = redis ? createRedisRevocationStore(redis, keys) : createMemoryRevocationStore();
   // The bus is asked only on scrape, once it exists.
   const metrics = createMetrics({ keyCache, revocations, busLive: () => bus.isLive() });
   const sync = createRevocationSync({ db, revocationStore, revocations, keyCache, clock, log, metrics, onSigningKeysChanged: () => keyring.refresh() });
-  const bus = createRedisInstanceBus({
-    redis,
-    keys,
-    log,
-    ackTimeoutMs: config.revocationAckTimeoutMs,
-    onMessage: (m) => sync.onMessage(m),
-    onResync: () => sync.resync(),
-    onDown: () => sync.onDown(),
-  });
+  const handlers = { onMessage: (m: BusMessage) => sync.onMessage(m), onResync: () => sync.resync(), onDown: () => sync.onDown() };
+  const bus = redis ? createRedisInstanceBus({ ...handlers, redis, keys, log, ackTimeoutMs: config.revocationAckTimeoutMs }) : createMemoryInstanceBus({ ...handlers, log, local: localBus(database, config.revocationAckTimeoutMs) });
   return {
     config,
     db,
+    /** Where the database lives (`mode` embedded or server). */
+    database,
+    /** Undefined without REDIS_URL: the seams below are then in-process. */
     redis,
     redisKeys: keys,
     log,
@@ -60,7 +74,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
     /** This instance's in-memory revoked set (the hot path's answer while the bus is live). */
     revocations,
     revocationStore,
-    rateCounters: createRedisRateCounters(redis),
+    rateCounters: redis ? createRedisRateCounters(redis) : createMemoryRateCounters(),
     metrics,
     sync,
     bus,
@@ -74,3 +88,14 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
 }
 
 export type Deps = ReturnType<typeof createDeps>;
+
+// Unix socket paths are limited to about 104 bytes; beyond, CLI changes reach the server by reconcile (5 s).
+const MAX_SOCKET_PATH = 100;
+
+/** The embedded server's bus socket, served by the process holding DATA_DIR and reached by a CLI beside it. */
+function localBus(database: DatabaseHandle, ackTimeoutMs: number) {
+  if (database.mode !== 'embedded' || database.dataDir === undefined || database.holder === 'none') return undefined;
+  const path = join(database.dataDir, 'bus.sock');
+  if (path.length > MAX_SOCKET_PATH) return undefined;
+  return { role: database.holder === 'self' ? ('serve' as const) : ('reach' as const), path, ackTimeoutMs: Math.max(ackTimeoutMs, 1_000) };
+}

@@ -19,7 +19,11 @@ export function createLifecycle(deps: Deps): Lifecycle {
       running = true;
       job
         .run()
-        .catch((err: unknown) => deps.log.warn({ err, task: job.name }, 'background.failed'))
+        .catch((err: unknown) => {
+          // While Redis is down its one warning (redis.unreachable) has said what that means: no stack every 5 s.
+          const redisDown = deps.redis !== undefined && deps.redis.status !== 'ready';
+          deps.log[redisDown ? 'debug' : 'warn']({ err, task: job.name }, 'background.failed');
+        })
         .finally(() => (running = false));
     };
     const first = setTimeout(() => {
@@ -45,8 +49,10 @@ export function createLifecycle(deps: Deps): Lifecycle {
       const results = await Promise.allSettled([deps.lastUsed.flush(), deps.audit.flush(), deps.usage.flush()]);
       for (const r of results) if (r.status === 'rejected') deps.log.error({ err: r.reason }, 'shutdown.flush_failed');
       await deps.bus.stop();
-      if (deps.owns.redis) deps.redis.disconnect();
+      if (deps.owns.redis) deps.redis?.disconnect();
       if (deps.owns.db) await deps.db.destroy();
+      // After the pool: the embedded store's socket closes under no open connection.
+      await deps.database.close();
     },
   };
 }

@@ -10,6 +10,8 @@ import { createDeps, type Deps, type DepsOverrides } from './deps.js';
 import { createLifecycle } from './lifecycle.js';
 import { ownMetrics, reportToClusterPrimary } from './metrics.js';
 import { migrateDatabase } from './storage/db.js';
+import { openDatabase } from './storage/database.js';
+import { logStartMode } from './start-mode.js';
 
 export type RunningServer = { server: Server; deps: Deps; port: number; shutdown(signal?: string): Promise<void> };
 
@@ -18,7 +20,9 @@ export async function startServer(
   config: Config,
   options: DepsOverrides & { migrate?: boolean; port?: number } = {},
 ): Promise<RunningServer> {
-  const deps = createDeps(config, options);
+  // Embedded: opened, locked and migrated here, before anything else reads it.
+  const database = options.database ?? (await openDatabase(config));
+  const deps = createDeps(config, { ...options, database });
   const { log } = deps;
   // A cluster worker's metrics are served, summed, by the primary: answer its requests from the
   // start, or a scrape during this worker's start-up waits for it and times out.
@@ -27,25 +31,36 @@ export async function startServer(
     log.warn(`${name} is not set: using an insecure development default. Set it before any real use (required when NODE_ENV=production).`);
   }
   for (const warning of config.warnings) log.warn(warning);
-  if (options.migrate) {
-    const applied = await migrateDatabase(config.databaseUrl);
+  if (options.migrate && database.mode === 'server') {
+    const applied = await migrateDatabase(database.url);
     if (applied.length > 0) log.info({ applied }, 'migrations.applied');
   }
   const lifecycle = createLifecycle(deps);
-  await lifecycle.start();
+  try {
+    await lifecycle.start();
+  } catch (err) {
+    await lifecycle.stop().catch(() => undefined);
+    throw err;
+  }
 
   let shuttingDown = false;
   const shutdownController = new AbortController();
   const app = createApp(deps, { isShuttingDown: () => shuttingDown, shutdownSignal: shutdownController.signal });
   const server = createHttpServer(app).listen(options.port ?? config.port, config.host);
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    await lifecycle.stop().catch(() => undefined);
+    throw err;
+  }
   // Bound slow clients: headers within 10 s, whole request within 30 s.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, issuer: config.issuer, alg: config.signingAlg }, 'server.listening');
+  logStartMode(deps, port);
   const metricsServer =
     config.metricsPort !== undefined && cluster.isPrimary
       ? // A single process serves its own.

@@ -4,12 +4,14 @@ import { createLogger, type Logger } from '../log.js';
 import { startMetricsServer } from '../http/metrics-server.js';
 import { startServer } from '../main.js';
 import { clusterMetrics } from '../metrics.js';
+import { serverDatabase } from '../storage/database.js';
 import { migrateDatabase } from '../storage/db.js';
 import type { Command } from './support.js';
 
 /** The primary of a WORKERS > 1 cluster: migrates once, then forks and keeps the workers running. */
 async function runPrimary(config: Config, log: Logger, migrateFirst: boolean): Promise<void> {
-  if (migrateFirst) await migrateDatabase(config.databaseUrl);
+  // Config refuses WORKERS > 1 in embedded mode, so this is PostgreSQL.
+  if (migrateFirst) await migrateDatabase(serverDatabase(config).url);
   log.info({ workers: config.workers }, 'cluster.starting');
   for (let i = 0; i < config.workers; i++) cluster.fork();
   // One scrape for the whole machine: the primary asks every worker and sums.

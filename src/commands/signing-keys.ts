@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { decodeEncryptionKey } from '../config.js';
 import { reencryptSigningKeys } from '../domain/signing-keys.js';
 import { createDb } from '../storage/db.js';
+import { openDatabase } from '../storage/database.js';
 import { listSigningKeys } from '../storage/signing-keys.js';
 import { bySubcommand, output, UsageError, withInstance, type Command, type CommandContext } from './support.js';
 
@@ -42,12 +43,14 @@ async function reencrypt({ config, values }: CommandContext): Promise<void> {
   if (!previous) throw new UsageError('--previous-key-file must hold 32 bytes, base64 or 64 hex characters');
   const key = previous;
   // Without starting an instance: the keyring could not open the keys before they are re-sealed.
-  const db = createDb(config.databaseUrl, 1);
+  const database = await openDatabase(config, { shareWithServer: true });
+  const db = createDb(database.url, 1);
   try {
     const resealed = await reencryptSigningKeys({ config, db }, key);
     output(values, { resealed }, `${resealed} signing key(s) re-encrypted under the configured KEY_ENCRYPTION_KEY`);
   } finally {
     await db.destroy();
+    await database.close();
   }
 }
 

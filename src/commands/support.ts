@@ -7,6 +7,7 @@ import type { Caller } from '../domain/key-management.js';
 import { MANAGEMENT_SCOPES } from '../domain/scopes.js';
 import { createLifecycle } from '../lifecycle.js';
 import { createLogger } from '../log.js';
+import { openDatabase } from '../storage/database.js';
 
 /** A mistake in how the command was called: exit 2 with the usage. */
 export class UsageError extends Error {}
@@ -73,7 +74,9 @@ export function cliCaller(orgId: string): Caller {
  * commands whose effect running servers must hear at once (revoke, rotate).
  */
 export async function withInstance<T>(config: Config, fn: (deps: Deps) => Promise<T>, options: { live?: boolean } = {}): Promise<T> {
-  const deps = createDeps(config, { log: createLogger('warn', pino.destination(2)) });
+  // Embedded: beside a running server, through its socket; otherwise the store is opened here.
+  const database = await openDatabase(config, { shareWithServer: true });
+  const deps = createDeps(config, { log: createLogger('warn', pino.destination(2)), database });
   const lifecycle = createLifecycle(deps);
   try {
     if (options.live) await lifecycle.start();

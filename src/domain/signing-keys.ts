@@ -76,7 +76,7 @@ export function createKeyring({ config, db, clock, longestTtlSeconds = () => con
         loaded.push({ ...r, material: known.material });
         continue;
       }
-      const jwk = JSON.parse(decryptPrivateKey(config.keyEncryptionKey, r.privateJwkEnc, r.kid)) as JWK;
+      const jwk = JSON.parse(openPrivateKey(config.keyEncryptionKey, r)) as JWK;
       loaded.push({ ...r, material: { kid: r.kid, alg: r.alg, privateKey: await importPrivateJwk(jwk, r.alg) } });
     }
     keys = loaded.sort((a, b) => a.activatesAt.getTime() - b.activatesAt.getTime());
@@ -193,5 +193,24 @@ function opens(kek: Buffer, k: SigningKeyRecord): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** KEY_ENCRYPTION_KEY is not the key the stored signing keys were sealed with. */
+export class KeyEncryptionKeyMismatchError extends Error {
+  constructor(readonly kid: string) {
+    super(
+      `KEY_ENCRYPTION_KEY does not open the stored signing key ${kid}: it was sealed under another key. ` +
+        'Set the KEY_ENCRYPTION_KEY it was created with, or move the keys to the new one with: scope-auth signing-keys reencrypt --previous-key-file FILE',
+    );
+    this.name = 'KeyEncryptionKeyMismatchError';
+  }
+}
+
+function openPrivateKey(kek: Buffer, r: Pick<SigningKeyRecord, 'kid' | 'privateJwkEnc'>): string {
+  try {
+    return decryptPrivateKey(kek, r.privateJwkEnc, r.kid);
+  } catch {
+    throw new KeyEncryptionKeyMismatchError(r.kid);
   }
 }

@@ -9,12 +9,12 @@ const noop = () => undefined;
 // bigserial columns (revocation sequence numbers) stay well inside 2^53: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 
-export function createDb(databaseUrl: string, poolMax = 10): Db {
+export function createDb(databaseUrl: string, poolMax = 10, acquireTimeoutMs = 5_000): Db {
   return knexFactory({
     client: 'pg',
     connection: { connectionString: databaseUrl, connectionTimeoutMillis: 3_000 },
     pool: { min: 0, max: poolMax },
-    acquireConnectionTimeout: 5_000,
+    acquireConnectionTimeout: acquireTimeoutMs,
     // knex would print pool errors with console.log; they reach callers as exceptions instead.
     log: { warn: noop, error: noop, deprecate: noop, debug: noop },
   });

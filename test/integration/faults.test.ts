@@ -1,3 +1,4 @@
+import { redisOf } from '../support/redis.js';
 import { appendFileSync } from 'node:fs';
 import request from 'supertest';
 import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
@@ -75,7 +76,7 @@ describe('Redis down', () => {
     expect(feed.body.revocations.map((e: { key_id: string }) => e.key_id)).toContain(doomed.key.id);
 
     const ready = await request(a.app).get('/readyz').expect(200);
-    expect(ready.body).toEqual({ status: 'degraded', checks: { postgres: 'ok', redis: 'down', pubsub: 'down' } });
+    expect(ready.body).toEqual({ status: 'degraded', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'down', pubsub: 'down' } });
 
     expect(fig).toEqual({ fault: 'redis-down', sent: 102, failed: 0, revokedAccepted: 0 });
     report(fig);
@@ -83,9 +84,9 @@ describe('Redis down', () => {
     // Redis returns: no restart, the list is brought up to date and pub/sub resumes.
     await proxy.restore();
     await waitFor(() => a.deps.bus.isLive() && b.deps.bus.isLive(), 10_000, 'instances to resubscribe');
-    const raw = await a.deps.redis.hget(a.deps.redisKeys.revocationEntries, `key:${doomed.key.id}`);
+    const raw = await redisOf(a.deps).hget(a.deps.redisKeys.revocationEntries, `key:${doomed.key.id}`);
     expect(raw).not.toBeNull();
-    await request(a.app).get('/readyz').expect(200, { status: 'ok', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
+    await request(a.app).get('/readyz').expect(200, { status: 'ok', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
     await request(b.app).post('/v1/token').send({ org_id: doomed.key.orgId, key_id: doomed.key.id, secret: doomed.secret }).expect(401);
     await request(b.app).post('/v1/token').send({ org_id: good.key.orgId, key_id: good.key.id, secret: good.secret }).expect(200);
     // And a revocation now travels by pub/sub again: B refuses at once.
@@ -193,7 +194,7 @@ describe('Redis hangs', () => {
     proxy.pause();
     await waitFor(() => !a.deps.bus.isLive() && !b.deps.bus.isLive(), 10_000, 'instances to notice the hung Redis');
     const ready = await request(a.app).get('/readyz').expect(200);
-    expect(ready.body).toEqual({ status: 'degraded', checks: { postgres: 'ok', redis: 'down', pubsub: 'down' } });
+    expect(ready.body).toEqual({ status: 'degraded', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'down', pubsub: 'down' } });
 
     for (const inst of [a, b]) await request(inst.app).post('/v1/token').send(creds(good)).expect(200);
     await request(a.app).post(`/v1/keys/${doomed.key.id}/revoke`).set(auth(admin)).expect(200);
@@ -202,9 +203,9 @@ describe('Redis hangs', () => {
 
     proxy.resume();
     await waitFor(() => a.deps.bus.isLive() && b.deps.bus.isLive(), 20_000, 'instances to trust Redis again');
-    await request(a.app).get('/readyz').expect(200, { status: 'ok', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
+    await request(a.app).get('/readyz').expect(200, { status: 'ok', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
     // What happened during the hang reached the shared list.
-    await waitFor(async () => (await a.deps.redis.hget(a.deps.redisKeys.revocationEntries, `key:${doomed.key.id}`)) !== null, 10_000, 'the revocation to reach Redis');
+    await waitFor(async () => (await redisOf(a.deps).hget(a.deps.redisKeys.revocationEntries, `key:${doomed.key.id}`)) !== null, 10_000, 'the revocation to reach Redis');
     expect(b.deps.revocations.isKeyRevoked(doomed.key.id)).toBe(true);
   });
 });

@@ -34,7 +34,7 @@ describe('HTTP hygiene', () => {
   });
 
   it('reports readiness of Postgres, Redis and pub/sub', async () => {
-    await request(inst.app).get('/readyz').expect(200, { status: 'ok', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
+    await request(inst.app).get('/readyz').expect(200, { status: 'ok', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
   });
 
   it('turns a malformed percent-encoding in the path into 4xx, never 500', async () => {

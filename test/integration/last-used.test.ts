@@ -165,7 +165,7 @@ describe('last_used_at', () => {
 
 async function waitForRow(inst: TestInstance, id: string) {
   const { createDb } = await import('../../src/storage/db.js');
-  const db = createDb(inst.config.databaseUrl, 1);
+  const db = createDb(inst.deps.database.url, 1);
   try {
     let row;
     await waitFor(

@@ -1,3 +1,4 @@
+import { redisOf } from '../support/redis.js';
 import net from 'node:net';
 import request from 'supertest';
 import { createTestInstance, listen, LogCapture, newPrefix, waitFor, type TestInstance } from '../support/app.js';
@@ -110,7 +111,7 @@ describe('no per-key figures before authentication', () => {
     expect(String(stranger.headers['ratelimit'])).not.toContain('token-key');
     // The refused requests gave their hits back: the key's own successes are all that count.
     const counter = `${prefix}rl:token-key:${attacker.key.id}`;
-    await waitFor(async () => (await inst.deps.redis.get(counter)) === String(PER_KEY), 5_000, 'refused hits to be given back');
+    await waitFor(async () => (await redisOf(inst.deps).get(counter)) === String(PER_KEY), 5_000, 'refused hits to be given back');
   });
 });
 
@@ -131,7 +132,7 @@ describe('secrets in the key-ID position', () => {
     const names: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await inst.deps.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      const [next, batch] = await redisOf(inst.deps).scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
       cursor = next;
       names.push(...batch);
     } while (cursor !== '0');
@@ -162,8 +163,8 @@ describe('a connection cut while the limiter waits for Redis', () => {
       await serverSide;
       proxy.resume();
       const counter = `${cutPrefix}rl:token-key:${key.id}`;
-      await waitFor(async () => (await inst.deps.redis.exists(counter)) === 1, 5_000, 'the counter to exist');
-      await waitFor(async () => (await inst.deps.redis.get(counter)) === '0', 5_000, 'the hit to be given back');
+      await waitFor(async () => (await redisOf(inst.deps).exists(counter)) === 1, 5_000, 'the counter to exist');
+      await waitFor(async () => (await redisOf(inst.deps).get(counter)) === '0', 5_000, 'the hit to be given back');
     } finally {
       proxy.resume();
       await srv.close();

@@ -1,3 +1,4 @@
+import { redisOf } from '../support/redis.js';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
@@ -90,7 +91,7 @@ describe('rate limits shared through Redis', () => {
     const callsFor = async (send: () => Promise<unknown>) => {
       calls.length = 0;
       await send();
-      await a.deps.redis.get(`${prefix}sentinel`);
+      await redisOf(a.deps).get(`${prefix}sentinel`);
       await waitFor(() => calls.some((c) => c.includes(`${prefix}sentinel`)), 5_000, 'sentinel seen by MONITOR');
       return calls.filter((c) => !c.includes(`${prefix}sentinel`));
     };
@@ -105,18 +106,18 @@ describe('rate limits shared through Redis', () => {
       client.disconnect();
     }
     // The success spent the key's budget once; the failure gave its hit back and counted against the pair.
-    expect(await a.deps.redis.get(`${prefix}rl:token-key:${key.id}`)).toBe('1');
-    expect(await a.deps.redis.get(`${prefix}rl:failed-ip-key:192.0.2.200|${key.id}`)).toBe('1');
-    expect(await a.deps.redis.get(`${prefix}rl:token-ip:192.0.2.200`)).toBe('2');
+    expect(await redisOf(a.deps).get(`${prefix}rl:token-key:${key.id}`)).toBe('1');
+    expect(await redisOf(a.deps).get(`${prefix}rl:failed-ip-key:192.0.2.200|${key.id}`)).toBe('1');
+    expect(await redisOf(a.deps).get(`${prefix}rl:token-ip:192.0.2.200`)).toBe('2');
   });
 
   it('keeps counting after Redis forgets its scripts (restart, SCRIPT FLUSH)', async () => {
     const org = await createOrg(a.deps);
     const { key, secret } = await createKey(a.deps, org);
     await from(a, '192.0.2.201').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
-    await a.deps.redis.script('FLUSH');
+    await redisOf(a.deps).script('FLUSH');
     await from(a, '192.0.2.201').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
-    expect(await a.deps.redis.get(`${prefix}rl:token-key:${key.id}`)).toBe('2');
+    expect(await redisOf(a.deps).get(`${prefix}rl:token-key:${key.id}`)).toBe('2');
   });
 
   it('limits the management API per organisation', async () => {

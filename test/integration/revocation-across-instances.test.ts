@@ -1,3 +1,4 @@
+import { redisOf } from '../support/redis.js';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
@@ -61,7 +62,7 @@ describe('revocation across instances', () => {
     const { org, token } = await createAdmin(a.deps, a.app);
     const { key } = await createKey(a.deps, org);
     await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
-    const raw = await a.deps.redis.hget(a.deps.redisKeys.revocationEntries, `key:${key.id}`);
+    const raw = await redisOf(a.deps).hget(a.deps.redisKeys.revocationEntries, `key:${key.id}`);
     expect(JSON.parse(raw!)).toMatchObject({ type: 'key', key_id: key.id });
     const row = await a.deps.db('revocations').where({ key_id: key.id, kind: 'key' }).first();
     expect(JSON.parse(raw!).seq).toBe(row.seq);

@@ -13,6 +13,7 @@ import { createLifecycle } from '../../src/lifecycle.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
 import { ensureMigrated } from './databases.js';
+import { embeddedBackend, embeddedTestDatabase } from './embedded-backend.js';
 import { newPrefix, tracked } from './file-resources.js';
 import { TEST_DATABASE_URL, TEST_ISSUER, TEST_REDIS_URL } from './env.js';
 
@@ -44,8 +45,8 @@ export type InstanceOptions = {
 export function testConfig(prefix: string, env: Record<string, string> = {}, databaseUrl = TEST_DATABASE_URL): Config {
   return loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: TEST_REDIS_URL,
+    // The embedded backend: no DATABASE_URL, no REDIS_URL (the store comes from embeddedTestDatabase).
+    ...(embeddedBackend ? {} : { DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL }),
     REDIS_KEY_PREFIX: prefix,
     ISSUER: TEST_ISSUER,
     SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
@@ -74,10 +75,11 @@ function runLogDestination(): pino.DestinationStream {
 
 /** A full instance (deps started, pub/sub live) over the shared test database and Redis. */
 export async function createTestInstance(options: InstanceOptions = {}): Promise<TestInstance> {
-  await ensureMigrated();
+  const database = embeddedBackend ? await embeddedTestDatabase(options.databaseUrl) : undefined;
+  if (!database) await ensureMigrated();
   const config = testConfig(options.prefix ?? newPrefix(), options.env, options.databaseUrl);
   const log = createLogger('debug', options.logs ?? runLogDestination());
-  const deps = createDeps(config, { clock: options.clock ?? systemClock, log });
+  const deps = createDeps(config, { clock: options.clock ?? systemClock, log, ...(database ? { database } : {}) });
   const lifecycle = createLifecycle(deps);
   const close = tracked(() => lifecycle.stop());
   await lifecycle.start();

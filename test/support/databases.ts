@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { createDb, migrateLatest } from '../../src/storage/db.js';
+import { EMBEDDED_URL_PREFIX, embeddedBackend } from './embedded-backend.js';
 import { TEST_DATABASE_URL } from './env.js';
 
 
@@ -61,6 +62,7 @@ async function migratedTemplate(): Promise<string> {
  * (signing keys, Postgres outages) and must not disturb tests running in parallel.
  */
 export async function isolatedDatabase(name: string): Promise<string> {
+  if (embeddedBackend) return `${EMBEDDED_URL_PREFIX}${name}`;
   const template = await migratedTemplate();
   const db = runScopedName(`${name}_${process.pid}`);
   await admin(async (c) => {
@@ -101,3 +103,16 @@ export function ensureMigrated(): Promise<void> {
     }
   })());
 }
+
+/** A database with no tables (dropped with the run's others), for what a never-migrated one does. */
+export async function emptyDatabase(name: string): Promise<string> {
+  const db = runScopedName(`${name}_${process.pid}`);
+  await admin(async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+    await c.query(`CREATE DATABASE "${db}"`);
+  });
+  return urlOf(db);
+}
+
+/** The URL a database of this run would have, without creating it. */
+export const missingDatabaseUrl = (name: string): string => urlOf(runScopedName(`${name}_${process.pid}_missing`));

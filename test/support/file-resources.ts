@@ -46,3 +46,8 @@ export function trackChild<C extends ChildProcess>(child: C): C {
   return child;
 }
 
+
+/** Runs `fn` when the test file ends, after every tracked instance has closed. */
+export function onFileEnd(fn: Closer): void {
+  file.afterFile.push(fn);
+}

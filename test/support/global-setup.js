@@ -21,6 +21,11 @@ const alive = (pid) => {
 };
 
 export default async function globalSetup() {
+  // The embedded backend (jest.config.js chose it): each worker opens its own store; no Postgres here.
+  if (process.env.TEST_BACKEND === 'embedded') {
+    process.env.SCOPE_AUTH_TEST_RUN = String(process.pid);
+    return;
+  }
   const base = new URL(BASE_URL).pathname.slice(1);
   const name = `${base}_${process.pid}`;
   const admin = adminClient();

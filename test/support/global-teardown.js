@@ -37,6 +37,12 @@ function scanLogs(run) {
 /** Drops this run's databases (the shared one and any isolated ones), then checks the logs. */
 export default async function globalTeardown() {
   const run = process.env.SCOPE_AUTH_TEST_RUN;
+  if (run && process.env.TEST_BACKEND === 'embedded') {
+    // The workers' embedded stores (test/support/embedded-backend.ts).
+    for (const d of readdirSync(tmpdir())) if (d.startsWith(`scope-auth-test-embedded-${run}-`)) rmSync(join(tmpdir(), d), { recursive: true, force: true });
+    scanLogs(run);
+    return;
+  }
   if (!run || !process.env.TEST_DATABASE_URL) return;
   const url = new URL(process.env.TEST_DATABASE_URL);
   const name = url.pathname.slice(1);

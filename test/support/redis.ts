@@ -27,3 +27,9 @@ export async function deleteRedisPrefixes(prefixes: ReadonlySet<string>): Promis
     redis.disconnect();
   }
 }
+
+/** The instance's Redis client, for suites that run only against the Redis backend. */
+export function redisOf(deps: { redis?: Redis | undefined }): Redis {
+  if (!deps.redis) throw new TypeError('this test needs REDIS_URL (the Redis backend)');
+  return deps.redis;
+}

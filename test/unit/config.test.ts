@@ -166,3 +166,60 @@ describe('loadConfig', () => {
     });
   });
 });
+
+describe('loadConfig: embedded by default (issue 18)', () => {
+  it('runs embedded without DATABASE_URL and in-process without REDIS_URL, with data in ./scope-auth-data', () => {
+    const c = loadConfig({});
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.redisUrl).toBeUndefined();
+    expect(c.dataDir).toBe(join(process.cwd(), 'scope-auth-data'));
+    expect(loadConfig({ DATA_DIR: '/var/lib/scope-auth' }).dataDir).toBe('/var/lib/scope-auth');
+  });
+
+  it('refuses WORKERS > 1 without a shared store, saying why and what to set', () => {
+    expect(problems({ WORKERS: '4' })).toEqual([
+      'WORKERS: 4 processes need a shared store, but the embedded database (no DATABASE_URL) belong to one process; set DATABASE_URL and REDIS_URL to run several workers, or set WORKERS=1',
+    ]);
+    expect(problems({ WORKERS: '2', DATABASE_URL: 'postgres://db/x' })[0]).toContain('the in-process revocation list and rate limits (no REDIS_URL)');
+    expect(loadConfig({ WORKERS: '2', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r:6379' }).workers).toBe(2);
+  });
+
+  it('lets ISSUER follow PORT, and warns in development when ISSUER names another local port', () => {
+    expect(loadConfig({ PORT: '3000' }).issuer).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '3000', ISSUER: 'http://localhost:8080' }).warnings).toEqual([
+      'ISSUER (http://localhost:8080) names port 8080, but the server listens on PORT=3000: tokens and discovery will point elsewhere. Unset ISSUER to follow PORT, or make them agree.',
+    ]);
+    expect(loadConfig({ PORT: '3000', ISSUER: 'http://localhost:3000' }).warnings).toEqual([]);
+    // Behind a proxy, another host and port is the point.
+    expect(loadConfig({ PORT: '3000', ISSUER: 'https://auth.example.com' }).warnings).toEqual([]);
+    expect(problems({ ...PROD, ISSUER: '' })).toEqual(['ISSUER: required when NODE_ENV=production (the https URL clients reach this service at)']);
+  });
+
+  it('keeps idle connections 65 s by default (past a load balancer\'s 60 s), or KEEP_ALIVE_TIMEOUT_SECONDS', () => {
+    expect(loadConfig({}).keepAliveTimeoutSeconds).toBe(65);
+    expect(loadConfig({ KEEP_ALIVE_TIMEOUT_SECONDS: '120' }).keepAliveTimeoutSeconds).toBe(120);
+    expect(problems({ KEEP_ALIVE_TIMEOUT_SECONDS: '0' })[0]).toMatch(/^KEEP_ALIVE_TIMEOUT_SECONDS/);
+  });
+
+  it('reads DATABASE_URL and REDIS_URL from files, as container platforms mount them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scope-auth-config-'));
+    try {
+      writeFileSync(join(dir, 'db'), 'postgres://app:pw@db:5432/auth\n');
+      writeFileSync(join(dir, 'redis'), 'redis://:pw@cache:6379/0\n');
+      const c = loadConfig({ DATABASE_URL_FILE: join(dir, 'db'), REDIS_URL_FILE: join(dir, 'redis') });
+      expect(c.databaseUrl).toBe('postgres://app:pw@db:5432/auth');
+      expect(c.redisUrl).toBe('redis://:pw@cache:6379/0');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checks TRUST_PROXY and CORS_ORIGINS with everything else, in plain words, all at once', () => {
+    expect(problems({ TRUST_PROXY: '10.0.0.0/8,proxy.internal,10.0.0.1/40', CORS_ORIGINS: 'https://app.example.com,https://b.example/,app.example', PORT: 'x' })).toEqual([
+      'PORT: Invalid input: expected number, received NaN',
+      'TRUST_PROXY: "proxy.internal", "10.0.0.1/40" is not a proxy address; use false, a hop count (e.g. 1), or a comma-separated list of IP addresses, CIDRs (10.0.0.0/8) and loopback, linklocal or uniquelocal',
+      'CORS_ORIGINS: "https://b.example/", "app.example" is not an origin; list origins as scheme://host[:port], with no path or trailing slash, separated by commas (e.g. https://app.example.com)',
+    ]);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,loopback,::1', CORS_ORIGINS: 'http://localhost:5173' }).trustProxy).toEqual(['10.0.0.0/8', 'loopback', '::1']);
+  });
+});

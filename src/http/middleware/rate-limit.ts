@@ -1,9 +1,9 @@
 import type { Request, RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Deps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import { clientAuthLimiter, WINDOW_MS } from './client-auth-limiter.js';
+import { counterStore } from './counter-store.js';
 
 export type Limiters = {
   /** Token, introspection and RFC 7009 endpoints: per IP, per key ID, and failures per (IP, key ID). */
@@ -13,10 +13,10 @@ export type Limiters = {
 };
 
 /**
- * Limits shared by every instance through Redis. If Redis is unreachable the limits let requests
+ * Limits shared by every instance through the RateCounters seam (Redis, or the process when embedded). If Redis is unreachable the limits let requests
  * through (fail open): availability of authentication matters more than throttling.
  */
-export function createLimiters(deps: Pick<Deps, 'config' | 'redis' | 'rateCounters' | 'redisKeys' | 'log'>): Limiters {
+export function createLimiters(deps: Pick<Deps, 'config' | 'rateCounters' | 'redisKeys' | 'log'>): Limiters {
   const { rateLimit: cfg } = deps.config;
   // Off: the routes keep their one shape, with a limiter that does nothing.
   if (!cfg.enabled) return { clientAuth: passThrough, management: passThrough };
@@ -27,10 +27,7 @@ export function createLimiters(deps: Pick<Deps, 'config' | 'redis' | 'rateCounte
     legacyHeaders: false,
     identifier: 'management-org',
     passOnStoreError: true,
-    store: new RedisStore({
-      sendCommand: (command: string, ...args: string[]) => deps.redis.call(command, ...args) as Promise<RedisReply>,
-      prefix: deps.redisKeys.rateLimit('management-org'),
-    }),
+    store: counterStore(deps.rateCounters, deps.redisKeys.rateLimit('management-org'), WINDOW_MS),
     // Runs after bearer auth, so the organisation is known; a request without one is not counted.
     skip: (_req, res) => res.locals.claims?.orgId === undefined,
     keyGenerator: (_req, res) => res.locals.claims?.orgId ?? '',

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../../log.js';
 
 export type { Redis };
 
@@ -38,3 +39,27 @@ export function redisKeys(prefix: string) {
 }
 
 export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/**
+ * One warning when Redis becomes unreachable and one line when it is back, instead of an error per
+ * retry: what it means for the service is said once.
+ */
+export function reportRedisOutages(redis: Redis, url: string, log: Logger): void {
+  const u = new URL(url);
+  const where = `${u.hostname}:${u.port || '6379'}`;
+  let down = false;
+  redis.on('error', (err: Error) => {
+    log.debug({ err: err.message }, 'redis.error');
+    if (down) return;
+    down = true;
+    log.warn(
+      { redis: where, reason: err.message },
+      `redis.unreachable: Redis at ${where} (REDIS_URL) does not answer. Until it returns, rate limits are off, and key lookups and revocation checks read PostgreSQL (slower, still correct).`,
+    );
+  });
+  redis.on('ready', () => {
+    if (!down) return;
+    down = false;
+    log.info({ redis: where }, 'redis.recovered');
+  });
+}
