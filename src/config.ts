@@ -71,6 +71,14 @@ const envSchema = z.object({
   RATE_LIMIT_FAILED_PER_IP_KEY: int(0, 10_000).default(10),
   // Management API: requests per minute per org.
   RATE_LIMIT_MANAGEMENT_PER_ORG: int(0, 1_000_000).default(600),
+  // A console session ends after this many minutes without a request (default 30).
+  SESSION_IDLE_MINUTES: int(1, 24 * 60).default(30),
+  // A console session ends this many hours after sign-in, however busy (default 12).
+  SESSION_MAX_HOURS: int(1, 24 * 30).default(12),
+  // Failed sign-ins per account per 15 minutes before that account's sign-ins from new addresses are slowed (default 10).
+  SIGNIN_FAILURES_PER_ACCOUNT: int(1, 1_000_000).default(10),
+  // Failed sign-ins per address per 15 minutes before that address is refused (default 30).
+  SIGNIN_FAILURES_PER_IP: int(1, 1_000_000).default(30),
   RATE_LIMIT_ENABLED: bool.default(true),
   // Time allowed for in-flight requests and flushes after SIGTERM, milliseconds.
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
@@ -216,6 +224,10 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
       failedPerIpKey: e.RATE_LIMIT_FAILED_PER_IP_KEY,
       managementPerOrg: e.RATE_LIMIT_MANAGEMENT_PER_ORG,
     }),
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    sessionMaxHours: e.SESSION_MAX_HOURS,
+    signinFailuresPerAccount: e.SIGNIN_FAILURES_PER_ACCOUNT,
+    signinFailuresPerIp: e.SIGNIN_FAILURES_PER_IP,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     sseHeartbeatSeconds: e.SSE_HEARTBEAT_SECONDS,

@@ -20,6 +20,8 @@ export type NewKeyInput = {
   allowedCidrs?: string[];
   expiresAt: Date | null;
   createdBy: string | null;
+  /** The person the key belongs to; null (the default) for a key made by a key or the CLI. */
+  ownerUserId?: string | null;
 };
 
 /** The secret exists only in this return value: it is stored as an HMAC and never again shown. */
@@ -52,6 +54,7 @@ export async function createApiKey(
     revokeReason: null,
     lastUsedAt: null,
     replacedBy: null,
+    ownerUserId: input.ownerUserId ?? null,
   };
   await insertKey(trx, key);
   return { key, secret };

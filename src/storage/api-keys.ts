@@ -23,6 +23,7 @@ const keys = columnMap<ApiKey>()({
   revokeReason: 'revoke_reason',
   lastUsedAt: 'last_used_at',
   replacedBy: 'replaced_by',
+  ownerUserId: 'owner_user_id',
 });
 
 export type KeyRow = RowOf<ApiKey, typeof keys.columns>;
@@ -61,6 +62,8 @@ export async function updateKey(
 
 export type KeyListFilter = {
   orgId: string;
+  /** Only the keys this person owns. */
+  ownerUserId?: string;
   status?: KeyStatus;
   environment?: Environment;
   /** Return keys whose ID sorts before this one (newest first). */
@@ -72,6 +75,7 @@ export type KeyListFilter = {
 export async function listKeys(db: Db, f: KeyListFilter): Promise<ApiKey[]> {
   const q = db<KeyRow>('api_keys').where('org_id', f.orgId);
   if (f.environment) q.andWhere('environment', f.environment);
+  if (f.ownerUserId) q.andWhere('owner_user_id', f.ownerUserId);
   if (f.before) q.andWhere('id', '<', f.before);
   if (f.status === 'revoked') q.whereNotNull('revoked_at');
   if (f.status === 'expired') q.whereNull('revoked_at').andWhere('expires_at', '<=', f.now);

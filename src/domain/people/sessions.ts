@@ -1,0 +1,127 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import { AppError } from '../../errors.js';
+import { hashSecret } from '../../crypto/secrets.js';
+import { verifyPassword } from '../../crypto/passwords.js';
+import type { Db } from '../../storage/db.js';
+import { findMembership, findOrgName, findUserByEmail, findUserById, listMembershipsOfUser } from '../../storage/people.js';
+import { deleteSession, deleteSessionsOfUser, findLiveSession, insertSession, touchSession } from '../../storage/sessions.js';
+import type { RedisKeys } from '../../storage/redis/client.js';
+import type { AuditLog, RequestContext } from '../audit.js';
+import type { Role, Session, User } from '../model.js';
+import type { RateCounters } from '../seams.js';
+import { assertSignInAllowed, recordSignInFailure } from './signin-throttle.js';
+
+export type SessionDeps = { config: Config; db: Db; clock: Clock; audit: AuditLog; rateCounters: RateCounters; redisKeys: RedisKeys };
+
+/** A signed-in person, as every session-authenticated request sees them. */
+export type Person = { user: User; orgId: string; role: Role; session: Session };
+
+export const INVALID_CREDENTIALS = 'email or password is incorrect';
+// last_seen_at is written at most this often per session: idle expiry needs no finer grain.
+const TOUCH_EVERY_MS = 60_000;
+
+const newToken = () => randomBytes(32).toString('base64url');
+const hashOf = (config: Config, token: string) => hashSecret(config.secretPepper, token);
+
+function credentialsFailed(deps: SessionDeps, orgId: string | null, reason: string, email: string, context: RequestContext): AppError {
+  deps.audit.enqueue({ orgId, action: 'session.failed', actor: { type: 'anonymous', id: null }, context, detail: { reason, email } });
+  return new AppError('invalid_credentials', INVALID_CREDENTIALS, { reason });
+}
+
+export type SignInResult = { user: User; org: { id: string; name: string }; role: Role; sessionId: string; csrfToken: string };
+
+/**
+ * Checks an email and password and opens a new session (always a new ID: no fixation). Unknown
+ * email, no password and a wrong password cost one Argon2id verification each and look the same.
+ */
+export async function signIn(
+  deps: SessionDeps,
+  input: { email: string; password: string; orgId?: string },
+  context: RequestContext,
+): Promise<SignInResult> {
+  const ip = context.ip ?? 'unknown';
+  await assertSignInAllowed(deps, input.email, ip);
+  const user = await findUserByEmail(deps.db, input.email);
+  const ok = await verifyPassword(user?.passwordHash, input.password);
+  if (!user || !ok) {
+    await recordSignInFailure(deps, input.email, ip);
+    const reason = !user ? 'unknown_email' : user.passwordHash === null ? 'no_password' : 'wrong_password';
+    throw credentialsFailed(deps, null, reason, input.email, context);
+  }
+  const membership =
+    input.orgId === undefined ? (await listMembershipsOfUser(deps.db, user.id))[0] : await findMembership(deps.db, user.id, input.orgId);
+  const org = membership && (await findOrgName(deps.db, membership.orgId));
+  if (!membership || !org) {
+    throw new AppError('forbidden', input.orgId === undefined ? 'this account belongs to no organisation' : 'this account is not a member of that organisation');
+  }
+  return openSession(deps, user, org, membership.role, context);
+}
+
+/** A fresh session for a person already authenticated (password, invitation, single sign-on). */
+export async function openSession(
+  deps: SessionDeps,
+  user: User,
+  org: { id: string; name: string },
+  role: Role,
+  context: RequestContext,
+): Promise<SignInResult> {
+  const now = deps.clock.now();
+  const sessionId = newToken();
+  const csrfToken = newToken();
+  await insertSession(deps.db, {
+    idHash: hashOf(deps.config, sessionId),
+    userId: user.id,
+    orgId: org.id,
+    csrfHash: hashOf(deps.config, csrfToken),
+    createdAt: new Date(now),
+    lastSeenAt: new Date(now),
+    expiresAt: new Date(now + deps.config.sessionMaxHours * 3_600_000),
+    ip: context.ip,
+    userAgent: context.userAgent,
+  });
+  await deps.audit.write(deps.db, {
+    orgId: org.id,
+    action: 'session.created',
+    actor: { type: 'user', id: user.id, email: user.email },
+    target: { type: 'user', id: user.id },
+    context,
+  });
+  return { user, org, role, sessionId, csrfToken };
+}
+
+/** The person behind a session cookie, or undefined when it names no live session (or no membership any more). */
+export async function authenticateSession(deps: Pick<SessionDeps, 'config' | 'db' | 'clock'>, sessionId: string): Promise<Person | undefined> {
+  if (sessionId.length === 0 || sessionId.length > 100) return undefined;
+  const idHash = hashOf(deps.config, sessionId);
+  const now = deps.clock.now();
+  const session = await findLiveSession(deps.db, idHash, new Date(now), new Date(now - deps.config.sessionIdleMinutes * 60_000));
+  if (!session) return undefined;
+  const [user, membership] = await Promise.all([findUserById(deps.db, session.userId), findMembership(deps.db, session.userId, session.orgId)]);
+  if (!user || !membership) return undefined;
+  if (now - session.lastSeenAt.getTime() >= TOUCH_EVERY_MS) await touchSession(deps.db, idHash, new Date(now));
+  return { user, orgId: session.orgId, role: membership.role, session };
+}
+
+/** Is `token` this session's CSRF token? Compared as HMACs, in constant time. */
+export function isCsrfToken(config: Config, session: Session, token: string | undefined): boolean {
+  if (token === undefined || token.length === 0 || token.length > 100) return false;
+  return timingSafeEqual(hashOf(config, token), session.csrfHash);
+}
+
+export async function signOut(deps: SessionDeps, person: Person, context: RequestContext): Promise<void> {
+  await deleteSession(deps.db, person.session.idHash);
+  await deps.audit.write(deps.db, {
+    orgId: person.orgId,
+    action: 'session.ended',
+    actor: { type: 'user', id: person.user.id, email: person.user.email },
+    target: { type: 'user', id: person.user.id },
+    context,
+  });
+}
+
+/** Every session of the person, in every organisation ("sign out everywhere"). */
+export function endAllSessions(deps: Pick<SessionDeps, 'db'>, userId: string): Promise<number> {
+  return deleteSessionsOfUser(deps.db, userId);
+}
