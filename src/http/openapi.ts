@@ -17,7 +17,9 @@ function authDoc(auth: RouteAuth): { security: string[]; errors: ErrorCode[] } {
         ? { security: ['basic', 'bearer'], errors: ['invalid_client', 'invalid_token', 'rate_limited'] }
         : { security: ['basic'], errors: ['invalid_client', 'rate_limited'] };
     case 'bearer':
-      return { security: ['bearer'], errors: ['invalid_token', 'insufficient_scope', 'rate_limited'] };
+      return { security: ['bearer', 'session'], errors: ['invalid_request', 'invalid_token', 'invalid_credentials', 'insufficient_scope', 'forbidden', 'csrf_failed', 'rate_limited'] };
+    case 'session':
+      return { security: ['session'], errors: ['invalid_credentials', 'forbidden', 'csrf_failed', 'rate_limited'] };
   }
 }
 
@@ -106,6 +108,12 @@ export function buildOpenApi(issuer: string, version: string, routes: readonly R
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         basic: { type: 'http', scheme: 'basic', description: 'client_id = key ID, client_secret = secret' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'scope-auth-session',
+          description: 'a console session from POST /v1/session (`__Host-scope-auth-session` under https); changes also need the X-CSRF-Token header',
+        },
       },
     },
   };

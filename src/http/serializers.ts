@@ -4,6 +4,13 @@ import type { ApiKey, AuditEvent } from '../domain/model.js';
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** The wire view of a key: never the secret or its hash, only the hint. */
+/** DESIGN.md: a person's key names them; a key made by a key names that key (or the CLI). */
+function keyOwner(k: ApiKey): { type: 'user' | 'key' | 'cli'; id: string | null } {
+  if (k.ownerUserId !== null) return { type: 'user', id: k.ownerUserId };
+  if (k.createdBy?.startsWith('key_')) return { type: 'key', id: k.createdBy };
+  return { type: 'cli', id: null };
+}
+
 export function keyView(k: ApiKey, nowMs: number) {
   return {
     id: k.id,
@@ -25,6 +32,7 @@ export function keyView(k: ApiKey, nowMs: number) {
     revoke_reason: k.revokeReason,
     last_used_at: iso(k.lastUsedAt),
     replaced_by: k.replacedBy,
+    owner: keyOwner(k),
   };
 }
 

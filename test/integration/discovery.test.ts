@@ -45,7 +45,7 @@ describe('GET /.well-known/oauth-authorization-server', () => {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       introspection_endpoint: `${TEST_ISSUER}/oauth/introspect`,
       revocation_endpoint: `${TEST_ISSUER}/oauth/revoke`,
-      scopes_supported: ['keys:read', 'keys:write', 'audit:read'],
+      scopes_supported: ['keys:read', 'keys:write', 'audit:read', 'members:read', 'members:write'],
     });
     // RFC 8414 §2: that field names the algorithms of private_key_jwt / client_secret_jwt client
     // authentication, which this server does not offer; the token signing algorithm is in the JWKS.

@@ -3,8 +3,10 @@ import { auditRoutes } from './audit-events.js';
 import { discoveryRoutes } from './discovery.js';
 import { healthRoutes } from './health.js';
 import { keyRoutes } from './keys.js';
+import { memberRoutes } from './members.js';
 import { oauthRoutes } from './oauth.js';
 import { revocationRoutes } from './revocations.js';
+import { sessionRoutes } from './session.js';
 import { tokenRoutes } from './token.js';
 
 /** Every endpoint, in mounting order: the token exchange first, since it is the hot path. */
@@ -15,5 +17,7 @@ export const routes: readonly Route[] = [
   ...oauthRoutes,
   ...keyRoutes,
   ...auditRoutes,
+  ...sessionRoutes,
+  ...memberRoutes,
   ...revocationRoutes,
 ];

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import {
@@ -9,11 +9,10 @@ import {
   revokeKeyAs,
   rotateKeyAs,
   updateKeyAs,
-  type Caller,
 } from '../../domain/key-management.js';
-import { isId } from '../../ids.js';
+import { ID_PATTERN, isId } from '../../ids.js';
 import { audienceList, cidrList, environment, expiresInSeconds, keyDescription, keyName, revokeReason, scopeList } from '../../schemas.js';
-import { requestContext } from '../locals.js';
+import { callerOf } from '../caller.js';
 import { bodyKind } from '../middleware/client-auth.js';
 import { parse } from '../parse.js';
 import type { Route } from '../route.js';
@@ -52,6 +51,7 @@ const rotateKeyBody = z.strictObject({
 const listKeysQuery = z.strictObject({
   status: z.enum(['active', 'expired', 'revoked']).optional(),
   environment: environment.optional(),
+  owner: z.string().regex(ID_PATTERN.user, 'must be a user ID (usr_...)').optional().describe("only the keys of this person (usr_...)"),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });
@@ -77,6 +77,7 @@ const keySchema = z.object({
   revoke_reason: z.string().nullable(),
   last_used_at: z.string().nullable(),
   replaced_by: z.string().nullable(),
+  owner: z.object({ type: z.enum(['user', 'key', 'cli']), id: z.string().nullable() }).describe('who the key belongs to: the person who made it, or the key (or CLI) that did'),
 });
 const keyWithSecret = keySchema.extend({ secret: z.string().describe('shown this once') });
 
@@ -87,11 +88,6 @@ function optionalJson(req: Request): unknown {
   return req.body;
 }
 
-function callerOf(req: Request, res: Response): Caller {
-  const claims = res.locals.claims;
-  if (!claims) throw new TypeError('management route without bearerAuth');
-  return { orgId: claims.orgId, actor: { type: 'key', id: claims.sub }, scopes: claims.scopes, context: requestContext(req, res) };
-}
 
 /** A malformed ID cannot name a key of this org: 404 like any other. */
 function keyIdParam(req: Request): string {
@@ -103,8 +99,9 @@ function keyIdParam(req: Request): string {
 // The collection and one key of it: every path below is one of these.
 const KEYS = '/v1/keys';
 const KEY = `${KEYS}/:id`;
-const read = { kind: 'bearer', scopes: ['keys:read'] } as const;
-const write = { kind: 'bearer', scopes: ['keys:write'] } as const;
+// A developer passes these too; the domain then confines them to their own keys.
+const read = { kind: 'bearer', scopes: ['keys:read'], permission: 'keys:read' } as const;
+const write = { kind: 'bearer', scopes: ['keys:write'], permission: 'keys:write' } as const;
 const keyRoute = (r: Omit<Route, 'tags'>): Route => ({ ...r, tags: ['keys'], errors: ['invalid_request', 'unavailable', ...(r.errors ?? [])] });
 const expiryOf = (b: z.output<typeof createKeyBody>, nowMs: number) =>
   b.expires_at ? new Date(b.expires_at) : b.expires_in ? new Date(nowMs + b.expires_in * 1000) : null;
@@ -150,7 +147,7 @@ export const keyRoutes: Route[] = [
         const q = parse(listKeysQuery, req.query);
         const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('key', id));
         if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');
-        const page = await listKeysPage(deps, callerOf(req, res), { status: q.status, environment: q.environment, limit: q.limit, before });
+        const page = await listKeysPage(deps, callerOf(req, res), { status: q.status, environment: q.environment, ownerUserId: q.owner, limit: q.limit, before });
         const now = deps.clock.now();
         res.json({ data: page.keys.map((k) => keyView(k, now)), next_cursor: page.nextBefore ? encodeCursor(page.nextBefore) : null });
       },
