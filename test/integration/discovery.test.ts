@@ -97,14 +97,20 @@ const ENDPOINTS: Record<string, string> = {
   'POST /oauth/token': 'client',
   'POST /oauth/introspect': 'client or bearer',
   'POST /oauth/revoke': 'client or bearer',
-  'POST /v1/keys': 'bearer keys:write',
-  'GET /v1/keys': 'bearer keys:read',
-  'GET /v1/keys/{id}': 'bearer keys:read',
-  'PATCH /v1/keys/{id}': 'bearer keys:write',
-  'DELETE /v1/keys/{id}': 'bearer keys:write',
-  'POST /v1/keys/{id}/revoke': 'bearer keys:write',
-  'POST /v1/keys/{id}/rotate': 'bearer keys:write',
-  'GET /v1/audit-events': 'bearer audit:read',
+  'POST /v1/keys': 'bearer keys:write or session keys:write',
+  'GET /v1/keys': 'bearer keys:read or session keys:read',
+  'GET /v1/keys/{id}': 'bearer keys:read or session keys:read',
+  'PATCH /v1/keys/{id}': 'bearer keys:write or session keys:write',
+  'DELETE /v1/keys/{id}': 'bearer keys:write or session keys:write',
+  'POST /v1/keys/{id}/revoke': 'bearer keys:write or session keys:write',
+  'POST /v1/keys/{id}/rotate': 'bearer keys:write or session keys:write',
+  'GET /v1/audit-events': 'bearer audit:read or session audit:read',
+  'POST /v1/session': 'public',
+  'DELETE /v1/session': 'session',
+  'GET /v1/me': 'bearer  or session org:read',
+  'GET /v1/members': 'bearer members:read or session members:read',
+  'PATCH /v1/members/{user_id}': 'bearer members:write or session members:write',
+  'DELETE /v1/members/{user_id}': 'bearer members:write or session members:write',
   'GET /v1/revocations': 'public',
   'GET /v1/revocations/stream': 'public',
   'GET /.well-known/jwks.json': 'public',
@@ -114,7 +120,8 @@ const ENDPOINTS: Record<string, string> = {
 };
 
 function authOf(auth: RouteAuth): string {
-  if (auth.kind === 'bearer') return `bearer ${auth.scopes.join(' ')}`;
+  if (auth.kind === 'bearer') return `bearer ${auth.scopes.join(' ')} or session ${auth.permission}`;
+  if (auth.kind === 'session') return auth.permission === undefined ? 'session' : `session ${auth.permission}`;
   if (auth.kind === 'client' && auth.orBearer) return 'client or bearer';
   return auth.kind;
 }
@@ -168,9 +175,9 @@ describe('GET /openapi.json', () => {
     expect(token.requestBody.content['application/x-www-form-urlencoded'].schema.required).toEqual(['grant_type']);
     expect(token.responses['401'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     const create = res.body.paths['/v1/keys'].post;
-    expect(create.security).toEqual([{ bearer: [] }]);
+    expect(create.security).toEqual([{ bearer: [] }, { session: [] }]);
     expect(create.requestBody.content['application/json'].schema.properties.scopes.maxItems).toBe(50);
-    expect(res.body.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'environment', 'limit', 'cursor']);
+    expect(res.body.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'environment', 'owner', 'limit', 'cursor']);
   });
 
   it('names every operation with a unique camelCase operationId, declares its path parameters and answers 4xx with the Error schema', async () => {
