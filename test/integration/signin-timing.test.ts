@@ -1,0 +1,84 @@
+import { appendFileSync } from 'node:fs';
+import http from 'node:http';
+import { createTestInstance, listen, type TestInstance } from '../support/app.js';
+import { createOrg } from '../support/fixtures.js';
+import { createPerson, PASSWORD } from '../support/people.js';
+
+/**
+ * No account oracle: an unknown email, a wrong password and an account without a password (SSO
+ * only) take the same time (one Argon2id verification each). Interleaved at random over one
+ * keep-alive connection, medians compared, with the token endpoint's tolerance (timing.test.ts).
+ */
+describe('invalid_credentials timing and sign-in speed', () => {
+  let inst: TestInstance;
+  let srv: Awaited<ReturnType<typeof listen>>;
+  beforeAll(async () => {
+    inst = await createTestInstance({ env: { SIGNIN_FAILURES_PER_ACCOUNT: '100000', SIGNIN_FAILURES_PER_IP: '100000' } });
+    srv = await listen(inst.app);
+  });
+  afterAll(async () => {
+    await srv.close();
+    await inst.close();
+  });
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  afterAll(() => agent.destroy());
+  const once = (body: string) =>
+    new Promise<{ ms: number; status: number; body: string }>((resolve, reject) => {
+      const started = process.hrtime.bigint();
+      const port = Number(new URL(srv.url).port);
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/session', agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+  it('is the same for an unknown email, a wrong password and a password-less account (medians within 25%, or 0.3 ms)', async () => {
+    const org = await createOrg(inst.deps);
+    const user = await createPerson(inst.deps, org, 'developer');
+    const sso = await createPerson(inst.deps, org, 'viewer');
+    await inst.deps.db('users').where({ id: sso.id }).update({ password_hash: null });
+    const causes: Record<string, string> = {
+      unknown_email: JSON.stringify({ email: 'nobody-at-all@example.test', password: PASSWORD }),
+      wrong_password: JSON.stringify({ email: user.email, password: 'not the right password' }),
+      no_password: JSON.stringify({ email: sso.email, password: PASSWORD }),
+    };
+    const names = Object.keys(causes);
+    const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+    const bodies = new Set<string>();
+    for (let round = 0; round < 70; round++) {
+      for (const name of [...names].sort(() => Math.random() - 0.5)) {
+        const r = await once(causes[name]!);
+        expect(r.status).toBe(401);
+        bodies.add(r.body);
+        if (round >= 10) samples[name]!.push(r.ms);
+      }
+    }
+    expect(bodies.size).toBe(1);
+    const medians = Object.fromEntries(names.map((n) => [n, median(samples[n]!)]));
+    const values = Object.values(medians);
+    const spread = Math.max(...values) - Math.min(...values);
+    const tolerance = Math.max(0.25 * Math.min(...values), 0.3);
+    if (process.env.SCOPE_AUTH_FIGURES) appendFileSync(process.env.SCOPE_AUTH_FIGURES, `${JSON.stringify({ signinTiming: medians })}\n`);
+    expect({ medians, spreadWithinTolerance: spread <= tolerance }).toEqual({ medians, spreadWithinTolerance: true });
+  });
+
+  it('signs in with a p50 under 40 ms (Argon2id m=19 MiB, t=2, p=1 dominates)', async () => {
+    const user = await createPerson(inst.deps, await createOrg(inst.deps), 'developer');
+    const body = JSON.stringify({ email: user.email, password: PASSWORD });
+    const ms: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const r = await once(body);
+      expect(r.status).toBe(200);
+      if (i >= 10) ms.push(r.ms);
+    }
+    const p50 = median(ms);
+    if (process.env.SCOPE_AUTH_FIGURES) appendFileSync(process.env.SCOPE_AUTH_FIGURES, `${JSON.stringify({ signinP50Ms: p50 })}\n`);
+    process.stdout.write(`sign-in p50 ${p50.toFixed(1)} ms\n`);
+    expect(p50).toBeLessThan(40);
+  });
+});
