@@ -16,7 +16,7 @@ const BOOTSTRAP_SCOPES: ManagementScope[] = ['keys:read', 'keys:write', 'audit:r
 type OrgDeps = { config: Config; db: Db; clock: Clock; audit: AuditLog };
 
 /** The one way an organisation is made: the row and its `org.created` record, in the caller's transaction. */
-async function createOrgIn(deps: OrgDeps, trx: Knex.Transaction, name: string, actor: Actor): Promise<Organisation> {
+export async function createOrgIn(deps: OrgDeps, trx: Knex.Transaction, name: string, actor: Actor): Promise<Organisation> {
   const org: Organisation = { id: newId('org', deps.clock.now()), name, createdAt: new Date(deps.clock.now()) };
   await insertOrg(trx, org);
   await deps.audit.write(trx, { orgId: org.id, action: 'org.created', actor, target: { type: 'org', id: org.id }, detail: { name } });

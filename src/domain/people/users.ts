@@ -8,7 +8,9 @@ import type { Db } from '../../storage/db.js';
 import { findUserByEmail, insertMembership, insertUser, setPasswordHash } from '../../storage/people.js';
 import { deleteSessionsOfUser } from '../../storage/sessions.js';
 import type { Actor, AuditLog } from '../audit.js';
-import type { Role, User } from '../model.js';
+import type { Organisation, Role, User } from '../model.js';
+import { createOrgIn } from '../organisations.js';
+import { findOrgById } from '../../storage/organisations.js';
 
 export type PeopleDeps = { config: Config; db: Db; clock: Clock; audit: AuditLog };
 
@@ -52,5 +54,25 @@ export async function resetPassword(deps: PeopleDeps, email: string, password: s
     await deleteSessionsOfUser(trx, user.id);
     await deps.audit.write(trx, { orgId: null, action: 'user.password_changed', actor, target: { type: 'user', id: user.id } });
     return user;
+  });
+}
+
+/**
+ * A person and their membership, in one transaction: of an existing organisation, or of a new one
+ * they found (the first owner of a fresh install, `user create --org-name`).
+ */
+export async function createMember(
+  deps: PeopleDeps,
+  input: { email: string; name: string; password: string | null; role: Role; org: { id: string } | { newName: string } },
+  actor: Actor,
+): Promise<{ user: User; org: Organisation }> {
+  const passwordHash = input.password === null ? null : await newPasswordHash(input.password);
+  return deps.db.transaction(async (trx) => {
+    const target = input.org;
+    const org = 'id' in target ? await findOrgById(trx, target.id) : await createOrgIn(deps, trx, target.newName, actor);
+    if (!org) throw new AppError('not_found', 'organisation not found');
+    const user = await createUserIn(deps, trx, { email: input.email, name: input.name, passwordHash });
+    await addMemberIn(deps, trx, user, org.id, input.role, actor);
+    return { user, org };
   });
 }
