@@ -35,6 +35,28 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['user_id'], 'sessions_user_idx');
   });
 
+  await knex.schema.createTable('invitations', (t) => {
+    t.text('id').primary();
+    t.text('org_id').notNullable().references('id').inTable('organisations');
+    t.text('email').notNullable(); // only this address may accept
+    t.text('role').notNullable().checkIn(['owner', 'admin', 'developer', 'viewer']);
+    t.binary('token_hash').notNullable().unique(); // HMAC of the token in the accept URL, shown once
+    t.text('created_by');
+    t.timestamp('created_at', { useTz: true }).notNullable();
+    t.timestamp('expires_at', { useTz: true }).notNullable();
+    t.timestamp('accepted_at', { useTz: true });
+    t.timestamp('revoked_at', { useTz: true });
+    t.index(['org_id', 'id'], 'invitations_org_id_idx');
+  });
+
+  // One-time tokens for the first owner of a store with no user (logged by `serve`, valid 24 h).
+  await knex.schema.createTable('setup_tokens', (t) => {
+    t.binary('token_hash').primary();
+    t.timestamp('created_at', { useTz: true }).notNullable();
+    t.timestamp('expires_at', { useTz: true }).notNullable();
+    t.timestamp('used_at', { useTz: true });
+  });
+
   await knex.schema.alterTable('api_keys', (t) => {
     t.text('owner_user_id'); // the person who owns the key; null = made by a key or the CLI
     t.index(['org_id', 'owner_user_id', 'id'], 'api_keys_org_owner_id_idx');
@@ -46,5 +68,5 @@ export async function down(knex: Knex): Promise<void> {
     t.dropIndex(['org_id', 'owner_user_id', 'id'], 'api_keys_org_owner_id_idx');
     t.dropColumn('owner_user_id');
   });
-  for (const table of ['sessions', 'memberships', 'users']) await knex.schema.dropTableIfExists(table);
+  for (const table of ['setup_tokens', 'invitations', 'sessions', 'memberships', 'users']) await knex.schema.dropTableIfExists(table);
 }

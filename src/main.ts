@@ -6,14 +6,26 @@ import { createHttpServer } from './http/server.js';
 import type { Config } from './config.js';
 import { createDeps, type Deps, type DepsOverrides } from './deps.js';
 import { createLifecycle } from './lifecycle.js';
+import { issueSetupUrl } from './domain/people/setup.js';
 import { migrateDatabase } from './storage/db.js';
 
 export type RunningServer = { server: Server; deps: Deps; port: number; shutdown(signal?: string): Promise<void> };
 
 /** Composition root: deps → app → listen, with a graceful shutdown that loses nothing. */
+/**
+ * DESIGN.md "First owner": on a store with no user, a one-time setup URL. It goes to the operator's
+ * terminal (stderr) only, never into the structured log, which may be shipped elsewhere.
+ */
+async function announceSetup(deps: Deps): Promise<void> {
+  const setup = await issueSetupUrl(deps);
+  if (!setup) return;
+  deps.log.info({ expires_at: setup.expiresAt.toISOString() }, 'setup.pending');
+  process.stderr.write(`\nNo user yet. Create the first owner (valid until ${setup.expiresAt.toISOString()}, once):\n  ${setup.url}\nor headless: npx scope-auth user create --email E --org-name NAME --role owner --password-stdin\n\n`);
+}
+
 export async function startServer(
   config: Config,
-  options: DepsOverrides & { migrate?: boolean; port?: number } = {},
+  options: DepsOverrides & { migrate?: boolean; port?: number; /** Print a first-owner setup URL on a store with no user (default true). */ announceSetup?: boolean } = {},
 ): Promise<RunningServer> {
   const deps = createDeps(config, options);
   const { log } = deps;
@@ -40,6 +52,7 @@ export async function startServer(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, issuer: config.issuer, alg: config.signingAlg }, 'server.listening');
+  if (options.announceSetup !== false) await announceSetup(deps);
 
   let closing: Promise<void> | undefined;
   const shutdown = (signal = 'shutdown') =>

@@ -2,6 +2,7 @@ import request from 'supertest';
 import type { Role } from '../../src/domain/model.js';
 import { operationsOf, type Route } from '../../src/http/route.js';
 import { routes } from '../../src/http/routes/index.js';
+import { invite } from '../../src/domain/people/invitations.js';
 import { createTestInstance, type TestInstance } from '../support/app.js';
 import { createKey, createOrg } from '../support/fixtures.js';
 import { asPerson, createPerson, signIn } from '../support/people.js';
@@ -16,11 +17,11 @@ afterAll(async () => {
 
 // DESIGN.md's role table, written out by operation rather than read from roles.ts: a change to
 // either one without the other fails here.
-const EVERYONE = ['signOut', 'getMe', 'listMembers'];
+const EVERYONE = ['signOut', 'getMe', 'listMembers', 'listInvitations'];
 const KEYS = ['createKey', 'listKeys', 'getKey', 'updateKey', 'revokeKey', 'deleteKey', 'rotateKey'];
 const ALLOWED: Record<Role, string[]> = {
-  owner: [...EVERYONE, ...KEYS, 'listAuditEvents', 'changeMemberRole', 'removeMember'],
-  admin: [...EVERYONE, ...KEYS, 'listAuditEvents', 'changeMemberRole', 'removeMember'],
+  owner: [...EVERYONE, ...KEYS, 'listAuditEvents', 'changeMemberRole', 'removeMember', 'createInvitation', 'withdrawInvitation'],
+  admin: [...EVERYONE, ...KEYS, 'listAuditEvents', 'changeMemberRole', 'removeMember', 'createInvitation', 'withdrawInvitation'],
   developer: [...EVERYONE, ...KEYS],
   viewer: [...EVERYONE],
 };
@@ -31,6 +32,10 @@ const ROLES: Role[] = ['owner', 'admin', 'developer', 'viewer'];
 /** The path with its object: the caller's own key, or a developer of the caller's org. */
 async function pathFor(route: Route, org: Awaited<ReturnType<typeof createOrg>>, userId: string): Promise<string> {
   const path = operationsOf(route)[0]!.path;
+  if (path.startsWith('/v1/invitations/:id')) {
+    const { invitation } = await invite(inst.deps, { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] }, `someone-${userId}@example.test`, 'viewer');
+    return path.replace(':id', invitation.id);
+  }
   if (path.includes(':id')) {
     const { key } = await createKey(inst.deps, org, { scopes: ['read'] });
     await inst.deps.db('api_keys').where({ id: key.id }).update({ owner_user_id: userId });

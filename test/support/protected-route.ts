@@ -6,6 +6,7 @@ import type { Organisation } from '../../src/domain/model.js';
 import type { TestInstance } from './app.js';
 import { createAdmin, createKey, createOrg } from './fixtures.js';
 import { createPerson } from './people.js';
+import { invite } from '../../src/domain/people/invitations.js';
 
 type ProtectedRoute = { method: Method; path: string; scopes: readonly string[]; body?: object };
 
@@ -46,6 +47,17 @@ OBJECTS['/v1/members/:user_id'] = {
   expectUntouched: async (inst, user) => {
     const still = await inst.deps.db('memberships').where({ user_id: user.id });
     expect(still).toMatchObject([{ role: 'developer' }]);
+  },
+};
+
+OBJECTS['/v1/invitations/:id'] = {
+  create: async (inst, org) => {
+    const { invitation } = await invite(inst.deps, { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] }, `invited-${org.id}@example.test`, 'viewer');
+    return { id: invitation.id, name: invitation.email };
+  },
+  notFound: (id) => `invitation ${id} not found`,
+  expectUntouched: async (inst, invitation) => {
+    expect(await inst.deps.db('invitations').where({ id: invitation.id }).first()).toMatchObject({ revoked_at: null, accepted_at: null });
   },
 };
 

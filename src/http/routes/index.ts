@@ -2,6 +2,7 @@ import type { Route } from '../route.js';
 import { auditRoutes } from './audit-events.js';
 import { discoveryRoutes } from './discovery.js';
 import { healthRoutes } from './health.js';
+import { invitationRoutes } from './invitations.js';
 import { keyRoutes } from './keys.js';
 import { memberRoutes } from './members.js';
 import { oauthRoutes } from './oauth.js';
@@ -19,5 +20,6 @@ export const routes: readonly Route[] = [
   ...auditRoutes,
   ...sessionRoutes,
   ...memberRoutes,
+  ...invitationRoutes,
   ...revocationRoutes,
 ];

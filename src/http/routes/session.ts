@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { ROLE_PERMISSIONS } from '../../domain/people/roles.js';
-import { signIn, signOut } from '../../domain/people/sessions.js';
+import type { Request, Response } from 'express';
+import type { Deps } from '../../deps.js';
+import { completeSetup } from '../../domain/people/setup.js';
+import { signIn, signOut, type SignInResult } from '../../domain/people/sessions.js';
+import { safeText } from '../../schemas.js';
 import { findOrgName } from '../../storage/people.js';
 import { deleteSession } from '../../storage/sessions.js';
 import { hashSecret } from '../../crypto/secrets.js';
@@ -28,6 +32,32 @@ const meSchema = z.union([
   z.object({ type: z.literal('key'), key_id: z.string(), org_id: z.string(), scopes: z.array(z.string()), aud: z.union([z.string(), z.array(z.string())]), exp: z.number() }),
 ]);
 
+const signedInSchema = z.object({ user: userView, org: orgView, role, csrf_token: z.string() });
+
+/** Ends the browser's previous session, sets the new cookie and answers who signed in. */
+export async function answerSignIn(deps: Deps, req: Request, res: Response, result: SignInResult): Promise<void> {
+  // One browser, one session, and never a fixed ID.
+  const previous = readSessionCookie(req, deps.config);
+  if (previous !== undefined) await deleteSession(deps.db, hashSecret(deps.config.secretPepper, previous));
+  res.cookie(sessionCookieName(deps.config), result.sessionId, sessionCookieOptions(deps.config));
+  res.json({ user: { id: result.user.id, email: result.user.email, name: result.user.name }, org: result.org, role: result.role, csrf_token: result.csrfToken });
+}
+
+/** Guards every unauthenticated call that opens a session: no caching, no cross-site posting (login CSRF), JSON only. */
+export function openingGuard(deps: Deps, req: Request, res: Response): void {
+  setNoStore(res);
+  assertSameOrigin(req, deps.config);
+  bodyKind(req, ['json']);
+}
+
+const setupBody = z.strictObject({
+  token: z.string().min(1).max(100),
+  email: z.string().min(3).max(254),
+  name: safeText(100, { min: 1, trim: true }),
+  password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
+  org_name: safeText(100, { min: 1, trim: true }),
+});
+
 export const sessionRoutes: Route[] = [
   {
     method: 'post',
@@ -37,28 +67,33 @@ export const sessionRoutes: Route[] = [
     tags: ['people'],
     auth: { kind: 'public' },
     request: { json: signInBody, example: { email: 'ada@example.com', password: 'correct horse battery' } },
-    responses: { 200: { description: 'signed in; Set-Cookie carries the session', schema: z.object({ user: userView, org: orgView, role, csrf_token: z.string() }) } },
+    responses: { 200: { description: 'signed in; Set-Cookie carries the session', schema: signedInSchema } },
     errors: ['invalid_request', 'invalid_credentials', 'forbidden', 'csrf_failed', 'rate_limited', 'unavailable'],
     handler:
       ({ deps }) =>
       async (req, res) => {
-        setNoStore(res);
-        // Login CSRF: a sign-in posted from another site would bind the browser to the attacker's account.
-        assertSameOrigin(req, deps.config);
-        bodyKind(req, ['json']);
+        openingGuard(deps, req, res);
         const b = parse(signInBody, req.body);
-        const context = requestContext(req, res);
-        const result = await signIn(deps, { email: b.email, password: b.password, orgId: b.org_id }, context);
-        // The old session (if any) ends: one browser, one session, and never a fixed ID.
-        const previous = readSessionCookie(req, deps.config);
-        if (previous !== undefined) await deleteSession(deps.db, hashSecret(deps.config.secretPepper, previous));
-        res.cookie(sessionCookieName(deps.config), result.sessionId, sessionCookieOptions(deps.config));
-        res.json({
-          user: { id: result.user.id, email: result.user.email, name: result.user.name },
-          org: result.org,
-          role: result.role,
-          csrf_token: result.csrfToken,
-        });
+        await answerSignIn(deps, req, res, await signIn(deps, { email: b.email, password: b.password, orgId: b.org_id }, requestContext(req, res)));
+      },
+  },
+  {
+    method: 'post',
+    path: '/v1/setup',
+    operationId: 'completeSetup',
+    summary: 'First owner: with the one-time token `serve` logged on a store with no user, makes the owner and their organisation and signs in',
+    tags: ['people'],
+    auth: { kind: 'public' },
+    request: { json: setupBody, example: { token: 'from-the-setup-url', email: 'owner@example.com', name: 'Olga', password: 'correct horse battery', org_name: 'Acme' } },
+    responses: { 200: { description: 'signed in as the first owner', schema: signedInSchema } },
+    errors: ['invalid_request', 'forbidden', 'conflict', 'csrf_failed', 'unavailable'],
+    handler:
+      ({ deps }) =>
+      async (req, res) => {
+        openingGuard(deps, req, res);
+        const b = parse(setupBody, req.body);
+        const input = { token: b.token, email: b.email, name: b.name, password: b.password, orgName: b.org_name };
+        await answerSignIn(deps, req, res, await completeSetup(deps, input, requestContext(req, res)));
       },
   },
   {
