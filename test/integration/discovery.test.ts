@@ -107,6 +107,8 @@ const ENDPOINTS: Record<string, string> = {
   'GET /v1/audit-events': 'bearer audit:read or session audit:read',
   'POST /v1/session': 'public',
   'DELETE /v1/session': 'session',
+  'GET /v1/sessions': 'session',
+  'DELETE /v1/sessions': 'session',
   'GET /v1/me': 'bearer  or session org:read',
   'GET /v1/members': 'bearer members:read or session members:read',
   'PATCH /v1/members/{user_id}': 'bearer members:write or session members:write',

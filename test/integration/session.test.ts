@@ -96,6 +96,22 @@ describe('sessions', () => {
     expect(await inst.deps.db('sessions').where({ user_id: s.user.id })).toHaveLength(0);
   });
 
+  it('lists the person\'s sessions (never their IDs) and signs out everywhere', async () => {
+    const org = await createOrg(inst.deps);
+    const user = await createPerson(inst.deps, org, 'developer');
+    const one = await signIn(inst.app, user);
+    const two = await signIn(inst.app, user);
+    const list = await request(inst.app).get('/v1/sessions').set('Cookie', one.cookie).set('User-Agent', 'jest').expect(200);
+    expect(list.body.data).toHaveLength(2);
+    expect(list.body.data.filter((x: { current: boolean }) => x.current)).toHaveLength(1);
+    expect(JSON.stringify(list.body)).not.toContain(one.cookie.split('=')[1]!);
+    expect(list.body.data[0]).toEqual({ org_id: org.id, created_at: expect.any(String), last_seen_at: expect.any(String), expires_at: expect.any(String), ip: expect.any(String), user_agent: null, current: expect.any(Boolean) });
+    await request(inst.app).delete('/v1/sessions').set('Cookie', one.cookie).expect(403); // CSRF applies here too
+    await request(inst.app).delete('/v1/sessions').set(asPerson(one)).expect(204);
+    await request(inst.app).get('/v1/me').set('Cookie', one.cookie).expect(401);
+    await request(inst.app).get('/v1/me').set('Cookie', two.cookie).expect(401);
+  });
+
   it('ends after SESSION_IDLE_MINUTES without a request, and after SESSION_MAX_HOURS however busy', async () => {
     const s = await signIn(inst.app, await createPerson(inst.deps, await createOrg(inst.deps), 'viewer'));
     clock.advance(29 * 60_000);

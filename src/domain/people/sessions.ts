@@ -122,6 +122,15 @@ export async function signOut(deps: SessionDeps, person: Person, context: Reques
 }
 
 /** Every session of the person, in every organisation ("sign out everywhere"). */
-export function endAllSessions(deps: Pick<SessionDeps, 'db'>, userId: string): Promise<number> {
-  return deleteSessionsOfUser(deps.db, userId);
+export async function endAllSessions(deps: SessionDeps, person: Person, context: RequestContext): Promise<number> {
+  const ended = await deleteSessionsOfUser(deps.db, person.user.id);
+  await deps.audit.write(deps.db, {
+    orgId: person.orgId,
+    action: 'session.ended_everywhere',
+    actor: { type: 'user', id: person.user.id, email: person.user.email },
+    target: { type: 'user', id: person.user.id },
+    context,
+    detail: { sessions: ended },
+  });
+  return ended;
 }

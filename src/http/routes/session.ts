@@ -3,10 +3,10 @@ import { ROLE_PERMISSIONS } from '../../domain/people/roles.js';
 import type { Request, Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { completeSetup } from '../../domain/people/setup.js';
-import { signIn, signOut, type SignInResult } from '../../domain/people/sessions.js';
+import { endAllSessions, signIn, signOut, type SignInResult } from '../../domain/people/sessions.js';
+import { deleteSession, listSessionsOfUser } from '../../storage/sessions.js';
 import { safeText } from '../../schemas.js';
 import { findOrgName } from '../../storage/people.js';
-import { deleteSession } from '../../storage/sessions.js';
 import { hashSecret } from '../../crypto/secrets.js';
 import { MAX_PASSWORD_LENGTH } from '../../crypto/passwords.js';
 import { ID_PATTERN } from '../../ids.js';
@@ -110,6 +110,56 @@ export const sessionRoutes: Route[] = [
         const person = res.locals.person;
         if (!person) throw new TypeError('signOut without a session');
         await signOut(deps, person, requestContext(req, res));
+        clearSessionCookie(res, deps.config);
+        res.status(204).end();
+      },
+  },
+  {
+    method: 'get',
+    path: '/v1/sessions',
+    operationId: 'listSessions',
+    summary: "The signed-in person's live sessions, in every organisation (never their IDs)",
+    tags: ['people'],
+    auth: { kind: 'session' },
+    responses: {
+      200: {
+        description: 'newest first',
+        schema: z.object({ data: z.array(z.object({ org_id: z.string(), created_at: z.string(), last_seen_at: z.string(), expires_at: z.string(), ip: z.string().nullable(), user_agent: z.string().nullable(), current: z.boolean() })) }),
+      },
+    },
+    handler:
+      ({ deps }) =>
+      async (_req, res) => {
+        const person = res.locals.person;
+        if (!person) throw new TypeError('listSessions without a session');
+        const sessions = await listSessionsOfUser(deps.db, person.user.id, new Date(deps.clock.now()));
+        res.json({
+          data: sessions.map((s) => ({
+            org_id: s.orgId,
+            created_at: s.createdAt.toISOString(),
+            last_seen_at: s.lastSeenAt.toISOString(),
+            expires_at: s.expiresAt.toISOString(),
+            ip: s.ip,
+            user_agent: s.userAgent,
+            current: s.idHash.equals(person.session.idHash),
+          })),
+        });
+      },
+  },
+  {
+    method: 'delete',
+    path: '/v1/sessions',
+    operationId: 'signOutEverywhere',
+    summary: "Sign out everywhere: every session of the signed-in person ends, this one included",
+    tags: ['people'],
+    auth: { kind: 'session' },
+    responses: { 204: { description: 'signed out everywhere' } },
+    handler:
+      ({ deps }) =>
+      async (req, res) => {
+        const person = res.locals.person;
+        if (!person) throw new TypeError('signOutEverywhere without a session');
+        await endAllSessions(deps, person, requestContext(req, res));
         clearSessionCookie(res, deps.config);
         res.status(204).end();
       },
