@@ -49,6 +49,18 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['org_id', 'id'], 'invitations_org_id_idx');
   });
 
+  // The organisation's APIs: the audiences and scopes its keys may name once it declares any.
+  await knex.schema.createTable('resources', (t) => {
+    t.text('id').primary();
+    t.text('org_id').notNullable().references('id').inTable('organisations');
+    t.text('name').notNullable();
+    t.text('audience').notNullable();
+    t.jsonb('scopes').notNullable().defaultTo('[]'); // [{name, description}]
+    t.timestamp('created_at', { useTz: true }).notNullable();
+    t.timestamp('updated_at', { useTz: true }).notNullable();
+    t.unique(['org_id', 'audience'], { indexName: 'resources_org_audience_uniq' });
+  });
+
   // One-time tokens for the first owner of a store with no user (logged by `serve`, valid 24 h).
   await knex.schema.createTable('setup_tokens', (t) => {
     t.binary('token_hash').primary();
@@ -68,5 +80,5 @@ export async function down(knex: Knex): Promise<void> {
     t.dropIndex(['org_id', 'owner_user_id', 'id'], 'api_keys_org_owner_id_idx');
     t.dropColumn('owner_user_id');
   });
-  for (const table of ['setup_tokens', 'invitations', 'sessions', 'memberships', 'users']) await knex.schema.dropTableIfExists(table);
+  for (const table of ['setup_tokens', 'resources', 'invitations', 'sessions', 'memberships', 'users']) await knex.schema.dropTableIfExists(table);
 }

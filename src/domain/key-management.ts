@@ -6,6 +6,7 @@ import { findKeyById, findKeyForUpdate, listKeys, updateKey, type KeyChanges } f
 import type { ApiKey, Environment, KeyStatus, Role } from './model.js';
 import { roleHas, scopesAllowedFor } from './people/roles.js';
 import { findMembership } from '../storage/people.js';
+import { assertFitsCatalogue } from './resources.js';
 import type { Db } from '../storage/db.js';
 import { revokeKeyRecord } from '../storage/key-revocation.js';
 import { createApiKey, type CreatedKey } from './api-keys.js';
@@ -100,7 +101,10 @@ export async function createKeyAs(deps: ManagementDeps, caller: Caller, input: C
   if (input.expiresAt && input.expiresAt.getTime() <= deps.clock.now()) {
     throw new AppError('invalid_request', 'expires_at must be in the future');
   }
-  return deps.db.transaction((trx) => createKeyIn(deps, trx, caller, input));
+  return deps.db.transaction(async (trx) => {
+    await assertFitsCatalogue(deps, trx, caller.orgId, input);
+    return createKeyIn(deps, trx, caller, input);
+  });
 }
 
 /** The one way a key is made: the key and its `key.created` record, in the caller's transaction. */
@@ -200,6 +204,7 @@ export async function updateKeyAs(deps: ManagementDeps, caller: Caller, id: stri
     // Scopes the key already holds are kept, not granted: narrowing stays possible.
     if (patch.scopes) assertGrantable(caller, patch.scopes.filter((s) => !key.scopes.includes(s)));
     if (patch.scopes) await assertOwnerMayHold(trx, key, patch.scopes);
+    if (patch.scopes || patch.audiences) await assertFitsCatalogue(deps, trx, key.orgId, { scopes: patch.scopes ?? key.scopes, audiences: patch.audiences ?? key.audiences });
     assertMayLoosen(caller, key, patch, deps.config.defaultAudience);
     const changed = await updateKey(trx, id, patch, new Date(deps.clock.now()));
     const fields = Object.keys(patch).filter((k) => patch[k as keyof KeyPatch] !== undefined);

@@ -45,7 +45,7 @@ describe('GET /.well-known/oauth-authorization-server', () => {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       introspection_endpoint: `${TEST_ISSUER}/oauth/introspect`,
       revocation_endpoint: `${TEST_ISSUER}/oauth/revoke`,
-      scopes_supported: ['keys:read', 'keys:write', 'audit:read', 'members:read', 'members:write'],
+      scopes_supported: ['keys:read', 'keys:write', 'audit:read', 'members:read', 'members:write', 'resources:write'],
     });
     // RFC 8414 §2: that field names the algorithms of private_key_jwt / client_secret_jwt client
     // authentication, which this server does not offer; the token signing algorithm is in the JWKS.
@@ -118,6 +118,10 @@ const ENDPOINTS: Record<string, string> = {
   'GET /v1/invitations': 'bearer members:read or session members:read',
   'DELETE /v1/invitations/{id}': 'bearer members:write or session members:write',
   'POST /v1/invitations/accept': 'public',
+  'POST /v1/resources': 'bearer resources:write or session resources:write',
+  'GET /v1/resources': 'bearer keys:read or session resources:read',
+  'PATCH /v1/resources/{id}': 'bearer resources:write or session resources:write',
+  'DELETE /v1/resources/{id}': 'bearer resources:write or session resources:write',
   'GET /v1/revocations': 'public',
   'GET /v1/revocations/stream': 'public',
   'GET /.well-known/jwks.json': 'public',

@@ -3,6 +3,7 @@ import type { Role } from '../../src/domain/model.js';
 import { operationsOf, type Route } from '../../src/http/route.js';
 import { routes } from '../../src/http/routes/index.js';
 import { invite } from '../../src/domain/people/invitations.js';
+import { createResource } from '../../src/domain/resources.js';
 import { createTestInstance, type TestInstance } from '../support/app.js';
 import { createKey, createOrg } from '../support/fixtures.js';
 import { asPerson, createPerson, signIn } from '../support/people.js';
@@ -18,10 +19,11 @@ afterAll(async () => {
 // DESIGN.md's role table, written out by operation rather than read from roles.ts: a change to
 // either one without the other fails here.
 const EVERYONE = ['signOut', 'listSessions', 'signOutEverywhere', 'getMe', 'listMembers', 'listInvitations'];
-const KEYS = ['createKey', 'listKeys', 'getKey', 'updateKey', 'revokeKey', 'deleteKey', 'rotateKey'];
+const RESOURCES = ['createResource', 'updateResource', 'deleteResource'];
+const KEYS = ['listResources', 'createKey', 'listKeys', 'getKey', 'updateKey', 'revokeKey', 'deleteKey', 'rotateKey'];
 const ALLOWED: Record<Role, string[]> = {
-  owner: [...EVERYONE, ...KEYS, 'listAuditEvents', 'changeMemberRole', 'removeMember', 'createInvitation', 'withdrawInvitation'],
-  admin: [...EVERYONE, ...KEYS, 'listAuditEvents', 'changeMemberRole', 'removeMember', 'createInvitation', 'withdrawInvitation'],
+  owner: [...EVERYONE, ...KEYS, 'listAuditEvents', 'changeMemberRole', 'removeMember', 'createInvitation', 'withdrawInvitation', ...RESOURCES],
+  admin: [...EVERYONE, ...KEYS, 'listAuditEvents', 'changeMemberRole', 'removeMember', 'createInvitation', 'withdrawInvitation', ...RESOURCES],
   developer: [...EVERYONE, ...KEYS],
   viewer: [...EVERYONE],
 };
@@ -35,6 +37,10 @@ async function pathFor(route: Route, org: Awaited<ReturnType<typeof createOrg>>,
   if (path.startsWith('/v1/invitations/:id')) {
     const { invitation } = await invite(inst.deps, { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] }, `someone-${userId}@example.test`, 'viewer');
     return path.replace(':id', invitation.id);
+  }
+  if (path.startsWith('/v1/resources/:id')) {
+    const resource = await createResource(inst.deps, { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] }, { name: 'api', audience: `https://api-${userId}.example`, scopes: [] });
+    return path.replace(':id', resource.id);
   }
   if (path.includes(':id')) {
     const { key } = await createKey(inst.deps, org, { scopes: ['read'] });

@@ -7,6 +7,7 @@ import type { TestInstance } from './app.js';
 import { createAdmin, createKey, createOrg } from './fixtures.js';
 import { createPerson } from './people.js';
 import { invite } from '../../src/domain/people/invitations.js';
+import { createResource } from '../../src/domain/resources.js';
 
 type ProtectedRoute = { method: Method; path: string; scopes: readonly string[]; body?: object };
 
@@ -58,6 +59,14 @@ OBJECTS['/v1/invitations/:id'] = {
   notFound: (id) => `invitation ${id} not found`,
   expectUntouched: async (inst, invitation) => {
     expect(await inst.deps.db('invitations').where({ id: invitation.id }).first()).toMatchObject({ revoked_at: null, accepted_at: null });
+  },
+};
+
+OBJECTS['/v1/resources/:id'] = {
+  create: async (inst, org) => createResource(inst.deps, { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] }, { name: 'api', audience: `https://${org.id}.example`, scopes: [] }),
+  notFound: (id) => `resource ${id} not found`,
+  expectUntouched: async (inst, resource) => {
+    expect(await inst.deps.db('resources').where({ id: resource.id }).first()).toMatchObject({ name: 'api' });
   },
 };
 

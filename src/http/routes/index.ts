@@ -6,6 +6,7 @@ import { invitationRoutes } from './invitations.js';
 import { keyRoutes } from './keys.js';
 import { memberRoutes } from './members.js';
 import { oauthRoutes } from './oauth.js';
+import { resourceRoutes } from './resources.js';
 import { revocationRoutes } from './revocations.js';
 import { sessionRoutes } from './session.js';
 import { tokenRoutes } from './token.js';
@@ -21,5 +22,6 @@ export const routes: readonly Route[] = [
   ...sessionRoutes,
   ...memberRoutes,
   ...invitationRoutes,
+  ...resourceRoutes,
   ...revocationRoutes,
 ];
