@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import request from 'supertest';
-import { createTestInstance, newPrefix, type TestInstance } from '../support/app.js';
+import { createTestInstance, newPrefix, trackChild, waitFor, type TestInstance } from '../support/app.js';
 import { ensureBuilt } from '../support/build.js';
 import { isolatedDatabase } from '../support/databases.js';
 import { TEST_REDIS_URL } from '../support/env.js';
@@ -79,5 +79,31 @@ describe('scope-auth user', () => {
     await request(inst.app).get('/v1/me').set('Cookie', cookie).expect(401);
     await request(inst.app).post('/v1/session').send({ email: 'dev@example.test', password: PASSWORD }).expect(401);
     await request(inst.app).post('/v1/session').send({ email: 'dev@example.test', password: 'a brand new passphrase' }).expect(200);
+  });
+});
+
+describe('scope-auth serve on a store with no user', () => {
+  it('prints a one-time setup URL to the terminal (never to the log) that makes the first owner', async () => {
+    // Named like the run's isolated databases, so the run's teardown drops it.
+    const fresh = new URL(env.DATABASE_URL!);
+    fresh.pathname = `${new URL(process.env.TEST_DATABASE_URL!).pathname}_x_setup_${process.pid}`;
+    const child = trackChild(spawn('node', [CLI, 'serve', '--migrate'], { env: { ...env, DATABASE_URL: fresh.toString(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } }));
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await waitFor(() => /"port":(\d+)/.test(out) && /setup#token=/.test(err), 15_000, 'server to listen and print its setup URL');
+    const port = Number(/"port":(\d+)/.exec(out)![1]);
+    const token = /\/console\/setup#token=([A-Za-z0-9_-]{43})/.exec(err)![1]!;
+    const res = await request(`http://127.0.0.1:${port}`)
+      .post('/v1/setup')
+      .send({ token, email: 'founder@example.test', name: 'Founder', password: 'a founding passphrase', org_name: 'Founded' })
+      .expect(200);
+    expect(res.body).toMatchObject({ role: 'owner', org: { name: 'Founded' } });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('setup.pending');
+    expect(out).not.toContain(token);
   });
 });
