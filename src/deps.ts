@@ -2,6 +2,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createAuditLog } from './domain/audit.js';
 import { createKeyCache } from './domain/key-cache.js';
+import { createSessionCache } from './domain/people/session-cache.js';
 import { createLastUsedTracker, lastUsedMinAdvanceMs } from './domain/last-used.js';
 import { createRevokedSet } from './domain/revocation/revoked-set.js';
 import { createRevocationSync } from './domain/revocation/sync.js';
@@ -20,6 +21,8 @@ export type DepsOverrides = { clock?: Clock; log?: Logger; db?: Db; redis?: Redi
 // reconciled from Postgres every few seconds. Short values cost a database read per key per period
 // (with 10,000 busy keys and 60 s, a sixth of all exchanges missed the cache).
 const KEY_CACHE_TTL_MS = 10 * 60_000;
+// Live console sessions held per process (a few hundred bytes each).
+const SESSION_CACHE_SIZE = 10_000;
 
 /** Builds every dependency; starts nothing (see lifecycle.ts) beyond the Redis client's connection. */
 export function createDeps(config: Config, overrides: DepsOverrides = {}) {
@@ -34,7 +37,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const keyCache = createKeyCache(config.keyCacheSize, KEY_CACHE_TTL_MS, () => clock.now());
   const revocations = createRevokedSet();
   const revocationStore = createRedisRevocationStore(redis, keys);
-  const sync = createRevocationSync({ db, revocationStore, revocations, keyCache, clock, log, onSigningKeysChanged: () => keyring.refresh() });
+  const sessionCache = createSessionCache(SESSION_CACHE_SIZE, KEY_CACHE_TTL_MS, () => clock.now());
+  const sync = createRevocationSync({ db, revocationStore, revocations, keyCache, sessionCache, clock, log, onSigningKeysChanged: () => keyring.refresh() });
   const bus = createRedisInstanceBus({
     redis,
     keys,
@@ -53,6 +57,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
     clock,
     keyring,
     keyCache,
+    sessionCache,
     /** This instance's in-memory revoked set (the hot path's answer while the bus is live). */
     revocations,
     revocationStore,

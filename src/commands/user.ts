@@ -43,7 +43,8 @@ export const user: Command = {
     async 'reset-password'({ config, values }) {
       const email = emailOf(values);
       const password = await readPasswordStdin(values);
-      const updated = await withInstance(config, (deps) => resetPassword(deps, email, password, { type: 'cli', id: null }));
+      // Live: running servers hear at once that this person's sessions are gone.
+      const updated = await withInstance(config, (deps) => resetPassword(deps, email, password, { type: 'cli', id: null }), { live: true });
       output(values, { user_id: updated.id, email: updated.email }, `password of ${updated.email} changed; their sessions have ended`);
     },
   }),

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Session } from '../domain/model.js';
+import type { Role, Session, User } from '../domain/model.js';
 import { columnMap, type RowOf } from './columns.js';
 import type { Db } from './db.js';
 
@@ -21,22 +21,14 @@ export async function insertSession(db: Conn, s: Session): Promise<void> {
   await db('sessions').insert(sessions.toRow(s));
 }
 
-/** The session if it is still within both limits at `now`; expired rows read as absent. */
-export async function findLiveSession(db: Conn, idHash: Buffer, now: Date, idleCutoff: Date): Promise<Session | undefined> {
-  const row = await db<SessionRow>('sessions')
-    .where({ id_hash: idHash })
-    .andWhere('expires_at', '>', now)
-    .andWhere('last_seen_at', '>', idleCutoff)
-    .first();
-  return row ? sessions.toModel(row) : undefined;
-}
-
 export async function touchSession(db: Conn, idHash: Buffer, at: Date): Promise<void> {
   await db('sessions').where({ id_hash: idHash }).andWhere('last_seen_at', '<', at).update({ last_seen_at: at });
 }
 
-export async function deleteSession(db: Conn, idHash: Buffer): Promise<number> {
-  return db('sessions').where({ id_hash: idHash }).delete();
+/** The user whose session it was (none when there was no such session). */
+export async function deleteSession(db: Conn, idHash: Buffer): Promise<string[]> {
+  const rows = (await db('sessions').where({ id_hash: idHash }).delete().returning('user_id')) as Array<{ user_id: string }>;
+  return rows.map((r) => r.user_id);
 }
 
 /** Ends every session of a user (password change, sign out everywhere), or only those in one org. */
@@ -49,4 +41,33 @@ export async function deleteSessionsOfUser(db: Conn, userId: string, orgId?: str
 export async function listSessionsOfUser(db: Conn, userId: string, now: Date): Promise<Session[]> {
   const rows = await db<SessionRow>('sessions').where({ user_id: userId }).andWhere('expires_at', '>', now).orderBy('created_at', 'desc');
   return rows.map(sessions.toModel);
+}
+
+/**
+ * The live session, its user and their role in its org, in one round trip (every session request
+ * runs this). Absent when the session is gone or expired, or the membership has ended.
+ */
+export async function findLiveSessionWithMember(
+  db: Conn,
+  idHash: Buffer,
+  now: Date,
+  idleCutoff: Date,
+): Promise<{ session: Session; user: User; role: Role } | undefined> {
+  const row = (await db('sessions as s')
+    .join('users as u', 'u.id', 's.user_id')
+    .join('memberships as m', (j) => j.on('m.user_id', '=', 's.user_id').andOn('m.org_id', '=', 's.org_id'))
+    .where('s.id_hash', idHash)
+    .andWhere('s.expires_at', '>', now)
+    .andWhere('s.last_seen_at', '>', idleCutoff)
+    .first(
+      's.*',
+      { u_email: 'u.email', u_name: 'u.name', u_password_hash: 'u.password_hash', u_password_changed_at: 'u.password_changed_at', u_created_at: 'u.created_at' },
+      { m_role: 'm.role' },
+    )) as
+    | (SessionRow & { u_email: string; u_name: string; u_password_hash: string | null; u_password_changed_at: Date | null; u_created_at: Date; m_role: Role })
+    | undefined;
+  if (!row) return undefined;
+  const session = sessions.toModel(row);
+  const user: User = { id: session.userId, email: row.u_email, name: row.u_name, passwordHash: row.u_password_hash, passwordChangedAt: row.u_password_changed_at, createdAt: row.u_created_at };
+  return { session, user, role: row.m_role };
 }

@@ -1,8 +1,9 @@
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import { createTestInstance, listen, type TestInstance } from '../support/app.js';
+import { createAdmin, createKey } from '../support/fixtures.js';
 import { createOrg } from '../support/fixtures.js';
-import { createPerson, PASSWORD } from '../support/people.js';
+import { createPerson, PASSWORD, signIn } from '../support/people.js';
 
 /**
  * No account oracle: an unknown email, a wrong password and an account without a password (SSO
@@ -23,17 +24,18 @@ describe('invalid_credentials timing and sign-in speed', () => {
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   afterAll(() => agent.destroy());
-  const once = (body: string) =>
+  const once = (body: string | undefined, path = '/v1/session', headers: Record<string, string> = {}) =>
     new Promise<{ ms: number; status: number; body: string }>((resolve, reject) => {
       const started = process.hrtime.bigint();
       const port = Number(new URL(srv.url).port);
-      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/session', agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
+      const method = body === undefined ? 'GET' : 'POST';
+      const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
         res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, status: res.statusCode ?? 0, body: text }));
       });
       req.on('error', reject);
-      req.end(body);
+      req.end(body ?? '');
     });
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -80,5 +82,24 @@ describe('invalid_credentials timing and sign-in speed', () => {
     if (process.env.SCOPE_AUTH_FIGURES) appendFileSync(process.env.SCOPE_AUTH_FIGURES, `${JSON.stringify({ signinP50Ms: p50 })}\n`);
     process.stdout.write(`sign-in p50 ${p50.toFixed(1)} ms\n`);
     expect(p50).toBeLessThan(40);
+  });
+
+  it('serves session-authenticated management calls within 1.2 x the Bearer-authenticated ones (GET /v1/keys, medians)', async () => {
+    const { org, token } = await createAdmin(inst.deps, inst.app);
+    for (let i = 0; i < 20; i++) await createKey(inst.deps, org);
+    const session = await signIn(inst.app, await createPerson(inst.deps, org, 'admin'));
+    const ways: Record<string, Record<string, string>> = { bearer: { Authorization: `Bearer ${token}` }, session: { Cookie: session.cookie } };
+    const samples: Record<string, number[]> = { bearer: [], session: [] };
+    for (let round = 0; round < 330; round++) {
+      for (const way of Math.random() < 0.5 ? ['bearer', 'session'] : ['session', 'bearer']) {
+        const r = await once(undefined, '/v1/keys?limit=20', ways[way]);
+        expect(r.status).toBe(200);
+        if (round >= 30) samples[way]!.push(r.ms);
+      }
+    }
+    const medians = { bearer: median(samples.bearer!), session: median(samples.session!) };
+    if (process.env.SCOPE_AUTH_FIGURES) appendFileSync(process.env.SCOPE_AUTH_FIGURES, `${JSON.stringify({ managementMedianMs: medians })}\n`);
+    process.stdout.write(`GET /v1/keys median: bearer ${medians.bearer.toFixed(2)} ms, session ${medians.session.toFixed(2)} ms\n`);
+    expect({ medians, withinRatio: medians.session <= 1.2 * medians.bearer }).toEqual({ medians, withinRatio: true });
   });
 });

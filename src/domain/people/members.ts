@@ -6,8 +6,11 @@ import { revokeKeyAs, type Caller, type ManagementDeps } from '../key-management
 import type { ApiKey, Role } from '../model.js';
 import { MANAGEMENT_SCOPES } from '../scopes.js';
 import { ADMIN_MANAGED_ROLES, roleHas, scopesAllowedFor } from './roles.js';
+import { announcePeopleChange, type PeopleChangeDeps } from './people-change.js';
 
 export type { Member };
+
+type MemberDeps = ManagementDeps & PeopleChangeDeps;
 
 export function listOrgMembers(deps: Pick<ManagementDeps, 'db'>, caller: Caller): Promise<Member[]> {
   return listMembers(deps.db, caller.orgId);
@@ -40,7 +43,7 @@ async function revokeOwnedKeys(deps: ManagementDeps, caller: Caller, keys: ApiKe
 
 const memberTarget = (userId: string) => ({ type: 'user', id: userId });
 
-export async function changeMemberRole(deps: ManagementDeps, caller: Caller, userId: string, role: Role): Promise<{ role: Role; revokedKeys: string[] }> {
+export async function changeMemberRole(deps: MemberDeps, caller: Caller, userId: string, role: Role): Promise<{ role: Role; revokedKeys: string[] }> {
   const previous = await deps.db.transaction(async (trx) => {
     const owners = await lockOwners(trx, caller.orgId);
     const member = await lockMembership(trx, userId, caller.orgId);
@@ -56,11 +59,12 @@ export async function changeMemberRole(deps: ManagementDeps, caller: Caller, use
     return member.role;
   });
   if (previous === role) return { role, revokedKeys: [] };
+  await announcePeopleChange(deps, userId);
   const revokedKeys = await revokeOwnedKeys(deps, caller, keysBeyond(role, await activeKeysOf(deps, caller.orgId, userId)), 'owner_demoted');
   return { role, revokedKeys };
 }
 
-export async function removeMember(deps: ManagementDeps, caller: Caller, userId: string): Promise<{ revokedKeys: string[] }> {
+export async function removeMember(deps: MemberDeps, caller: Caller, userId: string): Promise<{ revokedKeys: string[] }> {
   await deps.db.transaction(async (trx) => {
     const owners = await lockOwners(trx, caller.orgId);
     const member = await lockMembership(trx, userId, caller.orgId);
@@ -72,5 +76,6 @@ export async function removeMember(deps: ManagementDeps, caller: Caller, userId:
     await deleteSessionsOfUser(trx, userId, caller.orgId);
     await deps.audit.write(trx, { orgId: caller.orgId, action: 'member.removed', actor: caller.actor, target: memberTarget(userId), context: caller.context, detail: { role: member.role } });
   });
+  await announcePeopleChange(deps, userId);
   return { revokedKeys: await revokeOwnedKeys(deps, caller, await activeKeysOf(deps, caller.orgId, userId), 'owner_removed') };
 }

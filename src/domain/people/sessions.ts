@@ -5,15 +5,24 @@ import { AppError } from '../../errors.js';
 import { hashSecret } from '../../crypto/secrets.js';
 import { verifyPassword } from '../../crypto/passwords.js';
 import type { Db } from '../../storage/db.js';
-import { findMembership, findOrgName, findUserByEmail, findUserById, listMembershipsOfUser } from '../../storage/people.js';
-import { deleteSession, deleteSessionsOfUser, findLiveSession, insertSession, touchSession } from '../../storage/sessions.js';
+import { findMembership, findOrgName, findUserByEmail, listMembershipsOfUser } from '../../storage/people.js';
+import { deleteSession, deleteSessionsOfUser, findLiveSessionWithMember, insertSession, touchSession } from '../../storage/sessions.js';
 import type { RedisKeys } from '../../storage/redis/client.js';
 import type { AuditLog, RequestContext } from '../audit.js';
 import type { Role, Session, User } from '../model.js';
-import type { RateCounters } from '../seams.js';
+import type { InstanceBus, RateCounters } from '../seams.js';
+import { announcePeopleChange, type PeopleChangeDeps } from './people-change.js';
 import { assertSignInAllowed, recordSignInFailure } from './signin-throttle.js';
 
-export type SessionDeps = { config: Config; db: Db; clock: Clock; audit: AuditLog; rateCounters: RateCounters; redisKeys: RedisKeys };
+export type SessionDeps = PeopleChangeDeps & {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  rateCounters: RateCounters;
+  redisKeys: RedisKeys;
+  bus: Pick<InstanceBus, 'isLive' | 'publish'>;
+};
 
 /** A signed-in person, as every session-authenticated request sees them. */
 export type Person = { user: User; orgId: string; role: Role; session: Session };
@@ -91,17 +100,37 @@ export async function openSession(
   return { user, org, role, sessionId, csrfToken };
 }
 
-/** The person behind a session cookie, or undefined when it names no live session (or no membership any more). */
-export async function authenticateSession(deps: Pick<SessionDeps, 'config' | 'db' | 'clock'>, sessionId: string): Promise<Person | undefined> {
+/** Within both limits at `nowMs`, by this copy of the session. */
+const isLive = (config: Config, s: Session, nowMs: number) =>
+  s.expiresAt.getTime() > nowMs && s.lastSeenAt.getTime() > nowMs - config.sessionIdleMinutes * 60_000;
+
+/**
+ * The person behind a session cookie, or undefined when it names no live session (or no membership
+ * any more). From the session cache while pub/sub keeps it honest, from Postgres otherwise.
+ */
+export async function authenticateSession(
+  deps: Pick<SessionDeps, 'config' | 'db' | 'clock' | 'sessionCache' | 'bus'>,
+  sessionId: string,
+): Promise<Person | undefined> {
   if (sessionId.length === 0 || sessionId.length > 100) return undefined;
   const idHash = hashOf(deps.config, sessionId);
+  const cacheKey = idHash.toString('hex');
   const now = deps.clock.now();
-  const session = await findLiveSession(deps.db, idHash, new Date(now), new Date(now - deps.config.sessionIdleMinutes * 60_000));
-  if (!session) return undefined;
-  const [user, membership] = await Promise.all([findUserById(deps.db, session.userId), findMembership(deps.db, session.userId, session.orgId)]);
-  if (!user || !membership) return undefined;
-  if (now - session.lastSeenAt.getTime() >= TOUCH_EVERY_MS) await touchSession(deps.db, idHash, new Date(now));
-  return { user, orgId: session.orgId, role: membership.role, session };
+  const trusted = deps.bus.isLive();
+  const epoch = deps.sessionCache.epoch();
+  let found = trusted ? deps.sessionCache.get(cacheKey) : undefined;
+  // This copy may be older than another instance's touch: an apparently idle session is read again.
+  if (found && !isLive(deps.config, found.session, now)) found = undefined;
+  if (!found) {
+    found = await findLiveSessionWithMember(deps.db, idHash, new Date(now), new Date(now - deps.config.sessionIdleMinutes * 60_000));
+    if (!found) return undefined;
+  }
+  if (now - found.session.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
+    await touchSession(deps.db, idHash, new Date(now));
+    found = { ...found, session: { ...found.session, lastSeenAt: new Date(now) } };
+  }
+  if (trusted) deps.sessionCache.set(cacheKey, found, epoch);
+  return { user: found.user, orgId: found.session.orgId, role: found.role, session: found.session };
 }
 
 /** Is `token` this session's CSRF token? Compared as HMACs, in constant time. */
@@ -112,6 +141,7 @@ export function isCsrfToken(config: Config, session: Session, token: string | un
 
 export async function signOut(deps: SessionDeps, person: Person, context: RequestContext): Promise<void> {
   await deleteSession(deps.db, person.session.idHash);
+  await announcePeopleChange(deps, person.user.id);
   await deps.audit.write(deps.db, {
     orgId: person.orgId,
     action: 'session.ended',
@@ -124,6 +154,7 @@ export async function signOut(deps: SessionDeps, person: Person, context: Reques
 /** Every session of the person, in every organisation ("sign out everywhere"). */
 export async function endAllSessions(deps: SessionDeps, person: Person, context: RequestContext): Promise<number> {
   const ended = await deleteSessionsOfUser(deps.db, person.user.id);
+  await announcePeopleChange(deps, person.user.id);
   await deps.audit.write(deps.db, {
     orgId: person.orgId,
     action: 'session.ended_everywhere',
@@ -133,4 +164,9 @@ export async function endAllSessions(deps: SessionDeps, person: Person, context:
     detail: { sessions: ended },
   });
   return ended;
+}
+
+/** Ends the session a browser still carried (a new sign-in replaces it). */
+export async function endPreviousSession(deps: SessionDeps, sessionId: string): Promise<void> {
+  for (const userId of await deleteSession(deps.db, hashOf(deps.config, sessionId))) await announcePeopleChange(deps, userId);
 }

@@ -9,6 +9,7 @@ import { findUserByEmail, insertMembership, insertUser, setPasswordHash } from '
 import { deleteSessionsOfUser } from '../../storage/sessions.js';
 import type { Actor, AuditLog } from '../audit.js';
 import type { Organisation, Role, User } from '../model.js';
+import { announcePeopleChange, type PeopleChangeDeps } from './people-change.js';
 import { createOrgIn } from '../organisations.js';
 import { findOrgById } from '../../storage/organisations.js';
 
@@ -45,9 +46,9 @@ export async function addMemberIn(deps: PeopleDeps, trx: Knex.Transaction, user:
 }
 
 /** DESIGN.md: every session of the person ends when the password changes. */
-export async function resetPassword(deps: PeopleDeps, email: string, password: string, actor: Actor): Promise<User> {
+export async function resetPassword(deps: PeopleDeps & PeopleChangeDeps, email: string, password: string, actor: Actor): Promise<User> {
   const passwordHash = await newPasswordHash(password);
-  return deps.db.transaction(async (trx) => {
+  const user = await deps.db.transaction(async (trx) => {
     const user = await findUserByEmail(trx, email);
     if (!user) throw new AppError('not_found', 'no account with this email');
     await setPasswordHash(trx, user.id, passwordHash, new Date(deps.clock.now()));
@@ -55,6 +56,8 @@ export async function resetPassword(deps: PeopleDeps, email: string, password: s
     await deps.audit.write(trx, { orgId: null, action: 'user.password_changed', actor, target: { type: 'user', id: user.id } });
     return user;
   });
+  await announcePeopleChange(deps, user.id);
+  return user;
 }
 
 /**

@@ -3,11 +3,10 @@ import { ROLE_PERMISSIONS } from '../../domain/people/roles.js';
 import type { Request, Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { completeSetup } from '../../domain/people/setup.js';
-import { endAllSessions, signIn, signOut, type SignInResult } from '../../domain/people/sessions.js';
-import { deleteSession, listSessionsOfUser } from '../../storage/sessions.js';
+import { endAllSessions, endPreviousSession, signIn, signOut, type SignInResult } from '../../domain/people/sessions.js';
+import { listSessionsOfUser } from '../../storage/sessions.js';
 import { safeText } from '../../schemas.js';
 import { findOrgName } from '../../storage/people.js';
-import { hashSecret } from '../../crypto/secrets.js';
 import { MAX_PASSWORD_LENGTH } from '../../crypto/passwords.js';
 import { ID_PATTERN } from '../../ids.js';
 import { requestContext } from '../locals.js';
@@ -38,7 +37,7 @@ const signedInSchema = z.object({ user: userView, org: orgView, role, csrf_token
 export async function answerSignIn(deps: Deps, req: Request, res: Response, result: SignInResult): Promise<void> {
   // One browser, one session, and never a fixed ID.
   const previous = readSessionCookie(req, deps.config);
-  if (previous !== undefined) await deleteSession(deps.db, hashSecret(deps.config.secretPepper, previous));
+  if (previous !== undefined) await endPreviousSession(deps, previous);
   res.cookie(sessionCookieName(deps.config), result.sessionId, sessionCookieOptions(deps.config));
   res.json({ user: { id: result.user.id, email: result.user.email, name: result.user.name }, org: result.org, role: result.role, csrf_token: result.csrfToken });
 }
