@@ -61,6 +61,19 @@ export async function up(knex: Knex): Promise<void> {
     t.unique(['org_id', 'audience'], { indexName: 'resources_org_audience_uniq' });
   });
 
+  // Single sign-on: an organisation may let verified addresses of its domains join as viewers.
+  await knex.schema.alterTable('organisations', (t) => {
+    t.specificType('sso_domains', 'text[]').notNullable().defaultTo('{}');
+  });
+  // One row per started SSO sign-in: state (hashed), nonce and PKCE verifier, spent by the callback.
+  await knex.schema.createTable('sso_attempts', (t) => {
+    t.binary('state_hash').primary();
+    t.text('nonce').notNullable();
+    t.text('code_verifier').notNullable();
+    t.text('org_id');
+    t.timestamp('expires_at', { useTz: true }).notNullable();
+  });
+
   // One-time tokens for the first owner of a store with no user (logged by `serve`, valid 24 h).
   await knex.schema.createTable('setup_tokens', (t) => {
     t.binary('token_hash').primary();
@@ -80,5 +93,6 @@ export async function down(knex: Knex): Promise<void> {
     t.dropIndex(['org_id', 'owner_user_id', 'id'], 'api_keys_org_owner_id_idx');
     t.dropColumn('owner_user_id');
   });
-  for (const table of ['setup_tokens', 'resources', 'invitations', 'sessions', 'memberships', 'users']) await knex.schema.dropTableIfExists(table);
+  await knex.schema.alterTable('organisations', (t) => t.dropColumn('sso_domains'));
+  for (const table of ['sso_attempts', 'setup_tokens', 'resources', 'invitations', 'sessions', 'memberships', 'users']) await knex.schema.dropTableIfExists(table);
 }

@@ -114,6 +114,8 @@ const ENDPOINTS: Record<string, string> = {
   'PATCH /v1/members/{user_id}': 'bearer members:write or session members:write',
   'DELETE /v1/members/{user_id}': 'bearer members:write or session members:write',
   'POST /v1/setup': 'public',
+  'GET /v1/sso/start': 'public',
+  'GET /v1/sso/callback': 'public',
   'POST /v1/invitations': 'bearer members:write or session members:write',
   'GET /v1/invitations': 'bearer members:read or session members:read',
   'DELETE /v1/invitations/{id}': 'bearer members:write or session members:write',

@@ -2,7 +2,7 @@ import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { roleHas, type Permission } from '../../domain/people/roles.js';
-import { authenticateSession, isCsrfToken, type SessionDeps } from '../../domain/people/sessions.js';
+import { authenticateSession, endPreviousSession, isCsrfToken, type SessionDeps } from '../../domain/people/sessions.js';
 import { hasScopes } from '../../domain/scopes.js';
 import type { ManagementScope } from '../../domain/scopes.js';
 import { verifyManagementBearer } from './bearer-auth.js';
@@ -98,4 +98,10 @@ export function managementAuthorization(scopes: readonly ManagementScope[], perm
     }
     next();
   };
+}
+
+/** A new sign-in ends the session the browser still carried: one browser, one session, never a fixed ID. */
+export async function endPreviousSessionCookie(deps: SessionDeps, req: Request): Promise<void> {
+  const previous = readSessionCookie(req, deps.config);
+  if (previous !== undefined) await endPreviousSession(deps, previous);
 }

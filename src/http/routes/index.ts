@@ -9,6 +9,7 @@ import { oauthRoutes } from './oauth.js';
 import { resourceRoutes } from './resources.js';
 import { revocationRoutes } from './revocations.js';
 import { sessionRoutes } from './session.js';
+import { ssoRoutes } from './sso.js';
 import { tokenRoutes } from './token.js';
 
 /** Every endpoint, in mounting order: the token exchange first, since it is the hot path. */
@@ -20,6 +21,7 @@ export const routes: readonly Route[] = [
   ...keyRoutes,
   ...auditRoutes,
   ...sessionRoutes,
+  ...ssoRoutes,
   ...memberRoutes,
   ...invitationRoutes,
   ...resourceRoutes,

@@ -3,7 +3,7 @@ import { ROLE_PERMISSIONS } from '../../domain/people/roles.js';
 import type { Request, Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { completeSetup } from '../../domain/people/setup.js';
-import { endAllSessions, endPreviousSession, signIn, signOut, type SignInResult } from '../../domain/people/sessions.js';
+import { endAllSessions, signIn, signOut, type SignInResult } from '../../domain/people/sessions.js';
 import { listSessionsOfUser } from '../../storage/sessions.js';
 import { safeText } from '../../schemas.js';
 import { findOrgName } from '../../storage/people.js';
@@ -12,7 +12,7 @@ import { ID_PATTERN } from '../../ids.js';
 import { requestContext } from '../locals.js';
 import { bodyKind } from '../middleware/client-auth.js';
 import { setNoStore } from '../middleware/no-store.js';
-import { assertSameOrigin, clearSessionCookie, readSessionCookie, sessionCookieName, sessionCookieOptions } from '../middleware/session-auth.js';
+import { assertSameOrigin, clearSessionCookie, endPreviousSessionCookie, sessionCookieName, sessionCookieOptions } from '../middleware/session-auth.js';
 import { parse } from '../parse.js';
 import type { Route } from '../route.js';
 
@@ -36,8 +36,7 @@ const signedInSchema = z.object({ user: userView, org: orgView, role, csrf_token
 /** Ends the browser's previous session, sets the new cookie and answers who signed in. */
 export async function answerSignIn(deps: Deps, req: Request, res: Response, result: SignInResult): Promise<void> {
   // One browser, one session, and never a fixed ID.
-  const previous = readSessionCookie(req, deps.config);
-  if (previous !== undefined) await endPreviousSession(deps, previous);
+  await endPreviousSessionCookie(deps, req);
   res.cookie(sessionCookieName(deps.config), result.sessionId, sessionCookieOptions(deps.config));
   res.json({ user: { id: result.user.id, email: result.user.email, name: result.user.name }, org: result.org, role: result.role, csrf_token: result.csrfToken });
 }
