@@ -74,3 +74,15 @@ export async function insertSetupToken(db: Conn, tokenHash: Buffer, createdAt: D
 export async function useSetupToken(trx: Knex.Transaction, tokenHash: Buffer, now: Date): Promise<boolean> {
   return (await trx('setup_tokens').where({ token_hash: tokenHash }).whereNull('used_at').andWhere('expires_at', '>', now).update({ used_at: now })) > 0;
 }
+
+/** The oldest pending invitation for this address (in one org, if given), locked for its acceptance. */
+export async function lockPendingInvitationForEmail(trx: Knex.Transaction, email: string, orgId: string | undefined, now: Date): Promise<Invitation | undefined> {
+  const q = trx<InvitationRow>('invitations')
+    .whereRaw('lower(email) = lower(?)', [email])
+    .whereNull('accepted_at')
+    .whereNull('revoked_at')
+    .andWhere('expires_at', '>', now);
+  if (orgId !== undefined) q.andWhere({ org_id: orgId });
+  const row = await q.orderBy('id').forUpdate().first();
+  return row ? invitations.toModel(row) : undefined;
+}

@@ -6,6 +6,7 @@ import { createTestInstance, listen, LogCapture, type TestInstance } from '../su
 const logs = new LogCapture();
 import { createOrg } from '../support/fixtures.js';
 import { createPerson } from '../support/people.js';
+import { invite } from '../../src/domain/people/invitations.js';
 
 /**
  * Single sign-on against a real OpenID provider (node-oidc-provider) on a local port: the test plays
@@ -124,11 +125,25 @@ describe('single sign-on (OpenID Connect, real provider)', () => {
     expect(logs.text()).not.toContain(CLIENT.client_secret);
   });
 
-  it('refuses an email the provider has not verified', async () => {
+  it('accepts a pending invitation for the verified address, with its role', async () => {
+    const org = await createOrg(inst.deps, 'Inviting');
+    const email = `invited-${Date.now()}@elsewhere.example`;
+    await invite(inst.deps, { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] }, email, 'admin');
+    const { res, ours } = await signInWithSso({ sub: 'invited-1', email, email_verified: true, name: 'Ivy' });
+    expect(res.status).toBe(302);
+    const me = await request(inst.app).get('/v1/me').set('Cookie', `${SESSION}=${ours.get(SESSION)!}`).expect(200);
+    expect(me.body).toMatchObject({ org: { id: org.id }, role: 'admin', user: { email, name: 'Ivy' } });
+    expect(await inst.deps.db('invitations').where({ org_id: org.id }).whereNotNull('accepted_at')).toHaveLength(1);
+  });
+
+  it('refuses an email the provider has not verified, and audits why', async () => {
     const member = await createPerson(inst.deps, await createOrg(inst.deps), 'viewer');
     const { res } = await signInWithSso({ sub: 'unverified-1', email: member.email, email_verified: false, name: 'U' });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: 'invalid_credentials', error_description: 'single sign-on failed' });
+    await inst.deps.audit.flush();
+    const failed = await inst.deps.db('audit_events').where({ action: 'session.failed' }).whereRaw("detail->>'method' = 'sso'").select('detail');
+    expect(failed.map((r: { detail: { reason: string } }) => r.detail.reason)).toContain('email_not_verified');
   });
 
   it('lets an address of an allowed domain join as a viewer, and refuses a stranger', async () => {

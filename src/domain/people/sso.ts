@@ -4,6 +4,7 @@ import { hashSecret } from '../../crypto/secrets.js';
 import { findMembership, findOrgName, findUserByEmail, listMembershipsOfUser } from '../../storage/people.js';
 import type { RequestContext } from '../audit.js';
 import type { Role } from '../model.js';
+import { lockPendingInvitationForEmail, markAccepted } from '../../storage/invitations.js';
 import { openSession, type SessionDeps, type SignInResult } from './sessions.js';
 import { addMemberIn, createUserIn } from './users.js';
 
@@ -69,6 +70,22 @@ export async function finishSso(
   input: { callbackUrl: URL; browserState: string | undefined },
   context: RequestContext,
 ): Promise<SignInResult> {
+  try {
+    return await finishSsoUnaudited(deps, input, context);
+  } catch (err) {
+    // Every failed sign-in is audited with its reason (issue 19, item 8); the caller sees only the code.
+    if (err instanceof AppError) {
+      deps.audit.enqueue({ orgId: null, action: 'session.failed', actor: { type: 'anonymous', id: null }, context, detail: { method: 'sso', ...err.detail, code: err.code } });
+    }
+    throw err;
+  }
+}
+
+async function finishSsoUnaudited(
+  deps: SessionDeps,
+  input: { callbackUrl: URL; browserState: string | undefined },
+  context: RequestContext,
+): Promise<SignInResult> {
   const settings = settingsOf(deps);
   const state = input.callbackUrl.searchParams.get('state') ?? '';
   // Login CSRF: the state must be the one this browser started with.
@@ -101,6 +118,22 @@ async function signInVerifiedEmail(deps: SessionDeps, email: string, name: strin
     const membership = orgId === undefined ? (await listMembershipsOfUser(deps.db, user.id))[0] : await findMembership(deps.db, user.id, orgId);
     const org = membership && (await findOrgName(deps.db, membership.orgId));
     if (membership && org) return openSession(deps, user, org, membership.role, context);
+  }
+  // Invited: the provider has proven the address the invitation is bound to.
+  const invited = await deps.db.transaction(async (trx) => {
+    const invitation = await lockPendingInvitationForEmail(trx, email, orgId, new Date(deps.clock.now()));
+    if (!invitation) return undefined;
+    const u = user ?? (await createUserIn(deps, trx, { email, name, passwordHash: null }));
+    if (await findMembership(trx, u.id, invitation.orgId)) return undefined;
+    const actor = { type: 'user' as const, id: u.id, email: u.email };
+    await addMemberIn(deps, trx, u, invitation.orgId, invitation.role, actor);
+    await markAccepted(trx, invitation.id, new Date(deps.clock.now()));
+    await deps.audit.write(trx, { orgId: invitation.orgId, action: 'invitation.accepted', actor, target: { type: 'invitation', id: invitation.id }, context, detail: { role: invitation.role, via: 'sso' } });
+    return { user: u, invitation };
+  });
+  if (invited) {
+    const org = (await findOrgName(deps.db, invited.invitation.orgId)) ?? { id: invited.invitation.orgId, name: '' };
+    return openSession(deps, invited.user, org, invited.invitation.role, context);
   }
   // Not a member: an org that allows this address's domain takes them in as a viewer.
   const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
