@@ -5,13 +5,14 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** The wire view of a key: never the secret or its hash, only the hint. */
 /** DESIGN.md: a person's key names them; a key made by a key names that key (or the CLI). */
-function keyOwner(k: ApiKey): { type: 'user' | 'key' | 'cli'; id: string | null } {
-  if (k.ownerUserId !== null) return { type: 'user', id: k.ownerUserId };
+function keyOwner(k: ApiKey, emails?: ReadonlyMap<string, string>): { type: 'user' | 'key' | 'cli'; id: string | null; email?: string | null } {
+  if (k.ownerUserId !== null) return { type: 'user', id: k.ownerUserId, email: emails?.get(k.ownerUserId) ?? null };
   if (k.createdBy?.startsWith('key_')) return { type: 'key', id: k.createdBy };
   return { type: 'cli', id: null };
 }
 
-export function keyView(k: ApiKey, nowMs: number) {
+/** `emails`: owners' addresses by user ID (ownerEmails in storage/people.ts), for `owner.email`. */
+export function keyView(k: ApiKey, nowMs: number, emails?: ReadonlyMap<string, string>) {
   return {
     id: k.id,
     org_id: k.orgId,
@@ -32,7 +33,7 @@ export function keyView(k: ApiKey, nowMs: number) {
     revoke_reason: k.revokeReason,
     last_used_at: iso(k.lastUsedAt),
     replaced_by: k.replacedBy,
-    owner: keyOwner(k),
+    owner: keyOwner(k, emails),
   };
 }
 

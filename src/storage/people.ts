@@ -89,3 +89,11 @@ export async function lockOwners(trx: Knex.Transaction, orgId: string): Promise<
 export async function findOrgName(db: Conn, orgId: string): Promise<Pick<Organisation, 'id' | 'name'> | undefined> {
   return db<{ id: string; name: string }>('organisations').where({ id: orgId }).first('id', 'name');
 }
+
+/** The addresses of the people owning these keys, by user ID: one query for a whole page. */
+export async function ownerEmails(db: Conn, keys: ReadonlyArray<{ ownerUserId: string | null }>): Promise<Map<string, string>> {
+  const ids = [...new Set(keys.map((k) => k.ownerUserId).filter((id): id is string => id !== null))];
+  if (ids.length === 0) return new Map();
+  const rows = await db<{ id: string; email: string }>('users').whereIn('id', ids).select('id', 'email');
+  return new Map(rows.map((r) => [r.id, r.email]));
+}

@@ -120,7 +120,7 @@ describe('keys belong to people', () => {
     const admin = await signIn(inst.app, await createPerson(inst.deps, org, 'admin'));
     const mine = await keyOf(dev);
     const theirs = await keyOf(other);
-    expect(mine.owner).toEqual({ type: 'user', id: dev.user.id });
+    expect(mine.owner).toEqual({ type: 'user', id: dev.user.id, email: dev.user.email });
     const list = await request(inst.app).get('/v1/keys').set('Cookie', dev.cookie).expect(200);
     expect(list.body.data.map((k: { id: string }) => k.id)).toEqual([mine.id]);
     await request(inst.app).get(`/v1/keys/${theirs.id}`).set('Cookie', dev.cookie).expect(404);

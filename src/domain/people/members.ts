@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.js';
 import { listKeys } from '../../storage/api-keys.js';
-import { deleteMembership, listMembers, lockMembership, lockOwners, updateRole, type Member } from '../../storage/people.js';
+import { deleteMembership, listMembers, lockMembership, lockOwners, ownerEmails, updateRole, type Member } from '../../storage/people.js';
 import { deleteSessionsOfUser } from '../../storage/sessions.js';
 import { revokeKeyAs, type Caller, type ManagementDeps } from '../key-management.js';
 import type { ApiKey, Role } from '../model.js';
@@ -78,4 +78,9 @@ export async function removeMember(deps: MemberDeps, caller: Caller, userId: str
   });
   await announcePeopleChange(deps, userId);
   return { revokedKeys: await revokeOwnedKeys(deps, caller, await activeKeysOf(deps, caller.orgId, userId), 'owner_removed') };
+}
+
+/** Owners' addresses by user ID, for the `owner.email` of a page of keys. */
+export function keyOwnerEmails(deps: Pick<ManagementDeps, 'db'>, keys: ReadonlyArray<Pick<ApiKey, 'ownerUserId'>>): Promise<Map<string, string>> {
+  return ownerEmails(deps.db, keys);
 }

@@ -17,6 +17,7 @@ import { bodyKind } from '../middleware/client-auth.js';
 import { parse } from '../parse.js';
 import type { Route } from '../route.js';
 import { decodeCursor, encodeCursor, keyView } from '../serializers.js';
+import { keyOwnerEmails } from '../../domain/people/members.js';
 
 const isoDate = z.iso.datetime({ offset: true });
 
@@ -77,7 +78,7 @@ const keySchema = z.object({
   revoke_reason: z.string().nullable(),
   last_used_at: z.string().nullable(),
   replaced_by: z.string().nullable(),
-  owner: z.object({ type: z.enum(['user', 'key', 'cli']), id: z.string().nullable() }).describe('who the key belongs to: the person who made it, or the key (or CLI) that did'),
+  owner: z.object({ type: z.enum(['user', 'key', 'cli']), id: z.string().nullable(), email: z.string().nullable().optional().describe('for type "user"') }).describe('who the key belongs to: the person who made it, or the key (or CLI) that did'),
 });
 const keyWithSecret = keySchema.extend({ secret: z.string().describe('shown this once') });
 
@@ -130,7 +131,7 @@ export const keyRoutes: Route[] = [
           allowedCidrs: b.allowed_cidrs,
           expiresAt: expiryOf(b, now),
         });
-        res.status(201).json({ ...keyView(key, deps.clock.now()), secret });
+        res.status(201).json({ ...keyView(key, deps.clock.now(), await keyOwnerEmails(deps, [key])), secret });
       },
   }),
   keyRoute({
@@ -149,7 +150,8 @@ export const keyRoutes: Route[] = [
         if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');
         const page = await listKeysPage(deps, callerOf(req, res), { status: q.status, environment: q.environment, ownerUserId: q.owner, limit: q.limit, before });
         const now = deps.clock.now();
-        res.json({ data: page.keys.map((k) => keyView(k, now)), next_cursor: page.nextBefore ? encodeCursor(page.nextBefore) : null });
+        const emails = await keyOwnerEmails(deps, page.keys);
+        res.json({ data: page.keys.map((k) => keyView(k, now, emails)), next_cursor: page.nextBefore ? encodeCursor(page.nextBefore) : null });
       },
   }),
   keyRoute({
@@ -164,7 +166,8 @@ export const keyRoutes: Route[] = [
     handler:
       ({ deps }) =>
       async (req, res) => {
-        res.json(keyView(await getKey(deps, callerOf(req, res), keyIdParam(req)), deps.clock.now()));
+        const key = await getKey(deps, callerOf(req, res), keyIdParam(req));
+        res.json(keyView(key, deps.clock.now(), await keyOwnerEmails(deps, [key])));
       },
   }),
   keyRoute({
@@ -190,7 +193,7 @@ export const keyRoutes: Route[] = [
           allowedCidrs: b.allowed_cidrs,
           expiresAt: b.expires_at === undefined ? undefined : b.expires_at === null ? null : new Date(b.expires_at),
         });
-        res.json(keyView(key, deps.clock.now()));
+        res.json(keyView(key, deps.clock.now(), await keyOwnerEmails(deps, [key])));
       },
   }),
   keyRoute({
@@ -207,7 +210,8 @@ export const keyRoutes: Route[] = [
       async (req, res) => {
         const id = keyIdParam(req);
         const b = parse(revokeKeyBody, optionalJson(req));
-        res.json(keyView(await revokeKeyAs(deps, callerOf(req, res), id, b.reason ?? null), deps.clock.now()));
+        const key = await revokeKeyAs(deps, callerOf(req, res), id, b.reason ?? null);
+        res.json(keyView(key, deps.clock.now(), await keyOwnerEmails(deps, [key])));
       },
   }),
   keyRoute({
@@ -242,7 +246,8 @@ export const keyRoutes: Route[] = [
         const b = parse(rotateKeyBody, optionalJson(req));
         const { created, old } = await rotateKeyAs(deps, callerOf(req, res), id, b.grace_period_seconds);
         const now = deps.clock.now();
-        res.status(201).json({ ...keyView(created.key, now), secret: created.secret, previous_key: keyView(old, now) });
+        const emails = await keyOwnerEmails(deps, [old]);
+        res.status(201).json({ ...keyView(created.key, now, emails), secret: created.secret, previous_key: keyView(old, now, emails) });
       },
   }),
 ];
