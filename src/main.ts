@@ -51,8 +51,9 @@ export async function startServer(
   server.keepAliveTimeout = 5_000;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info({ port, issuer: config.issuer, alg: config.signingAlg }, 'server.listening');
+  // Before the listening line: callers (and tests) treat that line as "started", signal handlers included.
   if (options.announceSetup !== false) await announceSetup(deps);
+  log.info({ port, issuer: config.issuer, alg: config.signingAlg }, 'server.listening');
 
   let closing: Promise<void> | undefined;
   const shutdown = (signal = 'shutdown') =>
