@@ -10,6 +10,7 @@ import { describeSettings, settings } from './lib/settings.mjs';
 import { exchangeScenario } from './scenarios/exchange.mjs';
 import { listScenario } from './scenarios/list-keys.mjs';
 import { memoryScenario } from './scenarios/memory.mjs';
+import { peopleScenario } from './scenarios/people.mjs';
 import { revocationScenario } from './scenarios/revocation.mjs';
 import { scaleScenario } from './scenarios/scale.mjs';
 import { verifierScenario } from './scenarios/verifier.mjs';
@@ -59,6 +60,7 @@ async function main() {
   if (has('revocation')) await revocationScenario({ ...ctx, dataset: main });
   if (has('verifier')) await verifierScenario({ ...ctx, dataset: main });
   if (has('list')) await listScenario({ ...ctx, dataset: await ensureDataset(settings.listKeys, log) });
+  if (has('people')) await peopleScenario({ ...ctx, dataset: main });
 
   const after = loadavg();
   report.note(`load average at the end: ${after.map((x) => x.toFixed(2)).join(' ')} (other work on this machine competes with the bench)`);

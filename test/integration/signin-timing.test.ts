@@ -10,7 +10,9 @@ import { createPerson, PASSWORD, signIn } from '../support/people.js';
  * only) take the same time (one Argon2id verification each). Interleaved at random over one
  * keep-alive connection, medians compared, with the token endpoint's tolerance (timing.test.ts).
  */
-describe('invalid_credentials timing and sign-in speed', () => {
+// The sign-in p50 target (< 40 ms) is a figure of `npm run bench` (scenario people): an absolute time has
+// no place in a suite that shares the machine with other work.
+describe('invalid_credentials timing, and session calls against Bearer calls', () => {
   let inst: TestInstance;
   let srv: Awaited<ReturnType<typeof listen>>;
   beforeAll(async () => {
@@ -67,21 +69,6 @@ describe('invalid_credentials timing and sign-in speed', () => {
     const tolerance = Math.max(0.25 * Math.min(...values), 0.3);
     if (process.env.SCOPE_AUTH_FIGURES) appendFileSync(process.env.SCOPE_AUTH_FIGURES, `${JSON.stringify({ signinTiming: medians })}\n`);
     expect({ medians, spreadWithinTolerance: spread <= tolerance }).toEqual({ medians, spreadWithinTolerance: true });
-  });
-
-  it('signs in with a p50 under 40 ms (Argon2id m=19 MiB, t=2, p=1 dominates)', async () => {
-    const user = await createPerson(inst.deps, await createOrg(inst.deps), 'developer');
-    const body = JSON.stringify({ email: user.email, password: PASSWORD });
-    const ms: number[] = [];
-    for (let i = 0; i < 60; i++) {
-      const r = await once(body);
-      expect(r.status).toBe(200);
-      if (i >= 10) ms.push(r.ms);
-    }
-    const p50 = median(ms);
-    if (process.env.SCOPE_AUTH_FIGURES) appendFileSync(process.env.SCOPE_AUTH_FIGURES, `${JSON.stringify({ signinP50Ms: p50 })}\n`);
-    process.stdout.write(`sign-in p50 ${p50.toFixed(1)} ms\n`);
-    expect(p50).toBeLessThan(40);
   });
 
   it('serves session-authenticated management calls within 1.2 x the Bearer-authenticated ones (GET /v1/keys, medians)', async () => {

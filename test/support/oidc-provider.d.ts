@@ -8,6 +8,7 @@ declare module 'oidc-provider' {
     claims?: Record<string, string[]>;
     features?: Record<string, { enabled: boolean }>;
     pkce?: { required: () => boolean };
+    ttl?: Record<string, number>;
     interactions?: { url: (ctx: unknown, interaction: { uid: string }) => string };
     findAccount: (ctx: unknown, sub: string) => { accountId: string; claims: () => Claims } | undefined;
   };
