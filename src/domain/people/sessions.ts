@@ -6,7 +6,7 @@ import { hashSecret } from '../../crypto/secrets.js';
 import { verifyPassword } from '../../crypto/passwords.js';
 import type { Db } from '../../storage/db.js';
 import { findMembership, findOrgName, findUserByEmail, listMembershipsOfUser } from '../../storage/people.js';
-import { deleteSession, deleteSessionsOfUser, findLiveSessionWithMember, insertSession, touchSession } from '../../storage/sessions.js';
+import { deleteSession, deleteSessionsOfUser, findLiveSessionWithMember, insertSession, listSessionsOfUser, touchSession } from '../../storage/sessions.js';
 import type { RedisKeys } from '../../storage/redis/client.js';
 import type { AuditLog, RequestContext } from '../audit.js';
 import type { Role, Session, User } from '../model.js';
@@ -169,4 +169,14 @@ export async function endAllSessions(deps: SessionDeps, person: Person, context:
 /** Ends the session a browser still carried (a new sign-in replaces it). */
 export async function endPreviousSession(deps: SessionDeps, sessionId: string): Promise<void> {
   for (const userId of await deleteSession(deps.db, hashOf(deps.config, sessionId))) await announcePeopleChange(deps, userId);
+}
+
+/** The person's live sessions, in every organisation, newest first. */
+export function listSessions(deps: Pick<SessionDeps, 'db' | 'clock'>, person: Person): Promise<Session[]> {
+  return listSessionsOfUser(deps.db, person.user.id, new Date(deps.clock.now()));
+}
+
+/** The organisation a session is in, for GET /v1/me. */
+export async function orgOf(deps: Pick<SessionDeps, 'db'>, person: Person): Promise<{ id: string; name: string }> {
+  return (await findOrgName(deps.db, person.orgId)) ?? { id: person.orgId, name: '' };
 }

@@ -41,6 +41,8 @@ export async function startSso(deps: SessionDeps, orgId: string | undefined): Pr
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const verifier = oidc.randomPKCECodeVerifier();
+  // Unauthenticated callers make these rows: abandoned ones go as new ones come.
+  await deps.db('sso_attempts').where('expires_at', '<=', new Date(deps.clock.now())).delete();
   await deps.db('sso_attempts').insert({
     state_hash: hashSecret(deps.config.secretPepper, state),
     nonce,

@@ -3,10 +3,8 @@ import { ROLE_PERMISSIONS } from '../../domain/people/roles.js';
 import type { Request, Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { completeSetup } from '../../domain/people/setup.js';
-import { endAllSessions, signIn, signOut, type SignInResult } from '../../domain/people/sessions.js';
-import { listSessionsOfUser } from '../../storage/sessions.js';
+import { endAllSessions, listSessions, orgOf, signIn, signOut, type SignInResult } from '../../domain/people/sessions.js';
 import { safeText } from '../../schemas.js';
-import { findOrgName } from '../../storage/people.js';
 import { MAX_PASSWORD_LENGTH } from '../../crypto/passwords.js';
 import { ID_PATTERN } from '../../ids.js';
 import { requestContext } from '../locals.js';
@@ -130,7 +128,7 @@ export const sessionRoutes: Route[] = [
       async (_req, res) => {
         const person = res.locals.person;
         if (!person) throw new TypeError('listSessions without a session');
-        const sessions = await listSessionsOfUser(deps.db, person.user.id, new Date(deps.clock.now()));
+        const sessions = await listSessions(deps, person);
         res.json({
           data: sessions.map((s) => ({
             org_id: s.orgId,
@@ -178,7 +176,7 @@ export const sessionRoutes: Route[] = [
         res.json({
           type: 'user',
           user: { id: person.user.id, email: person.user.email, name: person.user.name },
-          org: (await findOrgName(deps.db, person.orgId)) ?? { id: person.orgId, name: '' },
+          org: await orgOf(deps, person),
           role: person.role,
           permissions: ROLE_PERMISSIONS[person.role],
         });
