@@ -11,6 +11,7 @@ import { embeddedScenario } from './scenarios/embedded.mjs';
 import { exchangeScenario } from './scenarios/exchange.mjs';
 import { listScenario } from './scenarios/list-keys.mjs';
 import { memoryScenario } from './scenarios/memory.mjs';
+import { peopleScenario } from './scenarios/people.mjs';
 import { revocationScenario } from './scenarios/revocation.mjs';
 import { scaleScenario } from './scenarios/scale.mjs';
 import { verifierScenario } from './scenarios/verifier.mjs';
@@ -63,6 +64,7 @@ async function main() {
   if (has('revocation')) await revocationScenario({ ...ctx, dataset: main });
   if (has('verifier')) await verifierScenario({ ...ctx, dataset: main });
   if (has('list')) await listScenario({ ...ctx, dataset: await ensureDataset(settings.listKeys, log) });
+  if (has('people')) await peopleScenario({ ...ctx, dataset: main });
 
   finish(report);
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as createSchema from './20261122000000_create_schema.js';
 import * as issuedTokenLifetimes from './20261130000000_issued_token_lifetimes.js';
+import * as people from './20261130190001_people.js';
 import * as keyUsage from './20261130200001_key_usage.js';
 import * as logExchanges from './20261130200002_log_exchanges.js';
 
@@ -11,6 +12,7 @@ type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
   ['20261122000000_create_schema', createSchema],
   ['20261130000000_issued_token_lifetimes', issuedTokenLifetimes],
+  ['20261130190001_people', people],
   ['20261130200001_key_usage', keyUsage],
   ['20261130200002_log_exchanges', logExchanges],
 ];

@@ -5,12 +5,13 @@ import { migrate } from './commands/migrate.js';
 import { org } from './commands/org.js';
 import { serve } from './commands/serve.js';
 import { signingKeys } from './commands/signing-keys.js';
+import { user } from './commands/user.js';
 import { OPTIONS, UsageError, type Command } from './commands/support.js';
 import { ConfigError, loadConfig } from './config.js';
 import { explainStartupError, OperatorError } from './startup-errors.js';
 import { VERSION } from './version.js';
 
-const COMMANDS: Command[] = [migrate, serve, bootstrap, org, key, signingKeys];
+const COMMANDS: Command[] = [migrate, serve, bootstrap, org, key, user, signingKeys];
 
 const usage = (commands: Command[]) => `usage: scope-auth <command> [options]
 

@@ -87,6 +87,18 @@ const envSchema = z.object({
   RATE_LIMIT_FAILED_PER_IP_KEY: int(0, 10_000).default(10),
   // Management API: requests per minute per org.
   RATE_LIMIT_MANAGEMENT_PER_ORG: int(0, 1_000_000).default(600),
+  // Single sign-on (OpenID Connect, authorization code + PKCE): all three, or none.
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).max(256).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(512).optional(),
+  // A console session ends after this many minutes without a request (default 30).
+  SESSION_IDLE_MINUTES: int(1, 24 * 60).default(30),
+  // A console session ends this many hours after sign-in, however busy (default 12).
+  SESSION_MAX_HOURS: int(1, 24 * 30).default(12),
+  // Failed sign-ins per account per 15 minutes before that account's sign-ins from new addresses are slowed (default 10).
+  SIGNIN_FAILURES_PER_ACCOUNT: int(1, 1_000_000).default(10),
+  // Failed sign-ins per address per 15 minutes before that address is refused (default 30).
+  SIGNIN_FAILURES_PER_IP: int(1, 1_000_000).default(30),
   RATE_LIMIT_ENABLED: bool.default(true),
   // Time allowed for in-flight requests and flushes after SIGTERM, milliseconds.
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
@@ -244,7 +256,8 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
   const pepper = checkPepper(e.SECRET_PEPPER, check);
   const kek = checkEncryptionKey(e.KEY_ENCRYPTION_KEY, check);
   const warnings: string[] = [];
-  // The parsed protocol: a string test let `HTTP://` through.
+  const oidcSet = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET].filter((v) => v !== undefined).length;
+  if (oidcSet !== 0 && oidcSet !== 3) problems.push('OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: set all three for single sign-on, or none');
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   if (trustProxy === true && production) problems.push(`TRUST_PROXY: "true" ${TRUST_ALL_PROXIES}; ${TRUST_PROXY_INSTEAD}`);
   else if (trustProxy === true) warnings.push(`TRUST_PROXY=true ${TRUST_ALL_PROXIES}: ${TRUST_PROXY_INSTEAD}. It is refused when NODE_ENV=production.`);
@@ -298,6 +311,15 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
       failedPerIpKey: e.RATE_LIMIT_FAILED_PER_IP_KEY,
       managementPerOrg: e.RATE_LIMIT_MANAGEMENT_PER_ORG,
     }),
+    /** Undefined unless OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are all set. */
+    oidc:
+      e.OIDC_ISSUER !== undefined && e.OIDC_CLIENT_ID !== undefined && e.OIDC_CLIENT_SECRET !== undefined
+        ? Object.freeze({ issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET })
+        : undefined,
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    sessionMaxHours: e.SESSION_MAX_HOURS,
+    signinFailuresPerAccount: e.SIGNIN_FAILURES_PER_ACCOUNT,
+    signinFailuresPerIp: e.SIGNIN_FAILURES_PER_IP,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     sseHeartbeatSeconds: e.SSE_HEARTBEAT_SECONDS,

@@ -3,6 +3,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createAuditLog } from './domain/audit.js';
 import { createKeyCache } from './domain/key-cache.js';
+import { createSessionCache } from './domain/people/session-cache.js';
 import { createLastUsedTracker, lastUsedMinAdvanceMs } from './domain/last-used.js';
 import { createRevokedSet } from './domain/revocation/revoked-set.js';
 import { createRevocationSync } from './domain/revocation/sync.js';
@@ -37,6 +38,8 @@ export type DepsOverrides = {
 const KEY_CACHE_TTL_MS = 10 * 60_000;
 // A query waits behind at most one transaction of a CLI verb on the embedded store.
 const EMBEDDED_ACQUIRE_TIMEOUT_MS = 3_000;
+// Live console sessions held per process (a few hundred bytes each).
+const SESSION_CACHE_SIZE = 10_000;
 
 /** Builds every dependency; starts nothing (see lifecycle.ts) beyond the Redis client's connection. */
 export function createDeps(config: Config, overrides: DepsOverrides = {}) {
@@ -54,9 +57,10 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const keyCache = createKeyCache(config.keyCacheSize, KEY_CACHE_TTL_MS, () => clock.now());
   const revocations = createRevokedSet();
   const revocationStore = redis ? createRedisRevocationStore(redis, keys) : createMemoryRevocationStore();
+  const sessionCache = createSessionCache(SESSION_CACHE_SIZE, KEY_CACHE_TTL_MS, () => clock.now());
   // The bus is asked only on scrape, once it exists.
   const metrics = createMetrics({ keyCache, revocations, busLive: () => bus.isLive() });
-  const sync = createRevocationSync({ db, revocationStore, revocations, keyCache, clock, log, metrics, onSigningKeysChanged: () => keyring.refresh() });
+  const sync = createRevocationSync({ db, revocationStore, revocations, keyCache, sessionCache, clock, log, metrics, onSigningKeysChanged: () => keyring.refresh() });
   const handlers = { onMessage: (m: BusMessage) => sync.onMessage(m), onResync: () => sync.resync(), onDown: () => sync.onDown() };
   const bus = redis ? createRedisInstanceBus({ ...handlers, redis, keys, log, ackTimeoutMs: config.revocationAckTimeoutMs }) : createMemoryInstanceBus({ ...handlers, log, local: localBus(database, config.revocationAckTimeoutMs) });
   return {
@@ -71,6 +75,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
     clock,
     keyring,
     keyCache,
+    sessionCache,
     /** This instance's in-memory revoked set (the hot path's answer while the bus is live). */
     revocations,
     revocationStore,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-const PREFIXES = { org: 'org_', key: 'key_', event: 'evt_' } as const;
+const PREFIXES = { org: 'org_', key: 'key_', event: 'evt_', user: 'usr_', invitation: 'inv_', resource: 'res_' } as const;
 export type IdKind = keyof typeof PREFIXES;
 
 // Crockford base32, as ULID specifies.

@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { createDeps, type Deps, type DepsOverrides } from './deps.js';
 import { createLifecycle } from './lifecycle.js';
 import { ownMetrics, reportToClusterPrimary } from './metrics.js';
+import { issueSetupUrl } from './domain/people/setup.js';
 import { migrateDatabase } from './storage/db.js';
 import { openDatabase } from './storage/database.js';
 import { logStartMode } from './start-mode.js';
@@ -16,9 +17,20 @@ import { logStartMode } from './start-mode.js';
 export type RunningServer = { server: Server; deps: Deps; port: number; shutdown(signal?: string): Promise<void> };
 
 /** Composition root: deps → app → listen, with a graceful shutdown that loses nothing. */
+/**
+ * DESIGN.md "First owner": on a store with no user, a one-time setup URL. It goes to the operator's
+ * terminal (stderr) only, never into the structured log, which may be shipped elsewhere.
+ */
+async function announceSetup(deps: Deps): Promise<void> {
+  const setup = await issueSetupUrl(deps);
+  if (!setup) return;
+  deps.log.info({ expires_at: setup.expiresAt.toISOString() }, 'setup.pending');
+  process.stderr.write(`\nNo user yet. Create the first owner (valid until ${setup.expiresAt.toISOString()}, once):\n  ${setup.url}\nor headless: npx scope-auth user create --email E --org-name NAME --role owner --password-stdin\n\n`);
+}
+
 export async function startServer(
   config: Config,
-  options: DepsOverrides & { migrate?: boolean; port?: number } = {},
+  options: DepsOverrides & { migrate?: boolean; port?: number; /** Print a first-owner setup URL on a store with no user (default true). */ announceSetup?: boolean } = {},
 ): Promise<RunningServer> {
   // Embedded: opened, locked and migrated here, before anything else reads it.
   const database = options.database ?? (await openDatabase(config));
@@ -59,6 +71,8 @@ export async function startServer(
   server.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  // Before the listening line: callers (and tests) treat that line as "started", signal handlers included.
+  if (options.announceSetup !== false) await announceSetup(deps);
   log.info({ port, issuer: config.issuer, alg: config.signingAlg }, 'server.listening');
   logStartMode(deps, port);
   const metricsServer =

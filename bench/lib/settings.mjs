@@ -28,7 +28,7 @@ function startScriptFlags() {
   return m ? m[1].split(/\s+/).filter((f) => f.startsWith('--')) : [];
 }
 
-export const ALL_SCENARIOS = ['exchange', 'latency', 'scale', 'memory', 'verifier', 'revocation', 'list', 'embedded'];
+export const ALL_SCENARIOS = ['exchange', 'latency', 'scale', 'memory', 'verifier', 'revocation', 'list', 'embedded', 'people'];
 
 const cores = availableParallelism();
 

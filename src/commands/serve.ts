@@ -40,7 +40,9 @@ export const serve: Command = {
   async run({ config, values }) {
     const log = createLogger(config.logLevel);
     if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, log, values.migrate === true);
-    const running = await startServer(config, { log, migrate: values.migrate === true && cluster.isPrimary });
+    // One setup URL per start, not one per worker.
+    const announceSetup = cluster.isPrimary || cluster.worker?.id === 1;
+    const running = await startServer(config, { log, migrate: values.migrate === true && cluster.isPrimary, announceSetup });
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {
         running.shutdown(signal).then(

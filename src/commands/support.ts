@@ -34,6 +34,9 @@ export const OPTIONS = {
   reason: { type: 'string' },
   'grace-period': { type: 'string' },
   'previous-key-file': { type: 'string' },
+  email: { type: 'string' },
+  role: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
 } as const;
 
 export type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];

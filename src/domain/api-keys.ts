@@ -21,6 +21,8 @@ export type NewKeyInput = {
   expiresAt: Date | null;
   createdBy: string | null;
   logExchanges?: boolean;
+  /** The person the key belongs to; null (the default) for a key made by a key or the CLI. */
+  ownerUserId?: string | null;
 };
 
 /** The secret exists only in this return value: it is stored as an HMAC and never again shown. */
@@ -54,6 +56,7 @@ export async function createApiKey(
     lastUsedAt: null,
     replacedBy: null,
     logExchanges: input.logExchanges ?? false,
+    ownerUserId: input.ownerUserId ?? null,
   };
   await insertKey(trx, key);
   return { key, secret };

@@ -9,7 +9,7 @@ import { serialQueue } from './serial.js';
 
 /** Where a request came from, as plain data: the domain never sees `req`. */
 export type RequestContext = { ip: string | null; userAgent: string | null; requestId: string | null };
-export type Actor = { type: ActorType; id: string | null };
+export type Actor = { type: ActorType; id: string | null; email?: string };
 
 export type AuditInput = {
   orgId: string | null;
@@ -87,7 +87,8 @@ export function createAuditLog(db: Db, clock: Clock, log: Logger): AuditLog {
       ip: cleanColumn(i.context?.ip),
       userAgent: cleanColumn(i.context?.userAgent),
       requestId: cleanColumn(i.context?.requestId),
-      detail: cleanDetail(i.detail ?? {}, 0) as Record<string, unknown>,
+      // A person is named by ID and email (issue 19); the table has one actor column, so the email rides in detail.
+      detail: cleanDetail(i.actor.email === undefined ? (i.detail ?? {}) : { ...i.detail, actor_email: i.actor.email }, 0) as Record<string, unknown>,
       createdAt: new Date(now),
     };
   };

@@ -3,7 +3,10 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { findKeyById, findKeyForUpdate, listKeys, updateKey, type KeyChanges } from '../storage/api-keys.js';
-import type { ApiKey, Environment, KeyStatus } from './model.js';
+import type { ApiKey, Environment, KeyStatus, Role } from './model.js';
+import { roleHas, scopesAllowedFor } from './people/roles.js';
+import { findMembership } from '../storage/people.js';
+import { assertFitsCatalogue } from './resources.js';
 import type { Db } from '../storage/db.js';
 import { revokeKeyRecord } from '../storage/key-revocation.js';
 import { createApiKey, type CreatedKey } from './api-keys.js';
@@ -19,7 +22,18 @@ export type ManagementDeps = PropagationDeps & { config: Config; db: Db; clock: 
  * Who is acting (the key behind a bearer token, or the CLI), within which org, with which management
  * scopes it may grant, and where the call came from.
  */
-export type Caller = { orgId: string; actor: Actor; scopes: readonly string[]; context?: RequestContext };
+export type Caller = {
+  orgId: string;
+  actor: Actor;
+  scopes: readonly string[];
+  context?: RequestContext;
+  /** A signed-in person: keys they make are theirs, and without `keys:all` they see only their own. */
+  person?: { userId: string; role: Role };
+};
+
+/** The person whose keys alone the caller may see, if the caller is limited to their own. */
+const ownKeysOf = (caller: Caller): string | undefined =>
+  caller.person && !roleHas(caller.person.role, 'keys:all') ? caller.person.userId : undefined;
 
 /** What `created_by` / `revoked_by` record: the actor's ID, or its kind when it has none (`cli`). */
 const actorRef = (actor: Actor): string => actor.id ?? actor.type;
@@ -41,9 +55,26 @@ function auditKeyAction(deps: ManagementDeps, trx: Knex.Transaction, caller: Cal
 /** A key never grants a management scope that the caller's own token does not hold. */
 function assertGrantable(caller: Caller, scopes: string[]): void {
   const missing = scopes.find((s) => (MANAGEMENT_SCOPES as readonly string[]).includes(s) && !caller.scopes.includes(s));
+  if (missing && caller.person) {
+    throw new AppError('forbidden', `a key owned by a ${caller.person.role} cannot hold scope "${missing}"`);
+  }
   if (missing) {
     throw new AppError('insufficient_scope', `cannot grant scope "${missing}": the calling token does not hold it`, undefined, { requiredScope: missing });
   }
+}
+
+/** Another person's key is as invisible to a developer as another org's. */
+const mayManage = (caller: Caller, key: ApiKey) => {
+  const own = ownKeysOf(caller);
+  return own === undefined || key.ownerUserId === own;
+};
+
+/** DESIGN.md: a key a person owns never holds more than that person's role allows, whoever changes it. */
+async function assertOwnerMayHold(trx: Knex.Transaction, key: ApiKey, scopes: readonly string[]): Promise<void> {
+  if (key.ownerUserId === null) return;
+  const owner = await findMembership(trx, key.ownerUserId, key.orgId);
+  const excess = owner ? scopesAllowedFor(owner.role, scopes, MANAGEMENT_SCOPES) : scopes[0];
+  if (excess !== undefined) throw new AppError('forbidden', `the key's owner (${owner?.role ?? 'no longer a member'}) may not hold scope "${excess}"`);
 }
 
 const notFound = (id: string) => new AppError('not_found', `key ${id.slice(0, 64)} not found`);
@@ -51,7 +82,7 @@ const notFound = (id: string) => new AppError('not_found', `key ${id.slice(0, 64
 /** Loads a key of the caller's org; another org's key is indistinguishable from a missing one. */
 async function lockKey(trx: Knex.Transaction, caller: Caller, id: string): Promise<ApiKey> {
   const key = await findKeyForUpdate(trx, caller.orgId, id);
-  if (!key) throw notFound(id);
+  if (!key || !mayManage(caller, key)) throw notFound(id);
   return key;
 }
 
@@ -71,7 +102,10 @@ export async function createKeyAs(deps: ManagementDeps, caller: Caller, input: C
   if (input.expiresAt && input.expiresAt.getTime() <= deps.clock.now()) {
     throw new AppError('invalid_request', 'expires_at must be in the future');
   }
-  return deps.db.transaction((trx) => createKeyIn(deps, trx, caller, input));
+  return deps.db.transaction(async (trx) => {
+    await assertFitsCatalogue(deps, trx, caller.orgId, input);
+    return createKeyIn(deps, trx, caller, input);
+  });
 }
 
 /** The one way a key is made: the key and its `key.created` record, in the caller's transaction. */
@@ -82,7 +116,7 @@ export async function createKeyIn(
   input: CreateKeyInput,
   auditDetail: Record<string, unknown> = {},
 ): Promise<CreatedKey> {
-  const created = await createApiKey(deps, trx, { ...input, orgId: caller.orgId, createdBy: actorRef(caller.actor) });
+  const created = await createApiKey(deps, trx, { ...input, orgId: caller.orgId, createdBy: actorRef(caller.actor), ownerUserId: caller.person?.userId ?? null });
   await deps.audit.write(trx, keyCreated(caller, created.key, auditDetail));
   return created;
 }
@@ -94,15 +128,18 @@ function keyCreated(caller: Caller, key: ApiKey, extra: Record<string, unknown> 
 
 export async function getKey(deps: ManagementDeps, caller: Caller, id: string): Promise<ApiKey> {
   const key = await findKeyById(deps.db, id);
-  if (!key || key.orgId !== caller.orgId) throw notFound(id);
+  if (!key || key.orgId !== caller.orgId || !mayManage(caller, key)) throw notFound(id);
   return key;
 }
 
-export type ListKeysInput = { status?: KeyStatus; environment?: Environment; unusedForDays?: number; limit: number; before?: string };
+export type ListKeysInput = { status?: KeyStatus; environment?: Environment; ownerUserId?: string; unusedForDays?: number; limit: number; before?: string };
 
 /** One page, newest first; `nextBefore` is set when more may follow. */
 export async function listKeysPage(deps: ManagementDeps, caller: Caller, q: ListKeysInput): Promise<{ keys: ApiKey[]; nextBefore?: string }> {
-  const rows = await listKeys(deps.db, { ...q, orgId: caller.orgId, limit: q.limit + 1, now: new Date(deps.clock.now()) });
+  const own = ownKeysOf(caller);
+  // A developer asking for someone else's keys gets an empty page, as for a stranger's ID.
+  if (own !== undefined && q.ownerUserId !== undefined && q.ownerUserId !== own) return { keys: [] };
+  const rows = await listKeys(deps.db, { ...q, ownerUserId: own ?? q.ownerUserId, orgId: caller.orgId, limit: q.limit + 1, now: new Date(deps.clock.now()) });
   const keys = rows.slice(0, q.limit);
   return { keys, nextBefore: rows.length > q.limit ? keys.at(-1)?.id : undefined };
 }
@@ -167,6 +204,8 @@ export async function updateKeyAs(deps: ManagementDeps, caller: Caller, id: stri
     }
     // Scopes the key already holds are kept, not granted: narrowing stays possible.
     if (patch.scopes) assertGrantable(caller, patch.scopes.filter((s) => !key.scopes.includes(s)));
+    if (patch.scopes) await assertOwnerMayHold(trx, key, patch.scopes);
+    if (patch.scopes || patch.audiences) await assertFitsCatalogue(deps, trx, key.orgId, { scopes: patch.scopes ?? key.scopes, audiences: patch.audiences ?? key.audiences });
     assertMayLoosen(caller, key, patch, deps.config.defaultAudience);
     const changed = await updateKey(trx, id, patch, new Date(deps.clock.now()));
     const fields = Object.keys(patch).filter((k) => patch[k as keyof KeyPatch] !== undefined);
@@ -179,6 +218,7 @@ export async function updateKeyAs(deps: ManagementDeps, caller: Caller, id: stri
 
 /** One-way and idempotent: revoking a revoked key changes nothing and answers the same. */
 export async function revokeKeyAs(deps: ManagementDeps, caller: Caller, id: string, reason: string | null): Promise<ApiKey> {
+  if (ownKeysOf(caller) !== undefined) await getKey(deps, caller, id);
   const revoked = await revokeRecord(deps, caller, id, reason);
   if (!revoked) return getKey(deps, caller, id); // already revoked, or not found
   // Only once committed: Postgres is the source of truth the Redis list is rebuilt from.
@@ -232,6 +272,7 @@ export async function rotateKeyAs(
       logExchanges: old.logExchanges,
       expiresAt: lifetimeMs === null ? null : new Date(nowMs + lifetimeMs),
       createdBy: actorRef(caller.actor),
+      ownerUserId: old.ownerUserId,
     });
     // The old key keeps working until the grace period ends (never past its own expiry); without
     // one it expires now. Expiry, not revocation: tokens it issued live out their short lifetime,

@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 
-export const MANAGEMENT_SCOPES = ['keys:read', 'keys:write', 'audit:read'] as const;
+export const MANAGEMENT_SCOPES = ['keys:read', 'keys:write', 'audit:read', 'members:read', 'members:write', 'resources:write'] as const;
 export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number];
 
 // RFC 6749 §3.3 allows more; this narrower set is safe in logs, URLs and headers.

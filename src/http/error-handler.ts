@@ -64,6 +64,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
 /** RFC 6750 §3 and RFC 6749 §5.2 challenges on 401/403, Allow on 405, Retry-After on 429 and 503. */
 function setErrorHeaders(res: Response, e: AppError): void {
   if (e.code === 'invalid_client') res.setHeader('WWW-Authenticate', 'Basic realm="scope-auth", charset="UTF-8"');
+  // RFC 9110 §15.5.2: every 401 names a scheme; a person signs in with a form, never with a browser prompt.
+  if (e.code === 'invalid_credentials') res.setHeader('WWW-Authenticate', 'Session realm="scope-auth"');
   if (e.challenge === 'bearer') {
     res.setHeader('WWW-Authenticate', 'Bearer realm="scope-auth"');
   } else if (e.code === 'invalid_token' || e.code === 'insufficient_scope' || e.challenge === 'bearer-error') {

@@ -3,6 +3,7 @@ import type { RequestContext } from '../domain/audit.js';
 import type { Logger } from '../log.js';
 import { clientIp } from './client-ip.js';
 import type { AccessClaims } from './middleware/bearer-auth.js';
+import type { Person } from '../domain/people/sessions.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -16,6 +17,8 @@ declare global {
       keyId?: string;
       /** Set by bearer-auth on management routes. */
       claims?: AccessClaims;
+      /** Set by session auth: the signed-in person (never together with `claims`). */
+      person?: Person;
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { Express, RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { bearerAuth, requireScopes } from './middleware/bearer-auth.js';
+import { managementAuthentication, managementAuthorization } from './middleware/session-auth.js';
 import { assertNoQueryCredentials } from './middleware/client-auth.js';
 import { noStore, setNoStore } from './middleware/no-store.js';
 import type { Limiters } from './middleware/rate-limit.js';
@@ -46,8 +46,10 @@ function authSteps(auth: RouteAuth, deps: Deps, limiters: Limiters): RequestHand
     case 'client':
       return [clientGuard, limiters.clientAuth];
     case 'bearer':
-      // Limited per organisation, so after the token says which one; management answers are never cached.
-      return [noStore, bearerAuth(deps), limiters.management, requireScopes(...auth.scopes)];
+      // Limited per organisation, so after the token or session says which one; management answers are never cached.
+      return [noStore, managementAuthentication(deps, { bearer: true }), limiters.management, managementAuthorization(auth.scopes, auth.permission)];
+    case 'session':
+      return [noStore, managementAuthentication(deps, { bearer: false }), limiters.management, managementAuthorization([], auth.permission)];
   }
 }
 

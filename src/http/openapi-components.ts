@@ -25,7 +25,10 @@ export type HeaderName = keyof typeof HEADERS;
 const SCOPE_DESCRIPTIONS: Record<ManagementScope, string> = {
   'keys:read': 'list and read API keys',
   'keys:write': 'create, change, rotate and revoke API keys',
-  'audit:read': 'read audit events',
+  'audit:read': 'read audit events and usage',
+  'members:read': 'list members and invitations',
+  'members:write': 'invite, change and remove members',
+  'resources:write': 'declare, change and delete resources',
 };
 
 /** `oauth2` is the management token, obtained with client credentials (an API key) at the token endpoint. */
@@ -42,6 +45,12 @@ export function securitySchemes(issuer: string) {
       },
     },
     basic: { type: 'http', scheme: 'basic', description: 'client_id = key ID, client_secret = secret (or both in the form body)' },
+    session: {
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'scope-auth-session',
+      description: 'a console session from POST /v1/session (`__Host-scope-auth-session` under https); changes also need the X-CSRF-Token header',
+    },
   };
 }
 

@@ -22,7 +22,14 @@ function authDoc(auth: RouteAuth): { security: Security; errors: ErrorCode[]; ra
         ? { security: [{ basic: [] }, { oauth2: [] }], errors: ['invalid_request', 'invalid_client', 'invalid_token', 'rate_limited', 'unavailable'], rateLimited: true }
         : { security: [{ basic: [] }], errors: ['invalid_request', 'invalid_client', 'rate_limited', 'unavailable'], rateLimited: true };
     case 'bearer':
-      return { security: [{ oauth2: [...auth.scopes] }], errors: ['invalid_request', 'invalid_token', 'insufficient_scope', 'rate_limited', 'unavailable'], rateLimited: true };
+      // A management token holding the scopes, or a console session whose role gives the permission.
+      return {
+        security: [{ oauth2: [...auth.scopes] }, { session: [] }],
+        errors: ['invalid_request', 'invalid_token', 'invalid_credentials', 'insufficient_scope', 'forbidden', 'csrf_failed', 'rate_limited', 'unavailable'],
+        rateLimited: true,
+      };
+    case 'session':
+      return { security: [{ session: [] }], errors: ['invalid_credentials', 'forbidden', 'csrf_failed', 'rate_limited', 'unavailable'], rateLimited: true };
   }
 }
 

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Deps } from '../deps.js';
 import type { ErrorCode } from '../errors.js';
 import type { ManagementScope } from '../domain/scopes.js';
+import type { Permission } from '../domain/people/roles.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete';
 
@@ -14,8 +15,13 @@ export type RouteAuth =
   | { kind: 'public' }
   /** Key credentials (HTTP Basic or the body); `orBearer`: the handler also takes a management token. */
   | { kind: 'client'; orBearer?: true }
-  /** A management access token holding every one of `scopes`. */
-  | { kind: 'bearer'; scopes: readonly ManagementScope[] };
+  /**
+   * A management access token holding every one of `scopes`, or a person's session whose role gives
+   * `permission` (never both in one request).
+   */
+  | { kind: 'bearer'; scopes: readonly ManagementScope[]; permission: Permission }
+  /** A person's session only (signing out, their own account); `permission` if the role must give one. */
+  | { kind: 'session'; permission?: Permission };
 
 export type RouteRequest = {
   query?: z.ZodObject;

@@ -8,7 +8,15 @@ const EXPIRES_SOON_MS = EXPIRES_SOON_DAYS * 86_400_000;
 const expiresSoon = (k: ApiKey, nowMs: number) => keyStatus(k, nowMs) === 'active' && k.expiresAt !== null && k.expiresAt.getTime() - nowMs < EXPIRES_SOON_MS;
 
 /** The wire view of a key: never the secret or its hash, only the hint. */
-export function keyView(k: ApiKey, nowMs: number) {
+/** DESIGN.md: a person's key names them; a key made by a key names that key (or the CLI). */
+function keyOwner(k: ApiKey, emails?: ReadonlyMap<string, string>): { type: 'user' | 'key' | 'cli'; id: string | null; email?: string | null } {
+  if (k.ownerUserId !== null) return { type: 'user', id: k.ownerUserId, email: emails?.get(k.ownerUserId) ?? null };
+  if (k.createdBy?.startsWith('key_')) return { type: 'key', id: k.createdBy };
+  return { type: 'cli', id: null };
+}
+
+/** `emails`: owners' addresses by user ID (ownerEmails in storage/people.ts), for `owner.email`. */
+export function keyView(k: ApiKey, nowMs: number, emails?: ReadonlyMap<string, string>) {
   return {
     id: k.id,
     org_id: k.orgId,
@@ -31,6 +39,7 @@ export function keyView(k: ApiKey, nowMs: number) {
     replaced_by: k.replacedBy,
     expires_soon: expiresSoon(k, nowMs),
     log_exchanges: k.logExchanges,
+    owner: keyOwner(k, emails),
   };
 }
 

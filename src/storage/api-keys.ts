@@ -24,6 +24,7 @@ const keys = columnMap<ApiKey>()({
   lastUsedAt: 'last_used_at',
   replacedBy: 'replaced_by',
   logExchanges: 'log_exchanges',
+  ownerUserId: 'owner_user_id',
 });
 
 export type KeyRow = RowOf<ApiKey, typeof keys.columns>;
@@ -62,6 +63,8 @@ export async function updateKey(
 
 export type KeyListFilter = {
   orgId: string;
+  /** Only the keys this person owns. */
+  ownerUserId?: string;
   status?: KeyStatus;
   environment?: Environment;
   /** Only keys never used, or not used for this many days. */
@@ -75,6 +78,7 @@ export type KeyListFilter = {
 export async function listKeys(db: Db, f: KeyListFilter): Promise<ApiKey[]> {
   const q = db<KeyRow>('api_keys').where('org_id', f.orgId);
   if (f.environment) q.andWhere('environment', f.environment);
+  if (f.ownerUserId) q.andWhere('owner_user_id', f.ownerUserId);
   if (f.before) q.andWhere('id', '<', f.before);
   if (f.unusedForDays !== undefined) {
     const since = new Date(f.now.getTime() - f.unusedForDays * 86_400_000);

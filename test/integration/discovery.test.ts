@@ -45,7 +45,7 @@ describe('GET /.well-known/oauth-authorization-server', () => {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       introspection_endpoint: `${TEST_ISSUER}/oauth/introspect`,
       revocation_endpoint: `${TEST_ISSUER}/oauth/revoke`,
-      scopes_supported: ['keys:read', 'keys:write', 'audit:read'],
+      scopes_supported: ['keys:read', 'keys:write', 'audit:read', 'members:read', 'members:write', 'resources:write'],
     });
     // RFC 8414 §2: that field names the algorithms of private_key_jwt / client_secret_jwt client
     // authentication, which this server does not offer; the token signing algorithm is in the JWKS.
@@ -97,16 +97,35 @@ const ENDPOINTS: Record<string, string> = {
   'POST /oauth/token': 'client',
   'POST /oauth/introspect': 'client or bearer',
   'POST /oauth/revoke': 'client or bearer',
-  'POST /v1/keys': 'bearer keys:write',
-  'GET /v1/keys': 'bearer keys:read',
-  'GET /v1/keys/{id}': 'bearer keys:read',
-  'PATCH /v1/keys/{id}': 'bearer keys:write',
-  'DELETE /v1/keys/{id}': 'bearer keys:write',
-  'POST /v1/keys/{id}/revoke': 'bearer keys:write',
-  'POST /v1/keys/{id}/rotate': 'bearer keys:write',
-  'GET /v1/audit-events': 'bearer audit:read',
-  'GET /v1/usage': 'bearer audit:read',
-  'GET /v1/keys/{id}/usage': 'bearer audit:read',
+  'POST /v1/keys': 'bearer keys:write or session keys:write',
+  'GET /v1/keys': 'bearer keys:read or session keys:read',
+  'GET /v1/keys/{id}': 'bearer keys:read or session keys:read',
+  'PATCH /v1/keys/{id}': 'bearer keys:write or session keys:write',
+  'DELETE /v1/keys/{id}': 'bearer keys:write or session keys:write',
+  'POST /v1/keys/{id}/revoke': 'bearer keys:write or session keys:write',
+  'POST /v1/keys/{id}/rotate': 'bearer keys:write or session keys:write',
+  'GET /v1/audit-events': 'bearer audit:read or session audit:read',
+  'POST /v1/session': 'public',
+  'DELETE /v1/session': 'session',
+  'GET /v1/sessions': 'session',
+  'DELETE /v1/sessions': 'session',
+  'GET /v1/me': 'bearer  or session org:read',
+  'GET /v1/members': 'bearer members:read or session members:read',
+  'PATCH /v1/members/{user_id}': 'bearer members:write or session members:write',
+  'DELETE /v1/members/{user_id}': 'bearer members:write or session members:write',
+  'POST /v1/setup': 'public',
+  'GET /v1/sso/start': 'public',
+  'GET /v1/sso/callback': 'public',
+  'POST /v1/invitations': 'bearer members:write or session members:write',
+  'GET /v1/invitations': 'bearer members:read or session members:read',
+  'DELETE /v1/invitations/{id}': 'bearer members:write or session members:write',
+  'POST /v1/invitations/accept': 'public',
+  'POST /v1/resources': 'bearer resources:write or session resources:write',
+  'GET /v1/resources': 'bearer keys:read or session resources:read',
+  'PATCH /v1/resources/{id}': 'bearer resources:write or session resources:write',
+  'DELETE /v1/resources/{id}': 'bearer resources:write or session resources:write',
+  'GET /v1/usage': 'bearer audit:read or session audit:read',
+  'GET /v1/keys/{id}/usage': 'bearer audit:read or session keys:read',
   'GET /v1/revocations': 'public',
   'GET /v1/revocations/stream': 'public',
   'GET /.well-known/jwks.json': 'public',
@@ -118,7 +137,8 @@ const ENDPOINTS: Record<string, string> = {
 };
 
 function authOf(auth: RouteAuth): string {
-  if (auth.kind === 'bearer') return `bearer ${auth.scopes.join(' ')}`;
+  if (auth.kind === 'bearer') return `bearer ${auth.scopes.join(' ')} or session ${auth.permission}`;
+  if (auth.kind === 'session') return auth.permission === undefined ? 'session' : `session ${auth.permission}`;
   if (auth.kind === 'client' && auth.orBearer) return 'client or bearer';
   return auth.kind;
 }
@@ -173,9 +193,9 @@ describe('GET /openapi.json', () => {
     expect(res.body.components.schemas.ClientCredentialsRequest.required).toEqual(['grant_type']);
     expect(token.responses['401'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     const create = res.body.paths['/v1/keys'].post;
-    expect(create.security).toEqual([{ oauth2: ['keys:write'] }]);
+    expect(create.security).toEqual([{ oauth2: ['keys:write'] }, { session: [] }]);
     expect(res.body.components.schemas.CreateApiKeyRequest.properties.scopes.maxItems).toBe(50);
-    expect(res.body.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'environment', 'unused_for_days', 'limit', 'cursor']);
+    expect(res.body.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'environment', 'unused_for_days', 'owner', 'limit', 'cursor']);
   });
 
   it('names every operation with a unique camelCase operationId, declares its path parameters and answers 4xx with the Error schema', async () => {

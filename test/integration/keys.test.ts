@@ -14,7 +14,7 @@ afterAll(async () => {
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const KEY_VIEW_FIELDS = [
   'id', 'org_id', 'name', 'description', 'environment', 'scopes', 'audiences', 'allowed_cidrs', 'status', 'secret_hint',
-  'created_at', 'created_by', 'updated_at', 'expires_at', 'revoked_at', 'revoked_by', 'revoke_reason', 'last_used_at', 'replaced_by', 'expires_soon', 'log_exchanges',
+  'created_at', 'created_by', 'updated_at', 'expires_at', 'revoked_at', 'revoked_by', 'revoke_reason', 'last_used_at', 'replaced_by', 'expires_soon', 'log_exchanges', 'owner',
 ].sort();
 
 describe('POST /v1/keys', () => {

@@ -25,7 +25,7 @@ describe('README examples', () => {
     const databaseUrl = await isolatedDatabase('readme');
     const prefix = newPrefix();
     const config = testConfig(prefix, { PORT: '0', HOST: '127.0.0.1' }, databaseUrl);
-    server = await startServer(config, { log: createLogger('silent'), port: 0 });
+    server = await startServer(config, { log: createLogger('silent'), port: 0, announceSetup: false });
     env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -58,5 +58,11 @@ describe('README examples', () => {
     expect(stdout).toContain('event: revocation');
     expect(stdout).toMatch(/^200$/m);
     expect(stdout).toContain('"status":"ok"');
+    // People and roles: a developer sees only their own key; no CSRF header, or the viewer role, is a 403.
+    expect(stdout).toContain('{"name":"my laptop","owner":"user"}');
+    expect(stdout).toContain('["my laptop"]');
+    expect(stdout).toContain('{"error":"csrf_failed","error_description":"X-CSRF-Token is missing or does not match this session"}');
+    expect(stdout).toMatch(/\{"error":"forbidden","error_description":"the viewer role may not do this"\}\n403/);
+    expect(stdout).toContain('signed out: 204');
   }, 90_000);
 });

@@ -5,6 +5,9 @@ import { routes } from '../../src/http/routes/index.js';
 import type { Organisation } from '../../src/domain/model.js';
 import type { TestInstance } from './app.js';
 import { createAdmin, createKey, createOrg } from './fixtures.js';
+import { createPerson } from './people.js';
+import { invite } from '../../src/domain/people/invitations.js';
+import { createResource } from '../../src/domain/resources.js';
 
 type ProtectedRoute = { method: Method; path: string; scopes: readonly string[]; body?: object };
 
@@ -33,6 +36,37 @@ const OBJECTS: Record<string, ObjectFixture> = {
       const still = await inst.deps.db('api_keys').where({ id: key.id }).first();
       expect(still).toMatchObject({ revoked_at: null, replaced_by: null, name: key.name });
     },
+  },
+};
+
+OBJECTS['/v1/members/:user_id'] = {
+  create: async (inst, org) => {
+    const user = await createPerson(inst.deps, org, 'developer');
+    return { id: user.id, name: user.email };
+  },
+  notFound: (id) => `member ${id} not found`,
+  expectUntouched: async (inst, user) => {
+    const still = await inst.deps.db('memberships').where({ user_id: user.id });
+    expect(still).toMatchObject([{ role: 'developer' }]);
+  },
+};
+
+OBJECTS['/v1/invitations/:id'] = {
+  create: async (inst, org) => {
+    const { invitation } = await invite(inst.deps, { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] }, `invited-${org.id}@example.test`, 'viewer');
+    return { id: invitation.id, name: invitation.email };
+  },
+  notFound: (id) => `invitation ${id} not found`,
+  expectUntouched: async (inst, invitation) => {
+    expect(await inst.deps.db('invitations').where({ id: invitation.id }).first()).toMatchObject({ revoked_at: null, accepted_at: null });
+  },
+};
+
+OBJECTS['/v1/resources/:id'] = {
+  create: async (inst, org) => createResource(inst.deps, { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] }, { name: 'api', audience: `https://${org.id}.example`, scopes: [] }),
+  notFound: (id) => `resource ${id} not found`,
+  expectUntouched: async (inst, resource) => {
+    expect(await inst.deps.db('resources').where({ id: resource.id }).first()).toMatchObject({ name: 'api' });
   },
 };
 
@@ -73,7 +107,8 @@ export function describeProtectedRoute(getInstance: () => TestInstance, route: P
       expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="scope-auth", error="invalid_token"/);
     });
 
-    it(`answers 403 insufficient_scope without ${scope}`, async () => {
+    // A route open to every token (GET /v1/me) has no scope to lack.
+    if (route.scopes.length > 0) it(`answers 403 insufficient_scope without ${scope}`, async () => {
       const inst = getInstance();
       const others = MANAGEMENT_SCOPES.filter((s) => !route.scopes.includes(s));
       const { org, token } = await createAdmin(inst.deps, inst.app, others);
@@ -87,7 +122,7 @@ export function describeProtectedRoute(getInstance: () => TestInstance, route: P
     if (object) {
       it("answers 404 for another organisation's object", async () => {
         const inst = getInstance();
-        const { token } = await createAdmin(inst.deps, inst.app);
+        const { token } = await createAdmin(inst.deps, inst.app, [...MANAGEMENT_SCOPES]);
         const other = await object.create(inst, await createOrg(inst.deps));
         const res = await request(inst.app)[route.method](fill(route.path, other.id)).set('Authorization', `Bearer ${token}`).send(route.body);
         expect(res.status).toBe(404);

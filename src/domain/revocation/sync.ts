@@ -6,6 +6,7 @@ import { deleteExpiredRevocations, listLiveRevocations } from '../../storage/rev
 import { entryId, sameEntry } from './entry.js';
 import { applyRevocation, type RevocationMemory, type RevocationObserver } from './propagation.js';
 import type { BusMessage, RevocationStore } from '../seams.js';
+import type { SessionCache } from '../people/session-cache.js';
 
 export type RevocationSyncDeps = RevocationMemory & {
   metrics: Pick<RevocationObserver, 'revocationApplied'>;
@@ -14,6 +15,8 @@ export type RevocationSyncDeps = RevocationMemory & {
   clock: Clock;
   log: Logger;
   onSigningKeysChanged(): Promise<void>;
+  /** People's sessions, trusted like the key cache (issue 19). */
+  sessionCache?: SessionCache;
 };
 
 /** Keeps the shared list, this instance's memory and its key cache consistent with Postgres. */
@@ -79,12 +82,14 @@ export function createRevocationSync(d: RevocationSyncDeps) {
     /** After (re)subscribing: whatever happened while we were not listening is read from Postgres. */
     async resync(): Promise<void> {
       d.keyCache.clear();
+      d.sessionCache?.clear();
       await reconcile();
       await d.onSigningKeysChanged();
     },
 
     onDown(): void {
       d.keyCache.clear();
+      d.sessionCache?.clear();
     },
 
     async onMessage(message: BusMessage): Promise<void> {
@@ -99,6 +104,9 @@ export function createRevocationSync(d: RevocationSyncDeps) {
           return;
         case 'signing-keys.changed':
           await d.onSigningKeysChanged();
+          return;
+        case 'people.changed':
+          d.sessionCache?.invalidateUser(message.userId);
           return;
       }
     },

@@ -29,8 +29,8 @@ export function createLimiters(deps: Pick<Deps, 'config' | 'rateCounters' | 'red
     passOnStoreError: true,
     store: counterStore(deps.rateCounters, deps.redisKeys.rateLimit('management-org'), WINDOW_MS),
     // Runs after bearer auth, so the organisation is known; a request without one is not counted.
-    skip: (_req, res) => res.locals.claims?.orgId === undefined,
-    keyGenerator: (_req, res) => res.locals.claims?.orgId ?? '',
+    skip: (_req, res) => (res.locals.claims?.orgId ?? res.locals.person?.orgId) === undefined,
+    keyGenerator: (_req, res) => res.locals.claims?.orgId ?? res.locals.person?.orgId ?? '',
     handler: (req, _res, next) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfterSeconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + WINDOW_MS) - Date.now()) / 1000));

@@ -36,7 +36,7 @@ export const auditRoutes: Route[] = [
     operationId: 'listAuditEvents',
     summary: 'Who did what to which key, when and from where; newest first (scope audit:read)',
     tags: ['audit'],
-    auth: { kind: 'bearer', scopes: ['audit:read'] },
+    auth: { kind: 'bearer', scopes: ['audit:read'], permission: 'audit:read' },
     request: { query: auditQuery },
     responses: { 200: { description: 'one page', schema: auditPage } },
     errors: ['invalid_request'],
@@ -46,8 +46,8 @@ export const auditRoutes: Route[] = [
         const q = parse(auditQuery, req.query);
         const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('event', id));
         if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');
-        const orgId = res.locals.claims?.orgId;
-        if (!orgId) throw new TypeError('audit route without bearerAuth');
+        const orgId = res.locals.claims?.orgId ?? res.locals.person?.orgId;
+        if (!orgId) throw new TypeError('audit route without management auth');
         const rows = await listAuditEvents(deps.db, {
           orgId,
           keyId: q.key_id,

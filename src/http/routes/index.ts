@@ -2,10 +2,15 @@ import type { Route } from '../route.js';
 import { auditRoutes } from './audit-events.js';
 import { discoveryRoutes } from './discovery.js';
 import { healthRoutes } from './health.js';
+import { invitationRoutes } from './invitations.js';
 import { keyRoutes } from './keys.js';
 import { metricsRoutes } from './metrics.js';
+import { memberRoutes } from './members.js';
 import { oauthRoutes } from './oauth.js';
+import { resourceRoutes } from './resources.js';
 import { revocationRoutes } from './revocations.js';
+import { sessionRoutes } from './session.js';
+import { ssoRoutes } from './sso.js';
 import { tokenRoutes } from './token.js';
 import { usageRoutes } from './usage.js';
 
@@ -18,6 +23,11 @@ export const routes: readonly Route[] = [
   ...keyRoutes,
   ...auditRoutes,
   ...usageRoutes,
+  ...sessionRoutes,
+  ...ssoRoutes,
+  ...memberRoutes,
+  ...invitationRoutes,
+  ...resourceRoutes,
   ...revocationRoutes,
   ...metricsRoutes,
 ];

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import {
@@ -9,15 +9,15 @@ import {
   revokeKeyAs,
   rotateKeyAs,
   updateKeyAs,
-  type Caller,
 } from '../../domain/key-management.js';
-import { isId } from '../../ids.js';
+import { ID_PATTERN, isId } from '../../ids.js';
 import { audienceList, cidrList, environment, expiresInSeconds, keyDescription, keyName, revokeReason, scopeList } from '../../schemas.js';
-import { requestContext } from '../locals.js';
+import { callerOf } from '../caller.js';
 import { bodyKind } from '../middleware/client-auth.js';
 import { parse } from '../parse.js';
 import type { Route } from '../route.js';
 import { decodeCursor, encodeCursor, keyView } from '../serializers.js';
+import { keyOwnerEmails } from '../../domain/people/members.js';
 
 const isoDate = z.iso.datetime({ offset: true });
 
@@ -57,6 +57,7 @@ const listKeysQuery = z.strictObject({
   status: z.enum(['active', 'expired', 'revoked']).optional(),
   environment: environment.optional(),
   unused_for_days: z.coerce.number().int().min(1).max(3_650).optional().describe('only keys never used, or not used for this many days'),
+  owner: z.string().regex(ID_PATTERN.user, 'must be a user ID (usr_...)').optional().describe("only the keys of this person (usr_...)"),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });
@@ -84,6 +85,7 @@ const keySchema = z.object({
   replaced_by: z.string().nullable(),
   expires_soon: z.boolean().describe('active and expiring within 7 days'),
   log_exchanges: z.boolean(),
+  owner: z.object({ type: z.enum(['user', 'key', 'cli']), id: z.string().nullable(), email: z.string().nullable().optional().describe('for type "user"') }).describe('who the key belongs to: the person who made it, or the key (or CLI) that did'),
 }).meta({ id: 'ApiKey', description: 'an API key; never its secret' });
 const keyWithSecret = keySchema.extend({ secret: z.string().describe('shown this once') }).meta({ id: 'ApiKeyWithSecret', description: 'a new API key with its secret, shown this once' });
 const keyPage = z.object({ data: z.array(keySchema), next_cursor: z.string().nullable() }).meta({ id: 'ApiKeyPage' });
@@ -95,11 +97,6 @@ function optionalJson(req: Request): unknown {
   return req.body;
 }
 
-export function callerOf(req: Request, res: Response): Caller {
-  const claims = res.locals.claims;
-  if (!claims) throw new TypeError('management route without bearerAuth');
-  return { orgId: claims.orgId, actor: { type: 'key', id: claims.sub }, scopes: claims.scopes, context: requestContext(req, res) };
-}
 
 /** A malformed ID cannot name a key of this org: 404 like any other. */
 export function keyIdParam(req: Request): string {
@@ -111,8 +108,9 @@ export function keyIdParam(req: Request): string {
 // The collection and one key of it: every path below is one of these.
 const KEYS = '/v1/keys';
 export const KEY = `${KEYS}/:id`;
-const read = { kind: 'bearer', scopes: ['keys:read'] } as const;
-const write = { kind: 'bearer', scopes: ['keys:write'] } as const;
+// A developer passes these too; the domain then confines them to their own keys.
+const read = { kind: 'bearer', scopes: ['keys:read'], permission: 'keys:read' } as const;
+const write = { kind: 'bearer', scopes: ['keys:write'], permission: 'keys:write' } as const;
 const keyRoute = (r: Omit<Route, 'tags'>): Route => ({ ...r, tags: ['keys'], errors: ['invalid_request', 'unavailable', ...(r.errors ?? [])] });
 const expiryOf = (b: z.output<typeof createKeyBody>, nowMs: number) =>
   b.expires_at ? new Date(b.expires_at) : b.expires_in ? new Date(nowMs + b.expires_in * 1000) : null;
@@ -142,7 +140,7 @@ export const keyRoutes: Route[] = [
           expiresAt: expiryOf(b, now),
           logExchanges: b.log_exchanges,
         });
-        res.status(201).json({ ...keyView(key, deps.clock.now()), secret });
+        res.status(201).json({ ...keyView(key, deps.clock.now(), await keyOwnerEmails(deps, [key])), secret });
       },
   }),
   keyRoute({
@@ -159,9 +157,10 @@ export const keyRoutes: Route[] = [
         const q = parse(listKeysQuery, req.query);
         const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('key', id));
         if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');
-        const page = await listKeysPage(deps, callerOf(req, res), { status: q.status, environment: q.environment, unusedForDays: q.unused_for_days, limit: q.limit, before });
+        const page = await listKeysPage(deps, callerOf(req, res), { status: q.status, environment: q.environment, ownerUserId: q.owner, unusedForDays: q.unused_for_days, limit: q.limit, before });
         const now = deps.clock.now();
-        res.json({ data: page.keys.map((k) => keyView(k, now)), next_cursor: page.nextBefore ? encodeCursor(page.nextBefore) : null });
+        const emails = await keyOwnerEmails(deps, page.keys);
+        res.json({ data: page.keys.map((k) => keyView(k, now, emails)), next_cursor: page.nextBefore ? encodeCursor(page.nextBefore) : null });
       },
   }),
   keyRoute({
@@ -176,7 +175,8 @@ export const keyRoutes: Route[] = [
     handler:
       ({ deps }) =>
       async (req, res) => {
-        res.json(keyView(await getKey(deps, callerOf(req, res), keyIdParam(req)), deps.clock.now()));
+        const key = await getKey(deps, callerOf(req, res), keyIdParam(req));
+        res.json(keyView(key, deps.clock.now(), await keyOwnerEmails(deps, [key])));
       },
   }),
   keyRoute({
@@ -203,7 +203,7 @@ export const keyRoutes: Route[] = [
           expiresAt: b.expires_at === undefined ? undefined : b.expires_at === null ? null : new Date(b.expires_at),
           logExchanges: b.log_exchanges,
         });
-        res.json(keyView(key, deps.clock.now()));
+        res.json(keyView(key, deps.clock.now(), await keyOwnerEmails(deps, [key])));
       },
   }),
   keyRoute({
@@ -220,7 +220,8 @@ export const keyRoutes: Route[] = [
       async (req, res) => {
         const id = keyIdParam(req);
         const b = parse(revokeKeyBody, optionalJson(req));
-        res.json(keyView(await revokeKeyAs(deps, callerOf(req, res), id, b.reason ?? null), deps.clock.now()));
+        const key = await revokeKeyAs(deps, callerOf(req, res), id, b.reason ?? null);
+        res.json(keyView(key, deps.clock.now(), await keyOwnerEmails(deps, [key])));
       },
   }),
   keyRoute({
@@ -255,7 +256,8 @@ export const keyRoutes: Route[] = [
         const b = parse(rotateKeyBody, optionalJson(req));
         const { created, old } = await rotateKeyAs(deps, callerOf(req, res), id, b.grace_period_seconds);
         const now = deps.clock.now();
-        res.status(201).json({ ...keyView(created.key, now), secret: created.secret, previous_key: keyView(old, now) });
+        const emails = await keyOwnerEmails(deps, [old]);
+        res.status(201).json({ ...keyView(created.key, now, emails), secret: created.secret, previous_key: keyView(old, now, emails) });
       },
   }),
 ];

@@ -3,7 +3,8 @@ import { EXPIRES_SOON_DAYS, keyUsageReport, MAX_USAGE_RANGE_DAYS, orgUsageReport
 import { parse } from '../parse.js';
 import type { Route } from '../route.js';
 import { keyView } from '../serializers.js';
-import { callerOf, idParam, KEY, keyIdParam } from './keys.js';
+import { callerOf } from '../caller.js';
+import { idParam, KEY, keyIdParam } from './keys.js';
 
 const isoDate = z.iso.datetime({ offset: true });
 const rangeQuery = {
@@ -43,7 +44,8 @@ export const usageRoutes: Route[] = [
     operationId: 'getKeyUsage',
     summary: `One key's exchanges per hour or day, by outcome (scope audit:read); at most ${MAX_USAGE_RANGE_DAYS} days per answer`,
     tags: ['usage'],
-    auth: { kind: 'bearer', scopes: ['audit:read'] },
+    // A person needs keys:read: a developer sees the usage of their own keys only (getKey confines them).
+    auth: { kind: 'bearer', scopes: ['audit:read'], permission: 'keys:read' },
     request: { params: idParam, query: keyUsageQuery },
     responses: { 200: { description: 'the series, oldest first (hours or UTC days with no exchange are left out)', schema: keyUsageAnswer } },
     errors: ['not_found'],
@@ -69,7 +71,7 @@ export const usageRoutes: Route[] = [
     operationId: 'getOrgUsage',
     summary: "The org's exchanges by outcome, its busiest keys, and keys to look at: unused for 30 days, expiring within 7 (scope audit:read)",
     tags: ['usage'],
-    auth: { kind: 'bearer', scopes: ['audit:read'] },
+    auth: { kind: 'bearer', scopes: ['audit:read'], permission: 'audit:read' },
     request: { query: orgUsageQuery },
     responses: { 200: { description: 'the report', schema: orgUsageAnswer } },
     handler:
