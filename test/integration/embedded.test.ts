@@ -128,7 +128,7 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
       expect((await exchange(created)).status).toBe(401);
       expect((await exchange({ ...rotated, org_id: org, key_id: rotated.id ?? rotated.key_id })).status).toBe(200);
       expect(await cli(['org', 'list'])).toContain(org);
-      expect(await cli(['signing-keys', 'list'])).toContain('EdDSA');
+      expect(await cli(['signing-keys', 'list'])).toContain('ES256');
     } finally {
       stopLoad = true;
       await Promise.all(load);

@@ -59,7 +59,7 @@ describe('the OpenAPI document for tools', () => {
     for (const route of routes.filter((r) => !r.undocumented)) {
       const op = operations().find((o) => o.op.operationId === route.operationId)!.op;
       if (route.auth.kind === 'public') expect({ id: route.operationId, security: op.security }).toEqual({ id: route.operationId, security: [] });
-      if (route.auth.kind === 'bearer') expect({ id: route.operationId, security: op.security }).toEqual({ id: route.operationId, security: [{ oauth2: [...route.auth.scopes] }] });
+      if (route.auth.kind === 'bearer') expect({ id: route.operationId, security: op.security }).toEqual({ id: route.operationId, security: [{ oauth2: [...route.auth.scopes] }, { session: [] }] });
     }
   });
 

@@ -20,10 +20,10 @@ afterAll(async () => {
 // either one without the other fails here.
 const EVERYONE = ['signOut', 'listSessions', 'signOutEverywhere', 'getMe', 'listMembers', 'listInvitations'];
 const RESOURCES = ['createResource', 'updateResource', 'deleteResource'];
-const KEYS = ['listResources', 'createKey', 'listKeys', 'getKey', 'updateKey', 'revokeKey', 'deleteKey', 'rotateKey'];
+const KEYS = ['listResources', 'createKey', 'listKeys', 'getKey', 'updateKey', 'revokeKey', 'deleteKey', 'rotateKey', 'getKeyUsage'];
 const ALLOWED: Record<Role, string[]> = {
-  owner: [...EVERYONE, ...KEYS, 'listAuditEvents', 'changeMemberRole', 'removeMember', 'createInvitation', 'withdrawInvitation', ...RESOURCES],
-  admin: [...EVERYONE, ...KEYS, 'listAuditEvents', 'changeMemberRole', 'removeMember', 'createInvitation', 'withdrawInvitation', ...RESOURCES],
+  owner: [...EVERYONE, ...KEYS, 'listAuditEvents', 'getOrgUsage', 'changeMemberRole', 'removeMember', 'createInvitation', 'withdrawInvitation', ...RESOURCES],
+  admin: [...EVERYONE, ...KEYS, 'listAuditEvents', 'getOrgUsage', 'changeMemberRole', 'removeMember', 'createInvitation', 'withdrawInvitation', ...RESOURCES],
   developer: [...EVERYONE, ...KEYS],
   viewer: [...EVERYONE],
 };

@@ -27,7 +27,7 @@ describe('authorization server metadata', () => {
       revocation_endpoint: `${TEST_ISSUER}/oauth/revoke`,
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       response_types_supported: ['none'],
-      scopes_supported: ['keys:read', 'keys:write', 'audit:read'],
+      scopes_supported: ['keys:read', 'keys:write', 'audit:read', 'members:read', 'members:write', 'resources:write'],
       service_documentation: `${TEST_ISSUER}/openapi.json`,
     });
     for (const member of ['token_endpoint_auth_methods_supported', 'introspection_endpoint_auth_methods_supported', 'revocation_endpoint_auth_methods_supported']) {
