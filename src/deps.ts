@@ -11,12 +11,12 @@ import { createUsageCounter } from './domain/usage.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { createDb, type Db } from './storage/db.js';
-import { createRedis, redisKeys, type Redis } from './storage/redis/client.js';
+import { createRedisClient, redisKeys, type RedisClient } from './storage/redis/client.js';
 import { createRedisInstanceBus } from './storage/redis/instance-bus.js';
 import { createRedisRateCounters } from './storage/redis/rate-counters.js';
 import { createRedisRevocationStore } from './storage/redis/revocation-store.js';
 
-export type DepsOverrides = { clock?: Clock; log?: Logger; db?: Db; redis?: Redis };
+export type DepsOverrides = { clock?: Clock; log?: Logger; db?: Db; redis?: RedisClient };
 
 // Backstop only: invalidation comes by pub/sub within milliseconds, and revocations are also
 // reconciled from Postgres every few seconds. Short values cost a database read per key per period
@@ -28,7 +28,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const clock = overrides.clock ?? systemClock;
   const log = overrides.log ?? createLogger(config.logLevel);
   const db = overrides.db ?? createDb(config.databaseUrl, config.databasePoolMax);
-  const redis = overrides.redis ?? createRedis(config.redisUrl, config.redisCommandTimeoutMs);
+  const redis = overrides.redis ?? createRedisClient(config.redisTopology, config.redisCommandTimeoutMs);
   redis.on('error', (err: Error) => log.debug({ err: err.message }, 'redis.error'));
   const keys = redisKeys(config.redisKeyPrefix);
   const lifetimes = createTokenLifetimes({ db, config, clock });

@@ -1,16 +1,43 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { parseEntryJson } from './entry.js';
 import type { RevocationList } from './list.js';
 import type { Clock } from '../clock.js';
 import { createConfirmation, createLatch, type RevocationSource, type SourceOptions } from './source.js';
 
-export type RedisRevocationOptions = SourceOptions & {
-  /** The auth service's Redis, e.g. `redis://redis.internal:6379/0` (needs the `ioredis` package). */
-  redisUrl: string;
-  /** The service's `REDIS_KEY_PREFIX`. Default `scope-auth:`. */
-  keyPrefix?: string;
-};
+/** Where the auth service's Redis is: the same three forms as its REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES. */
+export type RedisLocation =
+  /** One server, e.g. `redis://redis.internal:6379/0` (credentials and `rediss://` in the URL). */
+  | { redisUrl: string }
+  /** Sentinels as `host:port` (the service's REDIS_SENTINELS) and the master group name (REDIS_SENTINEL_NAME). */
+  | { redisSentinels: string[]; redisSentinelName: string; redisPassword?: string; redisSentinelPassword?: string; redisTls?: boolean }
+  /** Some Cluster nodes as `host:port` (the service's REDIS_CLUSTER_NODES). */
+  | { redisClusterNodes: string[]; redisPassword?: string; redisTls?: boolean };
+
+export type RedisRevocationOptions = SourceOptions &
+  RedisLocation & {
+    /** The service's `REDIS_KEY_PREFIX`. Default `scope-auth:`. */
+    keyPrefix?: string;
+  };
+
+/** Whether revocation options name a Redis (in any of its three forms). */
+export function isRedisRevocation(o: object): o is RedisRevocationOptions {
+  return 'redisUrl' in o || 'redisSentinels' in o || 'redisClusterNodes' in o;
+}
+
+function parseNodes(nodes: string[], option: string): Array<{ host: string; port: number }> {
+  if (!Array.isArray(nodes) || nodes.length === 0) throw new TypeError(`revocation.${option} must list host:port entries`);
+  return nodes.map((n) => {
+    const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(String(n));
+    if (!m?.[1]) throw new TypeError(`revocation.${option}: "${String(n)}" is not host:port`);
+    return { host: m[1], port: Number(m[2]) };
+  });
+}
+
+/** The service's key names (its redisKeys): keys under the hash tag `{prefix}`, channels plain. */
+export function redisSourceKeys(prefix: string) {
+  return { entries: `${prefix === '' ? '' : `{${prefix}}`}rev:entries`, channel: `${prefix}revocations` };
+}
 
 export const DEFAULT_KEY_PREFIX = 'scope-auth:';
 const NOT_READY_RETRY_MS = 500;
@@ -32,7 +59,8 @@ const pingIntervalMs = (maxStalenessMs: number) => Math.min(5_000, Math.max(250,
  */
 export function createRedisSource(o: RedisRevocationOptions, list: RevocationList, clock: Clock): RevocationSource {
   const prefix = o.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  const keys = { entries: `${prefix}rev:entries`, channel: `${prefix}revocations` };
+  const keys = redisSourceKeys(prefix);
+  if ('redisClusterNodes' in o && prefix === '') throw new TypeError('revocation.keyPrefix must not be empty on a Redis Cluster');
   const latch = createLatch();
   // The list is known current as of: a load made while subscribed, or a message or PONG on the
   // subscription that has been loaded since its last (re)connection (`liveGeneration`).
@@ -41,8 +69,8 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
   let generation = 0;
   let liveGeneration = -1;
   let pinging = false;
-  let cmd: Redis | undefined;
-  let sub: Redis | undefined;
+  let cmd: Redis | Cluster | undefined;
+  let sub: Redis | Cluster | undefined;
   let resync: NodeJS.Timeout | undefined;
   let pinger: NodeJS.Timeout | undefined;
 
@@ -98,19 +126,40 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
   }
 
   async function start(): Promise<void> {
-    const { Redis: RedisClient } = await import('ioredis').catch((cause: unknown) => {
-      throw new TypeError('revocation.redisUrl needs the "ioredis" package: npm install ioredis', { cause });
+    const ioredis = await import('ioredis').catch((cause: unknown) => {
+      throw new TypeError('revocation via Redis needs the "ioredis" package: npm install ioredis', { cause });
     });
     if (closed) return;
-    cmd = new RedisClient(o.redisUrl, {
+    const options: RedisOptions = {
       // Shows up in CLIENT LIST, so operators can tell verifier connections apart.
       connectionName: `scope-auth-sdk:${prefix}`,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
       retryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
-    });
+    };
     // We resubscribe ourselves, so that every resubscription is followed by a reload.
-    sub = cmd.duplicate({ autoResubscribe: false, maxRetriesPerRequest: null });
+    const subOptions: RedisOptions = { autoResubscribe: false, maxRetriesPerRequest: null };
+    if ('redisClusterNodes' in o) {
+      const nodes = parseNodes(o.redisClusterNodes, 'redisClusterNodes');
+      const redisOptions = { ...options, password: o.redisPassword, tls: o.redisTls ? {} : undefined };
+      cmd = new ioredis.Cluster(nodes, { redisOptions });
+      sub = new ioredis.Cluster(nodes, { redisOptions: { ...redisOptions, ...subOptions } });
+    } else {
+      cmd =
+        'redisSentinels' in o
+          ? new ioredis.Redis({
+              ...options,
+              sentinels: parseNodes(o.redisSentinels, 'redisSentinels'),
+              name: o.redisSentinelName,
+              password: o.redisPassword,
+              sentinelPassword: o.redisSentinelPassword,
+              tls: o.redisTls ? {} : undefined,
+              enableTLSForSentinelMode: o.redisTls === true,
+              failoverDetector: true,
+            })
+          : new ioredis.Redis(o.redisUrl, options);
+      sub = cmd.duplicate(subOptions);
+    }
     // The SDK never logs; connection errors surface as a list that stops loading (verify fails closed).
     cmd.on('error', () => undefined);
     sub.on('error', () => undefined);

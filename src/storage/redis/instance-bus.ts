@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BusHandlers, BusMessage, InstanceBus } from '../../domain/seams.js';
 import type { Logger } from '../../log.js';
-import type { Redis, RedisKeys } from './client.js';
+import { duplicateRedis, type RedisClient, type RedisKeys } from './client.js';
 
 type Envelope = { id: string; from: string; message: BusMessage };
 type Ack = { id: string; from: string };
@@ -9,7 +9,7 @@ type Ack = { id: string; from: string };
 const DEFAULT_STALL_AFTER_MS = 3_000;
 
 export type RedisInstanceBusOptions = BusHandlers & {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   log: Logger;
   ackTimeoutMs: number;
@@ -22,7 +22,7 @@ export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus 
   const instanceId = randomUUID();
   // Connects in start(), not now: its first resync reloads the signing keys, which must not race
   // the keyring's own first load.
-  const sub = o.redis.duplicate({ autoResubscribe: false, enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
+  const sub = duplicateRedis(o.redis, { autoResubscribe: false, enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
   let live = false;
   let stopped = false;
   let counter = 0;
