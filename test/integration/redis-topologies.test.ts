@@ -29,6 +29,10 @@ type Figures = {
   instancesBackMs?: number;
 };
 
+// How soon after both instances are back on Redis the verifiers have heard every revoke: at once when
+// an instance's subscription dropped (it resynchronises), else at its next reconcile (every 5 s).
+const VERIFIER_CATCH_UP_MS = 6_000;
+
 // The verifiers' bound: with no confirmation from Redis for this long, they refuse every token.
 const MAX_STALENESS_SECONDS = 1;
 
@@ -37,15 +41,30 @@ const MAX_STALENESS_SECONDS = 1;
  * verifications continuously, revokes keys before, during and after `fail()`, and returns the figures
  * once every revoke is seen everywhere.
  */
-async function underFailover(env: Record<string, string>, location: RedisLocation, fail: (entriesKey: string) => Promise<void>, recovered: () => Promise<boolean>): Promise<Figures> {
+async function underFailover(
+  env: Record<string, string>,
+  location: RedisLocation,
+  fail: (entriesKey: string) => Promise<void>,
+  recovered: () => Promise<boolean>,
+): Promise<Figures> {
   const prefix = newPrefix();
   const instances: TestInstance[] = [await createTestInstance({ prefix, env }), await createTestInstance({ prefix, env })];
   const [a, b] = instances as [TestInstance, TestInstance];
   const srv = await listen(a.app);
   const verifiers: Verifier[] = [0, 1].map(() =>
-    createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, jwksUrl: `${srv.url}/.well-known/jwks.json`, revocation: { ...location, keyPrefix: prefix, maxStalenessSeconds: MAX_STALENESS_SECONDS } }),
+    createVerifier({
+      issuer: TEST_ISSUER,
+      audience: TEST_ISSUER,
+      jwksUrl: `${srv.url}/.well-known/jwks.json`,
+      revocation: { ...location, keyPrefix: prefix, maxStalenessSeconds: MAX_STALENESS_SECONDS },
+    }),
   );
-  const figures: Figures = { exchanges: 0, failedExchanges: 0, revokedAccepted: { exchange: 0, introspection: 0, verifier: 0 }, revokes: 0 };
+  const figures: Figures = {
+    exchanges: 0,
+    failedExchanges: 0,
+    revokedAccepted: { exchange: 0, introspection: 0, verifier: 0 },
+    revokes: 0,
+  };
   let stop = false;
   const verifierLag: Array<{ phase: string; at: number }> = [];
   try {
@@ -76,9 +95,18 @@ async function underFailover(env: Record<string, string>, location: RedisLocatio
         for (const v of [...revoked]) {
           const ex = await request(inst.app).post('/v1/token').send({ org_id: org.id, key_id: v.key.id, secret: v.secret });
           if (ex.status === 200) figures.revokedAccepted.exchange++;
-          const intro = await request(inst.app).post('/oauth/introspect').set('Authorization', basic(caller.key.id, caller.secret)).type('form').send({ token: v.token });
+          const intro = await request(inst.app)
+            .post('/oauth/introspect')
+            .set('Authorization', basic(caller.key.id, caller.secret))
+            .type('form')
+            .send({ token: v.token });
           if (intro.status === 200 && (intro.body as { active: boolean }).active) figures.revokedAccepted.introspection++;
-          if (await verifier.verify(v.token).then(() => true, () => false)) {
+          if (
+            await verifier.verify(v.token).then(
+              () => true,
+              () => false,
+            )
+          ) {
             figures.revokedAccepted.verifier++;
             verifierLag.push({ phase: v.phase, at: Date.now() });
           }
@@ -111,7 +139,8 @@ async function underFailover(env: Record<string, string>, location: RedisLocatio
     // verifiers refuse every revoked key and token.
     await waitFor(
       async () => {
-        for (const v of revoked) if ((await a.deps.redis.hexists(a.deps.redisKeys.revocationEntries, `key:${v.key.id}`).catch(() => 0)) !== 1) return false;
+        for (const v of revoked)
+          if ((await a.deps.redis.hexists(a.deps.redisKeys.revocationEntries, `key:${v.key.id}`).catch(() => 0)) !== 1) return false;
         return true;
       },
       15_000,
@@ -121,7 +150,12 @@ async function underFailover(env: Record<string, string>, location: RedisLocatio
       for (const verifier of verifiers) await expect(verifier.verify(v.token)).rejects.toMatchObject({ code: expect.any(String) });
       for (const inst of instances) {
         await request(inst.app).post('/v1/token').send({ org_id: org.id, key_id: v.key.id, secret: v.secret }).expect(401);
-        await request(inst.app).post('/oauth/introspect').set('Authorization', basic(caller.key.id, caller.secret)).type('form').send({ token: v.token }).expect(200, { active: false });
+        await request(inst.app)
+          .post('/oauth/introspect')
+          .set('Authorization', basic(caller.key.id, caller.secret))
+          .type('form')
+          .send({ token: v.token })
+          .expect(200, { active: false });
       }
     }
     expect(revoked).toHaveLength(9);
@@ -129,7 +163,10 @@ async function underFailover(env: Record<string, string>, location: RedisLocatio
     await new Promise((r) => setTimeout(r, 500));
     stop = true;
     await Promise.all(running);
-    figures.verifierAccepted = { lastAfterInstancesBackMs: Math.max(-Infinity, ...verifierLag.map((l) => l.at - instancesBackAt)), phases: [...new Set(verifierLag.map((l) => l.phase))] };
+    figures.verifierAccepted = {
+      lastAfterInstancesBackMs: Math.max(-Infinity, ...verifierLag.map((l) => l.at - instancesBackAt)),
+      phases: [...new Set(verifierLag.map((l) => l.phase))],
+    };
     figures.failoverMs = recoveredAt - failedAt;
     figures.instancesBackMs = instancesBackAt - failedAt;
     return figures;
@@ -147,47 +184,67 @@ async function underFailover(env: Record<string, string>, location: RedisLocatio
  */
 function expectNoHarm(f: Figures): void {
   expect(f.exchanges).toBeGreaterThan(100);
-  expect({ exchange: f.revokedAccepted.exchange, introspection: f.revokedAccepted.introspection }).toEqual({ exchange: 0, introspection: 0 });
+  expect({ exchange: f.revokedAccepted.exchange, introspection: f.revokedAccepted.introspection }).toEqual({
+    exchange: 0,
+    introspection: 0,
+  });
   if (f.revokedAccepted.verifier > 0) {
     expect(f.verifierAccepted?.phases).toEqual(['during']);
-    expect(f.verifierAccepted?.lastAfterInstancesBackMs).toBeLessThan(500);
+    expect(f.verifierAccepted?.lastAfterInstancesBackMs).toBeLessThan(VERIFIER_CATCH_UP_MS);
   }
 }
 
 describe('Redis Sentinel', () => {
-  it('survives the master being killed: no revoked key accepted, every revoke everywhere, failed exchanges counted', async () => {
-    const group = await startSentinelGroup();
-    const sentinels = group.sentinels.map((s) => `127.0.0.1:${s.port}`);
-    const env = { REDIS_URL: '', REDIS_SENTINELS: sentinels.join(','), REDIS_SENTINEL_NAME: group.name };
-    const figures = await underFailover(
-      env,
-      { redisSentinels: sentinels, redisSentinelName: group.name },
-      () => group.master.kill('SIGKILL'),
-      async () => (await group.masterPort()) === group.replica.port && String(await ask(group.replica.port, 'ROLE')).startsWith('master'),
-    );
-    console.info(`sentinel failover (master killed): ${JSON.stringify(figures)}`);
-    expectNoHarm(figures);
-  }, SCENARIO_TIMEOUT_MS);
+  it(
+    'survives the master being killed: no revoked key accepted, every revoke everywhere, failed exchanges counted',
+    async () => {
+      const group = await startSentinelGroup();
+      try {
+        const sentinels = group.sentinels.map((s) => `127.0.0.1:${s.port}`);
+        const env = { REDIS_URL: '', REDIS_SENTINELS: sentinels.join(','), REDIS_SENTINEL_NAME: group.name };
+        const figures = await underFailover(
+          env,
+          { redisSentinels: sentinels, redisSentinelName: group.name },
+          () => group.master.kill('SIGKILL'),
+          async () =>
+            (await group.masterPort()) === group.replica.port && String(await ask(group.replica.port, 'ROLE')).startsWith('master'),
+        );
+        process.stdout.write(`sentinel failover (master killed): ${JSON.stringify(figures)}\n`);
+        expectNoHarm(figures);
+      } finally {
+        await group.stop();
+      }
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 });
 
 describe('Redis Cluster', () => {
-  it('survives the master holding the deployment slot being killed: no revoked key accepted, every revoke everywhere', async () => {
-    const cluster = await startCluster();
-    const nodes = cluster.nodes.map((n) => `127.0.0.1:${n.port}`);
-    const env = { REDIS_URL: '', REDIS_CLUSTER_NODES: nodes.join(',') };
-    let victim: number | undefined;
-    const figures = await underFailover(
-      env,
-      { redisClusterNodes: nodes },
-      async (entriesKey) => {
-        // The master of the slot every key of this deployment hashes to (the {prefix} tag).
-        const master = await cluster.masterOfSlot(Number(await ask(cluster.nodes[0]!.port, 'CLUSTER', 'KEYSLOT', entriesKey)));
-        victim = master.port;
-        await master.kill('SIGKILL');
-      },
-      async () => cluster.isHealthy(),
-    );
-    console.info(`cluster failover (slot master ${String(victim)} killed): ${JSON.stringify(figures)}`);
-    expectNoHarm(figures);
-  }, SCENARIO_TIMEOUT_MS);
+  it(
+    'survives the master holding the deployment slot being killed: no revoked key accepted, every revoke everywhere',
+    async () => {
+      const cluster = await startCluster();
+      try {
+        const nodes = cluster.nodes.map((n) => `127.0.0.1:${n.port}`);
+        const env = { REDIS_URL: '', REDIS_CLUSTER_NODES: nodes.join(',') };
+        let victim: number | undefined;
+        const figures = await underFailover(
+          env,
+          { redisClusterNodes: nodes },
+          async (entriesKey) => {
+            // The master of the slot every key of this deployment hashes to (the {prefix} tag).
+            const master = await cluster.masterOfSlot(Number(await ask(cluster.nodes[0]!.port, 'CLUSTER', 'KEYSLOT', entriesKey)));
+            victim = master.port;
+            await master.kill('SIGKILL');
+          },
+          async () => cluster.isHealthy(),
+        );
+        process.stdout.write(`cluster failover (slot master ${String(victim)} killed): ${JSON.stringify(figures)}\n`);
+        expectNoHarm(figures);
+      } finally {
+        await cluster.stop();
+      }
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 });

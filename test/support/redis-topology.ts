@@ -36,7 +36,14 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
 
 /** One answer from the server at `port` (a short-lived connection). */
 export async function ask(port: number, ...command: string[]): Promise<unknown> {
-  const client = new Redis({ host: HOST, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+  const client = new Redis({
+    host: HOST,
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 500,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -68,20 +75,37 @@ async function startServer(dir: string, extra: string[] = []): Promise<RedisProc
   return p;
 }
 
-function tempDir(name: string): string {
+/** A temp dir, and how to end everything started in it (the processes, then the dir). */
+function workspace(name: string): { dir: string; stop(processes: RedisProcess[]): Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), `scope-auth-${name}-`));
-  tracked(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
-  return dir;
+  const remove = tracked(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+  return {
+    dir,
+    async stop(processes) {
+      await Promise.all(processes.map((p) => p.kill()));
+      await remove();
+    },
+  };
 }
 
-export type SentinelGroup = { name: string; master: RedisProcess; replica: RedisProcess; sentinels: RedisProcess[]; masterPort(): Promise<number> };
+export type SentinelGroup = {
+  name: string;
+  master: RedisProcess;
+  replica: RedisProcess;
+  sentinels: RedisProcess[];
+  masterPort(): Promise<number>;
+  stop(): Promise<void>;
+};
 
 /** A master, its replica and three sentinels (quorum 2) that declare the master down after 1 s. */
 export async function startSentinelGroup(name = 'scopeauth'): Promise<SentinelGroup> {
-  const dir = tempDir('sentinel');
+  const ws = workspace('sentinel');
+  const dir = ws.dir;
   const master = await startServer(dir, ['--dbfilename', 'm.rdb']);
   const replica = await startServer(dir, ['--replicaof', HOST, String(master.port), '--dbfilename', 'r.rdb']);
-  await until('replica in sync', 10_000, async () => String(await ask(replica.port, 'INFO', 'replication')).includes('master_link_status:up'));
+  await until('replica in sync', 10_000, async () =>
+    String(await ask(replica.port, 'INFO', 'replication')).includes('master_link_status:up'),
+  );
   const sentinels: RedisProcess[] = [];
   for (let i = 0; i < 3; i++) {
     const port = await freePort();
@@ -115,18 +139,33 @@ export async function startSentinelGroup(name = 'scopeauth'): Promise<SentinelGr
     const reply = (await ask(sentinels[0]!.port, 'SENTINEL', 'get-master-addr-by-name', name)) as string[];
     return Number(reply[1]);
   };
-  return { name, master, replica, sentinels, masterPort };
+  return { name, master, replica, sentinels, masterPort, stop: () => ws.stop([master, replica, ...sentinels]) };
 }
 
-export type RedisCluster = { nodes: RedisProcess[]; masterOfSlot(slot: number): Promise<RedisProcess>; isHealthy(): Promise<boolean> };
+export type RedisCluster = {
+  nodes: RedisProcess[];
+  masterOfSlot(slot: number): Promise<RedisProcess>;
+  isHealthy(): Promise<boolean>;
+  stop(): Promise<void>;
+};
 
 /** Three masters with a replica each (a master lost is replaced by its replica after 1 s). */
 export async function startCluster(): Promise<RedisCluster> {
-  const dir = tempDir('cluster');
+  const ws = workspace('cluster');
+  const dir = ws.dir;
   const nodes: RedisProcess[] = [];
   for (let i = 0; i < 6; i++) {
     // Validity factor 0: a replica always takes over (else it may judge its data too old and leave the slots down).
-    const args = ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`, '--cluster-node-timeout', '1000', '--cluster-replica-validity-factor', '0'];
+    const args = [
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      `nodes-${i}.conf`,
+      '--cluster-node-timeout',
+      '1000',
+      '--cluster-replica-validity-factor',
+      '0',
+    ];
     nodes.push(await startServer(dir, [...args, '--dbfilename', `c${i}.rdb`]));
   }
   await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `${HOST}:${n.port}`), '--cluster-replicas', '1', '--cluster-yes']);
@@ -146,5 +185,5 @@ export async function startCluster(): Promise<RedisCluster> {
     }
     throw new Error(`no master for slot ${slot}`);
   };
-  return { nodes, masterOfSlot, isHealthy };
+  return { nodes, masterOfSlot, isHealthy, stop: () => ws.stop(nodes) };
 }

@@ -50,7 +50,11 @@ describe('Redis topology (REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES)', () 
     try {
       writeFileSync(join(dir, 'pw'), 'from-file\n');
       writeFileSync(join(dir, 'ca.pem'), 'PEM');
-      const c = loadConfig({ REDIS_CLUSTER_NODES: 'c1:7000,c2:7001', REDIS_PASSWORD_FILE: join(dir, 'pw'), REDIS_TLS_CA_FILE: join(dir, 'ca.pem') });
+      const c = loadConfig({
+        REDIS_CLUSTER_NODES: 'c1:7000,c2:7001',
+        REDIS_PASSWORD_FILE: join(dir, 'pw'),
+        REDIS_TLS_CA_FILE: join(dir, 'ca.pem'),
+      });
       expect(c.redisTopology).toEqual({
         kind: 'cluster',
         nodes: [
@@ -71,8 +75,12 @@ describe('Redis topology (REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES)', () 
   });
 
   it('refuses malformed node lists, a missing or stray master name and stray credentials', () => {
-    expect(problems({ REDIS_SENTINELS: 's1:26379' })).toEqual(['REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master group name, e.g. mymaster)']);
-    expect(problems({ REDIS_SENTINELS: 's1', REDIS_SENTINEL_NAME: 'm' })).toEqual(['REDIS_SENTINELS: must be host:port,… (IPv6 as [::1]:6379)']);
+    expect(problems({ REDIS_SENTINELS: 's1:26379' })).toEqual([
+      'REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master group name, e.g. mymaster)',
+    ]);
+    expect(problems({ REDIS_SENTINELS: 's1', REDIS_SENTINEL_NAME: 'm' })).toEqual([
+      'REDIS_SENTINELS: must be host:port,… (IPv6 as [::1]:6379)',
+    ]);
     expect(problems({ REDIS_CLUSTER_NODES: 'c1:99999' })).toEqual(['REDIS_CLUSTER_NODES: must be host:port,… (IPv6 as [::1]:6379)']);
     expect(problems({ REDIS_SENTINEL_NAME: 'm' })).toEqual(['REDIS_SENTINEL_NAME: only with REDIS_SENTINELS']);
     expect(problems({ REDIS_PASSWORD: 'x', REDIS_TLS: 'true' })).toEqual([

@@ -70,7 +70,7 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
   let liveGeneration = -1;
   let pinging = false;
   let cmd: Redis | Cluster | undefined;
-  let sub: Redis | Cluster | undefined;
+  let sub: Redis | undefined;
   let resync: NodeJS.Timeout | undefined;
   let pinger: NodeJS.Timeout | undefined;
 
@@ -102,7 +102,10 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
       await sub?.subscribe(keys.channel);
       await load(gen);
     } catch {
-      // The connection dropped mid-way: its next 'ready' starts over.
+      // The subscription dropped mid-way: its next 'ready' starts over. If it still stands (the load
+      // failed: a Cluster slot without a master during failover), start over here, or the list would
+      // stay unconfirmed until the next full resync.
+      if (!closed && gen === generation && sub?.status === 'ready') setTimeout(() => void subscribeThenLoad(), NOT_READY_RETRY_MS).unref();
     }
   }
 
@@ -142,8 +145,28 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
     if ('redisClusterNodes' in o) {
       const nodes = parseNodes(o.redisClusterNodes, 'redisClusterNodes');
       const redisOptions = { ...options, password: o.redisPassword, tls: o.redisTls ? {} : undefined };
-      cmd = new ioredis.Cluster(nodes, { redisOptions });
-      sub = new ioredis.Cluster(nodes, { redisOptions: { ...redisOptions, ...subOptions } });
+      const cluster = new ioredis.Cluster(nodes, { redisOptions });
+      cmd = cluster;
+      // Pub/sub on one plain connection to any node (PUBLISH reaches them all), moving to another
+      // known node when it drops: its 'close' and 'ready' drive the reload as with one server, and a
+      // PING on it proves the subscription itself (ioredis's cluster subscriber moves silently).
+      let turn = 0;
+      const known = () => {
+        const live = cluster.nodes('all').flatMap((n) => (n.options.host && n.options.port ? [{ host: n.options.host, port: n.options.port }] : []));
+        return live.length > 0 ? live : nodes;
+      };
+      const clusterSub: Redis = new ioredis.Redis({
+        ...redisOptions,
+        ...subOptions,
+        ...nodes[0],
+        retryStrategy: (attempt) => {
+          const list = known();
+          // The connection reads host and port from its options at each attempt.
+          Object.assign(clusterSub.options, list[++turn % list.length]);
+          return Math.min(100 * attempt, 2_000);
+        },
+      });
+      sub = clusterSub;
     } else {
       cmd =
         'redisSentinels' in o

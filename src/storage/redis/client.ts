@@ -52,7 +52,7 @@ export function createRedisClient(topology: RedisTopology, commandTimeoutMs: num
       failoverDetector: true,
     });
   }
-  return new Cluster(topology.nodes, {
+  const cluster = new Cluster(topology.nodes, {
     enableOfflineQueue: false,
     clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
     // A MOVED/failover redirect is followed at once rather than after the default 100 ms wait.
@@ -60,15 +60,45 @@ export function createRedisClient(topology: RedisTopology, commandTimeoutMs: num
     retryDelayOnClusterDown: 100,
     redisOptions: { ...baseOptions(commandTimeoutMs), username, password, tls },
   });
+  clusterSeeds.set(cluster, topology.nodes);
+  return cluster;
 }
 
-/** A second connection to the same Redis (the pub/sub subscriber), with these options on top. */
+const clusterSeeds = new WeakMap<Cluster, RedisNode[]>();
+
+/**
+ * Cluster pub/sub through one plain connection to any node (classic PUBLISH reaches every node,
+ * replicas included), moving to another known node whenever it drops. ioredis's own cluster
+ * subscriber moves silently, so the bus would hear neither the loss nor the messages missed; a
+ * plain connection says 'close' and 'ready', and the bus resynchronises as with one server.
+ */
+function clusterSubscriber(cluster: Cluster, options: Partial<RedisOptions>): Redis {
+  const seeds = clusterSeeds.get(cluster) ?? [];
+  const first = seeds[0];
+  if (!first) throw new TypeError('a cluster subscriber needs the cluster created by createRedisClient');
+  const known = () => {
+    const live = cluster.nodes('all').flatMap((n) => (n.options.host && n.options.port ? [{ host: n.options.host, port: n.options.port }] : []));
+    return live.length > 0 ? live : seeds;
+  };
+  let turn = 0;
+  const sub: Redis = new Redis({
+    ...cluster.options.redisOptions,
+    ...options,
+    host: first.host,
+    port: first.port,
+    retryStrategy: (attempt) => {
+      const nodes = known();
+      // The connector reads host and port from these options at each connection attempt.
+      Object.assign(sub.options, nodes[++turn % nodes.length]);
+      return Math.min(100 * attempt, 2_000);
+    },
+  });
+  return sub;
+}
+
+/** A connection for pub/sub to the same Redis, with these options on top. */
 export function duplicateRedis(client: RedisClient, options: Partial<RedisOptions>): RedisClient {
-  if (client instanceof Cluster) {
-    const { enableOfflineQueue, lazyConnect, ...redisOptions } = options;
-    return client.duplicate([], { enableOfflineQueue, lazyConnect, redisOptions: { ...client.options.redisOptions, ...redisOptions } });
-  }
-  return client.duplicate(options);
+  return client instanceof Cluster ? clusterSubscriber(client, options) : client.duplicate(options);
 }
 
 /** `host:port,…` (IPv6 as `[::1]:26379`); undefined if any entry is malformed. */

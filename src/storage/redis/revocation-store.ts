@@ -29,11 +29,15 @@ export function createRedisRevocationStore(redis: RedisClient, keys: RedisKeys):
   return {
     async announce(entries) {
       if (entries.length === 0) return;
-      // One transaction: the list holds an entry before any verifier is told of it.
+      // The list holds an entry before any verifier is told of it. The publishes follow the
+      // transaction rather than sit in it: on Cluster, ioredis re-sends a transaction whose node
+      // failed over, and one re-sent that way reached the list without its PUBLISH.
       const multi = redis.multi();
       addAll(multi, entries);
-      for (const e of entries) multi.publish(keys.revocationChannel, encodeEntry(e));
       await multi.exec();
+      const publish = redis.pipeline();
+      for (const e of entries) publish.publish(keys.revocationChannel, encodeEntry(e));
+      await publish.exec();
     },
 
     async isReady() {
