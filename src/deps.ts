@@ -60,7 +60,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
     /** This instance's in-memory revoked set (the hot path's answer while the bus is live). */
     revocations,
     revocationStore,
-    rateCounters: createRedisRateCounters(redis),
+    rateCounters: createRedisRateCounters(redis, () => bus.suspect()),
     metrics,
     sync,
     bus,

@@ -219,6 +219,33 @@ describe('Redis Sentinel', () => {
   );
 });
 
+describe('Redis Sentinel, master paused', () => {
+  it(
+    'survives the master hanging (SIGSTOP) until Sentinel promotes the replica',
+    async () => {
+      const group = await startSentinelGroup();
+      try {
+        const sentinels = group.sentinels.map((s) => `127.0.0.1:${s.port}`);
+        const env = { REDIS_URL: '', REDIS_SENTINELS: sentinels.join(','), REDIS_SENTINEL_NAME: group.name };
+        const figures = await underFailover(
+          env,
+          { redisSentinels: sentinels, redisSentinelName: group.name },
+          // A hung server closes no connection: only timeouts and the bus heartbeat notice it.
+          () => Promise.resolve(void group.master.process.kill('SIGSTOP')),
+          async () =>
+            (await group.masterPort()) === group.replica.port && String(await ask(group.replica.port, 'ROLE')).startsWith('master'),
+        );
+        process.stdout.write(`sentinel failover (master paused): ${JSON.stringify(figures)}\n`);
+        expectNoHarm(figures);
+      } finally {
+        group.master.process.kill('SIGCONT');
+        await group.stop();
+      }
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});
+
 describe('Redis Cluster', () => {
   it(
     'survives the master holding the deployment slot being killed: no revoked key accepted, every revoke everywhere',

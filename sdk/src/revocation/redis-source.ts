@@ -138,6 +138,9 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
       connectionName: `scope-auth-sdk:${prefix}`,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
+      // A hung Redis (paused, partitioned) closes nothing: a load that never answers would hold the
+      // list unconfirmed forever, so every command gives up and the next attempt starts over.
+      commandTimeout: 2_000,
       retryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
     };
     // We resubscribe ourselves, so that every resubscription is followed by a reload.

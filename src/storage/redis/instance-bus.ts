@@ -18,7 +18,7 @@ export type RedisInstanceBusOptions = BusHandlers & {
 };
 
 /** The instance bus on Redis pub/sub: instance messages with acknowledgements, and a heartbeat. */
-export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus {
+export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus & { suspect(): void } {
   const instanceId = randomUUID();
   // Connects in start(), not now: its first resync reloads the signing keys, which must not race
   // the keyring's own first load.
@@ -43,13 +43,16 @@ export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus 
   const heartbeatChannel = `${o.keys.instanceChannel}:hb:${instanceId}`;
   const stallAfterMs = o.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
   let lastBeat = Date.now();
+  const declareStalled = (why: string) => {
+    o.log.warn({ why, silentMs: Date.now() - lastBeat }, 'event-bus.stalled');
+    goDown('stalled');
+    sub.disconnect(true);
+    o.redis.disconnect(true);
+  };
   const heartbeat = setInterval(() => {
     if (stopped) return;
     if (live && Date.now() - lastBeat > stallAfterMs) {
-      o.log.warn({ silentMs: Date.now() - lastBeat }, 'event-bus.stalled');
-      goDown('stalled');
-      sub.disconnect(true);
-      o.redis.disconnect(true);
+      declareStalled('heartbeat');
       return;
     }
     if (live) o.redis.publish(heartbeatChannel, String(Date.now())).catch(() => undefined);
@@ -108,6 +111,14 @@ export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus 
   return {
     instanceId,
     isLive: () => live,
+
+    /**
+     * A command timed out: Redis may hang, and a revoke made elsewhere meanwhile would not reach this
+     * instance. Stop trusting caches now rather than after the heartbeat's silence.
+     */
+    suspect() {
+      if (live && !stopped) declareStalled('command_timeout');
+    },
 
     async start() {
       if (sub.status === 'wait') await sub.connect().catch(() => undefined);

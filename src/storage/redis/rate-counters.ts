@@ -37,8 +37,15 @@ return out
 `;
 const SCRIPT_SHA = createHash('sha1').update(SCRIPT).digest('hex');
 
-export function createRedisRateCounters(redis: RedisClient): RateCounters {
-  return { apply: (windowMs, ops) => applyCounters(redis, windowMs, ops) };
+/** `onTimeout`: a command timed out (a hung Redis); the counters are on every exchange, so they hear first. */
+export function createRedisRateCounters(redis: RedisClient, onTimeout: () => void = () => undefined): RateCounters {
+  return {
+    apply: (windowMs, ops) =>
+      applyCounters(redis, windowMs, ops).catch((err: unknown) => {
+        if (err instanceof Error && err.message === 'Command timed out') onTimeout();
+        throw err;
+      }),
+  };
 }
 
 async function applyCounters(redis: RedisClient, windowMs: number, ops: ReadonlyArray<readonly [key: string, op: CounterOp]>): Promise<CounterState[]> {
