@@ -113,11 +113,12 @@ export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus 
     isLive: () => live,
 
     /**
-     * A command timed out: Redis may hang, and a revoke made elsewhere meanwhile would not reach this
-     * instance. Stop trusting caches now rather than after the heartbeat's silence.
+     * A command failed or timed out: Redis is impaired (hung, or a Cluster slot without its master),
+     * and a revoke made elsewhere meanwhile may not reach this instance. Stop trusting caches now
+     * rather than after the heartbeat's silence; the bus resynchronises once Redis answers.
      */
     suspect() {
-      if (live && !stopped) declareStalled('command_timeout');
+      if (live && !stopped) declareStalled('command_failed');
     },
 
     async start() {

@@ -37,12 +37,15 @@ return out
 `;
 const SCRIPT_SHA = createHash('sha1').update(SCRIPT).digest('hex');
 
-/** `onTimeout`: a command timed out (a hung Redis); the counters are on every exchange, so they hear first. */
-export function createRedisRateCounters(redis: RedisClient, onTimeout: () => void = () => undefined): RateCounters {
+/**
+ * `onFailure`: a call failed or timed out (Redis hung, or a Cluster slot without its master). The
+ * counters run on every exchange, so they hear of it first.
+ */
+export function createRedisRateCounters(redis: RedisClient, onFailure: () => void = () => undefined): RateCounters {
   return {
     apply: (windowMs, ops) =>
       applyCounters(redis, windowMs, ops).catch((err: unknown) => {
-        if (err instanceof Error && err.message === 'Command timed out') onTimeout();
+        onFailure();
         throw err;
       }),
   };
