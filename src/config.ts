@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseRedisNodes, type RedisTopology } from './storage/redis/client.js';
 
 /** Thrown when the environment cannot produce a valid Config; lists every problem at once. */
 export class ConfigError extends Error {
@@ -39,8 +40,21 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./scope-auth-data'),
   DATABASE_POOL_MAX: int(1, 200).default(10),
   // Redis: revocation list, pub/sub, rate limits. Prefix isolates several deployments on one server.
-  // Unset: the revocation list, instance bus and rate-limit counters live in the process (one instance).
+  // At most one of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES; none: the revocation list, instance
+  // bus and rate-limit counters live in the process (one instance).
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  // Sentinel: the sentinels as host:port,… and the name of the master group they watch.
+  REDIS_SENTINELS: z.string().optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).max(200).optional(),
+  // Cluster: some of its nodes as host:port,… (the rest are discovered).
+  REDIS_CLUSTER_NODES: z.string().optional(),
+  // Sentinel or Cluster only (a REDIS_URL carries its own): ACL user and password of the Redis
+  // servers, the sentinels' own password, TLS on every connection and its CA bundle (PEM file).
+  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  REDIS_TLS: bool.default(false),
+  REDIS_TLS_CA_FILE: z.string().min(1).optional(),
   REDIS_KEY_PREFIX: z.string().max(64).regex(/^[A-Za-z0-9:_.-]*$/).default('scope-auth:'),
   // Longest wait for one Redis command, milliseconds; a hung Redis is then treated like a dead one.
   REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(1_000),
@@ -141,7 +155,7 @@ function parseTrustProxy(value: string): boolean | number | string[] {
 }
 
 // DESIGN.md: every secret can also come from a file (`NAME_FILE`), e.g. a mounted Docker secret.
-const FILE_SECRETS = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'METRICS_TOKEN', 'DATABASE_URL', 'REDIS_URL'] as const;
+const FILE_SECRETS = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'METRICS_TOKEN', 'DATABASE_URL', 'REDIS_URL', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD'] as const;
 
 /** Puts the contents of each `NAME_FILE` in `env[NAME]` (trailing newline removed); returns the names that failed. */
 function readSecretFiles(env: Record<string, string>, problems: string[]): Set<string> {
@@ -242,6 +256,44 @@ function issuerPortWarning(issuer: URL, port: number, nodeEnv: string): string |
   return `ISSUER (${issuer.origin}) names port ${issuerPort}, but the server listens on PORT=${port}: tokens and discovery will point elsewhere. Unset ISSUER to follow PORT, or make them agree.`;
 }
 
+/** Which Redis, from REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES (at most one of them); none: in-process. */
+function redisTopology(e: Env, problems: string[]): RedisTopology | undefined {
+  const set = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter((n) => e[n] !== undefined);
+  if (set.length > 1) {
+    problems.push(`${set.join(', ')}: set only one of REDIS_URL (one server), REDIS_SENTINELS (with REDIS_SENTINEL_NAME) or REDIS_CLUSTER_NODES`);
+    return undefined;
+  }
+  const nodesOf = (name: 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES', value: string) => {
+    const nodes = parseRedisNodes(value);
+    if (!nodes) problems.push(`${name}: must be host:port,… (IPv6 as [::1]:6379)`);
+    return nodes;
+  };
+  let tls: { ca?: string } | undefined;
+  if (e.REDIS_TLS_CA_FILE !== undefined) {
+    try {
+      tls = { ca: readFileSync(e.REDIS_TLS_CA_FILE, 'utf8') };
+    } catch (err) {
+      problems.push(`REDIS_TLS_CA_FILE: cannot read ${e.REDIS_TLS_CA_FILE} (${(err as { code?: string }).code ?? 'error'})`);
+    }
+  } else if (e.REDIS_TLS) tls = {};
+  const auth = { username: e.REDIS_USERNAME, password: e.REDIS_PASSWORD, tls };
+  if (e.REDIS_SENTINELS !== undefined) {
+    const sentinels = nodesOf('REDIS_SENTINELS', e.REDIS_SENTINELS);
+    if (e.REDIS_SENTINEL_NAME === undefined) problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master group name, e.g. mymaster)');
+    if (!sentinels || e.REDIS_SENTINEL_NAME === undefined) return undefined;
+    return { kind: 'sentinel', sentinels, name: e.REDIS_SENTINEL_NAME, auth, sentinelPassword: e.REDIS_SENTINEL_PASSWORD };
+  }
+  if (e.REDIS_SENTINEL_NAME !== undefined) problems.push('REDIS_SENTINEL_NAME: only with REDIS_SENTINELS');
+  if (e.REDIS_CLUSTER_NODES !== undefined) {
+    const nodes = nodesOf('REDIS_CLUSTER_NODES', e.REDIS_CLUSTER_NODES);
+    return nodes && { kind: 'cluster', nodes, auth };
+  }
+  const extras = (['REDIS_USERNAME', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'REDIS_TLS_CA_FILE'] as const).filter((n) => e[n] !== undefined) as string[];
+  if (e.REDIS_TLS) extras.push('REDIS_TLS');
+  if (extras.length > 0) problems.push(`${extras.join(', ')}: only with REDIS_SENTINELS or REDIS_CLUSTER_NODES; put credentials and rediss:// in REDIS_URL`);
+  return e.REDIS_URL === undefined ? undefined : { kind: 'standalone', url: e.REDIS_URL };
+}
+
 const TRUST_ALL_PROXIES = 'trusts any X-Forwarded-For, so clients can forge their address (IP allowlists, rate limits, audit)';
 const TRUST_PROXY_INSTEAD = "use the number of proxy hops (e.g. 1) or the proxies' addresses or CIDRs";
 
@@ -259,6 +311,7 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
   const oidcSet = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET].filter((v) => v !== undefined).length;
   if (oidcSet !== 0 && oidcSet !== 3) problems.push('OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: set all three for single sign-on, or none');
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  const redis = redisTopology(e, problems);
   if (trustProxy === true && production) problems.push(`TRUST_PROXY: "true" ${TRUST_ALL_PROXIES}; ${TRUST_PROXY_INSTEAD}`);
   else if (trustProxy === true) warnings.push(`TRUST_PROXY=true ${TRUST_ALL_PROXIES}: ${TRUST_PROXY_INSTEAD}. It is refused when NODE_ENV=production.`);
   const port = e.PORT;
@@ -283,8 +336,10 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
     /** Absolute. */
     dataDir: resolve(e.DATA_DIR),
     databasePoolMax: e.DATABASE_POOL_MAX,
-    /** Unset: the revocation list, bus and rate counters live in the process. */
-    redisUrl: e.REDIS_URL,
+    /** The standalone server's URL; undefined on Sentinel or Cluster, and in-process (see redisTopology). */
+    redisUrl: redis?.kind === 'standalone' ? redis.url : undefined,
+    /** Undefined: the revocation list, bus and rate counters live in the process. */
+    redisTopology: redis,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     issuer,

@@ -17,7 +17,7 @@ import { serverDatabase, type DatabaseHandle } from './storage/database.js';
 import { createMemoryInstanceBus } from './storage/memory/instance-bus.js';
 import { createMemoryRateCounters } from './storage/memory/rate-counters.js';
 import { createMemoryRevocationStore } from './storage/memory/revocation-store.js';
-import { createRedis, redisKeys, reportRedisOutages, type Redis } from './storage/redis/client.js';
+import { createRedisClient, redisKeys, reportRedisOutages, type RedisClient } from './storage/redis/client.js';
 import { createRedisInstanceBus } from './storage/redis/instance-bus.js';
 import { createRedisRateCounters } from './storage/redis/rate-counters.js';
 import type { BusMessage } from './domain/seams.js';
@@ -27,7 +27,7 @@ export type DepsOverrides = {
   clock?: Clock;
   log?: Logger;
   db?: Db;
-  redis?: Redis;
+  redis?: RedisClient;
   /** Where the database is (openDatabase); from DATABASE_URL when absent. Closed with the instance. */
   database?: DatabaseHandle;
 };
@@ -48,9 +48,9 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const database = overrides.database ?? serverDatabase(config);
   // The embedded store serves one query at a time: a second connection would only queue.
   const db = overrides.db ?? (database.mode === 'embedded' ? createDb(database.url, 1, EMBEDDED_ACQUIRE_TIMEOUT_MS) : createDb(database.url, config.databasePoolMax));
-  const redisUrl = config.redisUrl;
-  const redis = overrides.redis ?? (redisUrl === undefined ? undefined : createRedis(redisUrl, config.redisCommandTimeoutMs));
-  if (redis && redisUrl !== undefined) reportRedisOutages(redis, redisUrl, log);
+  const topology = config.redisTopology;
+  const redis = overrides.redis ?? (topology === undefined ? undefined : createRedisClient(topology, config.redisCommandTimeoutMs));
+  if (redis && topology !== undefined) reportRedisOutages(redis, topology, log);
   const keys = redisKeys(config.redisKeyPrefix);
   const lifetimes = createTokenLifetimes({ db, config, clock });
   const keyring = createKeyring({ config, db, clock, longestTtlSeconds: () => lifetimes.longestSeconds() });
@@ -62,7 +62,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const metrics = createMetrics({ keyCache, revocations, busLive: () => bus.isLive() });
   const sync = createRevocationSync({ db, revocationStore, revocations, keyCache, sessionCache, clock, log, metrics, onSigningKeysChanged: () => keyring.refresh() });
   const handlers = { onMessage: (m: BusMessage) => sync.onMessage(m), onResync: () => sync.resync(), onDown: () => sync.onDown() };
-  const bus = redis ? createRedisInstanceBus({ ...handlers, redis, keys, log, ackTimeoutMs: config.revocationAckTimeoutMs }) : createMemoryInstanceBus({ ...handlers, log, local: localBus(database, config.revocationAckTimeoutMs) });
+  const redisBus = redis ? createRedisInstanceBus({ ...handlers, redis, keys, log, ackTimeoutMs: config.revocationAckTimeoutMs }) : undefined;
+  const bus = redisBus ?? createMemoryInstanceBus({ ...handlers, log, local: localBus(database, config.revocationAckTimeoutMs) });
   return {
     config,
     db,
@@ -79,7 +80,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
     /** This instance's in-memory revoked set (the hot path's answer while the bus is live). */
     revocations,
     revocationStore,
-    rateCounters: redis ? createRedisRateCounters(redis) : createMemoryRateCounters(),
+    rateCounters: redis ? createRedisRateCounters(redis, () => redisBus?.suspect()) : createMemoryRateCounters(),
     metrics,
     sync,
     bus,

@@ -8,7 +8,7 @@ export { TokenClient } from './token-client.js';
 export type { TokenClientOptions } from './token-client-options.js';
 export { createVerifier, DEFAULT_ALGORITHMS } from './verifier.js';
 export type { Verifier, VerifierOptions, VerifyOptions, RevocationOptions } from './verifier.js';
-export type { RedisRevocationOptions } from './revocation/redis-source.js';
+export type { RedisLocation, RedisRevocationOptions } from './revocation/redis-source.js';
 export type { HttpRevocationOptions } from './revocation/http-source.js';
 export type { Claims } from './claims.js';
 export { requireAuth } from './middleware.js';

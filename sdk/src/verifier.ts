@@ -7,7 +7,7 @@ import { createJwksCache } from './jwks-cache.js';
 import { VerifiedTokenCache } from './token-cache.js';
 import { createHttpSource, type HttpRevocationOptions } from './revocation/http-source.js';
 import { RevocationList } from './revocation/list.js';
-import { createRedisSource, type RedisRevocationOptions } from './revocation/redis-source.js';
+import { createRedisSource, isRedisRevocation, type RedisRevocationOptions } from './revocation/redis-source.js';
 import type { RevocationSource } from './revocation/source.js';
 import { assertHttpUrl, endpoint, warnIfInsecure } from './url.js';
 
@@ -200,7 +200,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
 function startSource(revocation: RevocationOptions, list: RevocationList, clock: Clock): RevocationSource | undefined {
   if (revocation === false) return undefined;
-  if ('redisUrl' in revocation) return createRedisSource(revocation, list, clock);
+  if (isRedisRevocation(revocation)) return createRedisSource(revocation, list, clock);
   return createHttpSource(revocation, list, clock);
 }
 
@@ -218,8 +218,8 @@ function checkOptions(options: VerifierOptions): CheckedOptions {
   if (revocation === undefined) {
     throw new TypeError('revocation is required: { redisUrl }, { authUrl }, or false to go without revocation checks');
   }
-  if (revocation !== false && !('redisUrl' in revocation) && !('authUrl' in revocation)) {
-    throw new TypeError('revocation must be { redisUrl }, { authUrl } or false');
+  if (revocation !== false && !isRedisRevocation(revocation) && !('authUrl' in revocation)) {
+    throw new TypeError('revocation must be { redisUrl }, { redisSentinels, redisSentinelName }, { redisClusterNodes }, { authUrl } or false');
   }
   if (revocation && 'authUrl' in revocation) assertHttpUrl(revocation.authUrl, 'revocation.authUrl');
   const staleness = revocation ? revocation.maxStalenessSeconds : undefined;

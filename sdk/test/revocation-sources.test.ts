@@ -47,9 +47,9 @@ const field = (e: WireEntry) => (e.type === 'key' ? `key:${e.key_id}` : `jti:${e
 
 describe('Redis revocation source', () => {
   async function seed(prefix: string, entries: WireEntry[], ready = true) {
-    for (const e of entries) await redis.hset(`${prefix}rev:entries`, field(e), JSON.stringify(e));
+    for (const e of entries) await redis.hset(`{${prefix}}rev:entries`, field(e), JSON.stringify(e));
     // The ready marker is a field of the hash itself, so a flush removes both at once.
-    if (ready) await redis.hset(`${prefix}rev:entries`, 'ready', String(Date.now()));
+    if (ready) await redis.hset(`{${prefix}}rev:entries`, 'ready', String(Date.now()));
   }
 
   it('loads the hash, refuses revoked keys and tokens, and ignores malformed entries', async () => {
@@ -57,10 +57,10 @@ describe('Redis revocation source', () => {
     const [revokedKey, liveKey] = [keyId(), keyId()];
     const jti = randomUUID();
     await seed(prefix, [entry({ seq: 1, type: 'key', key_id: revokedKey }), entry({ seq: 2, type: 'token', key_id: liveKey, jti })]);
-    await redis.hset(`${prefix}rev:entries`, 'junk', '{"seq":"x"');
+    await redis.hset(`{${prefix}}rev:entries`, 'junk', '{"seq":"x"');
     // Only `key:<id>` and `jti:<jti>` fields are entries, whatever another field holds.
     const strayKey = keyId();
-    await redis.hset(`${prefix}rev:entries`, 'other', JSON.stringify(entry({ seq: 3, type: 'key', key_id: strayKey })));
+    await redis.hset(`{${prefix}}rev:entries`, 'other', JSON.stringify(entry({ seq: 3, type: 'key', key_id: strayKey })));
     const v = verifier({ redisUrl: TEST_REDIS_URL, keyPrefix: prefix });
     await v.ready();
 
@@ -95,7 +95,7 @@ describe('Redis revocation source', () => {
     const e = entry({ seq: 7, type: 'key', key_id: k });
     await redis.publish(`${prefix}revocations`, JSON.stringify(e));
     await eventually(async () => (await outcome(v, token)) === 'token_revoked', 5_000, 'the revocation to apply');
-    expect(await redis.hexists(`${prefix}rev:entries`, field(e))).toBe(0);
+    expect(await redis.hexists(`{${prefix}}rev:entries`, field(e))).toBe(0);
   });
 
   it('waits for the ready marker, failing closed until then', async () => {
@@ -107,7 +107,7 @@ describe('Redis revocation source', () => {
     const err = await v.verify(token).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'unavailable', status: 503, description: 'revocation list not loaded yet' });
 
-    await redis.hset(`${prefix}rev:entries`, 'ready', String(Date.now()));
+    await redis.hset(`{${prefix}}rev:entries`, 'ready', String(Date.now()));
     await v.ready();
     expect(await outcome(v, token)).toBe('token_revoked');
   });
@@ -121,7 +121,7 @@ describe('Redis revocation source', () => {
     const token = await issuer.sign({ sub: k });
     expect(await outcome(v, token)).toBe('unavailable');
 
-    await redis.hset(`${prefix}rev:entries`, 'ready', String(Date.now()));
+    await redis.hset(`{${prefix}}rev:entries`, 'ready', String(Date.now()));
     await v.ready();
     expect(await outcome(v, token)).toBe('token_revoked');
   });
@@ -136,7 +136,7 @@ describe('Redis revocation source', () => {
     const tokenB = await issuer.sign({ sub: b, iat: now() - 5 });
 
     // Flush: list and marker gone together. Entries already held still count.
-    await redis.del(`${prefix}rev:entries`);
+    await redis.del(`{${prefix}}rev:entries`);
     expect(await outcome(v, tokenA)).toBe('token_revoked');
 
     // Cut the verifier's connections; while it is away, b is revoked (the message is lost) and the list rebuilt.

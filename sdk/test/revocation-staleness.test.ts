@@ -99,7 +99,7 @@ describe('Redis source', () => {
     const proxy = await startTcpProxy(TEST_REDIS_URL);
     cleanup.push(() => proxy.close());
     const prefix = newPrefix();
-    await redis.hset(`${prefix}rev:entries`, 'ready', String(Date.now()));
+    await redis.hset(`{${prefix}}rev:entries`, 'ready', String(Date.now()));
     const { v, clock } = verifier({ redisUrl: proxy.url, keyPrefix: prefix, maxStalenessSeconds });
     await v.ready();
     return { v, clock, proxy, token: await issuer.sign({ sub: keyId() }) };

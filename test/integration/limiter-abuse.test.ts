@@ -110,7 +110,7 @@ describe('no per-key figures before authentication', () => {
     const stranger = await post('/v1/token').send({ ...own, secret: victim.secret }).expect(401, AUTH_FAILED);
     expect(String(stranger.headers['ratelimit'])).not.toContain('token-key');
     // The refused requests gave their hits back: the key's own successes are all that count.
-    const counter = `${prefix}rl:token-key:${attacker.key.id}`;
+    const counter = `{${prefix}}rl:token-key:${attacker.key.id}`;
     await waitFor(async () => (await redisOf(inst.deps).get(counter)) === String(PER_KEY), 5_000, 'refused hits to be given back');
   });
 });
@@ -132,11 +132,11 @@ describe('secrets in the key-ID position', () => {
     const names: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await redisOf(inst.deps).scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      const [next, batch] = await redisOf(inst.deps).scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
       cursor = next;
       names.push(...batch);
     } while (cursor !== '0');
-    expect(names.some((n) => n.includes(`${prefix}rl:token-ip:`))).toBe(true);
+    expect(names.some((n) => n.includes(`{${prefix}}rl:token-ip:`))).toBe(true);
     const body = secret.slice(8, 40);
     expect(names.filter((n) => n.includes(body) || n.includes('\u0000'))).toEqual([]);
     expect(logs.text()).not.toContain(body);
@@ -162,7 +162,7 @@ describe('a connection cut while the limiter waits for Redis', () => {
       client.destroy();
       await serverSide;
       proxy.resume();
-      const counter = `${cutPrefix}rl:token-key:${key.id}`;
+      const counter = `{${cutPrefix}}rl:token-key:${key.id}`;
       await waitFor(async () => (await redisOf(inst.deps).exists(counter)) === 1, 5_000, 'the counter to exist');
       await waitFor(async () => (await redisOf(inst.deps).get(counter)) === '0', 5_000, 'the hit to be given back');
     } finally {

@@ -85,7 +85,7 @@ describe('rate limits shared through Redis', () => {
     const calls: string[][] = [];
     // Calls from clients, not the commands a script runs inside Redis (source "lua").
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (source !== 'lua' && args.some((arg) => arg.startsWith(`${prefix}rl:`) || arg === `${prefix}sentinel`)) calls.push(args);
+      if (source !== 'lua' && args.some((arg) => arg.startsWith(`{${prefix}}rl:`) || arg === `${prefix}sentinel`)) calls.push(args);
     });
     // Everything instance A sends for an exchange reaches Redis before a command the test sends after the answer.
     const callsFor = async (send: () => Promise<unknown>) => {
@@ -106,9 +106,9 @@ describe('rate limits shared through Redis', () => {
       client.disconnect();
     }
     // The success spent the key's budget once; the failure gave its hit back and counted against the pair.
-    expect(await redisOf(a.deps).get(`${prefix}rl:token-key:${key.id}`)).toBe('1');
-    expect(await redisOf(a.deps).get(`${prefix}rl:failed-ip-key:192.0.2.200|${key.id}`)).toBe('1');
-    expect(await redisOf(a.deps).get(`${prefix}rl:token-ip:192.0.2.200`)).toBe('2');
+    expect(await redisOf(a.deps).get(`{${prefix}}rl:token-key:${key.id}`)).toBe('1');
+    expect(await redisOf(a.deps).get(`{${prefix}}rl:failed-ip-key:192.0.2.200|${key.id}`)).toBe('1');
+    expect(await redisOf(a.deps).get(`{${prefix}}rl:token-ip:192.0.2.200`)).toBe('2');
   });
 
   it('keeps counting after Redis forgets its scripts (restart, SCRIPT FLUSH)', async () => {
@@ -117,7 +117,7 @@ describe('rate limits shared through Redis', () => {
     await from(a, '192.0.2.201').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
     await redisOf(a.deps).script('FLUSH');
     await from(a, '192.0.2.201').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
-    expect(await redisOf(a.deps).get(`${prefix}rl:token-key:${key.id}`)).toBe('2');
+    expect(await redisOf(a.deps).get(`{${prefix}}rl:token-key:${key.id}`)).toBe('2');
   });
 
   it('limits the management API per organisation', async () => {

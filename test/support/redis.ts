@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/storage/redis/client.js';
 import { TEST_REDIS_URL } from './env.js';
 
 /**
@@ -6,13 +7,16 @@ import { TEST_REDIS_URL } from './env.js';
  * way, never with FLUSHDB: other files and other runs share the database index.
  */
 export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
   let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
+  // Keys live under the hash tag `{prefix}` (redisKeys); plain `prefix*` catches anything else.
+  for (const pattern of [`${prefix}*`, `{${prefix}}*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
   return deleted;
 }
 
@@ -29,7 +33,7 @@ export async function deleteRedisPrefixes(prefixes: ReadonlySet<string>): Promis
 }
 
 /** The instance's Redis client, for suites that run only against the Redis backend. */
-export function redisOf(deps: { redis?: Redis | undefined }): Redis {
+export function redisOf(deps: { redis?: RedisClient | undefined }): RedisClient {
   if (!deps.redis) throw new TypeError('this test needs REDIS_URL (the Redis backend)');
   return deps.redis;
 }

@@ -29,8 +29,10 @@ export function createRevocationSync(d: RevocationSyncDeps) {
     const rebuilt = await store.withRebuildLock(async () => {
       const snapshot = await live();
       await store.replace(snapshot);
-      // Catch up on revocations committed while the snapshot was being written (Postgres commits first).
-      await store.announce(await live(snapshot.at(-1)?.seq ?? 0));
+      // Every live entry is published again, not only those committed while the snapshot was written:
+      // a verifier whose connection survived the loss (on another Cluster node, or after a failover
+      // that dropped writes) never reloads, and would miss what only the rebuilt list holds.
+      await store.announce(await live());
       d.log.info({ entries: snapshot.length }, 'revocation-list.rebuilt');
       return true;
     });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BusHandlers, BusMessage, InstanceBus } from '../../domain/seams.js';
 import type { Logger } from '../../log.js';
-import type { Redis, RedisKeys } from './client.js';
+import { duplicateRedis, type RedisClient, type RedisKeys } from './client.js';
 
 type Envelope = { id: string; from: string; message: BusMessage };
 type Ack = { id: string; from: string };
@@ -9,7 +9,7 @@ type Ack = { id: string; from: string };
 const DEFAULT_STALL_AFTER_MS = 3_000;
 
 export type RedisInstanceBusOptions = BusHandlers & {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   log: Logger;
   ackTimeoutMs: number;
@@ -18,11 +18,11 @@ export type RedisInstanceBusOptions = BusHandlers & {
 };
 
 /** The instance bus on Redis pub/sub: instance messages with acknowledgements, and a heartbeat. */
-export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus {
+export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus & { suspect(): void } {
   const instanceId = randomUUID();
   // Connects in start(), not now: its first resync reloads the signing keys, which must not race
   // the keyring's own first load.
-  const sub = o.redis.duplicate({ autoResubscribe: false, enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
+  const sub = duplicateRedis(o.redis, { autoResubscribe: false, enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
   let live = false;
   let stopped = false;
   let counter = 0;
@@ -43,13 +43,16 @@ export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus 
   const heartbeatChannel = `${o.keys.instanceChannel}:hb:${instanceId}`;
   const stallAfterMs = o.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
   let lastBeat = Date.now();
+  const declareStalled = (why: string) => {
+    o.log.warn({ why, silentMs: Date.now() - lastBeat }, 'event-bus.stalled');
+    goDown('stalled');
+    sub.disconnect(true);
+    o.redis.disconnect(true);
+  };
   const heartbeat = setInterval(() => {
     if (stopped) return;
     if (live && Date.now() - lastBeat > stallAfterMs) {
-      o.log.warn({ silentMs: Date.now() - lastBeat }, 'event-bus.stalled');
-      goDown('stalled');
-      sub.disconnect(true);
-      o.redis.disconnect(true);
+      declareStalled('heartbeat');
       return;
     }
     if (live) o.redis.publish(heartbeatChannel, String(Date.now())).catch(() => undefined);
@@ -108,6 +111,15 @@ export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus 
   return {
     instanceId,
     isLive: () => live,
+
+    /**
+     * A command failed or timed out: Redis is impaired (hung, or a Cluster slot without its master),
+     * and a revoke made elsewhere meanwhile may not reach this instance. Stop trusting caches now
+     * rather than after the heartbeat's silence; the bus resynchronises once Redis answers.
+     */
+    suspect() {
+      if (live && !stopped) declareStalled('command_failed');
+    },
 
     async start() {
       if (sub.status === 'wait') await sub.connect().catch(() => undefined);

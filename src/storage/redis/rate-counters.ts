@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CounterOp, CounterState, RateCounters } from '../../domain/seams.js';
-import type { Redis } from './client.js';
+import type { RedisClient } from './client.js';
 
 /**
  * Fixed-window counters (the same model as rate-limit-redis: a counter created with the window as
@@ -37,11 +37,21 @@ return out
 `;
 const SCRIPT_SHA = createHash('sha1').update(SCRIPT).digest('hex');
 
-export function createRedisRateCounters(redis: Redis): RateCounters {
-  return { apply: (windowMs, ops) => applyCounters(redis, windowMs, ops) };
+/**
+ * `onFailure`: a call failed or timed out (Redis hung, or a Cluster slot without its master). The
+ * counters run on every exchange, so they hear of it first.
+ */
+export function createRedisRateCounters(redis: RedisClient, onFailure: () => void = () => undefined): RateCounters {
+  return {
+    apply: (windowMs, ops) =>
+      applyCounters(redis, windowMs, ops).catch((err: unknown) => {
+        onFailure();
+        throw err;
+      }),
+  };
 }
 
-async function applyCounters(redis: Redis, windowMs: number, ops: ReadonlyArray<readonly [key: string, op: CounterOp]>): Promise<CounterState[]> {
+async function applyCounters(redis: RedisClient, windowMs: number, ops: ReadonlyArray<readonly [key: string, op: CounterOp]>): Promise<CounterState[]> {
   const args: Array<string | number> = [...ops.map(([key]) => key), windowMs, ...ops.map(([, op]) => op)];
   let reply: unknown;
   try {

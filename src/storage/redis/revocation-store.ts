@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { entryId, type RevocationEntry } from '../../domain/revocation/entry.js';
 import type { RevocationStore } from '../../domain/seams.js';
 import { decodeEntry, encodeEntry } from '../../domain/revocation/wire.js';
-import type { Redis, RedisKeys } from './client.js';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient, RedisKeys } from './client.js';
 
 /** The entries hash's own marker field (the SDK's Redis source loads the list only once it is present). */
 export const READY_FIELD = 'ready';
@@ -13,8 +14,8 @@ const REBUILD_LOCK_MS = 15_000;
  * empties the list takes the marker with it), a sorted set of expiries for pruning, and the public
  * channel verifiers subscribe to.
  */
-export function createRedisRevocationStore(redis: Redis, keys: RedisKeys): RevocationStore {
-  const addAll = (multi: ReturnType<Redis['multi']>, entries: RevocationEntry[]) => {
+export function createRedisRevocationStore(redis: RedisClient, keys: RedisKeys): RevocationStore {
+  const addAll = (multi: ChainableCommander, entries: RevocationEntry[]) => {
     for (const e of entries) {
       multi.hset(keys.revocationEntries, entryId(e), encodeEntry(e));
       multi.zadd(keys.revocationExpiry, e.expiresAt * 1000, entryId(e));
@@ -28,11 +29,15 @@ export function createRedisRevocationStore(redis: Redis, keys: RedisKeys): Revoc
   return {
     async announce(entries) {
       if (entries.length === 0) return;
-      // One transaction: the list holds an entry before any verifier is told of it.
+      // The list holds an entry before any verifier is told of it. The publishes follow the
+      // transaction rather than sit in it: on Cluster, ioredis re-sends a transaction whose node
+      // failed over, and one re-sent that way reached the list without its PUBLISH.
       const multi = redis.multi();
       addAll(multi, entries);
-      for (const e of entries) multi.publish(keys.revocationChannel, encodeEntry(e));
       await multi.exec();
+      const publish = redis.pipeline();
+      for (const e of entries) publish.publish(keys.revocationChannel, encodeEntry(e));
+      await publish.exec();
     },
 
     async isReady() {

@@ -1,0 +1,189 @@
+// Real Redis topologies on loopback ports, started from `redis-server` for the failover tests. Every
+// process is tracked (killed when the test file ends, also on failure) and its temp dir removed.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { trackChild, tracked } from './file-resources.js';
+
+const run = promisify(execFile);
+const HOST = '127.0.0.1';
+
+export type RedisProcess = { port: number; process: ChildProcess; kill(signal?: NodeJS.Signals): Promise<void> };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, HOST, () => {
+      const address = srv.address();
+      srv.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** One answer from the server at `port` (a short-lived connection). */
+export async function ask(port: number, ...command: string[]): Promise<unknown> {
+  const client = new Redis({
+    host: HOST,
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 500,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const [name, ...args] = command;
+    return await client.call(name ?? 'PING', ...args);
+  } finally {
+    client.disconnect();
+  }
+}
+
+function startProcess(dir: string, port: number, args: string[]): RedisProcess {
+  const child = trackChild(spawn('redis-server', args, { cwd: dir, stdio: 'ignore' }));
+  return {
+    port,
+    process: child,
+    kill: (signal = 'SIGKILL') =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
+
+async function startServer(dir: string, extra: string[] = []): Promise<RedisProcess> {
+  const port = await freePort();
+  const p = startProcess(dir, port, ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, ...extra]);
+  await until(`redis-server on ${port}`, 5_000, async () => (await ask(port, 'PING')) === 'PONG');
+  return p;
+}
+
+/** A temp dir, and how to end everything started in it (the processes, then the dir). */
+function workspace(name: string): { dir: string; stop(processes: RedisProcess[]): Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), `scope-auth-${name}-`));
+  const remove = tracked(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+  return {
+    dir,
+    async stop(processes) {
+      await Promise.all(processes.map((p) => p.kill()));
+      await remove();
+    },
+  };
+}
+
+export type SentinelGroup = {
+  name: string;
+  master: RedisProcess;
+  replica: RedisProcess;
+  sentinels: RedisProcess[];
+  masterPort(): Promise<number>;
+  stop(): Promise<void>;
+};
+
+/** A master, its replica and three sentinels (quorum 2) that declare the master down after 1 s. */
+export async function startSentinelGroup(name = 'scopeauth'): Promise<SentinelGroup> {
+  const ws = workspace('sentinel');
+  const dir = ws.dir;
+  const master = await startServer(dir, ['--dbfilename', 'm.rdb']);
+  const replica = await startServer(dir, ['--replicaof', HOST, String(master.port), '--dbfilename', 'r.rdb']);
+  await until('replica in sync', 10_000, async () =>
+    String(await ask(replica.port, 'INFO', 'replication')).includes('master_link_status:up'),
+  );
+  const sentinels: RedisProcess[] = [];
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort();
+    const conf = join(dir, `sentinel-${i}.conf`);
+    writeFileSync(
+      conf,
+      [
+        `port ${port}`,
+        `bind ${HOST}`,
+        `dir ${dir}`,
+        `sentinel monitor ${name} ${HOST} ${master.port} 2`,
+        `sentinel down-after-milliseconds ${name} 1000`,
+        `sentinel failover-timeout ${name} 5000`,
+        `sentinel parallel-syncs ${name} 1`,
+        '',
+      ].join('\n'),
+    );
+    const s = startProcess(dir, port, [conf, '--sentinel']);
+    await until(`sentinel on ${port}`, 5_000, async () => (await ask(port, 'PING')) === 'PONG');
+    sentinels.push(s);
+  }
+  // Every sentinel knows the replica and the other sentinels before anything is failed.
+  await until('sentinels to see each other', 15_000, async () => {
+    for (const s of sentinels) {
+      const info = String(await ask(s.port, 'INFO', 'sentinel'));
+      if (!/slaves=1,sentinels=3/.test(info)) return false;
+    }
+    return true;
+  });
+  const masterPort = async () => {
+    const reply = (await ask(sentinels[0]!.port, 'SENTINEL', 'get-master-addr-by-name', name)) as string[];
+    return Number(reply[1]);
+  };
+  return { name, master, replica, sentinels, masterPort, stop: () => ws.stop([master, replica, ...sentinels]) };
+}
+
+export type RedisCluster = {
+  nodes: RedisProcess[];
+  masterOfSlot(slot: number): Promise<RedisProcess>;
+  isHealthy(): Promise<boolean>;
+  stop(): Promise<void>;
+};
+
+/** Three masters with a replica each (a master lost is replaced by its replica after 1 s). */
+export async function startCluster(): Promise<RedisCluster> {
+  const ws = workspace('cluster');
+  const dir = ws.dir;
+  const nodes: RedisProcess[] = [];
+  for (let i = 0; i < 6; i++) {
+    // Validity factor 0: a replica always takes over (else it may judge its data too old and leave the slots down).
+    const args = [
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      `nodes-${i}.conf`,
+      '--cluster-node-timeout',
+      '1000',
+      '--cluster-replica-validity-factor',
+      '0',
+    ];
+    nodes.push(await startServer(dir, [...args, '--dbfilename', `c${i}.rdb`]));
+  }
+  await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `${HOST}:${n.port}`), '--cluster-replicas', '1', '--cluster-yes']);
+  const alive = () => nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null);
+  const isHealthy = async () => {
+    for (const n of alive()) if (!String(await ask(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+    return true;
+  };
+  await until('cluster state ok on every node', 20_000, isHealthy);
+  const masterOfSlot = async (slot: number) => {
+    for (const n of alive()) {
+      const slots = (await ask(n.port, 'CLUSTER', 'SLOTS').catch(() => undefined)) as Array<[number, number, [string, number]]> | undefined;
+      const range = slots?.find(([from, to]) => slot >= from && slot <= to);
+      const port = range?.[2][1];
+      const node = nodes.find((x) => x.port === port);
+      if (node) return node;
+    }
+    throw new Error(`no master for slot ${slot}`);
+  };
+  return { nodes, masterOfSlot, isHealthy, stop: () => ws.stop(nodes) };
+}
