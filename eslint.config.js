@@ -2,14 +2,39 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const NODE_GLOBALS = {
-  process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
-  setInterval: 'readonly', clearInterval: 'readonly', fetch: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly',
-  TextEncoder: 'readonly', TextDecoder: 'readonly', performance: 'readonly', Response: 'readonly', Headers: 'readonly',
-  RequestInit: 'readonly', structuredClone: 'readonly',
+  process: 'readonly',
+  console: 'readonly',
+  Buffer: 'readonly',
+  URL: 'readonly',
+  setTimeout: 'readonly',
+  clearTimeout: 'readonly',
+  setInterval: 'readonly',
+  clearInterval: 'readonly',
+  fetch: 'readonly',
+  AbortController: 'readonly',
+  AbortSignal: 'readonly',
+  TextEncoder: 'readonly',
+  TextDecoder: 'readonly',
+  performance: 'readonly',
+  Response: 'readonly',
+  Headers: 'readonly',
+  RequestInit: 'readonly',
+  structuredClone: 'readonly',
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'sdk/dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'sdk-python/**', 'console/dist/**', 'test/.docs-*/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'sdk/dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'bench/results/**',
+      'sdk-python/**',
+      'console/dist/**',
+      'test/.docs-*/**',
+    ],
+  },
   js.configs.recommended,
   { languageOptions: { globals: NODE_GLOBALS } },
   {

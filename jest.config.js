@@ -62,9 +62,20 @@ export default async function config() {
     globalTeardown: './test/support/global-teardown.js',
     projects: [
       // `npm test` runs server and sdk; the bench harness smoke run is `npm run test:bench` (CI runs both).
-      { ...shared, displayName: 'server', testMatch: embedded ? EMBEDDED_SUITES : ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: ['/bench-smoke\\.test\\.ts$'] },
+      {
+        ...shared,
+        displayName: 'server',
+        testMatch: embedded ? EMBEDDED_SUITES : ['<rootDir>/test/**/*.test.ts'],
+        testPathIgnorePatterns: ['/bench-smoke\\.test\\.ts$'],
+      },
       // The SDK's tests run against the service on Postgres and Redis.
-      { ...shared, displayName: 'sdk', testMatch: embedded ? ['<rootDir>/sdk/test/sse-parser.test.ts', '<rootDir>/sdk/test/insecure-url.test.ts'] : ['<rootDir>/sdk/test/**/*.test.ts'] },
+      {
+        ...shared,
+        displayName: 'sdk',
+        testMatch: embedded
+          ? ['<rootDir>/sdk/test/sse-parser.test.ts', '<rootDir>/sdk/test/insecure-url.test.ts']
+          : ['<rootDir>/sdk/test/**/*.test.ts'],
+      },
       { ...shared, displayName: 'bench', testMatch: ['<rootDir>/test/integration/bench-smoke.test.ts'] },
     ],
   };

@@ -34,7 +34,15 @@ async function serve() {
   const keys = new Map(
     (await loadKeyRecords(env.DATABASE_URL, env.ORG_ID)).map((r) => [
       r.id,
-      { orgId: r.org_id, env: r.environment, scopes: r.scopes.join(' '), audiences: r.audiences, hash: r.secret_hash, expiresAt: r.expires_at?.getTime() ?? Infinity, revoked: r.revoked_at !== null },
+      {
+        orgId: r.org_id,
+        env: r.environment,
+        scopes: r.scopes.join(' '),
+        audiences: r.audiences,
+        hash: r.secret_hash,
+        expiresAt: r.expires_at?.getTime() ?? Infinity,
+        revoked: r.revoked_at !== null,
+      },
     ]),
   );
   const { privateKey } = await generateKeyPair('EdDSA', { extractable: true, crv: 'Ed25519' });
@@ -51,7 +59,8 @@ async function serve() {
     return pool[poolAt++] / 256;
   });
 
-  const refuse = (res) => res.status(401).set('WWW-Authenticate', 'Basic').json({ error: 'invalid_client', error_description: 'client authentication failed' });
+  const refuse = (res) =>
+    res.status(401).set('WWW-Authenticate', 'Basic').json({ error: 'invalid_client', error_description: 'client authentication failed' });
 
   function credentials(req) {
     const auth = req.headers.authorization;
@@ -96,7 +105,9 @@ async function serve() {
       .sign(privateKey);
     res.set('Cache-Control', 'no-store').json({ access_token: token, token_type: 'Bearer', expires_in: exp - iat, scope: key.scopes });
   });
-  const server = createHttpServer(app).listen(Number(env.PORT), '127.0.0.1', () => process.stdout.write(`{"msg":"server.listening","pid":${process.pid},"keys":${keys.size}}\n`));
+  const server = createHttpServer(app).listen(Number(env.PORT), '127.0.0.1', () =>
+    process.stdout.write(`{"msg":"server.listening","pid":${process.pid},"keys":${keys.size}}\n`),
+  );
   server.keepAliveTimeout = 5_000;
   process.once('SIGTERM', () => {
     server.close(() => process.exit(0));

@@ -21,11 +21,16 @@ const server = kind === 'ceiling' ? await startCeiling(dataset, { workers }) : a
 await warmUp(server, requests, workers, { fillCaches: kind !== 'ceiling' });
 const peak = assertClean(await runLoad({ url: server.url, requests, durationSeconds: settings.durationSeconds }), server.name).rps;
 const rate = Math.round(peak * Number(share));
-const paced = assertClean(await runLoad({ url: server.url, requests, durationSeconds: Number(seconds), pacedRate: rate, keepSamples: true }), server.name);
+const paced = assertClean(
+  await runLoad({ url: server.url, requests, durationSeconds: Number(seconds), pacedRate: rate, keepSamples: true }),
+  server.name,
+);
 await server.stop();
 
 const { p50, p90, p99, max } = paced.latencyMs;
-console.log(`${server.name}: peak ${Math.round(peak)} req/s; paced at ${rate} req/s for ${seconds} s: p50 ${p50.toFixed(1)} p90 ${p90.toFixed(1)} p99 ${p99.toFixed(1)} max ${max.toFixed(1)} ms`);
+console.log(
+  `${server.name}: peak ${Math.round(peak)} req/s; paced at ${rate} req/s for ${seconds} s: p50 ${p50.toFixed(1)} p90 ${p90.toFixed(1)} p99 ${p99.toFixed(1)} max ${max.toFixed(1)} ms`,
+);
 // samples: [due offset ms, latency ms], in due order.
 const samples = paced.samples.sort((a, b) => a[0] - b[0]);
 const stalls = [];
@@ -39,10 +44,14 @@ for (const [due, latency] of samples) {
   } else stalls.push({ start: due, end: due, count: 1, worst: latency });
 }
 const slow = samples.filter(([, l]) => l >= SLOW_MS).length;
-console.log(`${slow} of ${samples.length} requests (${((100 * slow) / samples.length).toFixed(2)}%) took ≥ ${SLOW_MS} ms, in ${stalls.length} stalls:`);
+console.log(
+  `${slow} of ${samples.length} requests (${((100 * slow) / samples.length).toFixed(2)}%) took ≥ ${SLOW_MS} ms, in ${stalls.length} stalls:`,
+);
 let previous;
 for (const s of stalls) {
   const gap = previous === undefined ? '' : ` (+${((s.start - previous) / 1000).toFixed(2)} s)`;
-  console.log(`  at ${(s.start / 1000).toFixed(2)} s${gap}: ${s.count} requests over ${(s.end - s.start).toFixed(0)} ms, worst ${s.worst.toFixed(1)} ms`);
+  console.log(
+    `  at ${(s.start / 1000).toFixed(2)} s${gap}: ${s.count} requests over ${(s.end - s.start).toFixed(0)} ms, worst ${s.worst.toFixed(1)} ms`,
+  );
   previous = s.start;
 }

@@ -38,20 +38,35 @@ async function profileOne(kind) {
   await server.stop();
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && statSync(`${dir}/${f}`).mtimeMs >= started);
   // With workers, the primary only forwards connections: keep the profiles of the serving processes.
-  const summaries = files.map((f) => ({ file: `${dir}/${f}`, ...summariseProfile(`${dir}/${f}`, 1_000) })).sort((a, b) => b.seconds * (100 - b.idlePct) - a.seconds * (100 - a.idlePct));
+  const summaries = files
+    .map((f) => ({ file: `${dir}/${f}`, ...summariseProfile(`${dir}/${f}`, 1_000) }))
+    .sort((a, b) => b.seconds * (100 - b.idlePct) - a.seconds * (100 - a.idlePct));
   const serving = summaries.slice(0, workers);
   const busyUs = (entry) => (entry.pct / 100) * serving.reduce((n, s) => n + s.seconds, 0) * 1e6;
   const groups = new Map();
   for (const s of serving) for (const g of s.groups) groups.set(g.name, (groups.get(g.name) ?? 0) + (g.pct / 100) * s.seconds * 1e6);
   const busy = [...groups.values()].reduce((a, b) => a + b, 0);
-  return { kind, exchanges, files: serving.map((s) => s.file), busyUsPerExchange: busy / exchanges, groups: new Map([...groups].map(([k, v]) => [k, v / exchanges])), busyUs };
+  return {
+    kind,
+    exchanges,
+    files: serving.map((s) => s.file),
+    busyUsPerExchange: busy / exchanges,
+    groups: new Map([...groups].map(([k, v]) => [k, v / exchanges])),
+    busyUs,
+  };
 }
 
 const service = await profileOne('service');
 const ceiling = await profileOne('ceiling');
-console.log(`\nmain-thread CPU per exchange (µs), ${fmt}, ${workers} process(es); profiles: ${[...service.files, ...ceiling.files].map((f) => f.replace(`${RESULTS_DIR}/`, '')).join(', ')}`);
-console.log(`${'total busy'.padEnd(34)} ${service.busyUsPerExchange.toFixed(0).padStart(7)} ${ceiling.busyUsPerExchange.toFixed(0).padStart(7)}`);
-const names = [...new Set([...service.groups.keys(), ...ceiling.groups.keys()])].sort((a, b) => (service.groups.get(b) ?? 0) - (ceiling.groups.get(b) ?? 0) - ((service.groups.get(a) ?? 0) - (ceiling.groups.get(a) ?? 0)));
+console.log(
+  `\nmain-thread CPU per exchange (µs), ${fmt}, ${workers} process(es); profiles: ${[...service.files, ...ceiling.files].map((f) => f.replace(`${RESULTS_DIR}/`, '')).join(', ')}`,
+);
+console.log(
+  `${'total busy'.padEnd(34)} ${service.busyUsPerExchange.toFixed(0).padStart(7)} ${ceiling.busyUsPerExchange.toFixed(0).padStart(7)}`,
+);
+const names = [...new Set([...service.groups.keys(), ...ceiling.groups.keys()])].sort(
+  (a, b) => (service.groups.get(b) ?? 0) - (ceiling.groups.get(b) ?? 0) - ((service.groups.get(a) ?? 0) - (ceiling.groups.get(a) ?? 0)),
+);
 console.log(`${'package / file'.padEnd(34)} ${'service'.padStart(7)} ${'ceiling'.padStart(7)} ${'diff'.padStart(7)}`);
 for (const name of names.slice(0, top)) {
   const a = service.groups.get(name) ?? 0;

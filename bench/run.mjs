@@ -44,7 +44,11 @@ async function main() {
   stopAllOnExit();
   checkBuild();
   console.log('scope-auth bench');
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `machine: ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   for (const [k, v] of Object.entries(describeSettings())) console.log(`  ${k.padEnd(20)} ${v}`);
   const report = createReport();
   const ctx = { settings, report, log };

@@ -30,7 +30,14 @@ function orders(names) {
 process.once('message', async (job) => {
   const { issuer, audience, jwksUrl, authUrl, redisUrl, keyPrefix, tokens, roundMs, rounds, slices } = job;
   // The options the SDK hands to jose (sdk/src/verifier.ts), so the difference is the SDK's own work.
-  const joseOptions = { issuer, audience, algorithms: ['ES256', 'EdDSA', 'RS256'], clockTolerance: 5, typ: 'at+jwt', requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'] };
+  const joseOptions = {
+    issuer,
+    audience,
+    algorithms: ['ES256', 'EdDSA', 'RS256'],
+    clockTolerance: 5,
+    typ: 'at+jwt',
+    requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'],
+  };
   const jwks = createRemoteJWKSet(new URL(jwksUrl));
   const redis = createVerifier({ issuer, audience, jwksUrl, revocation: { redisUrl, keyPrefix } });
   const sse = createVerifier({ issuer, audience, revocation: { authUrl } });

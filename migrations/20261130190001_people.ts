@@ -94,5 +94,6 @@ export async function down(knex: Knex): Promise<void> {
     t.dropColumn('owner_user_id');
   });
   await knex.schema.alterTable('organisations', (t) => t.dropColumn('sso_domains'));
-  for (const table of ['sso_attempts', 'setup_tokens', 'resources', 'invitations', 'sessions', 'memberships', 'users']) await knex.schema.dropTableIfExists(table);
+  for (const table of ['sso_attempts', 'setup_tokens', 'resources', 'invitations', 'sessions', 'memberships', 'users'])
+    await knex.schema.dropTableIfExists(table);
 }

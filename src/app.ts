@@ -43,7 +43,13 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
 
   // Request ID and security headers in one layer: each express layer costs time per request (docs/PERFORMANCE.md).
   app.use(inOneLayer(requestId(deps.log), requestObserver(deps), helmet(API_HEADERS)));
-  if (deps.config.corsOrigins.length > 0) app.use(cors(deps.config.corsOrigins, routes.filter((r) => r.cors).flatMap((r) => operationsOf(r).map((o) => o.path))));
+  if (deps.config.corsOrigins.length > 0)
+    app.use(
+      cors(
+        deps.config.corsOrigins,
+        routes.filter((r) => r.cors).flatMap((r) => operationsOf(r).map((o) => o.path)),
+      ),
+    );
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: 100 }));
 

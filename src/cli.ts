@@ -45,7 +45,9 @@ export async function runCli(argv: string[]): Promise<void> {
   if (command !== serve) {
     for (const warning of config.warnings) process.stderr.write(`WARNING: ${warning}\n`);
     if (config.devDefaults.length > 0) {
-      process.stderr.write(`WARNING: ${config.devDefaults.join(', ')} not set: using insecure development defaults (refused when NODE_ENV=production)\n`);
+      process.stderr.write(
+        `WARNING: ${config.devDefaults.join(', ')} not set: using insecure development defaults (refused when NODE_ENV=production)\n`,
+      );
     }
   }
   try {

@@ -20,9 +20,12 @@ const DEV_SECRETS = {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
-const list = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 const refineWith = (ctx: z.RefinementCtx, problem: string | undefined) => {
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
@@ -55,13 +58,20 @@ const envSchema = z.object({
   REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
   REDIS_TLS: bool.default(false),
   REDIS_TLS_CA_FILE: z.string().min(1).optional(),
-  REDIS_KEY_PREFIX: z.string().max(64).regex(/^[A-Za-z0-9:_.-]*$/).default('scope-auth:'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .max(64)
+    .regex(/^[A-Za-z0-9:_.-]*$/)
+    .default('scope-auth:'),
   // Longest wait for one Redis command, milliseconds; a hung Redis is then treated like a dead one.
   REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(1_000),
   // The `iss` claim and the base of every URL in discovery metadata; ≤ 256 characters, so every
   // token fits its length bound.
   // Default http://localhost:$PORT.
-  ISSUER: z.url({ protocol: /^https?$/ }).max(256).optional(),
+  ISSUER: z
+    .url({ protocol: /^https?$/ })
+    .max(256)
+    .optional(),
   // `aud` for keys created with no audiences; defaults to ISSUER.
   DEFAULT_AUDIENCE: z.string().min(1).max(256).optional(),
   // Audience a token must carry to call the management API; defaults to ISSUER.
@@ -92,7 +102,10 @@ const envSchema = z.object({
   REVOCATION_ACK_TIMEOUT_MS: int(0, 10_000).default(500),
   // express "trust proxy": false, a hop count, or a comma-separated list of CIDRs/names; `true`
   // (trust every hop) is refused in production.
-  TRUST_PROXY: z.string().default('false').superRefine((v, ctx) => refineWith(ctx, trustProxyProblem(v))),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .superRefine((v, ctx) => refineWith(ctx, trustProxyProblem(v))),
   // Comma-separated origins allowed by CORS on the public endpoints; empty = CORS off.
   CORS_ORIGINS: list.default([]).superRefine((v, ctx) => refineWith(ctx, corsOriginProblem(v))),
   // Token endpoint: requests per minute per client IP, per key ID, and failed attempts per (IP, key ID).
@@ -151,11 +164,22 @@ export function decodeEncryptionKey(value: string): Buffer | undefined {
 function parseTrustProxy(value: string): boolean | number | string[] {
   if (value === 'true' || value === 'false') return value === 'true';
   if (/^\d+$/.test(value)) return Number(value);
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 // DESIGN.md: every secret can also come from a file (`NAME_FILE`), e.g. a mounted Docker secret.
-const FILE_SECRETS = ['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY', 'METRICS_TOKEN', 'DATABASE_URL', 'REDIS_URL', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD'] as const;
+const FILE_SECRETS = [
+  'SECRET_PEPPER',
+  'KEY_ENCRYPTION_KEY',
+  'METRICS_TOKEN',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
+] as const;
 
 /** Puts the contents of each `NAME_FILE` in `env[NAME]` (trailing newline removed); returns the names that failed. */
 function readSecretFiles(env: Record<string, string>, problems: string[]): Set<string> {
@@ -209,9 +233,11 @@ function checkEncryptionKey(value: string | undefined, c: SecretCheck): Buffer |
   if (raw === undefined) return undefined;
   const kek = decodeEncryptionKey(raw);
   if (!kek) c.problems.push('KEY_ENCRYPTION_KEY: must be 32 bytes, base64 or 64 hex characters');
-  else if (c.production && kek.equals(DEV_KEK)) c.problems.push('KEY_ENCRYPTION_KEY: is the development default; set 32 random bytes (base64 or hex)');
+  else if (c.production && kek.equals(DEV_KEK))
+    c.problems.push('KEY_ENCRYPTION_KEY: is the development default; set 32 random bytes (base64 or hex)');
   // All zero, or any other single byte repeated: a placeholder, not a key.
-  else if (c.production && kek.every((b) => b === kek[0])) c.problems.push('KEY_ENCRYPTION_KEY: is one byte repeated; set 32 random bytes (base64 or hex)');
+  else if (c.production && kek.every((b) => b === kek[0]))
+    c.problems.push('KEY_ENCRYPTION_KEY: is one byte repeated; set 32 random bytes (base64 or hex)');
   return kek;
 }
 
@@ -260,7 +286,9 @@ function issuerPortWarning(issuer: URL, port: number, nodeEnv: string): string |
 function redisTopology(e: Env, problems: string[]): RedisTopology | undefined {
   const set = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter((n) => e[n] !== undefined);
   if (set.length > 1) {
-    problems.push(`${set.join(', ')}: set only one of REDIS_URL (one server), REDIS_SENTINELS (with REDIS_SENTINEL_NAME) or REDIS_CLUSTER_NODES`);
+    problems.push(
+      `${set.join(', ')}: set only one of REDIS_URL (one server), REDIS_SENTINELS (with REDIS_SENTINEL_NAME) or REDIS_CLUSTER_NODES`,
+    );
     return undefined;
   }
   const nodesOf = (name: 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES', value: string) => {
@@ -279,7 +307,8 @@ function redisTopology(e: Env, problems: string[]): RedisTopology | undefined {
   const auth = { username: e.REDIS_USERNAME, password: e.REDIS_PASSWORD, tls };
   if (e.REDIS_SENTINELS !== undefined) {
     const sentinels = nodesOf('REDIS_SENTINELS', e.REDIS_SENTINELS);
-    if (e.REDIS_SENTINEL_NAME === undefined) problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master group name, e.g. mymaster)');
+    if (e.REDIS_SENTINEL_NAME === undefined)
+      problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master group name, e.g. mymaster)');
     if (!sentinels || e.REDIS_SENTINEL_NAME === undefined) return undefined;
     return { kind: 'sentinel', sentinels, name: e.REDIS_SENTINEL_NAME, auth, sentinelPassword: e.REDIS_SENTINEL_PASSWORD };
   }
@@ -288,9 +317,12 @@ function redisTopology(e: Env, problems: string[]): RedisTopology | undefined {
     const nodes = nodesOf('REDIS_CLUSTER_NODES', e.REDIS_CLUSTER_NODES);
     return nodes && { kind: 'cluster', nodes, auth };
   }
-  const extras = (['REDIS_USERNAME', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'REDIS_TLS_CA_FILE'] as const).filter((n) => e[n] !== undefined) as string[];
+  const extras = (['REDIS_USERNAME', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'REDIS_TLS_CA_FILE'] as const).filter(
+    (n) => e[n] !== undefined,
+  ) as string[];
   if (e.REDIS_TLS) extras.push('REDIS_TLS');
-  if (extras.length > 0) problems.push(`${extras.join(', ')}: only with REDIS_SENTINELS or REDIS_CLUSTER_NODES; put credentials and rediss:// in REDIS_URL`);
+  if (extras.length > 0)
+    problems.push(`${extras.join(', ')}: only with REDIS_SENTINELS or REDIS_CLUSTER_NODES; put credentials and rediss:// in REDIS_URL`);
   return e.REDIS_URL === undefined ? undefined : { kind: 'standalone', url: e.REDIS_URL };
 }
 
@@ -309,19 +341,25 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
   const kek = checkEncryptionKey(e.KEY_ENCRYPTION_KEY, check);
   const warnings: string[] = [];
   const oidcSet = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET].filter((v) => v !== undefined).length;
-  if (oidcSet !== 0 && oidcSet !== 3) problems.push('OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: set all three for single sign-on, or none');
+  if (oidcSet !== 0 && oidcSet !== 3)
+    problems.push('OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: set all three for single sign-on, or none');
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   const redis = redisTopology(e, problems);
   if (trustProxy === true && production) problems.push(`TRUST_PROXY: "true" ${TRUST_ALL_PROXIES}; ${TRUST_PROXY_INSTEAD}`);
-  else if (trustProxy === true) warnings.push(`TRUST_PROXY=true ${TRUST_ALL_PROXIES}: ${TRUST_PROXY_INSTEAD}. It is refused when NODE_ENV=production.`);
+  else if (trustProxy === true)
+    warnings.push(`TRUST_PROXY=true ${TRUST_ALL_PROXIES}: ${TRUST_PROXY_INSTEAD}. It is refused when NODE_ENV=production.`);
   const port = e.PORT;
   const issuerUrl = new URL(e.ISSUER ?? `http://localhost:${port}`);
-  if (production && e.ISSUER !== undefined && issuerUrl.protocol !== 'https:') problems.push('ISSUER: must be https when NODE_ENV=production');
-  if (e.ISSUER === undefined && production) problems.push('ISSUER: required when NODE_ENV=production (the https URL clients reach this service at)');
+  if (production && e.ISSUER !== undefined && issuerUrl.protocol !== 'https:')
+    problems.push('ISSUER: must be https when NODE_ENV=production');
+  if (e.ISSUER === undefined && production)
+    problems.push('ISSUER: required when NODE_ENV=production (the https URL clients reach this service at)');
   const issuerWarning = issuerPortWarning(issuerUrl, port, e.NODE_ENV);
   if (issuerWarning) warnings.push(issuerWarning);
   if (e.WORKERS > 1 && (e.DATABASE_URL === undefined || e.REDIS_URL === undefined)) {
-    problems.push(`WORKERS: ${e.WORKERS} processes need a shared store, but ${e.DATABASE_URL === undefined ? 'the embedded database (no DATABASE_URL)' : 'the in-process revocation list and rate limits (no REDIS_URL)'} belong to one process; set DATABASE_URL and REDIS_URL to run several workers, or set WORKERS=1`);
+    problems.push(
+      `WORKERS: ${e.WORKERS} processes need a shared store, but ${e.DATABASE_URL === undefined ? 'the embedded database (no DATABASE_URL)' : 'the in-process revocation list and rate limits (no REDIS_URL)'} belong to one process; set DATABASE_URL and REDIS_URL to run several workers, or set WORKERS=1`,
+    );
   }
   for (const message of problems) ctx.addIssue({ code: 'custom', message, input: undefined });
   if (problems.length > 0 || pepper === undefined || kek === undefined) return z.NEVER;

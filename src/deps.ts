@@ -47,7 +47,11 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const log = overrides.log ?? createLogger(config.logLevel);
   const database = overrides.database ?? serverDatabase(config);
   // The embedded store serves one query at a time: a second connection would only queue.
-  const db = overrides.db ?? (database.mode === 'embedded' ? createDb(database.url, 1, EMBEDDED_ACQUIRE_TIMEOUT_MS) : createDb(database.url, config.databasePoolMax));
+  const db =
+    overrides.db ??
+    (database.mode === 'embedded'
+      ? createDb(database.url, 1, EMBEDDED_ACQUIRE_TIMEOUT_MS)
+      : createDb(database.url, config.databasePoolMax));
   const topology = config.redisTopology;
   const redis = overrides.redis ?? (topology === undefined ? undefined : createRedisClient(topology, config.redisCommandTimeoutMs));
   if (redis && topology !== undefined) reportRedisOutages(redis, topology, log);
@@ -60,9 +64,21 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const sessionCache = createSessionCache(SESSION_CACHE_SIZE, KEY_CACHE_TTL_MS, () => clock.now());
   // The bus is asked only on scrape, once it exists.
   const metrics = createMetrics({ keyCache, revocations, busLive: () => bus.isLive() });
-  const sync = createRevocationSync({ db, revocationStore, revocations, keyCache, sessionCache, clock, log, metrics, onSigningKeysChanged: () => keyring.refresh() });
+  const sync = createRevocationSync({
+    db,
+    revocationStore,
+    revocations,
+    keyCache,
+    sessionCache,
+    clock,
+    log,
+    metrics,
+    onSigningKeysChanged: () => keyring.refresh(),
+  });
   const handlers = { onMessage: (m: BusMessage) => sync.onMessage(m), onResync: () => sync.resync(), onDown: () => sync.onDown() };
-  const redisBus = redis ? createRedisInstanceBus({ ...handlers, redis, keys, log, ackTimeoutMs: config.revocationAckTimeoutMs }) : undefined;
+  const redisBus = redis
+    ? createRedisInstanceBus({ ...handlers, redis, keys, log, ackTimeoutMs: config.revocationAckTimeoutMs })
+    : undefined;
   const bus = redisBus ?? createMemoryInstanceBus({ ...handlers, log, local: localBus(database, config.revocationAckTimeoutMs) });
   return {
     config,

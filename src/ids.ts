@@ -71,9 +71,10 @@ export function ulid(nowMs: number = Date.now()): string {
   return encodeTime(nowMs) + encodeRandom(lastRandom);
 }
 
-const patterns = Object.fromEntries(
-  Object.entries(PREFIXES).map(([kind, prefix]) => [kind, new RegExp(`^${prefix}${ULID}$`)]),
-) as Record<IdKind, RegExp>;
+const patterns = Object.fromEntries(Object.entries(PREFIXES).map(([kind, prefix]) => [kind, new RegExp(`^${prefix}${ULID}$`)])) as Record<
+  IdKind,
+  RegExp
+>;
 
 export function newId(kind: IdKind, nowMs?: number): string {
   return PREFIXES[kind] + ulid(nowMs);

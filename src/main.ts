@@ -25,12 +25,18 @@ async function announceSetup(deps: Deps): Promise<void> {
   const setup = await issueSetupUrl(deps);
   if (!setup) return;
   deps.log.info({ expires_at: setup.expiresAt.toISOString() }, 'setup.pending');
-  process.stderr.write(`\nNo user yet. Create the first owner (valid until ${setup.expiresAt.toISOString()}, once):\n  ${setup.url}\nor headless: npx scope-auth user create --email E --org-name NAME --role owner --password-stdin\n\n`);
+  process.stderr.write(
+    `\nNo user yet. Create the first owner (valid until ${setup.expiresAt.toISOString()}, once):\n  ${setup.url}\nor headless: npx scope-auth user create --email E --org-name NAME --role owner --password-stdin\n\n`,
+  );
 }
 
 export async function startServer(
   config: Config,
-  options: DepsOverrides & { migrate?: boolean; port?: number; /** Print a first-owner setup URL on a store with no user (default true). */ announceSetup?: boolean } = {},
+  options: DepsOverrides & {
+    migrate?: boolean;
+    port?: number;
+    /** Print a first-owner setup URL on a store with no user (default true). */ announceSetup?: boolean;
+  } = {},
 ): Promise<RunningServer> {
   // Embedded: opened, locked and migrated here, before anything else reads it.
   const database = options.database ?? (await openDatabase(config));
@@ -78,7 +84,12 @@ export async function startServer(
   const metricsServer =
     config.metricsPort !== undefined && cluster.isPrimary
       ? // A single process serves its own.
-        await startMetricsServer({ port: config.metricsPort, host: config.host, token: config.metricsToken, source: ownMetrics(deps.metrics) })
+        await startMetricsServer({
+          port: config.metricsPort,
+          host: config.host,
+          token: config.metricsToken,
+          source: ownMetrics(deps.metrics),
+        })
       : undefined;
 
   let closing: Promise<void> | undefined;

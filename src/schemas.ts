@@ -25,7 +25,12 @@ export const audienceList = z
   .refine((a) => audienceChars(a) <= MAX_AUDIENCE_CHARS, `at most ${MAX_AUDIENCE_CHARS} characters in all`);
 
 export const cidrList = z
-  .array(z.string().max(64).refine((c) => parseCidr(c) !== undefined, 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8'))
+  .array(
+    z
+      .string()
+      .max(64)
+      .refine((c) => parseCidr(c) !== undefined, 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8'),
+  )
   .max(100, 'at most 100 CIDRs')
   .transform((a) => [...new Set(a)]);
 
@@ -39,7 +44,9 @@ const UNSTORABLE = /[\0\p{Cs}]/u;
  */
 export function safeText(max: number, o: { min?: number; trim?: boolean } = {}) {
   const base = o.trim ? z.string().trim() : z.string();
-  return (o.min ? base.min(o.min) : base).max(max).refine((s) => !UNSTORABLE.test(s), 'must not contain NUL or unpaired surrogate characters');
+  return (o.min ? base.min(o.min) : base)
+    .max(max)
+    .refine((s) => !UNSTORABLE.test(s), 'must not contain NUL or unpaired surrogate characters');
 }
 
 export const keyName = safeText(100, { min: 1, trim: true });
@@ -47,4 +54,8 @@ export const keyDescription = safeText(1_000);
 export const revokeReason = safeText(500);
 export const environment = z.enum(['live', 'test']);
 /** Up to ten years. */
-export const expiresInSeconds = z.number().int().min(60).max(10 * 365 * 86_400);
+export const expiresInSeconds = z
+  .number()
+  .int()
+  .min(60)
+  .max(10 * 365 * 86_400);

@@ -17,10 +17,14 @@ export function logStartMode(deps: Pick<Deps, 'database' | 'redis' | 'log' | 'co
       redis: inProcess ? 'in-process' : 'redis',
     },
     [
-      embedded ? `Embedded mode: data in ${database.dataDir ?? deps.config.dataDir} (embedded PostgreSQL; survives a crash, not a power cut).` : 'Database: PostgreSQL (DATABASE_URL).',
+      embedded
+        ? `Embedded mode: data in ${database.dataDir ?? deps.config.dataDir} (embedded PostgreSQL; survives a crash, not a power cut).`
+        : 'Database: PostgreSQL (DATABASE_URL).',
       inProcess ? 'Revocation list, instance bus and rate limits are in-process: one instance only.' : 'Redis: REDIS_URL.',
       'To scale out, set DATABASE_URL (PostgreSQL) and REDIS_URL (Redis) and run as many instances as you need.',
-      database.created ? `New store. Next: npx scope-auth bootstrap --org-name "My org" (same DATA_DIR), then exchange the key at http://localhost:${port}/v1/token.` : '',
+      database.created
+        ? `New store. Next: npx scope-auth bootstrap --org-name "My org" (same DATA_DIR), then exchange the key at http://localhost:${port}/v1/token.`
+        : '',
     ]
       .filter(Boolean)
       .join(' '),

@@ -29,16 +29,26 @@ const codeOf = (err: unknown): string | undefined => {
 /** What an operator should do about a start-up or CLI failure, when we know; undefined otherwise. */
 export function explainStartupError(err: unknown, config: Config): OperatorError | undefined {
   if (err instanceof OperatorError) return err;
-  if (err instanceof KeyEncryptionKeyMismatchError || err instanceof StoreLockedError) return new OperatorError(err.message, { cause: err });
+  if (err instanceof KeyEncryptionKeyMismatchError || err instanceof StoreLockedError)
+    return new OperatorError(err.message, { cause: err });
   const code = codeOf(err);
   if (code === 'EADDRINUSE') {
-    return new OperatorError(`port ${config.port} is already in use (another scope-auth or another program): set PORT to a free port, e.g. PORT=${config.port === 65535 ? 8081 : config.port + 1}`, { cause: err });
+    return new OperatorError(
+      `port ${config.port} is already in use (another scope-auth or another program): set PORT to a free port, e.g. PORT=${config.port === 65535 ? 8081 : config.port + 1}`,
+      { cause: err },
+    );
   }
   if (code === '3D000') {
-    return new OperatorError(`the database ${databaseWhere(config.databaseUrl)} does not exist: run \`scope-auth migrate\` (it creates it where allowed), or create it and check DATABASE_URL`, { cause: err });
+    return new OperatorError(
+      `the database ${databaseWhere(config.databaseUrl)} does not exist: run \`scope-auth migrate\` (it creates it where allowed), or create it and check DATABASE_URL`,
+      { cause: err },
+    );
   }
   if (code === '42P01') {
-    return new OperatorError(`the database ${databaseWhere(config.databaseUrl)} has no scope-auth tables yet: run \`scope-auth migrate\` first (or start the server with \`serve --migrate\`)`, { cause: err });
+    return new OperatorError(
+      `the database ${databaseWhere(config.databaseUrl)} has no scope-auth tables yet: run \`scope-auth migrate\` first (or start the server with \`serve --migrate\`)`,
+      { cause: err },
+    );
   }
   if (config.databaseUrl !== undefined && isDatabaseUnavailable(err)) {
     return new OperatorError(

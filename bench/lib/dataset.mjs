@@ -19,7 +19,9 @@ function runCli(args, env) {
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`scope-auth ${args.join(' ')} failed (${code}): ${err.trim()}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`scope-auth ${args.join(' ')} failed (${code}): ${err.trim()}`)),
+    );
   });
 }
 
@@ -178,10 +180,9 @@ export async function createScratchOrg(dataset, count) {
 /** Rows the ceiling server loads into its Map once at start-up. */
 export async function loadKeyRecords(databaseUrl, orgId) {
   const { rows } = await withClient(databaseUrl, (c) =>
-    c.query(
-      `SELECT id, org_id, environment, scopes, audiences, secret_hash, expires_at, revoked_at FROM api_keys WHERE org_id = $1`,
-      [orgId],
-    ),
+    c.query(`SELECT id, org_id, environment, scopes, audiences, secret_hash, expires_at, revoked_at FROM api_keys WHERE org_id = $1`, [
+      orgId,
+    ]),
   );
   return rows;
 }

@@ -55,7 +55,15 @@ export async function runInTurns(targets, { durationSeconds = settings.durationS
     const ok = results.reduce((n, r) => n + r.ok, 0);
     const seconds = results.reduce((n, r) => n + r.durationSeconds, 0);
     const byRps = [...results].sort((a, b) => a.rps - b.rps);
-    return { ok, non2xx: 0, errors: 0, durationSeconds: seconds, rps: ok / seconds, latencyMs: byRps[Math.floor(byRps.length / 2)].latencyMs, turnsRps: results.map((r) => r.rps) };
+    return {
+      ok,
+      non2xx: 0,
+      errors: 0,
+      durationSeconds: seconds,
+      rps: ok / seconds,
+      latencyMs: byRps[Math.floor(byRps.length / 2)].latencyMs,
+      turnsRps: results.map((r) => r.rps),
+    };
   });
 }
 

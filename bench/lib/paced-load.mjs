@@ -14,7 +14,9 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 function serialise(r, host) {
   const body = Buffer.from(r.body ?? '');
   const headers = { host, connection: 'keep-alive', ...r.headers, 'content-length': String(body.length) };
-  const head = `${r.method} ${r.path} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+  const head = `${r.method} ${r.path} HTTP/1.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`;
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }
 

@@ -159,7 +159,9 @@ async function start({ name, args, env, readyPath, processes, countsListening = 
   try {
     await Promise.race([
       countsListening ? listening : waitForChildren(child, processes),
-      new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`${name} exited with ${code} while starting: see ${LOG_DIR}/${name}.log`)))),
+      new Promise((_, reject) =>
+        child.once('exit', (code) => reject(new Error(`${name} exited with ${code} while starting: see ${LOG_DIR}/${name}.log`))),
+      ),
       sleep(30_000).then(() => Promise.reject(new Error(`${name}: not every process listening after 30 s`))),
     ]);
     await waitReady(url, readyPath, child);
@@ -206,4 +208,3 @@ export function startCeiling(dataset, { workers = 1, name = `ceiling-${dataset.k
     processes: workers,
   });
 }
-

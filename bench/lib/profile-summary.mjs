@@ -6,7 +6,12 @@ function groupOf(url, fn) {
   if (url === '') return `(${fn})`;
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1];
-  if (url.startsWith('node:')) return url.replace(/^node:internal\/(deps\/)?/, 'node:').split('/').slice(0, 2).join('/');
+  if (url.startsWith('node:'))
+    return url
+      .replace(/^node:internal\/(deps\/)?/, 'node:')
+      .split('/')
+      .slice(0, 2)
+      .join('/');
   return url.replace(/^file:\/\//, '').replace(/.*\/(dist\/src|sdk\/dist|bench)\//, '$1/');
 }
 

@@ -37,8 +37,16 @@ export function createReport() {
     write(settings, startedAt) {
       mkdirSync(RESULTS_DIR, { recursive: true });
       const file = `${RESULTS_DIR}/bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`;
-      const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version };
-      writeFileSync(file, `${JSON.stringify({ started_at: startedAt, finished_at: new Date(), machine, settings, table: rows, notes, data }, null, 2)}\n`);
+      const machine = {
+        cpus: cpus().length,
+        cpu_model: cpus()[0]?.model,
+        memory_gb: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+      };
+      writeFileSync(
+        file,
+        `${JSON.stringify({ started_at: startedAt, finished_at: new Date(), machine, settings, table: rows, notes, data }, null, 2)}\n`,
+      );
       return file;
     },
   };

@@ -3,7 +3,14 @@
 // base62From and composeSecret (the same format as generateSecret), with HMAC output in place of
 // random bytes; checked with its checkSecretFormat, and hashed with its hashSecret.
 import { createHmac } from 'node:crypto';
-import { base62From, checkSecretFormat, composeSecret, hashSecret, SECRET_RANDOM_CHARS, secretHint } from '../../dist/src/crypto/secrets.js';
+import {
+  base62From,
+  checkSecretFormat,
+  composeSecret,
+  hashSecret,
+  SECRET_RANDOM_CHARS,
+  secretHint,
+} from '../../dist/src/crypto/secrets.js';
 
 /** The secret of seeded key `keyId` in the dataset whose seed is `seed`. */
 export function benchSecret(seed, keyId) {

@@ -15,7 +15,12 @@ function int(name, fallback) {
 
 function list(name, fallback) {
   const raw = env[name];
-  return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
+  return raw
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : fallback;
 }
 
 /**

@@ -15,7 +15,13 @@ export async function warmUp(server, requests, workers, { fillCaches = true } = 
     const res =
       workers === 1
         ? await runLoad({ url: server.url, requests, amount: requests.length })
-        : await runLoad({ url: server.url, requests, connections: workers, amount: requests.length * workers, everyConnectionSendsAll: true });
+        : await runLoad({
+            url: server.url,
+            requests,
+            connections: workers,
+            amount: requests.length * workers,
+            everyConnectionSendsAll: true,
+          });
     sent += assertClean(res, `${server.name} cache warm-up`).ok;
   }
   if (settings.warmupSeconds > 0) {

@@ -28,11 +28,16 @@ const freePort = () =>
 async function serve(env, nodeFlags) {
   const port = await freePort();
   const t0 = performance.now();
-  const child = trackHelper(spawn(process.execPath, [...nodeFlags, CLI, 'serve', '--migrate'], { env: { ...env, PORT: String(port) }, stdio: 'ignore' }));
+  const child = trackHelper(
+    spawn(process.execPath, [...nodeFlags, CLI, 'serve', '--migrate'], { env: { ...env, PORT: String(port) }, stdio: 'ignore' }),
+  );
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`embedded bench: server exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     await sleep(20);
   }
@@ -47,7 +52,13 @@ async function serve(env, nodeFlags) {
 
 async function exchangeRate(url, creds, settings) {
   const body = JSON.stringify(creds);
-  const opts = { url: `${url}/v1/token`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: settings.connections };
+  const opts = {
+    url: `${url}/v1/token`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: settings.connections,
+  };
   await autocannon({ ...opts, duration: settings.warmupSeconds });
   const result = await autocannon({ ...opts, duration: settings.durationSeconds });
   if (result.non2xx > 0) throw new Error(`embedded bench: ${result.non2xx} exchanges refused`);
@@ -60,10 +71,14 @@ async function measureMode(name, env, settings, log) {
   await s.stop();
   s = await serve(env, settings.nodeFlags);
   try {
-    const { stdout } = await run(process.execPath, [CLI, 'bootstrap', '--org-name', `bench-${name}`, '--json'], { env: { ...env, PORT: String(s.port) } });
+    const { stdout } = await run(process.execPath, [CLI, 'bootstrap', '--org-name', `bench-${name}`, '--json'], {
+      env: { ...env, PORT: String(s.port) },
+    });
     const rate = await exchangeRate(s.url, JSON.parse(stdout), settings);
     const rss = rssMb(s.child.pid);
-    log(`${name}: ${rate.toFixed(0)} exchanges/s, ready in ${firstMs.toFixed(0)} ms (first) / ${s.readyMs.toFixed(0)} ms (restart), RSS ${rss?.toFixed(0)} MB`);
+    log(
+      `${name}: ${rate.toFixed(0)} exchanges/s, ready in ${firstMs.toFixed(0)} ms (first) / ${s.readyMs.toFixed(0)} ms (restart), RSS ${rss?.toFixed(0)} MB`,
+    );
     return { rate, firstMs, restartMs: s.readyMs, rssMb: rss };
   } finally {
     await s.stop();
@@ -72,7 +87,18 @@ async function measureMode(name, env, settings, log) {
 
 export async function embeddedScenario({ settings, report, log }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'scope-auth-bench-embedded-'));
-  const common = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ISSUER: 'https://auth.bench.test', HOST: '127.0.0.1', SECRET_PEPPER: BENCH_PEPPER, KEY_ENCRYPTION_KEY: BENCH_KEK, RATE_LIMIT_TOKEN_PER_IP: '1000000', RATE_LIMIT_TOKEN_PER_KEY: '1000000', LOG_LEVEL: 'warn' };
+  const common = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    ISSUER: 'https://auth.bench.test',
+    HOST: '127.0.0.1',
+    SECRET_PEPPER: BENCH_PEPPER,
+    KEY_ENCRYPTION_KEY: BENCH_KEK,
+    RATE_LIMIT_TOKEN_PER_IP: '1000000',
+    RATE_LIMIT_TOKEN_PER_KEY: '1000000',
+    LOG_LEVEL: 'warn',
+  };
   const dbUrl = new URL(settings.databaseUrl);
   dbUrl.pathname = `${dbUrl.pathname.replace(/\/+$/, '')}_embedded_cmp`;
   const admin = new pg.Client({ connectionString: Object.assign(new URL(dbUrl), { pathname: '/postgres' }).toString() });
@@ -82,13 +108,24 @@ export async function embeddedScenario({ settings, report, log }) {
   try {
     log('embedded: embedded store against Postgres + Redis, one process each');
     const embedded = await measureMode('embedded', { ...common, DATA_DIR: dataDir }, settings, log);
-    const server = await measureMode('server', { ...common, DATABASE_URL: dbUrl.toString(), REDIS_URL: settings.redisUrl, REDIS_KEY_PREFIX: `${settings.redisPrefix}embedded-cmp:` }, settings, log);
+    const server = await measureMode(
+      'server',
+      { ...common, DATABASE_URL: dbUrl.toString(), REDIS_URL: settings.redisUrl, REDIS_KEY_PREFIX: `${settings.redisPrefix}embedded-cmp:` },
+      settings,
+      log,
+    );
     const ratio = embedded.rate / server.rate;
     report.row('embedded', 'exchanges/s, embedded (1 process)', embedded.rate.toFixed(0));
     report.row('embedded', 'exchanges/s, Postgres + Redis (1 process)', server.rate.toFixed(0));
     report.row('embedded', 'throughput ratio embedded/server', ratio.toFixed(2), '≥ 0.8', ratio >= 0.8 ? 'PASS' : 'MISS');
     report.row('embedded', 'start to ready, new store (ms)', embedded.firstMs.toFixed(0));
-    report.row('embedded', 'start to ready, existing store (ms)', embedded.restartMs.toFixed(0), '≤ 3000', embedded.restartMs <= 3000 ? 'PASS' : 'MISS');
+    report.row(
+      'embedded',
+      'start to ready, existing store (ms)',
+      embedded.restartMs.toFixed(0),
+      '≤ 3000',
+      embedded.restartMs <= 3000 ? 'PASS' : 'MISS',
+    );
     report.row('embedded', 'RSS after load, embedded (MB)', embedded.rssMb?.toFixed(0) ?? '?');
     report.row('embedded', 'RSS after load, server mode (MB)', server.rssMb?.toFixed(0) ?? '?');
     report.data('embedded', { embedded, server, ratio });

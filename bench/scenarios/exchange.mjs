@@ -12,7 +12,12 @@ const LATENCY_LOAD = 0.8;
 const FORMAT_LABEL = { json: 'JSON /v1/token', basic: 'Basic /oauth/token' };
 const IMPLS = ['service', 'ceiling'];
 // Rate limits on, each limit raised so that nothing is refused: what the limiting itself costs.
-export const RAISED_LIMITS = { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_TOKEN_PER_IP: '1000000', RATE_LIMIT_TOKEN_PER_KEY: '1000000', RATE_LIMIT_FAILED_PER_IP_KEY: '10000' };
+export const RAISED_LIMITS = {
+  RATE_LIMIT_ENABLED: 'true',
+  RATE_LIMIT_TOKEN_PER_IP: '1000000',
+  RATE_LIMIT_TOKEN_PER_KEY: '1000000',
+  RATE_LIMIT_FAILED_PER_IP_KEY: '10000',
+};
 
 const procs = (w) => `${w} process${w > 1 ? 'es' : ''}`;
 
@@ -21,7 +26,12 @@ async function startAll(dataset, s, log) {
   for (const w of s.workers) {
     servers[`service-w${w}`] = await startService(dataset, { workers: w });
     servers[`ceiling-w${w}`] = await startCeiling(dataset, { workers: w });
-    if (s.rateLimited && w === 1) servers[`limited-w${w}`] = await startService(dataset, { workers: w, name: `service-limited-${dataset.keys}-w${w}`, extraEnv: RAISED_LIMITS });
+    if (s.rateLimited && w === 1)
+      servers[`limited-w${w}`] = await startService(dataset, {
+        workers: w,
+        name: `service-limited-${dataset.keys}-w${w}`,
+        extraEnv: RAISED_LIMITS,
+      });
     log(`  started service${servers[`limited-w${w}`] ? ', service with rate limits' : ''} and ceiling with ${procs(w)}`);
   }
   return servers;
@@ -42,7 +52,10 @@ async function measureRound({ r, servers, requests, s, log, runs, latency }) {
     for (const fmt of Object.keys(EXCHANGE_FORMATS)) {
       const order = r % 2 ? [...implsFor(fmt, w, s)].reverse() : implsFor(fmt, w, s);
       const names = order.map((impl) => `${impl}-w${w}`);
-      const results = await runInTurns(names.map((name) => ({ name, url: servers[name].url, requests: requests[fmt] })), { what: fmt });
+      const results = await runInTurns(
+        names.map((name) => ({ name, url: servers[name].url, requests: requests[fmt] })),
+        { what: fmt },
+      );
       results.forEach((res, i) => {
         (runs[`${names[i]}-${fmt}`] ??= []).push(res);
         log(`  run ${r + 1}/${s.runs} ${names[i]} ${fmt}: ${Math.round(res.rps)} req/s (turns ${res.turnsRps.map(Math.round).join(', ')})`);
@@ -53,9 +66,14 @@ async function measureRound({ r, servers, requests, s, log, runs, latency }) {
       const order = r % 2 ? [...IMPLS].reverse() : IMPLS;
       for (const impl of order) {
         const rate = Math.round(LATENCY_LOAD * runs[`${impl}-w${w}-json`].at(-1).rps);
-        const res = assertClean(await runLoad({ url: servers[`${impl}-w${w}`].url, requests: requests.json, pacedRate: rate }), `latency ${impl} w${w}`);
+        const res = assertClean(
+          await runLoad({ url: servers[`${impl}-w${w}`].url, requests: requests.json, pacedRate: rate }),
+          `latency ${impl} w${w}`,
+        );
         ((latency[impl] ??= {})[w] ??= []).push({ ...res, rate });
-        log(`  run ${r + 1}/${s.runs} ${impl}-w${w} paced at ${rate} req/s: p50 ${res.latencyMs.p50.toFixed(1)} ms, p99 ${res.latencyMs.p99.toFixed(1)} ms`);
+        log(
+          `  run ${r + 1}/${s.runs} ${impl}-w${w} paced at ${rate} req/s: p50 ${res.latencyMs.p50.toFixed(1)} ms, p99 ${res.latencyMs.p99.toFixed(1)} ms`,
+        );
       }
     }
   }
@@ -64,7 +82,9 @@ async function measureRound({ r, servers, requests, s, log, runs, latency }) {
 export async function exchangeScenario({ dataset, settings: s, report, log }) {
   const keys = await pickKeys(dataset, Math.min(s.exchangeKeys, dataset.keys));
   const requests = Object.fromEntries(Object.entries(EXCHANGE_FORMATS).map(([fmt, build]) => [fmt, build(keys)]));
-  log(`exchange: ${keys.length.toLocaleString('en')} keys (database of ${dataset.keys.toLocaleString('en')}), ${s.runs} runs x ${s.durationSeconds} s, ${s.connections} connections`);
+  log(
+    `exchange: ${keys.length.toLocaleString('en')} keys (database of ${dataset.keys.toLocaleString('en')}), ${s.runs} runs x ${s.durationSeconds} s, ${s.connections} connections`,
+  );
   const runs = {};
   const latency = {};
   const rss = {};
@@ -93,7 +113,13 @@ export async function exchangeScenario({ dataset, settings: s, report, log }) {
       const label = `${FORMAT_LABEL[fmt]}, ${procs(w)}`;
       report.row('exchange', `${label}: service req/s`, formatSpread(spread(svc.map((x) => x.rps))));
       report.row('exchange', `${label}: ceiling req/s`, formatSpread(spread(ceil.map((x) => x.rps))));
-      report.row('exchange', `${label}: service / ceiling`, formatSpread(ratios, 2), `≥ ${THROUGHPUT_TARGET}`, verdict(ratios.median >= THROUGHPUT_TARGET));
+      report.row(
+        'exchange',
+        `${label}: service / ceiling`,
+        formatSpread(ratios, 2),
+        `≥ ${THROUGHPUT_TARGET}`,
+        verdict(ratios.median >= THROUGHPUT_TARGET),
+      );
       const limited = runs[`limited-w${w}-${fmt}`];
       if (limited) {
         report.row('exchange', `${label}: service, rate limits on (raised), req/s`, formatSpread(spread(limited.map((x) => x.rps))));
@@ -118,7 +144,14 @@ export async function exchangeScenario({ dataset, settings: s, report, log }) {
       const rate = formatSpread(spread(list.map((x) => x.rate)));
       const label = `JSON, ${procs(Number(w))}, ${impl} paced at ${Math.round(LATENCY_LOAD * 100)}% of its peak (${rate} req/s)`;
       report.row('latency', `${label}: p50 ms`, formatSpread(spread(list.map((x) => x.latencyMs.p50)), 1));
-      if (impl === 'service') report.row('latency', `${label}: p99 ms`, formatSpread(p99, 1), `< ${LATENCY_TARGET_MS} ms`, verdict(p99.median < LATENCY_TARGET_MS));
+      if (impl === 'service')
+        report.row(
+          'latency',
+          `${label}: p99 ms`,
+          formatSpread(p99, 1),
+          `< ${LATENCY_TARGET_MS} ms`,
+          verdict(p99.median < LATENCY_TARGET_MS),
+        );
       else report.row('latency', `${label}: p99 ms (reference)`, formatSpread(p99, 1));
     }
   }

@@ -11,7 +11,7 @@ async function walk(url, adminToken) {
   const latencies = [];
   const cursors = [undefined];
   let keys = 0;
-  for (let cursor; ; ) {
+  for (let cursor; ;) {
     const t = performance.now();
     const page = await listPage(url, adminToken, cursor, PAGE);
     latencies.push(performance.now() - t);
@@ -33,18 +33,32 @@ export async function listScenario({ dataset, settings: s, report, log }) {
     const { latencies, cursors, keys } = await walk(server.url, adminToken);
     if (keys !== dataset.keys + 1) throw new Error(`walked ${keys} keys, expected ${dataset.keys + 1}`);
     const ms = (p) => percentile(latencies, p).toFixed(1);
-    report.row('list', `walk ${cursors.length.toLocaleString('en')} pages of ${PAGE} (${keys.toLocaleString('en')} keys), 1 client`, `p50 ${ms(50)} / p99 ${ms(99)} / max ${Math.max(...latencies).toFixed(1)} ms`);
+    report.row(
+      'list',
+      `walk ${cursors.length.toLocaleString('en')} pages of ${PAGE} (${keys.toLocaleString('en')} keys), 1 client`,
+      `p50 ${ms(50)} / p99 ${ms(99)} / max ${Math.max(...latencies).toFixed(1)} ms`,
+    );
 
     // Shuffled so that concurrent connections ask for different depths.
     const requests = cursors
-      .map((c) => ({ method: 'GET', path: `/v1/keys?limit=${PAGE}${c ? `&cursor=${c}` : ''}`, headers: { authorization: `Bearer ${adminToken}` }, body: undefined, order: Math.random() }))
+      .map((c) => ({
+        method: 'GET',
+        path: `/v1/keys?limit=${PAGE}${c ? `&cursor=${c}` : ''}`,
+        headers: { authorization: `Bearer ${adminToken}` },
+        body: undefined,
+        order: Math.random(),
+      }))
       .sort((x, y) => x.order - y.order);
     const runs = [];
     for (let r = 0; r < s.runs; r++) {
       runs.push(assertClean(await runLoad({ url: server.url, requests }), 'list pages'));
       log(`  run ${r + 1}/${s.runs}: ${Math.round(runs.at(-1).rps)} pages/s`);
     }
-    report.row('list', `pages at random depth, ${workers} processes, ${s.connections} connections: pages/s`, formatSpread(spread(runs.map((x) => x.rps))));
+    report.row(
+      'list',
+      `pages at random depth, ${workers} processes, ${s.connections} connections: pages/s`,
+      formatSpread(spread(runs.map((x) => x.rps))),
+    );
     report.row('list', 'pages at random depth under that load: p99 ms', formatSpread(spread(runs.map((x) => x.latencyMs.p99)), 1));
     report.data('list', { walk_ms: latencies, runs });
   } finally {

@@ -18,7 +18,9 @@ export async function memoryScenario({ dataset, settings: s, report, log, rssSam
   const keys = await pickKeys(dataset, s.keys);
   const requests = jsonExchangeRequests(keys);
   const step = Math.min(Math.ceil(s.memoryFirstSample / 2), s.memoryExchanges);
-  log(`memory: ${s.memoryExchanges.toLocaleString('en')} exchanges on 1 process, ${keys.length.toLocaleString('en')} keys, RSS summed up every ${step.toLocaleString('en')}`);
+  log(
+    `memory: ${s.memoryExchanges.toLocaleString('en')} exchanges on 1 process, ${keys.length.toLocaleString('en')} keys, RSS summed up every ${step.toLocaleString('en')}`,
+  );
   const server = await startService(dataset, { workers: 1, name: 'service-memory' });
   const rss = () => server.rss()[0].mb ?? 0;
   const steps = [{ exchanges: 0, rssMb: rss(), maxMb: rss(), polls: 1 }];
@@ -28,11 +30,16 @@ export async function memoryScenario({ dataset, settings: s, report, log, rssSam
     let done = 0;
     while (done < s.memoryExchanges) {
       polls = [];
-      const res = assertClean(await runLoad({ url: server.url, requests, amount: Math.min(step, s.memoryExchanges - done) }), 'memory soak');
+      const res = assertClean(
+        await runLoad({ url: server.url, requests, amount: Math.min(step, s.memoryExchanges - done) }),
+        'memory soak',
+      );
       polls.push(rss());
       done += res.ok;
       steps.push({ exchanges: done, rssMb: median(polls), maxMb: Math.max(...polls), polls: polls.length, rps: res.rps });
-      log(`  ${done.toLocaleString('en')} exchanges: RSS median ${mb(median(polls))}, max ${mb(Math.max(...polls))} (${Math.round(res.rps)} req/s)`);
+      log(
+        `  ${done.toLocaleString('en')} exchanges: RSS median ${mb(median(polls))}, max ${mb(Math.max(...polls))} (${Math.round(res.rps)} req/s)`,
+      );
     }
   } finally {
     clearInterval(poll);

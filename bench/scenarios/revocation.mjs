@@ -101,12 +101,27 @@ export async function revocationScenario({ dataset, settings: s, report, log }) 
   const accepted = samples.filter((x) => x.nextOnBStatus !== 401).length;
   report.row('revocation', `revoke call on A (${n} revocations)`, fmt(col('revokeMs')));
   report.row('revocation', 'B refuses the key, from revoke sent', fmt(col('bRefusedMs')));
-  report.row('revocation', 'B refuses its first exchange after revoke returned', `${n - accepted}/${n}`, `${n}/${n}`, verdict(accepted === 0));
-  for (const [name, label] of [['redis', 'Redis source'], ['sse', 'HTTP stream source (from B)']]) {
+  report.row(
+    'revocation',
+    'B refuses its first exchange after revoke returned',
+    `${n - accepted}/${n}`,
+    `${n}/${n}`,
+    verdict(accepted === 0),
+  );
+  for (const [name, label] of [
+    ['redis', 'Redis source'],
+    ['sse', 'HTTP stream source (from B)'],
+  ]) {
     const values = col(`${name}Ms`);
     const p99 = percentile(values, 99);
     const allSeen = values.every(Number.isFinite);
-    report.row('revocation', `SDK verifier, ${label}, refuses from revoke sent`, fmt(values), `p99 < ${VERIFIER_P99_TARGET_MS} ms`, verdict(allSeen && p99 < VERIFIER_P99_TARGET_MS));
+    report.row(
+      'revocation',
+      `SDK verifier, ${label}, refuses from revoke sent`,
+      fmt(values),
+      `p99 < ${VERIFIER_P99_TARGET_MS} ms`,
+      verdict(allSeen && p99 < VERIFIER_P99_TARGET_MS),
+    );
   }
   report.data('revocation', { samples });
 }

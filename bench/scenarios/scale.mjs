@@ -38,10 +38,15 @@ export async function scaleScenario({ small, large, settings: s, report, log }) 
         }
       }
       const order = r % 2 ? [...sets].reverse() : sets;
-      const results = await runInTurns(order.map((set) => ({ name: set.server.name, url: set.server.url, requests: set.requests })), { what: 'scale' });
+      const results = await runInTurns(
+        order.map((set) => ({ name: set.server.name, url: set.server.url, requests: set.requests })),
+        { what: 'scale' },
+      );
       results.forEach((res, i) => {
         order[i].runs.push(res);
-        log(`  run ${r + 1}/${s.runs} ${order[i].server.name}: ${Math.round(res.rps)} req/s (turns ${res.turnsRps.map(Math.round).join(', ')})`);
+        log(
+          `  run ${r + 1}/${s.runs} ${order[i].server.name}: ${Math.round(res.rps)} req/s (turns ${res.turnsRps.map(Math.round).join(', ')})`,
+        );
       });
       for (const set of sets) rss[`${set.server.name}#${r + 1}`] = set.server.rss();
     } finally {
@@ -57,7 +62,17 @@ export async function scaleScenario({ small, large, settings: s, report, log }) 
     );
   }
   const ratio = spread(b.runs.map((x, i) => x.rps / a.runs[i].rps));
-  report.row('scale', `${b.dataset.keys.toLocaleString('en')} / ${a.dataset.keys.toLocaleString('en')} keys throughput`, formatSpread(ratio, 2), `≥ ${TARGET}`, verdict(ratio.median >= TARGET));
-  report.data('scale', { small: { keys: a.dataset.keys, used: a.keys.length, runs: a.runs }, large: { keys: b.dataset.keys, used: b.keys.length, runs: b.runs }, rss_after_mb: rss });
+  report.row(
+    'scale',
+    `${b.dataset.keys.toLocaleString('en')} / ${a.dataset.keys.toLocaleString('en')} keys throughput`,
+    formatSpread(ratio, 2),
+    `≥ ${TARGET}`,
+    verdict(ratio.median >= TARGET),
+  );
+  report.data('scale', {
+    small: { keys: a.dataset.keys, used: a.keys.length, runs: a.runs },
+    large: { keys: b.dataset.keys, used: b.keys.length, runs: b.runs },
+    rss_after_mb: rss,
+  });
   return { rss };
 }

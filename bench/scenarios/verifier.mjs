@@ -18,7 +18,9 @@ function measure(job, worker = WORKER, execArgv = []) {
     let answer;
     child.once('message', (m) => (answer = m));
     child.once('error', reject);
-    child.once('exit', (code) => (answer ? resolve(answer.results ?? answer.result) : reject(new Error(`verifier worker exited with ${code}`))));
+    child.once('exit', (code) =>
+      answer ? resolve(answer.results ?? answer.result) : reject(new Error(`verifier worker exited with ${code}`)),
+    );
     child.send(job);
   });
 }
@@ -30,7 +32,9 @@ export async function verifierScenario({ dataset, settings: s, report, log }) {
     const keys = await pickKeys(dataset, s.verifierTokens);
     const tokens = [];
     for (const key of keys) tokens.push(await tokenFor(server.url, key));
-    log(`verifier: ${tokens.length.toLocaleString('en')} tokens, ${s.verifierRounds} runs of ${s.verifierRoundMs} ms per contender in ${s.verifierSlices} turns`);
+    log(
+      `verifier: ${tokens.length.toLocaleString('en')} tokens, ${s.verifierRounds} runs of ${s.verifierRoundMs} ms per contender in ${s.verifierSlices} turns`,
+    );
     results = await measure({
       ...verifierTarget(server.url, dataset),
       tokens,
@@ -56,6 +60,12 @@ export async function verifierScenario({ dataset, settings: s, report, log }) {
   const memory = await measure({ distinct: s.verifierDistinct }, MEMORY_WORKER, ['--expose-gc']);
   const full = memory.points.find((p) => p.tokens >= 10_000) ?? memory.points[0];
   const last = memory.points.at(-1);
-  report.row('verifier', `verified-token cache: heap after ${full.tokens.toLocaleString('en')} / ${last.tokens.toLocaleString('en')} distinct tokens, MB`, `${full.heapMb} / ${last.heapMb}`, 'bounded', verdict(last.heapMb <= full.heapMb * 1.5 + 5));
+  report.row(
+    'verifier',
+    `verified-token cache: heap after ${full.tokens.toLocaleString('en')} / ${last.tokens.toLocaleString('en')} distinct tokens, MB`,
+    `${full.heapMb} / ${last.heapMb}`,
+    'bounded',
+    verdict(last.heapMb <= full.heapMb * 1.5 + 5),
+  );
   report.data('verifier', { ...results, cacheMemory: memory });
 }

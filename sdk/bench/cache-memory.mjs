@@ -19,7 +19,9 @@ function heapMb() {
 export async function measureCacheMemory({ distinct, cacheSize, samples = 10 }) {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'mem-1', alg: 'ES256', use: 'sig' };
-  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' }).end(JSON.stringify({ keys: [jwk] })));
+  const server = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' }).end(JSON.stringify({ keys: [jwk] })),
+  );
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const verifier = createVerifier({
     issuer: ISSUER,
@@ -37,7 +39,18 @@ export async function measureCacheMemory({ distinct, cacheSize, samples = 10 }) 
   for (let i = 1; i <= distinct; i++) {
     // node:crypto directly: jose's SignJWT would take longer than the verification being measured.
     const now = Math.floor(Date.now() / 1000);
-    const payload = { iss: ISSUER, aud: ISSUER, sub: `key_${i}`, client_id: `key_${i}`, org_id: 'org_bench', scope: 'read write', env: 'live', jti: `jti_${i}`, iat: now, exp: now + 900 };
+    const payload = {
+      iss: ISSUER,
+      aud: ISSUER,
+      sub: `key_${i}`,
+      client_id: `key_${i}`,
+      org_id: 'org_bench',
+      scope: 'read write',
+      env: 'live',
+      jti: `jti_${i}`,
+      iat: now,
+      exp: now + 900,
+    };
     const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
     const token = `${input}.${sign('sha256', Buffer.from(input), { key: signingKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
     await verifier.verify(token);
@@ -45,7 +58,13 @@ export async function measureCacheMemory({ distinct, cacheSize, samples = 10 }) 
   }
   await verifier.close();
   server.close();
-  return { distinct, cacheSize: cacheSize ?? 'default', baseHeapMb: Number(base.toFixed(1)), points, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) };
+  return {
+    distinct,
+    cacheSize: cacheSize ?? 'default',
+    baseHeapMb: Number(base.toFixed(1)),
+    points,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+  };
 }
 
 // Forked by the bench: one job over IPC.

@@ -55,7 +55,13 @@ const jwks = createRemoteJWKSet(new URL(`${authUrl}/.well-known/jwks.json`));
 const joseOptions = { issuer: ISSUER, audience: ISSUER, typ: 'at+jwt', algorithms: ['ES256', 'EdDSA', 'RS256'] };
 const verifier = createVerifier({ issuer: ISSUER, audience: ISSUER, requiredScopes: ['read'], revocation: { authUrl } });
 // FIFO eviction with one slot fewer than the tokens cycled through: every call is a miss.
-const firstSeen = createVerifier({ issuer: ISSUER, audience: ISSUER, requiredScopes: ['read'], revocation: { authUrl }, cacheSize: TOKENS - 1 });
+const firstSeen = createVerifier({
+  issuer: ISSUER,
+  audience: ISSUER,
+  requiredScopes: ['read'],
+  revocation: { authUrl },
+  cacheSize: TOKENS - 1,
+});
 await Promise.all([verifier.ready(), firstSeen.ready()]);
 
 const contenders = {
@@ -81,7 +87,8 @@ for (let r = 0; r < ROUNDS; r++) {
   for (const [name, fn] of Object.entries(contenders)) best[name] = Math.max(best[name] ?? 0, await round(fn, ROUND_SECONDS));
 }
 
-for (const [name, opsPerSecond] of Object.entries(best)) console.log(`${name.padEnd(22)} ${Math.round(opsPerSecond).toLocaleString('en')} ops/s`);
+for (const [name, opsPerSecond] of Object.entries(best))
+  console.log(`${name.padEnd(22)} ${Math.round(opsPerSecond).toLocaleString('en')} ops/s`);
 const seen = best['sdk seen'] / best['jose jwtVerify'];
 const first = best['sdk first-seen'] / best['jose jwtVerify'];
 console.log(`seen / jose            ${seen.toFixed(1)} (target ≥ 50) ${seen >= 50 ? 'PASS' : 'MISS'}`);

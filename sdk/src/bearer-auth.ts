@@ -34,7 +34,8 @@ export function createBearerAuth(verifier: Verifier, scopes: readonly string[], 
     headers: challenge === undefined ? {} : { 'WWW-Authenticate': challenge },
     body: { error, error_description: description },
   });
-  const withError = (code: string, description: string, extra = '') => `${base}, error="${code}", error_description="${quote(description)}"${extra}`;
+  const withError = (code: string, description: string, extra = '') =>
+    `${base}, error="${code}", error_description="${quote(description)}"${extra}`;
 
   return async function authenticate(header: string | undefined): Promise<AuthOutcome> {
     // RFC 6750 §3.1: no credentials, or another scheme's, get a challenge without an error code.
@@ -50,7 +51,13 @@ export function createBearerAuth(verifier: Verifier, scopes: readonly string[], 
         const scope = err.scope ? `, scope="${quote(err.scope)}"` : '';
         return fail(403, 'insufficient_scope', err.description, withError('insufficient_scope', err.description, scope));
       }
-      if (err.code === 'unavailable') return { ok: false, status: 503, headers: { 'Retry-After': '5' }, body: { error: 'unavailable', error_description: err.description } };
+      if (err.code === 'unavailable')
+        return {
+          ok: false,
+          status: 503,
+          headers: { 'Retry-After': '5' },
+          body: { error: 'unavailable', error_description: err.description },
+        };
       // token_expired and token_revoked are RFC 6750 invalid_token on the wire; the description says which.
       return fail(401, 'invalid_token', err.description, withError('invalid_token', err.description));
     }

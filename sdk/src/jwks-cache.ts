@@ -74,7 +74,13 @@ export function createJwksCache(o: { url: string; clock: Clock; fetch?: FetchLik
     const local = createLocalJWKSet(body as JSONWebKeySet); // checks the shape itself: throws on anything but a JWK set
     const kids = new Set((body as JSONWebKeySet).keys.flatMap((k) => (typeof k.kid === 'string' ? [k.kid] : [])));
     const maxAgeMs = readMaxAgeMs(res.headers);
-    cached = { local, kids, etag: res.headers.get('etag') ?? undefined, maxAgeMs, freshUntilMs: freshUntil(startedMs, maxAgeMs, res.headers) };
+    cached = {
+      local,
+      kids,
+      etag: res.headers.get('etag') ?? undefined,
+      maxAgeMs,
+      freshUntilMs: freshUntil(startedMs, maxAgeMs, res.headers),
+    };
   }
 
   /** One fetch at a time, shared by every caller that arrives while it runs. */
@@ -142,7 +148,10 @@ export function createJwksCache(o: { url: string; clock: Clock; fetch?: FetchLik
 export function readMaxAgeMs(headers: Headers): number {
   const value = headers.get('cache-control');
   if (value === null) return DEFAULT_MAX_AGE_MS;
-  const directives = value.toLowerCase().split(',').map((d) => d.trim());
+  const directives = value
+    .toLowerCase()
+    .split(',')
+    .map((d) => d.trim());
   if (directives.some((d) => d === 'no-store' || d === 'no-cache' || d.startsWith('no-cache='))) return 0;
   for (const d of directives) {
     const m = /^max-age\s*=\s*"?(\d+)"?$/.exec(d);

@@ -16,7 +16,11 @@ export type McpAuthInfo = {
 /** The MCP TypeScript SDK's `OAuthTokenVerifier`, as `requireBearerAuth({ verifier })` takes it. */
 export type McpTokenVerifier = { verifyAccessToken(token: string): Promise<McpAuthInfo> };
 
-type McpErrors = { InvalidTokenError: new (m: string) => Error; InsufficientScopeError: new (m: string) => Error; ServerError: new (m: string) => Error };
+type McpErrors = {
+  InvalidTokenError: new (m: string) => Error;
+  InsufficientScopeError: new (m: string) => Error;
+  ServerError: new (m: string) => Error;
+};
 const MCP_ERRORS = '@modelcontextprotocol/sdk/server/auth/errors.js';
 
 /**
@@ -38,7 +42,8 @@ export function mcpTokenVerifier(verifier: Verifier, options: { resource: string
       }
       const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
       // Exact match on the canonical URI: a token for another resource is no token here.
-      if (!audiences.includes(options.resource)) throw await toMcpError(new ScopeAuthError('invalid_token', 'token was not issued for this resource', { status: 401 }));
+      if (!audiences.includes(options.resource))
+        throw await toMcpError(new ScopeAuthError('invalid_token', 'token was not issued for this resource', { status: 401 }));
       return {
         token,
         clientId: claims.client_id,

@@ -55,9 +55,7 @@ function httpDateMs(text: string): number {
   return /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
 }
 
-export type AttemptOutcome<T> =
-  | { ok: true; value: T }
-  | { ok: false; error: ScopeAuthError; retryable: boolean; retryAfterMs?: number };
+export type AttemptOutcome<T> = { ok: true; value: T } | { ok: false; error: ScopeAuthError; retryable: boolean; retryAfterMs?: number };
 
 export type RetryHooks = {
   /** Called after every failed attempt, retried or not. */

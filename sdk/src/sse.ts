@@ -114,11 +114,16 @@ export function connectEventStream(o: EventStreamOptions): { close(): void } {
     current = controller;
     let opened = false;
     try {
-      opened = await readStream(o, controller, (ms) => (baseDelayMs = ms), () => {
-        opened = true;
-        failures = 0;
-        o.onOpen();
-      });
+      opened = await readStream(
+        o,
+        controller,
+        (ms) => (baseDelayMs = ms),
+        () => {
+          opened = true;
+          failures = 0;
+          o.onOpen();
+        },
+      );
       throw new Error('event stream ended');
     } catch (err) {
       if (isClosed()) return;

@@ -66,7 +66,8 @@ export function resolveClientOptions(
   const buffer = options.tokenRefreshBuffer ?? DEFAULT_REFRESH_BUFFER_SECONDS;
   if (!Number.isFinite(buffer) || buffer < 0) throw new TypeError('tokenRefreshBuffer must be a non-negative number of seconds');
   const scope = Array.isArray(options.scope) ? options.scope.join(' ') : options.scope;
-  if (options.fetch === undefined && typeof globalThis.fetch !== 'function') throw new TypeError('no fetch implementation: pass options.fetch');
+  if (options.fetch === undefined && typeof globalThis.fetch !== 'function')
+    throw new TypeError('no fetch implementation: pass options.fetch');
   const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
 
   return {

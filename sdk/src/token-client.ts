@@ -75,7 +75,8 @@ export class TokenClient {
       fresh = await this.#forceRefresh(token);
     } catch (err) {
       // The key itself was refused (revoked, expired, wrong secret): say so, not the resource's 401.
-      if (err instanceof ScopeAuthError && err.status !== undefined && err.status >= 400 && err.status < 500 && err.code !== 'rate_limited') throw err;
+      if (err instanceof ScopeAuthError && err.status !== undefined && err.status >= 400 && err.status < 500 && err.code !== 'rate_limited')
+        throw err;
       return res;
     }
     await res.body?.cancel().catch(() => undefined);
@@ -146,11 +147,14 @@ export class TokenClient {
   #schedule(delayMs: number): void {
     if (this.#abort.signal.aborted) return;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      // On failure, try again later; on success #store has scheduled the next refresh.
-      this.#refresh().done.catch(() => this.#schedule(this.#retryNotBeforeMs - this.#o.clock.now()));
-    }, Math.max(0, delayMs));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        // On failure, try again later; on success #store has scheduled the next refresh.
+        this.#refresh().done.catch(() => this.#schedule(this.#retryNotBeforeMs - this.#o.clock.now()));
+      },
+      Math.max(0, delayMs),
+    );
     this.#timer.unref();
   }
 
@@ -163,7 +167,11 @@ export class TokenClient {
       return;
     }
     const { code, description, status } = backOff.error;
-    throw new ScopeAuthError(code, description, { status, retryAfterSeconds: Math.ceil((backOff.untilMs - now) / 1000), cause: backOff.error });
+    throw new ScopeAuthError(code, description, {
+      status,
+      retryAfterSeconds: Math.ceil((backOff.untilMs - now) / 1000),
+      cause: backOff.error,
+    });
   }
 
   #assertOpen(): void {

@@ -44,7 +44,13 @@ export async function attemptExchange(
       signal,
     });
   } catch (err) {
-    return { ok: false, retryable: true, error: new ScopeAuthError('network_error', `could not reach the token endpoint ${String(tokenUrl)}: ${describeCause(err)}`, { cause: err }) };
+    return {
+      ok: false,
+      retryable: true,
+      error: new ScopeAuthError('network_error', `could not reach the token endpoint ${String(tokenUrl)}: ${describeCause(err)}`, {
+        cause: err,
+      }),
+    };
   }
 
   let payload: unknown;

@@ -160,7 +160,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
         // Once the list is loaded (every call but the first few), no promise and no extra tick.
         if (!source.isLoaded()) await waitForList();
         if (maxStalenessMs !== undefined && nowMs(clock) - source.confirmedAtMs() > maxStalenessMs) {
-          throw new ScopeAuthError('unavailable', 'revocation list is stale (no confirmation from its source within maxStalenessSeconds)', { status: 503 });
+          throw new ScopeAuthError('unavailable', 'revocation list is stale (no confirmation from its source within maxStalenessSeconds)', {
+            status: 503,
+          });
         }
       }
       if (list.isRevoked(claims.sub, claims.jti)) {
@@ -185,7 +187,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
         // ready() answers the operator at start-up: name what could not be reached, and why.
         const cause = err instanceof ScopeAuthError && err.cause instanceof Error ? err.cause : undefined;
         if (!cause || !(err instanceof ScopeAuthError)) throw err;
-        throw new ScopeAuthError(err.code, `${err.description} within ${readyTimeoutMs} ms: ${cause.message}`, { status: err.status, cause });
+        throw new ScopeAuthError(err.code, `${err.description} within ${readyTimeoutMs} ms: ${cause.message}`, {
+          status: err.status,
+          cause,
+        });
       }
     },
 
@@ -219,7 +224,9 @@ function checkOptions(options: VerifierOptions): CheckedOptions {
     throw new TypeError('revocation is required: { redisUrl }, { authUrl }, or false to go without revocation checks');
   }
   if (revocation !== false && !isRedisRevocation(revocation) && !('authUrl' in revocation)) {
-    throw new TypeError('revocation must be { redisUrl }, { redisSentinels, redisSentinelName }, { redisClusterNodes }, { authUrl } or false');
+    throw new TypeError(
+      'revocation must be { redisUrl }, { redisSentinels, redisSentinelName }, { redisClusterNodes }, { authUrl } or false',
+    );
   }
   if (revocation && 'authUrl' in revocation) assertHttpUrl(revocation.authUrl, 'revocation.authUrl');
   const staleness = revocation ? revocation.maxStalenessSeconds : undefined;
@@ -230,7 +237,8 @@ function checkOptions(options: VerifierOptions): CheckedOptions {
   // Never "none", never HMAC: an HS256 token "signed" with the public key is the classic confusion attack.
   for (const alg of algorithms) if (!ASYMMETRIC.has(alg)) throw new TypeError(`algorithm "${alg}" is not allowed`);
   const clockTolerance = options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
-  if (!Number.isFinite(clockTolerance) || clockTolerance < 0) throw new TypeError('clockTolerance must be a non-negative number of seconds');
+  if (!Number.isFinite(clockTolerance) || clockTolerance < 0)
+    throw new TypeError('clockTolerance must be a non-negative number of seconds');
   if (clockTolerance > MAX_CLOCK_TOLERANCE_SECONDS) {
     throw new TypeError(
       `clockTolerance must be at most ${MAX_CLOCK_TOLERANCE_SECONDS} seconds: the service drops a revocation entry ${MAX_CLOCK_TOLERANCE_SECONDS} s after its tokens expire, so a longer tolerance could accept a revoked token`,

@@ -29,11 +29,19 @@ async function rejection(p: Promise<unknown>): Promise<ScopeAuthError> {
 describe('errors that name the URL and the cause', () => {
   it('names the token endpoint and the refused connection', async () => {
     const authUrl = `http://127.0.0.1:${await closedPort()}`;
-    const c = new TokenClient({ orgId: 'org_01JAAAAAAAAAAAAAAAAAAAAAAA', apiKey: 'key_01JAAAAAAAAAAAAAAAAAAAAAAA', apiSecret: 'sk_test_x', authUrl, retry: { maxAttempts: 1 } });
+    const c = new TokenClient({
+      orgId: 'org_01JAAAAAAAAAAAAAAAAAAAAAAA',
+      apiKey: 'key_01JAAAAAAAAAAAAAAAAAAAAAAA',
+      apiSecret: 'sk_test_x',
+      authUrl,
+      retry: { maxAttempts: 1 },
+    });
     try {
       const err = await rejection(c.getToken());
       expect(err.code).toBe('network_error');
-      expect(err.description).toBe(`could not reach the token endpoint ${authUrl}/v1/token: ECONNREFUSED (connect ECONNREFUSED ${authUrl.slice('http://'.length)})`);
+      expect(err.description).toBe(
+        `could not reach the token endpoint ${authUrl}/v1/token: ECONNREFUSED (connect ECONNREFUSED ${authUrl.slice('http://'.length)})`,
+      );
     } finally {
       c.close();
     }
@@ -45,7 +53,9 @@ describe('errors that name the URL and the cause', () => {
     try {
       const err = await rejection(v.ready());
       expect(err.code).toBe('unavailable');
-      expect(err.description).toBe(`revocation list not loaded yet within 300 ms: could not reach the revocation feed ${authUrl}/v1/revocations: ECONNREFUSED (connect ECONNREFUSED ${authUrl.slice('http://'.length)})`);
+      expect(err.description).toBe(
+        `revocation list not loaded yet within 300 ms: could not reach the revocation feed ${authUrl}/v1/revocations: ECONNREFUSED (connect ECONNREFUSED ${authUrl.slice('http://'.length)})`,
+      );
       const fromVerify = await rejection(v.verify('a.b.c'));
       expect(fromVerify.code).toBe('invalid_token'); // malformed before any wait
     } finally {
@@ -69,7 +79,9 @@ describe('TokenClient.fetch after a 401', () => {
   it('throws invalid_client when the forced refresh is refused, instead of returning the 401', async () => {
     const admin = await createAdmin(inst.deps, inst.app);
     const { key, secret } = await createKey(inst.deps, admin.org, { scopes: ['read'] });
-    const resource = await startStub((_req, res) => sendJson(res, 401, { error: 'invalid_token', error_description: 'token has been revoked' }));
+    const resource = await startStub((_req, res) =>
+      sendJson(res, 401, { error: 'invalid_token', error_description: 'token has been revoked' }),
+    );
     const c = new TokenClient({ orgId: admin.org.id, apiKey: key.id, apiSecret: secret, authUrl: srv.url });
     try {
       await c.getToken();

@@ -30,14 +30,22 @@ async function app() {
   f.get('/open', () => Promise.resolve({ open: true }));
   f.get('/route', { preHandler: fastifyRequireAuth({ verifier, scopes: ['read'] }) }, (req) => Promise.resolve({ sub: req.auth?.sub }));
   await f.register(async (api) => {
-    await api.register(scopeAuthPlugin, { verifier, scopes: ['admin'], resourceMetadataUrl: 'https://api.example.test/.well-known/oauth-protected-resource' });
+    await api.register(scopeAuthPlugin, {
+      verifier,
+      scopes: ['admin'],
+      resourceMetadataUrl: 'https://api.example.test/.well-known/oauth-protected-resource',
+    });
     api.get('/api/admin', () => Promise.resolve({ ok: true }));
   });
   const url = await f.listen({ port: 0, host: '127.0.0.1' });
   const inject = async (o: { url: string; headers?: Record<string, string> }) => {
     const res = await fetch(`${url}${o.url}`, { headers: o.headers ?? {} });
     const text = await res.text();
-    return { statusCode: res.status, headers: { 'www-authenticate': res.headers.get('www-authenticate') ?? undefined }, json: () => JSON.parse(text) as Record<string, unknown> };
+    return {
+      statusCode: res.status,
+      headers: { 'www-authenticate': res.headers.get('www-authenticate') ?? undefined },
+      json: () => JSON.parse(text) as Record<string, unknown>,
+    };
   };
   return { inject, close: () => f.close() };
 }
@@ -63,7 +71,10 @@ describe('Fastify', () => {
     const malformed = await f.inject({ url: '/route', headers: { authorization: 'Bearer a b' } });
     expect({ status: malformed.statusCode, error: malformed.json().error }).toEqual({ status: 400, error: 'invalid_request' });
     const bad = await f.inject({ url: '/route', headers: { authorization: 'Bearer not.a.jwt' } });
-    expect({ status: bad.statusCode, body: bad.json() }).toEqual({ status: 401, body: { error: 'invalid_token', error_description: 'token is malformed' } });
+    expect({ status: bad.statusCode, body: bad.json() }).toEqual({
+      status: 401,
+      body: { error: 'invalid_token', error_description: 'token is malformed' },
+    });
     const scope = await f.inject({ url: '/api/admin', headers: { authorization: `Bearer ${token}` } });
     expect(scope.statusCode).toBe(403);
     expect(scope.headers['www-authenticate']).toBe(

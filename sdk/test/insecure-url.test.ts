@@ -51,7 +51,13 @@ describe('TokenClient', () => {
   });
 
   it('stays quiet for https and for localhost, 127.0.0.0/8 and [::1]', async () => {
-    for (const url of ['https://auth.example.com', 'http://localhost:3000', 'http://127.0.0.1:3000', 'http://127.8.9.10', 'http://[::1]:8080']) {
+    for (const url of [
+      'https://auth.example.com',
+      'http://localhost:3000',
+      'http://127.0.0.1:3000',
+      'http://127.8.9.10',
+      'http://[::1]:8080',
+    ]) {
       client(url);
     }
     await settle();

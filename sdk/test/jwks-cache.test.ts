@@ -17,7 +17,12 @@ async function signingKey(kid: string): Promise<SigningKey> {
 
 /** A JWKS endpoint: `published` and `cacheControl` can change between requests; `status` other than 200 breaks it. */
 async function startJwks(published: SigningKey[], cacheControl: string | undefined = 'public, max-age=5, must-revalidate') {
-  const state = { published, cacheControl: cacheControl as string | undefined, status: 200 as number, requests: [] as IncomingHttpHeaders[] };
+  const state = {
+    published,
+    cacheControl: cacheControl as string | undefined,
+    status: 200 as number,
+    requests: [] as IncomingHttpHeaders[],
+  };
   const stub = await startStub((req, res) => {
     state.requests.push(req.headers);
     const body = JSON.stringify({ keys: state.published.map((k) => k.jwk) });
@@ -109,17 +114,20 @@ it('asks for a JWK set and revalidates with If-None-Match, keeping the set on 30
   expect(fetches()).toBe(2);
 });
 
-it.each(['no-store', 'no-cache', 'public, max-age=0'])('revalidates on every use with "%s", at most once a second', async (cacheControl) => {
-  const a = await signingKey('a');
-  const { clock, v, sign, fetches } = await setup([a], cacheControl);
-  const token = await sign(a);
-  expect(await outcome(v, token)).toBe('ok');
-  expect(await outcome(v, token)).toBe('ok');
-  expect(fetches()).toBe(1);
-  clock.advance(1_000);
-  expect(await outcome(v, token)).toBe('ok');
-  expect(fetches()).toBe(2);
-});
+it.each(['no-store', 'no-cache', 'public, max-age=0'])(
+  'revalidates on every use with "%s", at most once a second',
+  async (cacheControl) => {
+    const a = await signingKey('a');
+    const { clock, v, sign, fetches } = await setup([a], cacheControl);
+    const token = await sign(a);
+    expect(await outcome(v, token)).toBe('ok');
+    expect(await outcome(v, token)).toBe('ok');
+    expect(fetches()).toBe(1);
+    clock.advance(1_000);
+    expect(await outcome(v, token)).toBe('ok');
+    expect(fetches()).toBe(2);
+  },
+);
 
 it('caps the max-age at a day and defaults it to 5 minutes', async () => {
   const a = await signingKey('a');

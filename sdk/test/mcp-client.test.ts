@@ -52,7 +52,9 @@ beforeAll(async () => {
   const app = express().use(express.json()).use(prm);
   app.post('/mcp', requireAuth({ verifier, scopes: ['tools:call'], resourceMetadataUrl: prm.metadataUrl }), async (req, res) => {
     const server = new McpServer({ name: 'orders', version: '1.0.0' });
-    server.registerTool('whoami', { description: 'the caller' }, () => ({ content: [{ type: 'text', text: `org ${String((req as { auth?: { org_id: string } }).auth?.org_id)}` }] }));
+    server.registerTool('whoami', { description: 'the caller' }, () => ({
+      content: [{ type: 'text', text: `org ${String((req as { auth?: { org_id: string } }).auth?.org_id)}` }],
+    }));
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => void transport.close());
     await server.connect(transport);
@@ -73,13 +75,23 @@ async function discoverAndGetToken(clientId: string, clientSecret: string): Prom
   const challenge = await fetch(resource, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   expect(challenge.status).toBe(401);
   const metadataUrl = /resource_metadata="([^"]+)"/.exec(challenge.headers.get('www-authenticate') ?? '')?.[1];
-  const prm = (await (await fetch(metadataUrl!)).json()) as { resource: string; authorization_servers: string[]; scopes_supported: string[] };
+  const prm = (await (await fetch(metadataUrl!)).json()) as {
+    resource: string;
+    authorization_servers: string[];
+    scopes_supported: string[];
+  };
   expect(prm.resource).toBe(resource);
-  const as = (await (await fetch(`${prm.authorization_servers[0]}/.well-known/oauth-authorization-server`)).json()) as { issuer: string; token_endpoint: string };
+  const as = (await (await fetch(`${prm.authorization_servers[0]}/.well-known/oauth-authorization-server`)).json()) as {
+    issuer: string;
+    token_endpoint: string;
+  };
   expect(as.issuer).toBe(issuer);
   const res = await fetch(as.token_endpoint, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams({ grant_type: 'client_credentials', scope: prm.scopes_supported.join(' '), resource: prm.resource }),
   });
   expect(res.status).toBe(200);
@@ -90,10 +102,16 @@ it("lets the MCP SDK's client call a tool with a token found through the RFC 972
   const org = await createOrg(inst.deps);
   const { key, secret } = await createKey(inst.deps, org, { scopes: ['tools:call'], audiences: [resource] });
   const token = await discoverAndGetToken(key.id, secret);
-  expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).toMatchObject({ aud: resource, sub: key.id, scope: 'tools:call' });
+  expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).toMatchObject({
+    aud: resource,
+    sub: key.id,
+    scope: 'tools:call',
+  });
   const client = new Client({ name: 'test-client', version: '1.0.0' });
   try {
-    await client.connect(new StreamableHTTPClientTransport(new URL(resource), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(resource), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+    );
     const result = await client.callTool({ name: 'whoami', arguments: {} });
     expect(result.content).toEqual([{ type: 'text', text: `org ${org.id}` }]);
   } finally {
@@ -104,7 +122,12 @@ it("lets the MCP SDK's client call a tool with a token found through the RFC 972
 it("records that the MCP SDK's ClientCredentialsProvider requires an authorization_endpoint in the server metadata", async () => {
   const org = await createOrg(inst.deps);
   const { key, secret } = await createKey(inst.deps, org, { scopes: ['tools:call'], audiences: [resource] });
-  const authProvider = new ClientCredentialsProvider({ clientId: key.id, clientSecret: secret, scope: 'tools:call', expectedIssuer: issuer });
+  const authProvider = new ClientCredentialsProvider({
+    clientId: key.id,
+    clientSecret: secret,
+    scope: 'tools:call',
+    expectedIssuer: issuer,
+  });
   const client = new Client({ name: 'test-client', version: '1.0.0' });
   const failure = await client.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider })).then(
     () => 'connected',

@@ -21,7 +21,10 @@ beforeAll(async () => {
   srv = await listen(inst.app);
   verifier = createVerifier({ issuer: TEST_ISSUER, audience: RESOURCE, jwksUrl: `${srv.url}/.well-known/jwks.json`, revocation: false });
   const org = await createOrg(inst.deps);
-  const { key, secret } = await createKey(inst.deps, org, { scopes: ['tools:call', 'tools:list'], audiences: [RESOURCE, `${RESOURCE}/other`] });
+  const { key, secret } = await createKey(inst.deps, org, {
+    scopes: ['tools:call', 'tools:list'],
+    audiences: [RESOURCE, `${RESOURCE}/other`],
+  });
   mcpToken = await exchange(inst.app, { org_id: org.id, key_id: key.id, secret, audience: RESOURCE });
   otherToken = await exchange(inst.app, { org_id: org.id, key_id: key.id, secret, audience: `${RESOURCE}/other` });
 });
@@ -31,14 +34,20 @@ afterAll(async () => {
   await inst.close();
 });
 
-const metadata = () => protectedResourceMetadata({ resource: RESOURCE, authorizationServers: [TEST_ISSUER], scopes: ['tools:call', 'tools:list'] });
+const metadata = () =>
+  protectedResourceMetadata({ resource: RESOURCE, authorizationServers: [TEST_ISSUER], scopes: ['tools:call', 'tools:list'] });
 
 describe('protectedResourceMetadata', () => {
   it('serves the RFC 9728 document under the resource path and at the root', async () => {
     const prm = metadata();
     const app = express().use(prm);
     expect(prm.metadataUrl).toBe('https://mcp.example.test/.well-known/oauth-protected-resource/mcp');
-    const expected = { resource: RESOURCE, authorization_servers: [TEST_ISSUER], bearer_methods_supported: ['header'], scopes_supported: ['tools:call', 'tools:list'] };
+    const expected = {
+      resource: RESOURCE,
+      authorization_servers: [TEST_ISSUER],
+      bearer_methods_supported: ['header'],
+      scopes_supported: ['tools:call', 'tools:list'],
+    };
     for (const path of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource']) {
       const res = await request(app).get(path).expect(200);
       expect(res.body).toEqual(expected);
@@ -48,7 +57,13 @@ describe('protectedResourceMetadata', () => {
   });
 
   it('refuses a resource that is not a canonical URI', () => {
-    for (const resource of ['mcp.example.test', 'https://MCP.example.test/mcp', 'https://mcp.example.test/mcp#x', 'https://mcp.example.test/mcp?q=1', 'ftp://mcp.example.test']) {
+    for (const resource of [
+      'mcp.example.test',
+      'https://MCP.example.test/mcp',
+      'https://mcp.example.test/mcp#x',
+      'https://mcp.example.test/mcp?q=1',
+      'ftp://mcp.example.test',
+    ]) {
       expect(() => protectedResourceMetadata({ resource, authorizationServers: [TEST_ISSUER] })).toThrow(TypeError);
     }
   });
@@ -72,9 +87,13 @@ describe('requireAuth with resourceMetadataUrl', () => {
     const bare = await request(app()).get('/mcp').expect(401);
     expect(bare.headers['www-authenticate']).toBe(`Bearer realm="scope-auth", ${named}`);
     const bad = await request(app()).get('/mcp').set('Authorization', `Bearer ${otherToken}`).expect(401);
-    expect(bad.headers['www-authenticate']).toBe(`Bearer realm="scope-auth", ${named}, error="invalid_token", error_description="token has an unexpected audience"`);
+    expect(bad.headers['www-authenticate']).toBe(
+      `Bearer realm="scope-auth", ${named}, error="invalid_token", error_description="token has an unexpected audience"`,
+    );
     const scope = await request(app()).get('/admin').set('Authorization', `Bearer ${mcpToken}`).expect(403);
-    expect(scope.headers['www-authenticate']).toBe(`Bearer realm="scope-auth", ${named}, error="insufficient_scope", error_description="token lacks scope 'admin'", scope="admin"`);
+    expect(scope.headers['www-authenticate']).toBe(
+      `Bearer realm="scope-auth", ${named}, error="insufficient_scope", error_description="token lacks scope 'admin'", scope="admin"`,
+    );
     await request(app()).get('/mcp').set('Authorization', `Bearer ${mcpToken}`).expect(200);
   });
 });
@@ -84,24 +103,52 @@ describe("the MCP TypeScript SDK's requireBearerAuth with mcpTokenVerifier", () 
     const prm = metadata();
     return express()
       .use(prm)
-      .post('/mcp', requireBearerAuth({ verifier: mcpTokenVerifier(verifier, { resource: RESOURCE }), requiredScopes: ['tools:call'], resourceMetadataUrl: prm.metadataUrl, expectedResource: new URL(RESOURCE) }), (req, res) => {
-        res.json(req.auth);
-      });
+      .post(
+        '/mcp',
+        requireBearerAuth({
+          verifier: mcpTokenVerifier(verifier, { resource: RESOURCE }),
+          requiredScopes: ['tools:call'],
+          resourceMetadataUrl: prm.metadataUrl,
+          expectedResource: new URL(RESOURCE),
+        }),
+        (req, res) => {
+          res.json(req.auth);
+        },
+      );
   };
 
   it('hands the MCP SDK the token, client ID, scopes, expiry and resource', async () => {
     const res = await request(app()).post('/mcp').set('Authorization', `Bearer ${mcpToken}`).expect(200);
-    const claims = JSON.parse(Buffer.from(mcpToken.split('.')[1]!, 'base64url').toString()) as { client_id: string; exp: number; sub: string };
-    expect(res.body).toMatchObject({ token: mcpToken, clientId: claims.client_id, scopes: ['tools:call', 'tools:list'], expiresAt: claims.exp, resource: RESOURCE, extra: { sub: claims.sub } });
+    const claims = JSON.parse(Buffer.from(mcpToken.split('.')[1]!, 'base64url').toString()) as {
+      client_id: string;
+      exp: number;
+      sub: string;
+    };
+    expect(res.body).toMatchObject({
+      token: mcpToken,
+      clientId: claims.client_id,
+      scopes: ['tools:call', 'tools:list'],
+      expiresAt: claims.exp,
+      resource: RESOURCE,
+      extra: { sub: claims.sub },
+    });
   });
 
   it("answers with the MCP SDK's 401 for a token of another resource, and 403 for a missing scope", async () => {
     const other = await request(app()).post('/mcp').set('Authorization', `Bearer ${otherToken}`).expect(401);
     expect(other.body.error).toBe('invalid_token');
-    expect(other.headers['www-authenticate']).toContain('resource_metadata="https://mcp.example.test/.well-known/oauth-protected-resource/mcp"');
-    const noScope = express().post('/mcp', requireBearerAuth({ verifier: mcpTokenVerifier(verifier, { resource: RESOURCE }), requiredScopes: ['admin'] }), (_req, res) => {
-      res.json({});
-    });
-    expect((await request(noScope).post('/mcp').set('Authorization', `Bearer ${mcpToken}`).expect(403)).body.error).toBe('insufficient_scope');
+    expect(other.headers['www-authenticate']).toContain(
+      'resource_metadata="https://mcp.example.test/.well-known/oauth-protected-resource/mcp"',
+    );
+    const noScope = express().post(
+      '/mcp',
+      requireBearerAuth({ verifier: mcpTokenVerifier(verifier, { resource: RESOURCE }), requiredScopes: ['admin'] }),
+      (_req, res) => {
+        res.json({});
+      },
+    );
+    expect((await request(noScope).post('/mcp').set('Authorization', `Bearer ${mcpToken}`).expect(403)).body.error).toBe(
+      'insufficient_scope',
+    );
   });
 });

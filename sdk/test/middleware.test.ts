@@ -52,7 +52,9 @@ describe('requireAuth', () => {
       .get('/read')
       .set('Authorization', 'Bearer not.a.jwt')
       .expect(401, { error: 'invalid_token', error_description: 'token is malformed' });
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="scope-auth", error="invalid_token", error_description="token is malformed"');
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer realm="scope-auth", error="invalid_token", error_description="token is malformed"',
+    );
   });
 
   it('answers another scheme with a bare challenge (RFC 6750 §3.1)', async () => {

@@ -14,7 +14,14 @@ import { createKey, createOrg } from '../../test/support/fixtures.js';
 const run = promisify(execFile);
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 // No NODE_PATH, no repository: only what the project installed. npm from its cache (jose is the one dependency).
-const env = { ...process.env, NODE_PATH: '', NODE_OPTIONS: '', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+const env = {
+  ...process.env,
+  NODE_PATH: '',
+  NODE_OPTIONS: '',
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+};
 
 let dir: string;
 let inst: TestInstance;
@@ -89,10 +96,23 @@ createVerifier({ issuer: 1, audience: 'a', revocation: false });
     );
     await writeFile(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: true, types: [] }, files: ['typed.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ['typed.ts'],
+      }),
     );
-    await run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(dir, 'tsconfig.json')], { cwd: dir, env }).catch((e: { stdout: string }) => {
-      throw new Error(`does not compile:\n${e.stdout}`);
-    });
+    await run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(dir, 'tsconfig.json')], { cwd: dir, env }).catch(
+      (e: { stdout: string }) => {
+        throw new Error(`does not compile:\n${e.stdout}`);
+      },
+    );
   });
 });

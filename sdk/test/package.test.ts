@@ -20,11 +20,16 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 // From a directory outside the repository, finding the package through NODE_PATH as an installed one.
 const env = { ...process.env, NODE_PATH: join(root, 'node_modules'), NODE_OPTIONS: '' };
-const EXPORTS = 'DEFAULT_ALGORITHMS,ScopeAuthError,TokenClient,canonicalResource,createVerifier,fastifyRequireAuth,isScopeAuthError,mcpTokenVerifier,protectedResourceMetadata,requireAuth,scopeAuthPlugin';
+const EXPORTS =
+  'DEFAULT_ALGORITHMS,ScopeAuthError,TokenClient,canonicalResource,createVerifier,fastifyRequireAuth,isScopeAuthError,mcpTokenVerifier,protectedResourceMetadata,requireAuth,scopeAuthPlugin';
 
 it('can be require()d from CommonJS', async () => {
   // This checkout's package (its package.json's entry), wherever node_modules points.
-  const { stdout } = await run(process.execPath, ['-e', `console.log(Object.keys(require(${JSON.stringify(join(root, 'sdk'))})).sort().join(','))`], { cwd: dir, env });
+  const { stdout } = await run(
+    process.execPath,
+    ['-e', `console.log(Object.keys(require(${JSON.stringify(join(root, 'sdk'))})).sort().join(','))`],
+    { cwd: dir, env },
+  );
   expect(stdout.trim()).toBe(EXPORTS);
 });
 

@@ -196,7 +196,11 @@ describe('HTTP revocation source (feed + SSE stream)', () => {
     const first = issuer.revoke({ type: 'key', key_id: keyId() });
     const missedKey = keyId();
     const token = await issuer.sign({ sub: missedKey, iat: now() - 5 });
-    await eventually(async () => (await outcome(v, await issuer.sign({ sub: first.key_id, iat: now() - 5 }))) === 'token_revoked', 5_000, 'first');
+    await eventually(
+      async () => (await outcome(v, await issuer.sign({ sub: first.key_id, iat: now() - 5 }))) === 'token_revoked',
+      5_000,
+      'first',
+    );
 
     // The feed is down too, so only the resumed stream can deliver what was missed.
     issuer.state.feedStatus = 503;

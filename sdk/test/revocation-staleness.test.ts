@@ -30,7 +30,13 @@ const STALE = 'unavailable: revocation list is stale (no confirmation from its s
 
 function verifier(revocation: VerifierOptions['revocation']) {
   const clock = fakeClock();
-  const v = createVerifier({ issuer: LOCAL_ISSUER, audience: LOCAL_ISSUER, jwksUrl: `${issuer.url}/.well-known/jwks.json`, revocation, clock });
+  const v = createVerifier({
+    issuer: LOCAL_ISSUER,
+    audience: LOCAL_ISSUER,
+    jwksUrl: `${issuer.url}/.well-known/jwks.json`,
+    revocation,
+    clock,
+  });
   cleanup.push(() => v.close());
   return { v, clock };
 }
@@ -137,7 +143,11 @@ describe('Redis source', () => {
 it('refuses a maxStalenessSeconds that is not a positive number', () => {
   for (const bad of [0, -1, Number.NaN, Infinity]) {
     expect(() =>
-      createVerifier({ issuer: LOCAL_ISSUER, audience: LOCAL_ISSUER, revocation: { authUrl: 'https://auth.example.com', maxStalenessSeconds: bad } }),
+      createVerifier({
+        issuer: LOCAL_ISSUER,
+        audience: LOCAL_ISSUER,
+        revocation: { authUrl: 'https://auth.example.com', maxStalenessSeconds: bad },
+      }),
     ).toThrow(TypeError);
   }
 });

@@ -53,7 +53,12 @@ describe.each(sources)('revocation through %s', (_name, revocation) => {
     const admin = await createAdmin(inst.deps, inst.app);
     const { key, secret } = await createKey(inst.deps, admin.org, { scopes: ['read'] });
     const token = await exchange(inst.app, { org_id: admin.org.id, key_id: key.id, secret });
-    const v = createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, jwksUrl: `${srv.url}/.well-known/jwks.json`, revocation: revocation() });
+    const v = createVerifier({
+      issuer: TEST_ISSUER,
+      audience: TEST_ISSUER,
+      jwksUrl: `${srv.url}/.well-known/jwks.json`,
+      revocation: revocation(),
+    });
     verifiers.push(v);
     await v.ready();
     return { admin, key, secret, token, v };

@@ -3,7 +3,10 @@ import { SseParser, type SseEvent } from '../src/sse.js';
 function parse(chunks: string[]): { events: SseEvent[]; retries: number[] } {
   const events: SseEvent[] = [];
   const retries: number[] = [];
-  const p = new SseParser((e) => events.push(e), (ms) => retries.push(ms));
+  const p = new SseParser(
+    (e) => events.push(e),
+    (ms) => retries.push(ms),
+  );
   for (const c of chunks) p.push(c);
   return { events, retries };
 }

@@ -87,7 +87,7 @@ describe('TokenClient retries (local stub server)', () => {
     }
   });
 
-  it('keeps a still-valid token and does not refresh again before a 429\'s Retry-After', async () => {
+  it("keeps a still-valid token and does not refresh again before a 429's Retry-After", async () => {
     const stub = await startStub((_req, res, n) => {
       if (n === 2) sendJson(res, 429, { error: 'rate_limited', error_description: 'slow down' }, { 'retry-after': '5' });
       else sendJson(res, 200, tokenBody(`tok${n}`, 60));
@@ -164,7 +164,14 @@ describe('TokenClient retries (local stub server)', () => {
       c.close();
       // A client started after the close refreshes twice on the same schedule: by then the closed
       // client's next refresh, due 100 ms after its last, would have come.
-      const witness = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: witnessStub.url, backgroundRefresh: true, clock: fakeClock() });
+      const witness = client({
+        orgId: 'o',
+        apiKey: 'k',
+        apiSecret: 's',
+        authUrl: witnessStub.url,
+        backgroundRefresh: true,
+        clock: fakeClock(),
+      });
       await eventually(() => witnessStub.hits.length === 3, 5_000, 'two refreshes of a client started after the close');
       witness.close();
       expect(stub.hits).toHaveLength(2);

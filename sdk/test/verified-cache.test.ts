@@ -22,8 +22,18 @@ async function setup(options: Partial<VerifierOptions> = {}) {
   const key = await signingKey('k1');
   const published = { keys: [key.jwk] };
   const stub = await startStub((_req, res) => sendJson(res, 200, published, { 'cache-control': 'max-age=5' }));
-  const v = createVerifier({ issuer: LOCAL_ISSUER, audience: LOCAL_ISSUER, jwksUrl: `${stub.url}/jwks`, revocation: false, clock, ...options });
-  stops.push(() => v.close(), () => stub.close());
+  const v = createVerifier({
+    issuer: LOCAL_ISSUER,
+    audience: LOCAL_ISSUER,
+    jwksUrl: `${stub.url}/jwks`,
+    revocation: false,
+    clock,
+    ...options,
+  });
+  stops.push(
+    () => v.close(),
+    () => stub.close(),
+  );
   const sign = (sub: string, scope = 'read') => {
     const iat = Math.floor(clock.now() / 1000);
     return new SignJWT({ client_id: sub, org_id: 'org_1', scope, jti: `jti-${sub}` })
@@ -102,7 +112,10 @@ describe('the verified-token cache', () => {
   it('refuses a cached token as soon as its key is revoked', async () => {
     const issuer: LocalIssuer = await startLocalIssuer();
     const v = createVerifier({ issuer: LOCAL_ISSUER, audience: LOCAL_ISSUER, revocation: { authUrl: issuer.url } });
-    stops.push(() => v.close(), () => issuer.close());
+    stops.push(
+      () => v.close(),
+      () => issuer.close(),
+    );
     await v.ready();
     const token = await issuer.sign({ sub: 'key_revoked_later' });
     expect(await outcome(v, token)).toBe('ok');
@@ -113,7 +126,9 @@ describe('the verified-token cache', () => {
 
   it('refuses a cacheSize that is not a non-negative integer', () => {
     for (const cacheSize of [-1, 1.5, Number.NaN]) {
-      expect(() => createVerifier({ issuer: LOCAL_ISSUER, audience: LOCAL_ISSUER, revocation: false, cacheSize })).toThrow('cacheSize must be a non-negative integer');
+      expect(() => createVerifier({ issuer: LOCAL_ISSUER, audience: LOCAL_ISSUER, revocation: false, cacheSize })).toThrow(
+        'cacheSize must be a non-negative integer',
+      );
     }
   });
 });

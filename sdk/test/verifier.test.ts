@@ -96,8 +96,12 @@ describe('createVerifier', () => {
     const confused = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid, typ: 'at+jwt' }).sign(publicBytes);
     const err = await rejection(verifier().verify(confused));
     expect(err).toMatchObject({ code: 'invalid_token', description: 'token algorithm is not allowed' });
-    expect(() => createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, revocation: false, algorithms: ['HS256'] })).toThrow(TypeError);
-    expect(() => createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, revocation: false, algorithms: ['none'] })).toThrow(TypeError);
+    expect(() => createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, revocation: false, algorithms: ['HS256'] })).toThrow(
+      TypeError,
+    );
+    expect(() => createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, revocation: false, algorithms: ['none'] })).toThrow(
+      TypeError,
+    );
   });
 
   it('rejects an expired token, within the clock tolerance it still passes', async () => {
@@ -114,7 +118,8 @@ describe('createVerifier', () => {
   });
 
   it('refuses a clockTolerance over 60 s, the time the service keeps revocation entries past expiry', async () => {
-    const build = (clockTolerance: number) => () => createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, revocation: false, clockTolerance });
+    const build = (clockTolerance: number) => () =>
+      createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, revocation: false, clockTolerance });
     expect(build(61)).toThrow(TypeError);
     expect(build(61)).toThrow(/at most 60/);
     expect(build(Infinity)).toThrow(TypeError);

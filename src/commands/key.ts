@@ -1,12 +1,31 @@
 import type { Deps } from '../deps.js';
-import { createKeyAs, getKey, listKeysPage, MAX_GRACE_PERIOD_SECONDS, revokeKeyAs, rotateKeyAs, type Caller } from '../domain/key-management.js';
+import {
+  createKeyAs,
+  getKey,
+  listKeysPage,
+  MAX_GRACE_PERIOD_SECONDS,
+  revokeKeyAs,
+  rotateKeyAs,
+  type Caller,
+} from '../domain/key-management.js';
 import { parseDurationSeconds } from '../duration.js';
 import { keyView } from '../http/serializers.js';
 import { isId } from '../ids.js';
 import { audienceList, cidrList, environment, keyDescription, keyName, safeText, scopeList } from '../schemas.js';
 import { findKeyById } from '../storage/api-keys.js';
 import { findOrgById } from '../storage/organisations.js';
-import { bySubcommand, cliCaller, output, required, UsageError, validate, withInstance, type Command, type CommandContext, type Values } from './support.js';
+import {
+  bySubcommand,
+  cliCaller,
+  output,
+  required,
+  UsageError,
+  validate,
+  withInstance,
+  type Command,
+  type CommandContext,
+  type Values,
+} from './support.js';
 
 const STATUSES = ['active', 'expired', 'revoked'] as const;
 
@@ -51,7 +70,16 @@ async function create({ config, values }: CommandContext): Promise<void> {
   });
   output(
     values,
-    { org_id: key.orgId, key_id: key.id, secret, name: key.name, environment: key.environment, scopes: key.scopes, audiences: key.audiences, expires_at: key.expiresAt?.toISOString() ?? null },
+    {
+      org_id: key.orgId,
+      key_id: key.id,
+      secret,
+      name: key.name,
+      environment: key.environment,
+      scopes: key.scopes,
+      audiences: key.audiences,
+      expires_at: key.expiresAt?.toISOString() ?? null,
+    },
     `key created: ${key.id} in ${key.orgId}\nsecret (shown once, store it now): ${secret}`,
   );
 }
@@ -65,7 +93,11 @@ async function list({ config, values }: CommandContext): Promise<void> {
     const page = await listKeysPage(deps, await orgCaller(deps, values), { status, limit });
     return page.keys.map((k) => keyView(k, deps.clock.now()));
   });
-  output(values, { keys: views }, views.map((k) => `${k.id}  ${k.status.padEnd(7)}  ${k.environment}  ${k.name}  [${k.scopes.join(' ')}]`).join('\n') || '(no keys)');
+  output(
+    values,
+    { keys: views },
+    views.map((k) => `${k.id}  ${k.status.padEnd(7)}  ${k.environment}  ${k.name}  [${k.scopes.join(' ')}]`).join('\n') || '(no keys)',
+  );
 }
 
 async function get({ config, values, args: [, id] }: CommandContext): Promise<void> {
@@ -78,22 +110,34 @@ async function get({ config, values, args: [, id] }: CommandContext): Promise<vo
 
 async function revoke({ config, values, args: [, id] }: CommandContext): Promise<void> {
   const reason = values.reason === undefined ? null : validate(safeText(500), values.reason, '--reason');
-  const view = await withInstance(config, async (deps) => {
-    const target = await callerForKey(deps, id);
-    return keyView(await revokeKeyAs(deps, target.caller, target.id, reason), deps.clock.now());
-  }, { live: true });
+  const view = await withInstance(
+    config,
+    async (deps) => {
+      const target = await callerForKey(deps, id);
+      return keyView(await revokeKeyAs(deps, target.caller, target.id, reason), deps.clock.now());
+    },
+    { live: true },
+  );
   output(values, view, `key ${view.id} revoked at ${view.revoked_at ?? '?'}`);
 }
 
 async function rotate({ config, values, args: [, id] }: CommandContext): Promise<void> {
   const grace = duration(values, 'grace-period') ?? 0;
   if (grace > MAX_GRACE_PERIOD_SECONDS) throw new UsageError('--grace-period is at most 30d');
-  const result = await withInstance(config, async (deps) => {
-    const target = await callerForKey(deps, id);
-    const { created, old } = await rotateKeyAs(deps, target.caller, target.id, grace);
-    return { ...keyView(created.key, deps.clock.now()), secret: created.secret, previous_key: keyView(old, deps.clock.now()) };
-  }, { live: true });
-  output(values, result, `key ${result.id} replaces ${result.previous_key.id} (which expires ${result.previous_key.expires_at ?? 'never'})\nsecret (shown once, store it now): ${result.secret}`);
+  const result = await withInstance(
+    config,
+    async (deps) => {
+      const target = await callerForKey(deps, id);
+      const { created, old } = await rotateKeyAs(deps, target.caller, target.id, grace);
+      return { ...keyView(created.key, deps.clock.now()), secret: created.secret, previous_key: keyView(old, deps.clock.now()) };
+    },
+    { live: true },
+  );
+  output(
+    values,
+    result,
+    `key ${result.id} replaces ${result.previous_key.id} (which expires ${result.previous_key.expires_at ?? 'never'})\nsecret (shown once, store it now): ${result.secret}`,
+  );
 }
 
 export const key: Command = {

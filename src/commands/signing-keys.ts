@@ -7,12 +7,16 @@ import { listSigningKeys } from '../storage/signing-keys.js';
 import { bySubcommand, output, UsageError, withInstance, type Command, type CommandContext } from './support.js';
 
 async function rotate({ config, values }: CommandContext): Promise<void> {
-  const record = await withInstance(config, async (deps) => {
-    const created = await deps.keyring.rotate({ immediate: values.now, withdrawPrevious: values['withdraw-previous'] });
-    // Tell running instances now rather than at their next periodic refresh.
-    await deps.bus.publish({ type: 'signing-keys.changed' }).catch(() => undefined);
-    return created;
-  }, { live: true });
+  const record = await withInstance(
+    config,
+    async (deps) => {
+      const created = await deps.keyring.rotate({ immediate: values.now, withdrawPrevious: values['withdraw-previous'] });
+      // Tell running instances now rather than at their next periodic refresh.
+      await deps.bus.publish({ type: 'signing-keys.changed' }).catch(() => undefined);
+      return created;
+    },
+    { live: true },
+  );
   output(
     values,
     { kid: record.kid, alg: record.alg, activates_at: record.activatesAt.toISOString() },

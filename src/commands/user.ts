@@ -9,7 +9,9 @@ async function readPasswordStdin(values: Values): Promise<string> {
   if (!values['password-stdin']) throw new UsageError('--password-stdin is required: pipe the password in');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 function emailOf(values: Values): string {
@@ -29,11 +31,14 @@ export const user: Command = {
       const name = validate(keyName, values.name ?? email, '--name');
       const role = values.role ?? 'owner';
       if (!isRole(role)) throw new UsageError('--role must be owner, admin, developer or viewer');
-      if ((values['org-name'] === undefined) === (values.org === undefined)) throw new UsageError('give --org-name (a new organisation) or --org ORG_ID');
+      if ((values['org-name'] === undefined) === (values.org === undefined))
+        throw new UsageError('give --org-name (a new organisation) or --org ORG_ID');
       if (values.org !== undefined && !ID_PATTERN.org.test(values.org)) throw new UsageError('--org must be an organisation ID (org_...)');
       const org = values.org !== undefined ? { id: values.org } : { newName: validate(keyName, values['org-name'], '--org-name') };
       const password = await readPasswordStdin(values);
-      const created = await withInstance(config, (deps) => createMember(deps, { email, name, password, role, org }, { type: 'cli', id: null }));
+      const created = await withInstance(config, (deps) =>
+        createMember(deps, { email, name, password, role, org }, { type: 'cli', id: null }),
+      );
       output(
         values,
         { user_id: created.user.id, email: created.user.email, org_id: created.org.id, role },

@@ -39,7 +39,10 @@ export function composeSecret(env: Environment, random: string): string {
 
 /** A new secret: `sk_<env>_` + 256 random bits in base62 + a CRC32 checksum (GitHub-token style). */
 export function generateSecret(env: Environment): string {
-  return composeSecret(env, base62From(() => randomBytes(SECRET_RANDOM_CHARS * 2), SECRET_RANDOM_CHARS));
+  return composeSecret(
+    env,
+    base62From(() => randomBytes(SECRET_RANDOM_CHARS * 2), SECRET_RANDOM_CHARS),
+  );
 }
 
 /** Format and checksum only: lets a typo or a truncated paste fail without touching storage. */

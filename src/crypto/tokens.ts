@@ -17,7 +17,5 @@ export type SigningMaterial = { kid: string; alg: string; privateKey: CryptoKey 
 
 /** RFC 9068: `typ: at+jwt` so an access token cannot be confused with an ID token or other JWT. */
 export async function signAccessToken(claims: AccessTokenClaims, key: SigningMaterial): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-    .sign(key.privateKey);
+  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }).sign(key.privateKey);
 }

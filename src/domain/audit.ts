@@ -88,7 +88,10 @@ export function createAuditLog(db: Db, clock: Clock, log: Logger): AuditLog {
       userAgent: cleanColumn(i.context?.userAgent),
       requestId: cleanColumn(i.context?.requestId),
       // A person is named by ID and email (issue 19); the table has one actor column, so the email rides in detail.
-      detail: cleanDetail(i.actor.email === undefined ? (i.detail ?? {}) : { ...i.detail, actor_email: i.actor.email }, 0) as Record<string, unknown>,
+      detail: cleanDetail(i.actor.email === undefined ? (i.detail ?? {}) : { ...i.detail, actor_email: i.actor.email }, 0) as Record<
+        string,
+        unknown
+      >,
       createdAt: new Date(now),
     };
   };

@@ -48,7 +48,14 @@ const keyAction = (caller: Caller, action: string, keyId: string, detail: Record
 });
 
 /** One audit record per management action, in the action's own transaction. */
-function auditKeyAction(deps: ManagementDeps, trx: Knex.Transaction, caller: Caller, action: string, keyId: string, detail: Record<string, unknown>) {
+function auditKeyAction(
+  deps: ManagementDeps,
+  trx: Knex.Transaction,
+  caller: Caller,
+  action: string,
+  keyId: string,
+  detail: Record<string, unknown>,
+) {
   return deps.audit.write(trx, keyAction(caller, action, keyId, detail));
 }
 
@@ -59,7 +66,9 @@ function assertGrantable(caller: Caller, scopes: string[]): void {
     throw new AppError('forbidden', `a key owned by a ${caller.person.role} cannot hold scope "${missing}"`);
   }
   if (missing) {
-    throw new AppError('insufficient_scope', `cannot grant scope "${missing}": the calling token does not hold it`, undefined, { requiredScope: missing });
+    throw new AppError('insufficient_scope', `cannot grant scope "${missing}": the calling token does not hold it`, undefined, {
+      requiredScope: missing,
+    });
   }
 }
 
@@ -74,7 +83,8 @@ async function assertOwnerMayHold(trx: Knex.Transaction, key: ApiKey, scopes: re
   if (key.ownerUserId === null) return;
   const owner = await findMembership(trx, key.ownerUserId, key.orgId);
   const excess = owner ? scopesAllowedFor(owner.role, scopes, MANAGEMENT_SCOPES) : scopes[0];
-  if (excess !== undefined) throw new AppError('forbidden', `the key's owner (${owner?.role ?? 'no longer a member'}) may not hold scope "${excess}"`);
+  if (excess !== undefined)
+    throw new AppError('forbidden', `the key's owner (${owner?.role ?? 'no longer a member'}) may not hold scope "${excess}"`);
 }
 
 const notFound = (id: string) => new AppError('not_found', `key ${id.slice(0, 64)} not found`);
@@ -116,14 +126,25 @@ export async function createKeyIn(
   input: CreateKeyInput,
   auditDetail: Record<string, unknown> = {},
 ): Promise<CreatedKey> {
-  const created = await createApiKey(deps, trx, { ...input, orgId: caller.orgId, createdBy: actorRef(caller.actor), ownerUserId: caller.person?.userId ?? null });
+  const created = await createApiKey(deps, trx, {
+    ...input,
+    orgId: caller.orgId,
+    createdBy: actorRef(caller.actor),
+    ownerUserId: caller.person?.userId ?? null,
+  });
   await deps.audit.write(trx, keyCreated(caller, created.key, auditDetail));
   return created;
 }
 
 /** The `key.created` record, the same for every way a key is made. */
 function keyCreated(caller: Caller, key: ApiKey, extra: Record<string, unknown> = {}): AuditInput {
-  return keyAction(caller, 'key.created', key.id, { name: key.name, scopes: key.scopes, audiences: key.audiences, environment: key.environment, ...extra });
+  return keyAction(caller, 'key.created', key.id, {
+    name: key.name,
+    scopes: key.scopes,
+    audiences: key.audiences,
+    environment: key.environment,
+    ...extra,
+  });
 }
 
 export async function getKey(deps: ManagementDeps, caller: Caller, id: string): Promise<ApiKey> {
@@ -132,14 +153,31 @@ export async function getKey(deps: ManagementDeps, caller: Caller, id: string): 
   return key;
 }
 
-export type ListKeysInput = { status?: KeyStatus; environment?: Environment; ownerUserId?: string; unusedForDays?: number; limit: number; before?: string };
+export type ListKeysInput = {
+  status?: KeyStatus;
+  environment?: Environment;
+  ownerUserId?: string;
+  unusedForDays?: number;
+  limit: number;
+  before?: string;
+};
 
 /** One page, newest first; `nextBefore` is set when more may follow. */
-export async function listKeysPage(deps: ManagementDeps, caller: Caller, q: ListKeysInput): Promise<{ keys: ApiKey[]; nextBefore?: string }> {
+export async function listKeysPage(
+  deps: ManagementDeps,
+  caller: Caller,
+  q: ListKeysInput,
+): Promise<{ keys: ApiKey[]; nextBefore?: string }> {
   const own = ownKeysOf(caller);
   // A developer asking for someone else's keys gets an empty page, as for a stranger's ID.
   if (own !== undefined && q.ownerUserId !== undefined && q.ownerUserId !== own) return { keys: [] };
-  const rows = await listKeys(deps.db, { ...q, ownerUserId: own ?? q.ownerUserId, orgId: caller.orgId, limit: q.limit + 1, now: new Date(deps.clock.now()) });
+  const rows = await listKeys(deps.db, {
+    ...q,
+    ownerUserId: own ?? q.ownerUserId,
+    orgId: caller.orgId,
+    limit: q.limit + 1,
+    now: new Date(deps.clock.now()),
+  });
   const keys = rows.slice(0, q.limit);
   return { keys, nextBefore: rows.length > q.limit ? keys.at(-1)?.id : undefined };
 }
@@ -163,17 +201,21 @@ function assertNotRevived(key: ApiKey, patch: KeyPatch, nowMs: number): void {
 /** Is every address of `cidr` inside one of `ranges`? (A range as wide or wider, of the same family, holding its address.) */
 function covered(cidr: string, ranges: string[]): boolean {
   const c = parseCidr(cidr);
-  return c !== undefined && ranges.some((r) => {
-    const range = parseCidr(r);
-    return range !== undefined && range.family === c.family && range.prefix <= c.prefix && ipAllowed([r], c.address);
-  });
+  return (
+    c !== undefined &&
+    ranges.some((r) => {
+      const range = parseCidr(r);
+      return range !== undefined && range.family === c.family && range.prefix <= c.prefix && ipAllowed([r], c.address);
+    })
+  );
 }
 
 /** The first field of `patch` that would let the key do more than it can now, if any. */
 function loosenedField(key: ApiKey, patch: KeyPatch, defaultAudience: string): string | undefined {
   const { allowedCidrs: cidrs, expiresAt, audiences, scopes } = patch;
   // An empty allowlist admits every address; an empty audience list means the default audience.
-  if (cidrs && key.allowedCidrs.length > 0 && (cidrs.length === 0 || !cidrs.every((c) => covered(c, key.allowedCidrs)))) return 'allowed_cidrs';
+  if (cidrs && key.allowedCidrs.length > 0 && (cidrs.length === 0 || !cidrs.every((c) => covered(c, key.allowedCidrs))))
+    return 'allowed_cidrs';
   if (expiresAt !== undefined && expiresLater(key.expiresAt, expiresAt)) return 'expires_at';
   const effective = (list: string[]) => (list.length > 0 ? list : [defaultAudience]);
   if (audiences && effective(audiences).some((a) => !effective(key.audiences).includes(a))) return 'audiences';
@@ -191,7 +233,12 @@ function assertMayLoosen(caller: Caller, key: ApiKey, patch: KeyPatch, defaultAu
   if (lacking === undefined) return;
   const field = loosenedField(key, patch, defaultAudience);
   if (field === undefined) return;
-  throw new AppError('insufficient_scope', `cannot loosen a key holding scope "${lacking}": the calling token does not hold it`, { field }, { requiredScope: lacking });
+  throw new AppError(
+    'insufficient_scope',
+    `cannot loosen a key holding scope "${lacking}": the calling token does not hold it`,
+    { field },
+    { requiredScope: lacking },
+  );
 }
 
 export async function updateKeyAs(deps: ManagementDeps, caller: Caller, id: string, patch: KeyPatch): Promise<ApiKey> {
@@ -203,9 +250,14 @@ export async function updateKeyAs(deps: ManagementDeps, caller: Caller, id: stri
       throw new AppError('invalid_request', 'expires_at must be in the future; revoke the key to stop it now');
     }
     // Scopes the key already holds are kept, not granted: narrowing stays possible.
-    if (patch.scopes) assertGrantable(caller, patch.scopes.filter((s) => !key.scopes.includes(s)));
+    if (patch.scopes)
+      assertGrantable(
+        caller,
+        patch.scopes.filter((s) => !key.scopes.includes(s)),
+      );
     if (patch.scopes) await assertOwnerMayHold(trx, key, patch.scopes);
-    if (patch.scopes || patch.audiences) await assertFitsCatalogue(deps, trx, key.orgId, { scopes: patch.scopes ?? key.scopes, audiences: patch.audiences ?? key.audiences });
+    if (patch.scopes || patch.audiences)
+      await assertFitsCatalogue(deps, trx, key.orgId, { scopes: patch.scopes ?? key.scopes, audiences: patch.audiences ?? key.audiences });
     assertMayLoosen(caller, key, patch, deps.config.defaultAudience);
     const changed = await updateKey(trx, id, patch, new Date(deps.clock.now()));
     const fields = Object.keys(patch).filter((k) => patch[k as keyof KeyPatch] !== undefined);
@@ -279,7 +331,10 @@ export async function rotateKeyAs(
     // as at the end of a grace period. A leaked key is revoked, which also refuses its tokens.
     const expiresAt = new Date(Math.min(nowMs + gracePeriodSeconds * 1000, old.expiresAt?.getTime() ?? Infinity));
     const updated = await updateKey(trx, old.id, { replacedBy: created.key.id, expiresAt }, new Date(nowMs));
-    await auditKeyAction(deps, trx, caller, 'key.rotated', old.id, { replaced_by: created.key.id, grace_period_seconds: gracePeriodSeconds });
+    await auditKeyAction(deps, trx, caller, 'key.rotated', old.id, {
+      replaced_by: created.key.id,
+      grace_period_seconds: gracePeriodSeconds,
+    });
     await deps.audit.write(trx, keyCreated(caller, created.key, { rotated_from: old.id }));
     return { created, old: updated };
   });

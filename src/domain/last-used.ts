@@ -71,7 +71,11 @@ export function createLastUsedTracker(
       if (i > 0 && paced) await pause(pauseMs);
       const batch = entries.slice(i, i + pacing.batchSize);
       try {
-        rows += await touchLastUsed(db, batch.map(([id, at]) => [id, new Date(at)] as const), minAdvanceMs);
+        rows += await touchLastUsed(
+          db,
+          batch.map(([id, at]) => [id, new Date(at)] as const),
+          minAdvanceMs,
+        );
         writes++;
       } catch (err) {
         // What was not written goes back, to be tried again at the next flush.

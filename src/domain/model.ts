@@ -80,4 +80,12 @@ export type Session = {
 export type ResourceScope = { name: string; description: string };
 
 /** One of an organisation's APIs: its audience and the scopes it declares. */
-export type Resource = { id: string; orgId: string; name: string; audience: string; scopes: ResourceScope[]; createdAt: Date; updatedAt: Date };
+export type Resource = {
+  id: string;
+  orgId: string;
+  name: string;
+  audience: string;
+  scopes: ResourceScope[];
+  createdAt: Date;
+  updatedAt: Date;
+};

@@ -35,16 +35,21 @@ export async function bootstrapOrganisation(
 ): Promise<{ org: Organisation; key: ApiKey; secret: string }> {
   return deps.db.transaction(async (trx) => {
     const org = await createOrgIn(deps, trx, name, actor);
-    const { key, secret } = await createKeyIn(deps, trx, { orgId: org.id, actor, scopes: BOOTSTRAP_SCOPES }, {
-      name: 'admin',
-      description: 'first admin key, created by bootstrap',
-      environment: 'live',
-      scopes: [...BOOTSTRAP_SCOPES],
-      // The admin token must be accepted by the management API whatever the default audience is.
-      audiences: deps.config.defaultAudience === deps.config.managementAudience ? [] : [deps.config.managementAudience],
-      allowedCidrs: [],
-      expiresAt: null,
-    });
+    const { key, secret } = await createKeyIn(
+      deps,
+      trx,
+      { orgId: org.id, actor, scopes: BOOTSTRAP_SCOPES },
+      {
+        name: 'admin',
+        description: 'first admin key, created by bootstrap',
+        environment: 'live',
+        scopes: [...BOOTSTRAP_SCOPES],
+        // The admin token must be accepted by the management API whatever the default audience is.
+        audiences: deps.config.defaultAudience === deps.config.managementAudience ? [] : [deps.config.managementAudience],
+        allowedCidrs: [],
+        expiresAt: null,
+      },
+    );
     return { org, key, secret };
   });
 }

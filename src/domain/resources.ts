@@ -4,7 +4,15 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Db } from '../storage/db.js';
-import { activeKeysForAudience, deleteResource, findResourceByAudience, insertResource, listResources, lockResource, updateResource } from '../storage/resources.js';
+import {
+  activeKeysForAudience,
+  deleteResource,
+  findResourceByAudience,
+  insertResource,
+  listResources,
+  lockResource,
+  updateResource,
+} from '../storage/resources.js';
 import type { AuditLog } from './audit.js';
 import type { Caller } from './key-management.js';
 import type { Resource, ResourceScope } from './model.js';
@@ -23,14 +31,26 @@ function assertDistinct(scopes: ResourceScope[]): void {
   }
 }
 
-export async function createResource(deps: ResourceDeps, caller: Caller, input: { name: string; audience: string; scopes: ResourceScope[] }): Promise<Resource> {
+export async function createResource(
+  deps: ResourceDeps,
+  caller: Caller,
+  input: { name: string; audience: string; scopes: ResourceScope[] },
+): Promise<Resource> {
   assertDistinct(input.scopes);
   const now = new Date(deps.clock.now());
   const resource: Resource = { id: newId('resource', now.getTime()), orgId: caller.orgId, ...input, createdAt: now, updatedAt: now };
   return deps.db.transaction(async (trx) => {
-    if (await findResourceByAudience(trx, caller.orgId, input.audience)) throw new AppError('conflict', `a resource with audience "${input.audience}" already exists`);
+    if (await findResourceByAudience(trx, caller.orgId, input.audience))
+      throw new AppError('conflict', `a resource with audience "${input.audience}" already exists`);
     await insertResource(trx, resource);
-    await deps.audit.write(trx, { orgId: caller.orgId, action: 'resource.created', actor: caller.actor, target: target(resource.id), context: caller.context, detail: { name: input.name, audience: input.audience } });
+    await deps.audit.write(trx, {
+      orgId: caller.orgId,
+      action: 'resource.created',
+      actor: caller.actor,
+      target: target(resource.id),
+      context: caller.context,
+      detail: { name: input.name, audience: input.audience },
+    });
     return resource;
   });
 }
@@ -44,7 +64,12 @@ async function usage(deps: ResourceDeps, trx: Knex.Transaction, r: Resource) {
   return activeKeysForAudience(trx, r.orgId, r.audience, r.audience === deps.config.defaultAudience, new Date(deps.clock.now()));
 }
 
-export async function updateOrgResource(deps: ResourceDeps, caller: Caller, id: string, patch: { name?: string; scopes?: ResourceScope[] }): Promise<Resource> {
+export async function updateOrgResource(
+  deps: ResourceDeps,
+  caller: Caller,
+  id: string,
+  patch: { name?: string; scopes?: ResourceScope[] },
+): Promise<Resource> {
   if (patch.scopes) assertDistinct(patch.scopes);
   return deps.db.transaction(async (trx) => {
     const current = await lockResource(trx, caller.orgId, id);
@@ -53,10 +78,18 @@ export async function updateOrgResource(deps: ResourceDeps, caller: Caller, id: 
       const kept = new Set(patch.scopes.map((s) => s.name));
       const removed = current.scopes.map((s) => s.name).filter((n) => !kept.has(n));
       const user = (await usage(deps, trx, current)).find((k) => k.scopes.some((s) => removed.includes(s)));
-      if (user) throw new AppError('conflict', `active key ${user.id} uses a scope this change removes; revoke it or change its scopes first`);
+      if (user)
+        throw new AppError('conflict', `active key ${user.id} uses a scope this change removes; revoke it or change its scopes first`);
     }
     const updated = await updateResource(trx, id, { ...patch, updatedAt: new Date(deps.clock.now()) });
-    await deps.audit.write(trx, { orgId: caller.orgId, action: 'resource.updated', actor: caller.actor, target: target(id), context: caller.context, detail: { fields: Object.keys(patch) } });
+    await deps.audit.write(trx, {
+      orgId: caller.orgId,
+      action: 'resource.updated',
+      actor: caller.actor,
+      target: target(id),
+      context: caller.context,
+      detail: { fields: Object.keys(patch) },
+    });
     return updated;
   });
 }
@@ -67,9 +100,17 @@ export async function deleteOrgResource(deps: ResourceDeps, caller: Caller, id: 
     const current = await lockResource(trx, caller.orgId, id);
     if (!current) throw notFound(id);
     const users = await usage(deps, trx, current);
-    if (users.length > 0) throw new AppError('conflict', `resource "${current.name}" is used by ${users.length} active key(s), e.g. ${users[0]!.id}`);
+    if (users.length > 0)
+      throw new AppError('conflict', `resource "${current.name}" is used by ${users.length} active key(s), e.g. ${users[0]!.id}`);
     await deleteResource(trx, id);
-    await deps.audit.write(trx, { orgId: caller.orgId, action: 'resource.deleted', actor: caller.actor, target: target(id), context: caller.context, detail: { name: current.name, audience: current.audience } });
+    await deps.audit.write(trx, {
+      orgId: caller.orgId,
+      action: 'resource.deleted',
+      actor: caller.actor,
+      target: target(id),
+      context: caller.context,
+      detail: { name: current.name, audience: current.audience },
+    });
   });
 }
 
@@ -95,7 +136,10 @@ export async function assertFitsCatalogue(
   for (const scope of key.scopes) {
     if ((MANAGEMENT_SCOPES as readonly string[]).includes(scope)) continue;
     if (resources.some((r) => r.scopes.some((s) => s.name === scope))) continue;
-    const what = resources.length > 0 ? `resource ${resources.map((r) => `"${r.name}"`).join(', ')}` : "any of the key's audiences (add the resource's audience)";
+    const what =
+      resources.length > 0
+        ? `resource ${resources.map((r) => `"${r.name}"`).join(', ')}`
+        : "any of the key's audiences (add the resource's audience)";
     throw new AppError('invalid_scope', `scope "${scope.slice(0, 100)}" is not declared by ${what}`);
   }
 }

@@ -24,7 +24,11 @@ export type RevocationStore = {
 
 export type BusMessage =
   | { type: 'key.changed'; keyId: string }
-  | { type: 'revocation'; entry: RevocationEntry; /** When Postgres committed it (ms), for the propagation metric. */ committedAtMs?: number }
+  | {
+      type: 'revocation';
+      entry: RevocationEntry;
+      /** When Postgres committed it (ms), for the propagation metric. */ committedAtMs?: number;
+    }
   | { type: 'signing-keys.changed' }
   /** A user's sessions ended or their role changed: drop their cached sessions. */
   | { type: 'people.changed'; userId: string };

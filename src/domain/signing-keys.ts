@@ -46,7 +46,12 @@ export type Keyring = {
   prune(): Promise<number>;
 };
 
-export type KeyringDeps = { config: Config; db: Db; clock: Clock; /** The longest token lifetime in circulation, seconds. */ longestTtlSeconds?: () => number };
+export type KeyringDeps = {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  /** The longest token lifetime in circulation, seconds. */ longestTtlSeconds?: () => number;
+};
 
 export function createKeyring({ config, db, clock, longestTtlSeconds = () => config.tokenTtlSeconds }: KeyringDeps): Keyring {
   let keys: LoadedKey[] = [];
@@ -58,8 +63,7 @@ export function createKeyring({ config, db, clock, longestTtlSeconds = () => con
   // Instances reload the table every SIGNING_KEY_REFRESH_SECONDS (and at once on a pub/sub notice).
   const prepublishMs = (config.jwksMaxAgeSeconds + config.signingKeyRefreshSeconds) * 1000;
 
-  const isPublished = (k: SigningKeyRecord, nowMs: number) =>
-    k.retiredAt === null || k.retiredAt.getTime() + retentionMs() > nowMs;
+  const isPublished = (k: SigningKeyRecord, nowMs: number) => k.retiredAt === null || k.retiredAt.getTime() + retentionMs() > nowMs;
 
   // Loads run one at a time, each reading the table after the previous one has been applied: two
   // that overlap (startup and a resync, a rotation and the periodic refresh) could otherwise apply
@@ -139,7 +143,8 @@ export function createKeyring({ config, db, clock, longestTtlSeconds = () => con
       const record = await withSigningKeyLock(db, async (trx) => {
         const created = await createKey(trx, activatesAt);
         // Retired long enough ago that no token of theirs is still valid: they leave the JWKS now.
-        if (options.withdrawPrevious) await retireSigningKeys(trx, new Date(clock.now() - retentionMs() - 1000), created.kid, { all: true });
+        if (options.withdrawPrevious)
+          await retireSigningKeys(trx, new Date(clock.now() - retentionMs() - 1000), created.kid, { all: true });
         return created;
       });
       await keyring.refresh();
@@ -179,7 +184,8 @@ export async function reencryptSigningKeys(deps: { config: Config; db: Db }, pre
     let resealed = 0;
     for (const k of await listSigningKeys(trx)) {
       if (opens(current, k)) continue;
-      if (!opens(previousKek, k)) throw new TypeError(`signing key ${k.kid} opens under neither the previous nor the configured KEY_ENCRYPTION_KEY`);
+      if (!opens(previousKek, k))
+        throw new TypeError(`signing key ${k.kid} opens under neither the previous nor the configured KEY_ENCRYPTION_KEY`);
       await updateSigningKeyPrivate(trx, k.kid, encryptPrivateKey(current, decryptPrivateKey(previousKek, k.privateJwkEnc, k.kid), k.kid));
       resealed++;
     }

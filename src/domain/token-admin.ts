@@ -51,7 +51,8 @@ export async function revokeToken(deps: ManagementDeps & VerificationDeps, calle
   // about whether it is valid (a 400 here was a cross-org oracle, issue 16 point 14).
   if (claims.orgId !== caller.orgId) return;
   // Within the org, a key that is not an admin may revoke only its own tokens.
-  if (!caller.admin && claims.sub !== caller.keyId) throw new AppError('invalid_request', 'this token was not issued to the authenticated client');
+  if (!caller.admin && claims.sub !== caller.keyId)
+    throw new AppError('invalid_request', 'this token was not issued to the authenticated client');
 
   const entry = await deps.db.transaction(async (trx) => {
     const e = await insertTokenRevocation(trx, {

@@ -39,12 +39,7 @@ export type ExchangeDeps = KeyLookupDeps & {
 let dummyHash: Buffer | undefined;
 
 /** Why a presented credential is refused; never shown to the caller, only audited. */
-function refusalReason(
-  key: KeyRecord | undefined,
-  secretOk: boolean,
-  req: ExchangeRequest,
-  nowMs: number,
-): string | undefined {
+function refusalReason(key: KeyRecord | undefined, secretOk: boolean, req: ExchangeRequest, nowMs: number): string | undefined {
   if (!key) return 'unknown_key';
   if (!secretOk) return 'wrong_secret';
   const status = keyStatus(key, nowMs);
@@ -140,7 +135,10 @@ export async function exchangeKey(
   );
   // Key limits keep tokens within the bound; a key stored before them could still exceed it.
   if (accessToken.length > MAX_TOKEN_LENGTH) {
-    throw new AppError('invalid_scope', `the token would be longer than ${MAX_TOKEN_LENGTH} characters: request fewer scopes or one audience`);
+    throw new AppError(
+      'invalid_scope',
+      `the token would be longer than ${MAX_TOKEN_LENGTH} characters: request fewer scopes or one audience`,
+    );
   }
   deps.lastUsed.touch(key.id, nowMs);
   deps.usage.record(key, 'issued', nowMs);

@@ -15,13 +15,20 @@ export type UsageRange = { from: Date; to: Date };
 
 function checkRange({ from, to }: UsageRange): void {
   if (from.getTime() >= to.getTime()) throw new AppError('invalid_request', '"from" must be before "to"');
-  if (to.getTime() - from.getTime() > MAX_USAGE_RANGE_DAYS * DAY_MS) throw new AppError('invalid_request', `the range is at most ${MAX_USAGE_RANGE_DAYS} days`);
+  if (to.getTime() - from.getTime() > MAX_USAGE_RANGE_DAYS * DAY_MS)
+    throw new AppError('invalid_request', `the range is at most ${MAX_USAGE_RANGE_DAYS} days`);
 }
 
 export type UsageSeries = Array<{ start: Date; counts: Record<string, number>; total: number }>;
 
 /** One key's exchanges per hour or day, each bucket's counts by outcome (`issued` and each refusal). */
-export async function keyUsageReport(deps: ManagementDeps, caller: Caller, keyId: string, range: UsageRange, granularity: Granularity): Promise<UsageSeries> {
+export async function keyUsageReport(
+  deps: ManagementDeps,
+  caller: Caller,
+  keyId: string,
+  range: UsageRange,
+  granularity: Granularity,
+): Promise<UsageSeries> {
   checkRange(range);
   await getKey(deps, caller, keyId); // another org's key is a 404
   const series = new Map<number, UsageSeries[number]>();

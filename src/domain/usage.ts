@@ -35,7 +35,10 @@ export function createUsageCounter(db: Db, clock: Clock, retentionDays: number):
   const write = async (rows: Pending[]) => {
     for (let i = 0; i < rows.length; i += BATCH) {
       try {
-        await addUsage(db, rows.slice(i, i + BATCH).map((r) => ({ ...r, hour: new Date(r.hourMs) })));
+        await addUsage(
+          db,
+          rows.slice(i, i + BATCH).map((r) => ({ ...r, hour: new Date(r.hourMs) })),
+        );
       } catch (err) {
         // What was not written goes back, to be added at the next flush.
         for (const r of rows.slice(i)) add(r);

@@ -47,13 +47,26 @@ function authSteps(auth: RouteAuth, deps: Deps, limiters: Limiters): RequestHand
       return [clientGuard, limiters.clientAuth];
     case 'bearer':
       // Limited per organisation, so after the token or session says which one; management answers are never cached.
-      return [noStore, managementAuthentication(deps, { bearer: true }), limiters.management, managementAuthorization(auth.scopes, auth.permission)];
+      return [
+        noStore,
+        managementAuthentication(deps, { bearer: true }),
+        limiters.management,
+        managementAuthorization(auth.scopes, auth.permission),
+      ];
     case 'session':
-      return [noStore, managementAuthentication(deps, { bearer: false }), limiters.management, managementAuthorization([], auth.permission)];
+      return [
+        noStore,
+        managementAuthentication(deps, { bearer: false }),
+        limiters.management,
+        managementAuthorization([], auth.permission),
+      ];
   }
 }
 
-const lastStep = (handler: RouteHandler): RequestHandler => (req, res) => handler(req, res);
+const lastStep =
+  (handler: RouteHandler): RequestHandler =>
+  (req, res) =>
+    handler(req, res);
 
 /**
  * Mounts the table in its order, each route in one express layer at all of its paths; then, at each
@@ -64,13 +77,22 @@ export function mountRoutes(app: Express, ctx: RouteContext, limiters: Limiters)
   for (const route of ctx.routes) {
     const paths = operationsOf(route).map((o) => o.path);
     app[route.method](paths, inOneLayer(...authSteps(route.auth, ctx.deps, limiters), lastStep(route.handler(ctx))));
-    for (const path of paths) methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), ...(route.method === 'get' ? ['GET', 'HEAD'] : [route.method.toUpperCase()])]);
+    for (const path of paths)
+      methodsByPath.set(path, [
+        ...(methodsByPath.get(path) ?? []),
+        ...(route.method === 'get' ? ['GET', 'HEAD'] : [route.method.toUpperCase()]),
+      ]);
   }
   for (const [path, allow] of methodsByPath) app.all(path, methodNotAllowed(allow));
 }
 
 function methodNotAllowed(allow: readonly string[]): RequestHandler {
   return (req) => {
-    throw new AppError('method_not_allowed', `method ${req.method.replace(/[^A-Z]/g, '?').slice(0, 20)} is not allowed here; use ${allow.join(' or ')}`, undefined, { allow });
+    throw new AppError(
+      'method_not_allowed',
+      `method ${req.method.replace(/[^A-Z]/g, '?').slice(0, 20)} is not allowed here; use ${allow.join(' or ')}`,
+      undefined,
+      { allow },
+    );
   };
 }

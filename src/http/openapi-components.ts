@@ -3,13 +3,17 @@ import type { ErrorCode } from '../errors.js';
 
 /** Response headers, named once: an operation's responses point at these. */
 export const HEADERS = {
-  'X-Request-Id': { description: 'this request\'s ID, also in the service\'s logs', schema: { type: 'string' } },
+  'X-Request-Id': { description: "this request's ID, also in the service's logs", schema: { type: 'string' } },
   RateLimit: {
     description: 'the limits that applied and what is left of each (IETF draft-ietf-httpapi-ratelimit-headers-08), when rate limits are on',
     schema: { type: 'string' },
     example: '"token-ip"; r=599; t=60',
   },
-  'RateLimit-Policy': { description: 'the policies of those limits, when rate limits are on', schema: { type: 'string' }, example: '"token-ip"; q=600; w=60' },
+  'RateLimit-Policy': {
+    description: 'the policies of those limits, when rate limits are on',
+    schema: { type: 'string' },
+    example: '"token-ip"; q=600; w=60',
+  },
   'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer', minimum: 0 } },
   'WWW-Authenticate': {
     description: 'the challenge: Basic on key-credential endpoints; Bearer elsewhere, bare without credentials (RFC 6750 §3)',
@@ -49,7 +53,8 @@ export function securitySchemes(issuer: string) {
       type: 'apiKey',
       in: 'cookie',
       name: 'scope-auth-session',
-      description: 'a console session from POST /v1/session (`__Host-scope-auth-session` under https); changes also need the X-CSRF-Token header',
+      description:
+        'a console session from POST /v1/session (`__Host-scope-auth-session` under https); changes also need the X-CSRF-Token header',
     },
   };
 }
@@ -75,7 +80,7 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   token: 'exchange API keys for access tokens; introspect and revoke tokens (RFC 6749, 7662, 7009)',
   operations: 'liveness and readiness',
   discovery: 'signing keys and server metadata (RFC 7517, RFC 8414)',
-  keys: 'API keys of the caller\'s organisation',
+  keys: "API keys of the caller's organisation",
   audit: 'who did what, when and from where',
   revocation: 'the revocation list and its live stream, for verifiers',
 };

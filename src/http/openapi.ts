@@ -19,17 +19,34 @@ function authDoc(auth: RouteAuth): { security: Security; errors: ErrorCode[]; ra
       return { security: [], errors: [], rateLimited: false };
     case 'client':
       return auth.orBearer
-        ? { security: [{ basic: [] }, { oauth2: [] }], errors: ['invalid_request', 'invalid_client', 'invalid_token', 'rate_limited', 'unavailable'], rateLimited: true }
+        ? {
+            security: [{ basic: [] }, { oauth2: [] }],
+            errors: ['invalid_request', 'invalid_client', 'invalid_token', 'rate_limited', 'unavailable'],
+            rateLimited: true,
+          }
         : { security: [{ basic: [] }], errors: ['invalid_request', 'invalid_client', 'rate_limited', 'unavailable'], rateLimited: true };
     case 'bearer':
       // A management token holding the scopes, or a console session whose role gives the permission.
       return {
         security: [{ oauth2: [...auth.scopes] }, { session: [] }],
-        errors: ['invalid_request', 'invalid_token', 'invalid_credentials', 'insufficient_scope', 'forbidden', 'csrf_failed', 'rate_limited', 'unavailable'],
+        errors: [
+          'invalid_request',
+          'invalid_token',
+          'invalid_credentials',
+          'insufficient_scope',
+          'forbidden',
+          'csrf_failed',
+          'rate_limited',
+          'unavailable',
+        ],
         rateLimited: true,
       };
     case 'session':
-      return { security: [{ session: [] }], errors: ['invalid_credentials', 'forbidden', 'csrf_failed', 'rate_limited', 'unavailable'], rateLimited: true };
+      return {
+        security: [{ session: [] }],
+        errors: ['invalid_credentials', 'forbidden', 'csrf_failed', 'rate_limited', 'unavailable'],
+        rateLimited: true,
+      };
   }
 }
 
@@ -44,12 +61,17 @@ function createSchemaStore() {
   const relink = (value: unknown): unknown => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/'));
   function add(name: string, schema: JsonSchema) {
     const existing = components[name];
-    if (existing && JSON.stringify(existing) !== JSON.stringify(schema)) throw new TypeError(`schema name ${name} names two different shapes`);
+    if (existing && JSON.stringify(existing) !== JSON.stringify(schema))
+      throw new TypeError(`schema name ${name} names two different shapes`);
     components[name] = schema;
   }
   /** `body`: a request body's schema, whose defaults move into descriptions (see `describeDefaults`). */
   function convert(s: z.ZodType, io: 'input' | 'output' | 'body'): JsonSchema {
-    const converted = z.toJSONSchema(s, { target: 'draft-2020-12', io: io === 'body' ? 'input' : io, unrepresentable: 'any' }) as JsonSchema;
+    const converted = z.toJSONSchema(s, {
+      target: 'draft-2020-12',
+      io: io === 'body' ? 'input' : io,
+      unrepresentable: 'any',
+    }) as JsonSchema;
     const { $schema: _, $defs, ...json } = (io === 'body' ? describeDefaults(converted) : converted) as JsonSchema;
     for (const [name, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) add(name, relink(def) as JsonSchema);
     return relink(json) as JsonSchema;
@@ -111,11 +133,22 @@ function responses(store: SchemaStore, route: Route): Record<string, unknown> {
     out[status] = {
       description: res.description,
       headers: headerRefs([...headersFor(Number(status), [], rateLimited), ...(res.headers ?? [])]),
-      ...(res.schema ? { content: { [res.contentType ?? 'application/json']: { schema: store.convert(res.schema, 'output'), ...(res.example ? { example: res.example } : {}) } } } : {}),
+      ...(res.schema
+        ? {
+            content: {
+              [res.contentType ?? 'application/json']: {
+                schema: store.convert(res.schema, 'output'),
+                ...(res.example ? { example: res.example } : {}),
+              },
+            },
+          }
+        : {}),
     };
   }
   // Any operation can fail unexpectedly.
-  const codes = [...new Set<ErrorCode>([...authErrors, ...(route.errors ?? []), 'internal_error'])].sort((a, b) => ERROR_STATUS[a] - ERROR_STATUS[b]);
+  const codes = [...new Set<ErrorCode>([...authErrors, ...(route.errors ?? []), 'internal_error'])].sort(
+    (a, b) => ERROR_STATUS[a] - ERROR_STATUS[b],
+  );
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
   for (const [status, statusCodes] of byStatus) {
@@ -124,7 +157,12 @@ function responses(store: SchemaStore, route: Route): Record<string, unknown> {
     out[String(status)] = {
       description: statusCodes.join(', '),
       headers: headerRefs(headersFor(status, statusCodes, rateLimited)),
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' }, example: { error: first, error_description: ERROR_EXAMPLES[first] ?? first } } },
+      content: {
+        'application/json': {
+          schema: { $ref: '#/components/schemas/Error' },
+          example: { error: first, error_description: ERROR_EXAMPLES[first] ?? first },
+        },
+      },
     };
   }
   return out;
@@ -134,7 +172,11 @@ function requestBody(store: SchemaStore, route: Route) {
   const r = route.request;
   const content: Record<string, unknown> = {};
   if (r?.json) content['application/json'] = { schema: store.convert(r.json, 'body'), ...(r.example ? { example: r.example } : {}) };
-  if (r?.form) content['application/x-www-form-urlencoded'] = { schema: store.convert(r.form, 'body'), ...(r.formExample ? { example: r.formExample } : {}) };
+  if (r?.form)
+    content['application/x-www-form-urlencoded'] = {
+      schema: store.convert(r.form, 'body'),
+      ...(r.formExample ? { example: r.formExample } : {}),
+    };
   return Object.keys(content).length > 0 ? { requestBody: { required: true, content } } : {};
 }
 
@@ -164,7 +206,10 @@ export function buildOpenApi(issuer: string, version: string, routes: readonly R
       (paths[openApiPath(path)] ??= {})[route.method] = { operationId, ...op };
     }
   }
-  const tags = [...new Set(routes.filter((r) => !r.undocumented).flatMap((r) => r.tags))].map((name) => ({ name, ...(TAG_DESCRIPTIONS[name] ? { description: TAG_DESCRIPTIONS[name] } : {}) }));
+  const tags = [...new Set(routes.filter((r) => !r.undocumented).flatMap((r) => r.tags))].map((name) => ({
+    name,
+    ...(TAG_DESCRIPTIONS[name] ? { description: TAG_DESCRIPTIONS[name] } : {}),
+  }));
   return {
     openapi: '3.1.0',
     info: {

@@ -5,11 +5,15 @@ import type { ApiKey, AuditEvent } from '../domain/model.js';
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 const EXPIRES_SOON_MS = EXPIRES_SOON_DAYS * 86_400_000;
-const expiresSoon = (k: ApiKey, nowMs: number) => keyStatus(k, nowMs) === 'active' && k.expiresAt !== null && k.expiresAt.getTime() - nowMs < EXPIRES_SOON_MS;
+const expiresSoon = (k: ApiKey, nowMs: number) =>
+  keyStatus(k, nowMs) === 'active' && k.expiresAt !== null && k.expiresAt.getTime() - nowMs < EXPIRES_SOON_MS;
 
 /** The wire view of a key: never the secret or its hash, only the hint. */
 /** DESIGN.md: a person's key names them; a key made by a key names that key (or the CLI). */
-function keyOwner(k: ApiKey, emails?: ReadonlyMap<string, string>): { type: 'user' | 'key' | 'cli'; id: string | null; email?: string | null } {
+function keyOwner(
+  k: ApiKey,
+  emails?: ReadonlyMap<string, string>,
+): { type: 'user' | 'key' | 'cli'; id: string | null; email?: string | null } {
   if (k.ownerUserId !== null) return { type: 'user', id: k.ownerUserId, email: emails?.get(k.ownerUserId) ?? null };
   if (k.createdBy?.startsWith('key_')) return { type: 'key', id: k.createdBy };
   return { type: 'cli', id: null };

@@ -46,15 +46,23 @@ export async function findKeyForUpdate(trx: Knex.Transaction, orgId: string, id:
 }
 
 export type KeyChanges = Partial<
-  Pick<ApiKey, 'name' | 'description' | 'scopes' | 'audiences' | 'allowedCidrs' | 'expiresAt' | 'revokedAt' | 'revokedBy' | 'revokeReason' | 'replacedBy' | 'logExchanges'>
+  Pick<
+    ApiKey,
+    | 'name'
+    | 'description'
+    | 'scopes'
+    | 'audiences'
+    | 'allowedCidrs'
+    | 'expiresAt'
+    | 'revokedAt'
+    | 'revokedBy'
+    | 'revokeReason'
+    | 'replacedBy'
+    | 'logExchanges'
+  >
 >;
 
-export async function updateKey(
-  trx: Db | Knex.Transaction,
-  id: string,
-  changes: KeyChanges,
-  updatedAt: Date,
-): Promise<ApiKey> {
+export async function updateKey(trx: Db | Knex.Transaction, id: string, changes: KeyChanges, updatedAt: Date): Promise<ApiKey> {
   const row = { ...keys.toRow(changes), updated_at: updatedAt };
   const [updated] = (await trx('api_keys').where({ id }).update(row).returning('*')) as KeyRow[];
   if (!updated) throw new TypeError(`api key ${id} vanished during update`);

@@ -25,11 +25,20 @@ const nothingToClose = async () => undefined;
  * reached through that server's socket.
  */
 export async function openDatabase(config: Config, options: { shareWithServer?: boolean } = {}): Promise<DatabaseHandle> {
-  if (config.databaseUrl !== undefined) return { url: config.databaseUrl, mode: 'server', holder: 'none', created: false, applied: [], close: nothingToClose };
+  if (config.databaseUrl !== undefined)
+    return { url: config.databaseUrl, mode: 'server', holder: 'none', created: false, applied: [], close: nothingToClose };
   const holder = await readStoreHolder(config.dataDir);
   if (holder) {
     if (!options.shareWithServer || holder.url === undefined) throw new StoreLockedError(config.dataDir, holder);
-    return { url: holder.url, mode: 'embedded', holder: 'server', dataDir: config.dataDir, created: false, applied: [], close: nothingToClose };
+    return {
+      url: holder.url,
+      mode: 'embedded',
+      holder: 'server',
+      dataDir: config.dataDir,
+      created: false,
+      applied: [],
+      close: nothingToClose,
+    };
   }
   const store = await openEmbeddedStore(config.dataDir);
   let applied: string[];
@@ -40,7 +49,15 @@ export async function openDatabase(config: Config, options: { shareWithServer?: 
     await store.close();
     throw err;
   }
-  return { url: store.url, mode: 'embedded', holder: 'self', dataDir: store.dataDir, created: store.created, applied, close: () => store.close() };
+  return {
+    url: store.url,
+    mode: 'embedded',
+    holder: 'self',
+    dataDir: store.dataDir,
+    created: store.created,
+    applied,
+    close: () => store.close(),
+  };
 }
 
 /** A handle for PostgreSQL from the config alone (tests and callers that open nothing themselves). */

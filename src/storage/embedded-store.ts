@@ -136,9 +136,15 @@ export async function openEmbeddedStore(dataDir: string): Promise<EmbeddedStore>
     const socketPath = join(dataDir, '.s.PGSQL.5432');
     const useSocket = socketPath.length <= MAX_SOCKET_PATH;
     if (useSocket) await rm(socketPath, { force: true });
-    server = new PGLiteSocketServer(useSocket ? { db, path: socketPath, maxConnections: MAX_CONNECTIONS } : { db, port: 0, host: '127.0.0.1', maxConnections: MAX_CONNECTIONS });
+    server = new PGLiteSocketServer(
+      useSocket
+        ? { db, path: socketPath, maxConnections: MAX_CONNECTIONS }
+        : { db, port: 0, host: '127.0.0.1', maxConnections: MAX_CONNECTIONS },
+    );
     await server.start();
-    const url = useSocket ? `postgres://postgres@localhost/postgres?host=${encodeURIComponent(dataDir)}` : `postgres://postgres@${server.getServerConn()}/postgres`;
+    const url = useSocket
+      ? `postgres://postgres@localhost/postgres?host=${encodeURIComponent(dataDir)}`
+      : `postgres://postgres@${server.getServerConn()}/postgres`;
     await writeFile(lockPath(dataDir), JSON.stringify({ pid: process.pid, url } satisfies StoreHolder), { mode: 0o600 });
     const opened = { db, server };
     let closing: Promise<void> | undefined;

@@ -63,7 +63,9 @@ export async function listPendingInvitations(db: Conn, orgId: string, now: Date)
 
 /** Withdraws a pending invitation of the org; false when there is none with that ID. */
 export async function revokeInvitation(db: Conn, orgId: string, id: string, at: Date): Promise<boolean> {
-  return (await db('invitations').where({ id, org_id: orgId }).whereNull('accepted_at').whereNull('revoked_at').update({ revoked_at: at })) > 0;
+  return (
+    (await db('invitations').where({ id, org_id: orgId }).whereNull('accepted_at').whereNull('revoked_at').update({ revoked_at: at })) > 0
+  );
 }
 
 export async function insertSetupToken(db: Conn, tokenHash: Buffer, createdAt: Date, expiresAt: Date): Promise<void> {
@@ -72,11 +74,22 @@ export async function insertSetupToken(db: Conn, tokenHash: Buffer, createdAt: D
 
 /** Spends a live setup token: true only for the one caller that marks it used. */
 export async function useSetupToken(trx: Knex.Transaction, tokenHash: Buffer, now: Date): Promise<boolean> {
-  return (await trx('setup_tokens').where({ token_hash: tokenHash }).whereNull('used_at').andWhere('expires_at', '>', now).update({ used_at: now })) > 0;
+  return (
+    (await trx('setup_tokens')
+      .where({ token_hash: tokenHash })
+      .whereNull('used_at')
+      .andWhere('expires_at', '>', now)
+      .update({ used_at: now })) > 0
+  );
 }
 
 /** The oldest pending invitation for this address (in one org, if given), locked for its acceptance. */
-export async function lockPendingInvitationForEmail(trx: Knex.Transaction, email: string, orgId: string | undefined, now: Date): Promise<Invitation | undefined> {
+export async function lockPendingInvitationForEmail(
+  trx: Knex.Transaction,
+  email: string,
+  orgId: string | undefined,
+  now: Date,
+): Promise<Invitation | undefined> {
   const q = trx<InvitationRow>('invitations')
     .whereRaw('lower(email) = lower(?)', [email])
     .whereNull('accepted_at')

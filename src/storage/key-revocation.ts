@@ -46,7 +46,10 @@ SELECT k.*, r.seq AS r_seq, r.revoked_at AS r_revoked_at, r.expires_at AS r_expi
  * Revokes a live key of the org. Undefined when none matched: no such key in the org, or it was
  * revoked already (a concurrent revoke waits for the row lock, then sees `revoked_at` set).
  */
-export async function revokeKeyRecord(db: Db | Knex.Transaction, r: KeyRevocation): Promise<{ key: ApiKey; entry: RevocationEntry } | undefined> {
+export async function revokeKeyRecord(
+  db: Db | Knex.Transaction,
+  r: KeyRevocation,
+): Promise<{ key: ApiKey; entry: RevocationEntry } | undefined> {
   const auditValues = auditRow(r.audit);
   const audit = Object.fromEntries(Object.entries(auditValues).map(([column, value]) => [`a_${column}`, value]));
   const result = await db.raw<{ rows: Joined[] }>(revokeSql(Object.keys(auditValues)), {
@@ -66,7 +69,15 @@ export async function revokeKeyRecord(db: Db | Knex.Transaction, r: KeyRevocatio
   // An entry for the key already existed (its row was restored by hand, say): keep that one.
   const entry =
     seq !== null && revokedAt !== null && expiresAt !== null
-      ? toEntry({ seq, kind: 'key', org_id: keyRow.org_id, key_id: keyRow.id, jti: null, revoked_at: revokedAt, expires_at: expiresAt } satisfies RevocationRow)
+      ? toEntry({
+          seq,
+          kind: 'key',
+          org_id: keyRow.org_id,
+          key_id: keyRow.id,
+          jti: null,
+          revoked_at: revokedAt,
+          expires_at: expiresAt,
+        } satisfies RevocationRow)
       : await findRevocation(db, { kind: 'key', keyId: keyRow.id, jti: null });
   if (!entry) throw new TypeError(`revocation of key ${keyRow.id} vanished after conflict`);
   return { key: toKey(keyRow), entry };

@@ -9,7 +9,13 @@ export async function addUsage(db: Db, rows: readonly UsageRow[]): Promise<void>
     `INSERT INTO key_usage (key_id, org_id, hour, outcome, count)
      SELECT * FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::bigint[])
      ON CONFLICT (key_id, hour, outcome) DO UPDATE SET count = key_usage.count + EXCLUDED.count`,
-    [rows.map((r) => r.keyId), rows.map((r) => r.orgId), rows.map((r) => r.hour.toISOString()), rows.map((r) => r.outcome), rows.map((r) => r.count)],
+    [
+      rows.map((r) => r.keyId),
+      rows.map((r) => r.orgId),
+      rows.map((r) => r.hour.toISOString()),
+      rows.map((r) => r.outcome),
+      rows.map((r) => r.count),
+    ],
   );
 }
 
@@ -28,7 +34,10 @@ export async function keyUsage(db: Db, q: { keyId: string; from: Date; to: Date;
 }
 
 /** An org's counts in [from, to) per key and outcome. */
-export async function orgUsage(db: Db, q: { orgId: string; from: Date; to: Date }): Promise<Array<{ keyId: string; outcome: string; count: number }>> {
+export async function orgUsage(
+  db: Db,
+  q: { orgId: string; from: Date; to: Date },
+): Promise<Array<{ keyId: string; outcome: string; count: number }>> {
   const { rows } = await db.raw<{ rows: Array<{ key_id: string; outcome: string; count: number }> }>(
     `SELECT key_id, outcome, sum(count)::bigint AS count FROM key_usage
       WHERE org_id = ? AND hour >= ? AND hour < ? GROUP BY 1, 2`,

@@ -50,7 +50,13 @@ export async function deleteResource(trx: Knex.Transaction, id: string): Promise
 }
 
 /** Active keys of the org whose effective audiences include `audience` (`isDefault`: keys without audiences too). */
-export async function activeKeysForAudience(db: Conn, orgId: string, audience: string, isDefault: boolean, now: Date): Promise<Array<{ id: string; scopes: string[] }>> {
+export async function activeKeysForAudience(
+  db: Conn,
+  orgId: string,
+  audience: string,
+  isDefault: boolean,
+  now: Date,
+): Promise<Array<{ id: string; scopes: string[] }>> {
   const q = db('api_keys')
     .where({ org_id: orgId })
     .whereNull('revoked_at')

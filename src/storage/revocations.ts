@@ -80,10 +80,7 @@ export async function listLiveRevocations(db: Db, now: Date, afterSeq = 0, limit
 
 /** Postgres answer for one token (its key's entry, or its own), used when memory cannot be trusted. */
 export async function findMatchingRevocation(db: Db, q: { keyId: string; jti: string }): Promise<RevocationEntry | undefined> {
-  const row = await db<RevocationRow>('revocations')
-    .where({ kind: 'key', key_id: q.keyId })
-    .orWhere({ kind: 'token', jti: q.jti })
-    .first();
+  const row = await db<RevocationRow>('revocations').where({ kind: 'key', key_id: q.keyId }).orWhere({ kind: 'token', jti: q.jti }).first();
   return row ? toEntry(row) : undefined;
 }
 

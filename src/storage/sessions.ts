@@ -63,13 +63,33 @@ export async function findLiveSessionWithMember(
     .andWhere('s.last_seen_at', '>', idleCutoff)
     .first(
       's.*',
-      { u_email: 'u.email', u_name: 'u.name', u_password_hash: 'u.password_hash', u_password_changed_at: 'u.password_changed_at', u_created_at: 'u.created_at' },
+      {
+        u_email: 'u.email',
+        u_name: 'u.name',
+        u_password_hash: 'u.password_hash',
+        u_password_changed_at: 'u.password_changed_at',
+        u_created_at: 'u.created_at',
+      },
       { m_role: 'm.role' },
     )) as
-    | (SessionRow & { u_email: string; u_name: string; u_password_hash: string | null; u_password_changed_at: Date | null; u_created_at: Date; m_role: Role })
+    | (SessionRow & {
+        u_email: string;
+        u_name: string;
+        u_password_hash: string | null;
+        u_password_changed_at: Date | null;
+        u_created_at: Date;
+        m_role: Role;
+      })
     | undefined;
   if (!row) return undefined;
   const session = sessions.toModel(row);
-  const user: User = { id: session.userId, email: row.u_email, name: row.u_name, passwordHash: row.u_password_hash, passwordChangedAt: row.u_password_changed_at, createdAt: row.u_created_at };
+  const user: User = {
+    id: session.userId,
+    email: row.u_email,
+    name: row.u_name,
+    passwordHash: row.u_password_hash,
+    passwordChangedAt: row.u_password_changed_at,
+    createdAt: row.u_created_at,
+  };
   return { session, user, role: row.m_role };
 }

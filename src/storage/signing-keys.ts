@@ -50,7 +50,12 @@ export async function insertSigningKey(trx: Db | Knex.Transaction, k: SigningKey
 }
 
 /** Marks every other key still signing as retiring at `at` (or, with `all`, every other key). */
-export async function retireSigningKeys(trx: Knex.Transaction, at: Date, exceptKid: string, options: { all?: boolean } = {}): Promise<void> {
+export async function retireSigningKeys(
+  trx: Knex.Transaction,
+  at: Date,
+  exceptKid: string,
+  options: { all?: boolean } = {},
+): Promise<void> {
   const q = trx('signing_keys').whereNot('kid', exceptKid);
   if (!options.all) q.whereNull('retired_at');
   await q.update({ retired_at: at });

@@ -2,7 +2,18 @@ import request from 'supertest';
 import { createTestInstance, LogCapture, type TestInstance } from '../support/app.js';
 import { createKey, createOrg } from '../support/fixtures.js';
 
-type Line = { msg: string; level: number; pid: number; hostname: string; route?: string; status?: number; keyId?: string; requestId?: string; traceId?: string; ms?: number };
+type Line = {
+  msg: string;
+  level: number;
+  pid: number;
+  hostname: string;
+  route?: string;
+  status?: number;
+  keyId?: string;
+  requestId?: string;
+  traceId?: string;
+  ms?: number;
+};
 const accessLines = (logs: LogCapture) => logs.lines.map((l) => JSON.parse(l) as Line).filter((l) => l.msg === 'request.completed');
 
 async function withInstance(env: Record<string, string>, fn: (inst: TestInstance, logs: LogCapture) => Promise<void>) {
@@ -27,7 +38,15 @@ describe('access log', () => {
         .expect(401);
       const lines = accessLines(logs);
       expect(lines).toHaveLength(2);
-      expect(lines[0]).toMatchObject({ level: 30, route: '/v1/token', status: 200, keyId: key.id, requestId: 'req-123', pid: process.pid, hostname: expect.any(String) });
+      expect(lines[0]).toMatchObject({
+        level: 30,
+        route: '/v1/token',
+        status: 200,
+        keyId: key.id,
+        requestId: 'req-123',
+        pid: process.pid,
+        hostname: expect.any(String),
+      });
       expect(lines[0]!.ms).toBeGreaterThan(0);
       // The caller's W3C trace ID joins its lines (the access line and the refusal's).
       expect(lines[1]).toMatchObject({ route: '/v1/keys/:id', status: 401, traceId: '4bf92f3577b34da6a3ce929d0e0e4736' });

@@ -23,11 +23,19 @@ describe('per-key IP allowlist', () => {
 
     await request(inst.app).post('/v1/token').set('X-Forwarded-For', '203.0.113.7').send(body).expect(200);
     await request(inst.app).post('/v1/token').set('X-Forwarded-For', '2001:db8:10::5').send(body).expect(200);
-    await request(inst.app).post('/v1/token').set('X-Forwarded-For', '198.51.100.7').send(body).expect(401, { error: 'invalid_client', error_description: 'client authentication failed' });
+    await request(inst.app)
+      .post('/v1/token')
+      .set('X-Forwarded-For', '198.51.100.7')
+      .send(body)
+      .expect(401, { error: 'invalid_client', error_description: 'client authentication failed' });
     await request(inst.app).post('/v1/token').set('X-Forwarded-For', '2001:db8:11::5').send(body).expect(401);
 
     await inst.deps.audit.flush();
-    const events = await request(inst.app).get('/v1/audit-events').query({ action: 'exchange.rejected', key_id: created.body.id }).set(auth(token)).expect(200);
+    const events = await request(inst.app)
+      .get('/v1/audit-events')
+      .query({ action: 'exchange.rejected', key_id: created.body.id })
+      .set(auth(token))
+      .expect(200);
     expect(events.body.data.map((e: { detail: { reason: string }; ip: string }) => [e.detail.reason, e.ip])).toEqual([
       ['ip_not_allowed', '2001:db8:11::5'],
       ['ip_not_allowed', '198.51.100.7'],
@@ -39,7 +47,11 @@ describe('per-key IP allowlist', () => {
     const created = await request(inst.app).post('/v1/keys').set(auth(token)).send({ name: 'k' }).expect(201);
     const body = { org_id: created.body.org_id, key_id: created.body.id, secret: created.body.secret };
     await request(inst.app).post('/v1/token').set('X-Forwarded-For', '198.51.100.7').send(body).expect(200);
-    await request(inst.app).patch(`/v1/keys/${created.body.id}`).set(auth(token)).send({ allowed_cidrs: ['10.0.0.0/8'] }).expect(200);
+    await request(inst.app)
+      .patch(`/v1/keys/${created.body.id}`)
+      .set(auth(token))
+      .send({ allowed_cidrs: ['10.0.0.0/8'] })
+      .expect(200);
     await request(inst.app).post('/v1/token').set('X-Forwarded-For', '198.51.100.7').send(body).expect(401);
     await request(inst.app).post('/v1/token').set('X-Forwarded-For', '10.1.2.3').send(body).expect(200);
     await request(inst.app).patch(`/v1/keys/${created.body.id}`).set(auth(token)).send({ allowed_cidrs: [] }).expect(200);
@@ -52,12 +64,28 @@ describe('TRUST_PROXY', () => {
     const direct = await createTestInstance({ env: { TRUST_PROXY: 'false' } });
     try {
       const { token } = await createAdmin(direct.deps, direct.app);
-      const created = await request(direct.app).post('/v1/keys').set(auth(token)).send({ name: 'k', allowed_cidrs: ['203.0.113.0/24'] }).expect(201);
+      const created = await request(direct.app)
+        .post('/v1/keys')
+        .set(auth(token))
+        .send({ name: 'k', allowed_cidrs: ['203.0.113.0/24'] })
+        .expect(201);
       // A spoofed header does not get a caller inside the allowlist.
-      await request(direct.app).post('/v1/token').set('X-Forwarded-For', '203.0.113.7').send({ org_id: created.body.org_id, key_id: created.body.id, secret: created.body.secret }).expect(401);
+      await request(direct.app)
+        .post('/v1/token')
+        .set('X-Forwarded-For', '203.0.113.7')
+        .send({ org_id: created.body.org_id, key_id: created.body.id, secret: created.body.secret })
+        .expect(401);
       // The socket's address is what counts, whatever the header says.
-      const local = await request(direct.app).post('/v1/keys').set(auth(token)).send({ name: 'local', allowed_cidrs: ['127.0.0.0/8', '::1/128'] }).expect(201);
-      await request(direct.app).post('/v1/token').set('X-Forwarded-For', '203.0.113.7').send({ org_id: local.body.org_id, key_id: local.body.id, secret: local.body.secret }).expect(200);
+      const local = await request(direct.app)
+        .post('/v1/keys')
+        .set(auth(token))
+        .send({ name: 'local', allowed_cidrs: ['127.0.0.0/8', '::1/128'] })
+        .expect(201);
+      await request(direct.app)
+        .post('/v1/token')
+        .set('X-Forwarded-For', '203.0.113.7')
+        .send({ org_id: local.body.org_id, key_id: local.body.id, secret: local.body.secret })
+        .expect(200);
     } finally {
       await direct.close();
     }

@@ -15,17 +15,35 @@ const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 describe('GET /v1/audit-events', () => {
   it('records each management action with actor, target, IP, user agent and time, never a secret', async () => {
     const { org, key: admin, token } = await createAdmin(inst.deps, inst.app);
-    const created = await request(inst.app).post('/v1/keys').set(auth(token)).set('User-Agent', 'ops-console/2').send({ name: 'k' }).expect(201);
+    const created = await request(inst.app)
+      .post('/v1/keys')
+      .set(auth(token))
+      .set('User-Agent', 'ops-console/2')
+      .send({ name: 'k' })
+      .expect(201);
     const id = created.body.id as string;
     await request(inst.app).patch(`/v1/keys/${id}`).set(auth(token)).send({ name: 'k2' }).expect(200);
     const rotated = await request(inst.app).post(`/v1/keys/${id}/rotate`).set(auth(token)).send({ grace_period_seconds: 60 }).expect(201);
     await request(inst.app).post(`/v1/keys/${rotated.body.id}/revoke`).set(auth(token)).send({ reason: 'done' }).expect(200);
-    await request(inst.app).post('/v1/token').send({ org_id: rotated.body.org_id, key_id: rotated.body.id, secret: rotated.body.secret }).expect(401);
+    await request(inst.app)
+      .post('/v1/token')
+      .send({ org_id: rotated.body.org_id, key_id: rotated.body.id, secret: rotated.body.secret })
+      .expect(401);
     await inst.deps.audit.flush();
 
     const res = await request(inst.app).get('/v1/audit-events').query({ limit: 100 }).set(auth(token)).expect(200);
-    const actions = res.body.data.map((e: { action: string; target: { id: string } | null }) => `${e.action}:${e.target?.id === id ? 'old' : e.target?.id === rotated.body.id ? 'new' : 'other'}`);
-    expect(actions).toEqual(['exchange.rejected:new', 'key.revoked:new', 'key.created:new', 'key.rotated:old', 'key.updated:old', 'key.created:old']);
+    const actions = res.body.data.map(
+      (e: { action: string; target: { id: string } | null }) =>
+        `${e.action}:${e.target?.id === id ? 'old' : e.target?.id === rotated.body.id ? 'new' : 'other'}`,
+    );
+    expect(actions).toEqual([
+      'exchange.rejected:new',
+      'key.revoked:new',
+      'key.created:new',
+      'key.rotated:old',
+      'key.updated:old',
+      'key.created:old',
+    ]);
     const createdEvent = res.body.data.at(-1);
     expect(createdEvent).toMatchObject({
       org_id: org.id,
@@ -41,13 +59,23 @@ describe('GET /v1/audit-events', () => {
     expect(text).not.toContain(created.body.secret);
     expect(text).not.toContain(rotated.body.secret);
 
-    const filtered = await request(inst.app).get('/v1/audit-events').query({ key_id: id, action: 'key.updated' }).set(auth(token)).expect(200);
+    const filtered = await request(inst.app)
+      .get('/v1/audit-events')
+      .query({ key_id: id, action: 'key.updated' })
+      .set(auth(token))
+      .expect(200);
     expect(filtered.body.data.map((e: { action: string }) => e.action)).toEqual(['key.updated']);
     const future = await request(inst.app).get('/v1/audit-events').query({ since: '2999-01-01T00:00:00Z' }).set(auth(token)).expect(200);
     expect(future.body.data).toEqual([]);
     const paged = await request(inst.app).get('/v1/audit-events').query({ limit: 4 }).set(auth(token)).expect(200);
-    const rest = await request(inst.app).get('/v1/audit-events').query({ limit: 4, cursor: paged.body.next_cursor }).set(auth(token)).expect(200);
-    expect([...paged.body.data, ...rest.body.data].map((e: { id: string }) => e.id)).toEqual(res.body.data.map((e: { id: string }) => e.id));
+    const rest = await request(inst.app)
+      .get('/v1/audit-events')
+      .query({ limit: 4, cursor: paged.body.next_cursor })
+      .set(auth(token))
+      .expect(200);
+    expect([...paged.body.data, ...rest.body.data].map((e: { id: string }) => e.id)).toEqual(
+      res.body.data.map((e: { id: string }) => e.id),
+    );
     expect(rest.body.next_cursor).toBeNull();
   });
 

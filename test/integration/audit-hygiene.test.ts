@@ -26,7 +26,10 @@ describe('audit log hygiene', () => {
     const { key } = await createKey(inst.deps, org);
     const wrong = (await createKey(inst.deps, org)).secret;
 
-    const json = await request(inst.app).post('/v1/token').set('User-Agent', ua).send({ org_id: org.id, key_id: 'key_\u0000', secret: 'x' });
+    const json = await request(inst.app)
+      .post('/v1/token')
+      .set('User-Agent', ua)
+      .send({ org_id: org.id, key_id: 'key_\u0000', secret: 'x' });
     expect([400, 401]).toContain(json.status);
     const viaBasic = await request(inst.app)
       .post('/oauth/token')
@@ -40,7 +43,9 @@ describe('audit log hygiene', () => {
     await expect(inst.deps.audit.flush()).resolves.toBeGreaterThanOrEqual(0);
     expect(inst.deps.audit.pending()).toBe(0);
     const rows = await rowsBy(ua);
-    expect(rows.filter((r) => r.target_id === key.id)).toEqual([expect.objectContaining({ target_type: 'key', detail: { reason: 'wrong_secret' } })]);
+    expect(rows.filter((r) => r.target_id === key.id)).toEqual([
+      expect.objectContaining({ target_type: 'key', detail: { reason: 'wrong_secret' } }),
+    ]);
     // Whatever was recorded of the malformed attempts names no key and says why.
     for (const r of rows.filter((x) => x.target_id !== key.id)) {
       expect(r).toMatchObject({ target_id: null, target_type: null, detail: { key_id_malformed: true } });

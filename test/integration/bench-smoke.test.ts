@@ -79,32 +79,40 @@ async function dropRedisKeys(): Promise<void> {
 describe('npm run bench (every scenario, smoke sizes)', () => {
   afterAll(dropRedisKeys);
 
-  it('runs every scenario and prints and writes its table with a verdict per target', async () => {
-    const { code, out } = await runBench();
-    const written = /figures written to (\S+\.json)/.exec(out)?.[1];
-    try {
-      expect({ code, tail: code === 0 ? '' : out.slice(-3000) }).toEqual({ code: 0, tail: '' });
-      const rows = out.split('\n').filter((line) => /^\| \w+ +\|/.test(line));
-      const scenarios = new Set(rows.map((line) => line.split('|')[1]!.trim()));
-      expect([...scenarios].sort()).toEqual(['exchange', 'latency', 'list', 'memory', 'revocation', 'scale', 'scenario', 'verifier']);
-      // Both process counts, both formats, and the in-memory ceiling they are compared with.
-      for (const label of ['JSON /v1/token, 1 process: service / ceiling', 'Basic /oauth/token, 2 processes: service / ceiling', 'rate limits on / off']) {
-        expect(rows.some((line) => line.includes(label))).toBe(true);
-      }
-      const verdicts = rows.filter((line) => /\| (PASS|MISS) *\|$/.test(line)).length;
-      const summary = /targets: (\d+) PASS, (\d+) MISS/.exec(out);
-      expect(summary).not.toBeNull();
-      expect(Number(summary![1]) + Number(summary![2])).toBe(verdicts);
-      expect(verdicts).toBe(16); // the verifier: seen x 2 sources, first-seen, cache memory
-      // No failure is hidden in the figures: B refused every revoked key on its next exchange.
-      expect(out).toMatch(/B refuses its first exchange after revoke returned +\| 5\/5 /);
+  it(
+    'runs every scenario and prints and writes its table with a verdict per target',
+    async () => {
+      const { code, out } = await runBench();
+      const written = /figures written to (\S+\.json)/.exec(out)?.[1];
+      try {
+        expect({ code, tail: code === 0 ? '' : out.slice(-3000) }).toEqual({ code: 0, tail: '' });
+        const rows = out.split('\n').filter((line) => /^\| \w+ +\|/.test(line));
+        const scenarios = new Set(rows.map((line) => line.split('|')[1]!.trim()));
+        expect([...scenarios].sort()).toEqual(['exchange', 'latency', 'list', 'memory', 'revocation', 'scale', 'scenario', 'verifier']);
+        // Both process counts, both formats, and the in-memory ceiling they are compared with.
+        for (const label of [
+          'JSON /v1/token, 1 process: service / ceiling',
+          'Basic /oauth/token, 2 processes: service / ceiling',
+          'rate limits on / off',
+        ]) {
+          expect(rows.some((line) => line.includes(label))).toBe(true);
+        }
+        const verdicts = rows.filter((line) => /\| (PASS|MISS) *\|$/.test(line)).length;
+        const summary = /targets: (\d+) PASS, (\d+) MISS/.exec(out);
+        expect(summary).not.toBeNull();
+        expect(Number(summary![1]) + Number(summary![2])).toBe(verdicts);
+        expect(verdicts).toBe(16); // the verifier: seen x 2 sources, first-seen, cache memory
+        // No failure is hidden in the figures: B refused every revoked key on its next exchange.
+        expect(out).toMatch(/B refuses its first exchange after revoke returned +\| 5\/5 /);
 
-      expect(written).toBeDefined();
-      const figures = JSON.parse(readFileSync(`${ROOT}${written}`, 'utf8')) as { table: unknown[]; settings: Record<string, unknown> };
-      expect(figures.table.length).toBe(rows.length - 1);
-      expect(figures.settings).toMatchObject({ quick: true, workers: '1,2', keys: 1000 });
-    } finally {
-      if (written && existsSync(`${ROOT}${written}`)) rmSync(`${ROOT}${written}`);
-    }
-  }, RUN_LIMIT_MS + 30_000);
+        expect(written).toBeDefined();
+        const figures = JSON.parse(readFileSync(`${ROOT}${written}`, 'utf8')) as { table: unknown[]; settings: Record<string, unknown> };
+        expect(figures.table.length).toBe(rows.length - 1);
+        expect(figures.settings).toMatchObject({ quick: true, workers: '1,2', keys: 1000 });
+      } finally {
+        if (written && existsSync(`${ROOT}${written}`)) rmSync(`${ROOT}${written}`);
+      }
+    },
+    RUN_LIMIT_MS + 30_000,
+  );
 });

@@ -45,16 +45,40 @@ const PASSWORD = 'a headless owner password';
 
 describe('scope-auth user', () => {
   it('creates the first owner and their organisation from a password on stdin, who then signs in', async () => {
-    const res = await cli(['user', 'create', '--email', 'Owner@Example.test', '--name', 'Olga', '--org-name', 'Acme', '--role', 'owner', '--password-stdin', '--json'], `${PASSWORD}\n`);
+    const res = await cli(
+      [
+        'user',
+        'create',
+        '--email',
+        'Owner@Example.test',
+        '--name',
+        'Olga',
+        '--org-name',
+        'Acme',
+        '--role',
+        'owner',
+        '--password-stdin',
+        '--json',
+      ],
+      `${PASSWORD}\n`,
+    );
     expect(res.code).toBe(0);
     const out = JSON.parse(res.stdout);
-    expect(out).toEqual({ user_id: expect.stringMatching(/^usr_/), email: 'Owner@Example.test', org_id: expect.stringMatching(/^org_/), role: 'owner' });
+    expect(out).toEqual({
+      user_id: expect.stringMatching(/^usr_/),
+      email: 'Owner@Example.test',
+      org_id: expect.stringMatching(/^org_/),
+      role: 'owner',
+    });
     expect(res.stdout + res.stderr).not.toContain(PASSWORD);
     const signIn = await request(inst.app).post('/v1/session').send({ email: 'owner@example.test', password: PASSWORD }).expect(200);
     expect(signIn.body).toMatchObject({ user: { id: out.user_id, name: 'Olga' }, org: { id: out.org_id, name: 'Acme' }, role: 'owner' });
 
     // A second account with the same address, in any case, is refused.
-    const again = await cli(['user', 'create', '--email', 'OWNER@example.test', '--org', out.org_id, '--role', 'viewer', '--password-stdin'], PASSWORD);
+    const again = await cli(
+      ['user', 'create', '--email', 'OWNER@example.test', '--org', out.org_id, '--role', 'viewer', '--password-stdin'],
+      PASSWORD,
+    );
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('an account with this email already exists');
   });
@@ -65,15 +89,25 @@ describe('scope-auth user', () => {
     const common = await cli(['user', 'create', '--email', 'b@example.test', '--org-name', 'X', '--password-stdin'], 'password1234');
     expect(common).toMatchObject({ code: 1, stderr: expect.stringContaining('password is too common') });
     expect((await cli(['user', 'create', '--email', 'c@example.test', '--org-name', 'X'])).code).toBe(2);
-    expect((await cli(['user', 'create', '--email', 'd@example.test', '--org-name', 'X', '--role', 'boss', '--password-stdin'], PASSWORD)).code).toBe(2);
-    expect(await inst.deps.db('users').whereIn('email', ['a@example.test', 'b@example.test', 'c@example.test', 'd@example.test'])).toHaveLength(0);
+    expect(
+      (await cli(['user', 'create', '--email', 'd@example.test', '--org-name', 'X', '--role', 'boss', '--password-stdin'], PASSWORD)).code,
+    ).toBe(2);
+    expect(
+      await inst.deps.db('users').whereIn('email', ['a@example.test', 'b@example.test', 'c@example.test', 'd@example.test']),
+    ).toHaveLength(0);
   });
 
   it('reset-password sets a new password and ends every session of that person', async () => {
-    const created = JSON.parse((await cli(['user', 'create', '--email', 'dev@example.test', '--org-name', 'Dev Org', '--password-stdin', '--json'], PASSWORD)).stdout);
+    const created = JSON.parse(
+      (await cli(['user', 'create', '--email', 'dev@example.test', '--org-name', 'Dev Org', '--password-stdin', '--json'], PASSWORD))
+        .stdout,
+    );
     const signIn = await request(inst.app).post('/v1/session').send({ email: 'dev@example.test', password: PASSWORD }).expect(200);
     const cookie = ([] as string[]).concat(signIn.headers['set-cookie'] ?? [])[0]!.split(';')[0]!;
-    const reset = await cli(['user', 'reset-password', '--email', 'dev@example.test', '--password-stdin', '--json'], 'a brand new passphrase');
+    const reset = await cli(
+      ['user', 'reset-password', '--email', 'dev@example.test', '--password-stdin', '--json'],
+      'a brand new passphrase',
+    );
     expect(reset.code).toBe(0);
     expect(JSON.parse(reset.stdout)).toEqual({ user_id: created.user_id, email: 'dev@example.test' });
     await request(inst.app).get('/v1/me').set('Cookie', cookie).expect(401);
@@ -87,7 +121,11 @@ describe('scope-auth serve on a store with no user', () => {
     // Named like the run's isolated databases, so the run's teardown drops it.
     const fresh = new URL(env.DATABASE_URL!);
     fresh.pathname = `${new URL(process.env.TEST_DATABASE_URL!).pathname}_x_setup_${process.pid}`;
-    const child = trackChild(spawn('node', [CLI, 'serve', '--migrate'], { env: { ...env, DATABASE_URL: fresh.toString(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } }));
+    const child = trackChild(
+      spawn('node', [CLI, 'serve', '--migrate'], {
+        env: { ...env, DATABASE_URL: fresh.toString(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+      }),
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

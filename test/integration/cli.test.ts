@@ -54,11 +54,38 @@ describe('scope-auth CLI', () => {
 
       const org = JSON.parse((await cli(['org', 'create', '--name', 'Beta', '--json'])).stdout);
       const key = JSON.parse(
-        (await cli(['key', 'create', '--org', org.org_id, '--name', 'ci', '--scopes', 'deploy:write read', '--audience', 'https://api.example', '--env', 'test', '--expires-in', '30d', '--json'])).stdout,
+        (
+          await cli([
+            'key',
+            'create',
+            '--org',
+            org.org_id,
+            '--name',
+            'ci',
+            '--scopes',
+            'deploy:write read',
+            '--audience',
+            'https://api.example',
+            '--env',
+            'test',
+            '--expires-in',
+            '30d',
+            '--json',
+          ])
+        ).stdout,
       );
-      expect(key).toMatchObject({ org_id: org.org_id, environment: 'test', scopes: ['deploy:write', 'read'], audiences: ['https://api.example'] });
+      expect(key).toMatchObject({
+        org_id: org.org_id,
+        environment: 'test',
+        scopes: ['deploy:write', 'read'],
+        audiences: ['https://api.example'],
+      });
       expect(Date.parse(key.expires_at) - Date.now()).toBeGreaterThan(29 * 86_400_000);
-      const t = await request(inst.app).post('/oauth/token').type('form').send({ grant_type: 'client_credentials', client_id: key.key_id, client_secret: key.secret }).expect(200);
+      const t = await request(inst.app)
+        .post('/oauth/token')
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_id: key.key_id, client_secret: key.secret })
+        .expect(200);
       expect(t.body.scope).toBe('deploy:write read');
     } finally {
       await inst.close();
@@ -75,15 +102,26 @@ describe('scope-auth CLI', () => {
 
   it('lists orgs, and lists, shows, rotates and revokes keys through the same domain functions as the API', async () => {
     const org = JSON.parse((await cli(['org', 'create', '--name', 'Gamma', '--json'])).stdout);
-    expect(JSON.parse((await cli(['org', 'list', '--json'])).stdout).orgs).toContainEqual({ org_id: org.org_id, name: 'Gamma', created_at: expect.any(String) });
+    expect(JSON.parse((await cli(['org', 'list', '--json'])).stdout).orgs).toContainEqual({
+      org_id: org.org_id,
+      name: 'Gamma',
+      created_at: expect.any(String),
+    });
     const key = JSON.parse((await cli(['key', 'create', '--org', org.org_id, '--name', 'worker', '--scopes', 'read', '--json'])).stdout);
     const listed = JSON.parse((await cli(['key', 'list', '--org', org.org_id, '--json'])).stdout);
     expect(listed.keys.map((k: { id: string }) => k.id)).toEqual([key.key_id]);
     expect(JSON.stringify(listed)).not.toContain(key.secret);
-    expect(JSON.parse((await cli(['key', 'get', key.key_id, '--json'])).stdout)).toMatchObject({ id: key.key_id, status: 'active', created_by: 'cli' });
+    expect(JSON.parse((await cli(['key', 'get', key.key_id, '--json'])).stdout)).toMatchObject({
+      id: key.key_id,
+      status: 'active',
+      created_by: 'cli',
+    });
 
     const rotated = JSON.parse((await cli(['key', 'rotate', key.key_id, '--grace-period', '1h', '--json'])).stdout);
-    expect(rotated).toMatchObject({ secret: expect.stringMatching(/^sk_live_/), previous_key: { id: key.key_id, replaced_by: rotated.id } });
+    expect(rotated).toMatchObject({
+      secret: expect.stringMatching(/^sk_live_/),
+      previous_key: { id: key.key_id, replaced_by: rotated.id },
+    });
     const revoked = JSON.parse((await cli(['key', 'revoke', rotated.id, '--reason', 'done', '--json'])).stdout);
     expect(revoked).toMatchObject({ id: rotated.id, status: 'revoked', revoke_reason: 'done', revoked_by: 'cli' });
     expect(JSON.parse((await cli(['key', 'list', '--org', org.org_id, '--status', 'revoked', '--json'])).stdout).keys).toHaveLength(1);
@@ -91,7 +129,9 @@ describe('scope-auth CLI', () => {
     // Each action is audited once, by the CLI, as the API's would be.
     const inst = await createTestInstance({ databaseUrl: env.DATABASE_URL });
     try {
-      const actions = (await inst.deps.db('audit_events').where({ org_id: org.org_id }).orderBy('id')).map((e: { action: string; actor_type: string }) => `${e.action}/${e.actor_type}`);
+      const actions = (await inst.deps.db('audit_events').where({ org_id: org.org_id }).orderBy('id')).map(
+        (e: { action: string; actor_type: string }) => `${e.action}/${e.actor_type}`,
+      );
       expect(actions).toEqual(['org.created/cli', 'key.created/cli', 'key.rotated/cli', 'key.created/cli', 'key.revoked/cli']);
       await request(inst.app).post('/v1/token').send({ org_id: org.org_id, key_id: rotated.id, secret: rotated.secret }).expect(401);
     } finally {
@@ -105,13 +145,19 @@ describe('scope-auth CLI', () => {
       const previousFile = join(dir, 'previous');
       writeFileSync(previousFile, `${env.KEY_ENCRYPTION_KEY}\n`);
       const next = { KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64') };
-      expect(JSON.parse((await cli(['signing-keys', 'reencrypt', '--previous-key-file', previousFile, '--json'], next)).stdout).resealed).toBeGreaterThan(0);
+      expect(
+        JSON.parse((await cli(['signing-keys', 'reencrypt', '--previous-key-file', previousFile, '--json'], next)).stdout).resealed,
+      ).toBeGreaterThan(0);
       // Under the new key every signing key opens; a second run has nothing left to do.
-      expect(JSON.parse((await cli(['signing-keys', 'reencrypt', '--previous-key-file', previousFile, '--json'], next)).stdout)).toEqual({ resealed: 0 });
+      expect(JSON.parse((await cli(['signing-keys', 'reencrypt', '--previous-key-file', previousFile, '--json'], next)).stdout)).toEqual({
+        resealed: 0,
+      });
       expect(JSON.parse((await cli(['signing-keys', 'list', '--json'], next)).stdout).keys.length).toBeGreaterThan(0);
       // And back, so the rest of this file keeps its key.
       writeFileSync(previousFile, next.KEY_ENCRYPTION_KEY);
-      expect(JSON.parse((await cli(['signing-keys', 'reencrypt', '--previous-key-file', previousFile, '--json'])).stdout).resealed).toBeGreaterThan(0);
+      expect(
+        JSON.parse((await cli(['signing-keys', 'reencrypt', '--previous-key-file', previousFile, '--json'])).stdout).resealed,
+      ).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -152,7 +198,11 @@ describe('scope-auth CLI', () => {
     // Named like the run's isolated databases, so the run's teardown drops it.
     const fresh = new URL(env.DATABASE_URL!);
     fresh.pathname = `${new URL(process.env.TEST_DATABASE_URL!).pathname}_x_fresh_${process.pid}`;
-    const child = trackChild(spawn('node', [CLI, 'serve', '--migrate'], { env: { ...env, DATABASE_URL: fresh.toString(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } }));
+    const child = trackChild(
+      spawn('node', [CLI, 'serve', '--migrate'], {
+        env: { ...env, DATABASE_URL: fresh.toString(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+      }),
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await waitFor(() => /"port":(\d+)/.test(out), 10_000, 'server to listen');

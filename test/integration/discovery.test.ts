@@ -22,7 +22,15 @@ describe('GET /.well-known/jwks.json', () => {
     const { keys } = JSON.parse(res.text);
     expect(keys.length).toBeGreaterThanOrEqual(1);
     for (const k of keys) {
-      expect(k).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String), x: expect.any(String), y: expect.any(String) });
+      expect(k).toMatchObject({
+        kty: 'EC',
+        crv: 'P-256',
+        alg: 'ES256',
+        use: 'sig',
+        kid: expect.any(String),
+        x: expect.any(String),
+        y: expect.any(String),
+      });
       for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']) expect(k).not.toHaveProperty(priv);
     }
   });
@@ -57,7 +65,10 @@ describe('signing key shared by instances', () => {
   it('has every instance on one database sign with the same kid, created once', async () => {
     const databaseUrl = await isolatedDatabase('shared_kid');
     // Started together on an empty table: exactly one key must come out of it.
-    const [a, b] = await Promise.all([createTestInstance({ databaseUrl, prefix: newPrefix() }), createTestInstance({ databaseUrl, prefix: newPrefix() })]);
+    const [a, b] = await Promise.all([
+      createTestInstance({ databaseUrl, prefix: newPrefix() }),
+      createTestInstance({ databaseUrl, prefix: newPrefix() }),
+    ]);
     try {
       const org = await createOrg(a.deps);
       const { key, secret } = await createKey(a.deps, org);
@@ -165,7 +176,9 @@ describe('the route table', () => {
     try {
       for (const route of routes) {
         for (const { path } of operationsOf(route)) {
-          const res = await fetch(`${srv.url}${path.replace(/:\w+/g, 'key_01JAAAAAAAAAAAAAAAAAAAAAAA')}`, { method: route.method.toUpperCase() });
+          const res = await fetch(`${srv.url}${path.replace(/:\w+/g, 'key_01JAAAAAAAAAAAAAAAAAAAAAAA')}`, {
+            method: route.method.toUpperCase(),
+          });
           // An event stream stays open: its status is the answer.
           const stream = res.headers.get('content-type')?.startsWith('text/event-stream') ?? false;
           const body = stream ? '' : await res.text();
@@ -195,12 +208,21 @@ describe('GET /openapi.json', () => {
     const create = res.body.paths['/v1/keys'].post;
     expect(create.security).toEqual([{ oauth2: ['keys:write'] }, { session: [] }]);
     expect(res.body.components.schemas.CreateApiKeyRequest.properties.scopes.maxItems).toBe(50);
-    expect(res.body.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'environment', 'unused_for_days', 'owner', 'limit', 'cursor']);
+    expect(res.body.paths['/v1/keys'].get.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'status',
+      'environment',
+      'unused_for_days',
+      'owner',
+      'limit',
+      'cursor',
+    ]);
   });
 
   it('names every operation with a unique camelCase operationId, declares its path parameters and answers 4xx with the Error schema', async () => {
     const { body } = await request(inst.app).get('/openapi.json').expect(200);
-    const operations = Object.entries(body.paths as Record<string, Record<string, Operation>>).flatMap(([path, ops]) => Object.values(ops).map((op) => ({ path, op })));
+    const operations = Object.entries(body.paths as Record<string, Record<string, Operation>>).flatMap(([path, ops]) =>
+      Object.values(ops).map((op) => ({ path, op })),
+    );
     const ids = operations.map(({ op }) => op.operationId);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^[a-z]+(?:[A-Z][a-z]*)+$/);
@@ -213,7 +235,8 @@ describe('GET /openapi.json', () => {
       if (declared.join() !== inPath.join()) undeclared.push(op.operationId);
       for (const [status, response] of Object.entries(op.responses)) {
         const schema = response.content?.['application/json']?.schema;
-        if (status.startsWith('4') && JSON.stringify(schema) !== '{"$ref":"#/components/schemas/Error"}') withoutError.push(`${op.operationId} ${status}`);
+        if (status.startsWith('4') && JSON.stringify(schema) !== '{"$ref":"#/components/schemas/Error"}')
+          withoutError.push(`${op.operationId} ${status}`);
       }
     }
     expect(undeclared).toEqual([]);

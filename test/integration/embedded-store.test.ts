@@ -47,23 +47,32 @@ describe('embedded store lock', () => {
 
   it.each([
     ['its own pid (a container restarted: the server is pid 1 again)', () => ({ pid: process.pid })],
-    ['a live pid whose socket no longer answers (the pid was reused)', () => ({ pid: 1, url: `postgres://postgres@localhost/postgres?host=${encodeURIComponent(join(dataDir, 'gone'))}` })],
+    [
+      'a live pid whose socket no longer answers (the pid was reused)',
+      () => ({ pid: 1, url: `postgres://postgres@localhost/postgres?host=${encodeURIComponent(join(dataDir, 'gone'))}` }),
+    ],
     ['a pid that no longer exists', () => ({ pid: 2 ** 22 + 17 })],
-  ])('opens over a lock left by a process that died, naming %s', async (_why, lock) => {
-    writeFileSync(lockPath(dataDir), JSON.stringify(lock()));
-    const store = await openEmbeddedStore(dataDir);
-    try {
-      expect(JSON.parse(readFileSync(lockPath(dataDir), 'utf8'))).toEqual({ pid: process.pid, url: store.url });
-      expect(await count(store.url)).toBe(1);
-    } finally {
-      await store.close();
-    }
-  }, 60_000);
+  ])(
+    'opens over a lock left by a process that died, naming %s',
+    async (_why, lock) => {
+      writeFileSync(lockPath(dataDir), JSON.stringify(lock()));
+      const store = await openEmbeddedStore(dataDir);
+      try {
+        expect(JSON.parse(readFileSync(lockPath(dataDir), 'utf8'))).toEqual({ pid: process.pid, url: store.url });
+        expect(await count(store.url)).toBe(1);
+      } finally {
+        await store.close();
+      }
+    },
+    60_000,
+  );
 
   it('asks to retry while a live process is still opening the store (its lock names no socket yet)', async () => {
     writeFileSync(lockPath(dataDir), JSON.stringify({ pid: 1 }));
     try {
-      await expect(openEmbeddedStore(dataDir)).rejects.toThrow(`${dataDir} is being opened by process 1 (a scope-auth server starting?): try again in a few seconds`);
+      await expect(openEmbeddedStore(dataDir)).rejects.toThrow(
+        `${dataDir} is being opened by process 1 (a scope-auth server starting?): try again in a few seconds`,
+      );
     } finally {
       rmSync(lockPath(dataDir), { force: true });
     }

@@ -17,7 +17,16 @@ beforeAll(async () => {
   await ensureBuilt('server');
   dataDir = mkdtempSync(join(tmpdir(), 'scope-auth-embedded-'));
   // PORT=0: a port picked here and handed to the child could be taken meanwhile by another file's server.
-  env = { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_TOKEN_PER_IP: '1000000', RATE_LIMIT_TOKEN_PER_KEY: '1000000', SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef', KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64') };
+  env = {
+    PATH: process.env.PATH,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_TOKEN_PER_IP: '1000000',
+    RATE_LIMIT_TOKEN_PER_KEY: '1000000',
+    SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
+    KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+  };
 }, 120_000);
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -36,7 +45,11 @@ async function serve(): Promise<Served> {
   const port = /"port":(\d+)[^\n]*"msg":"server\.listening"/.exec(logs)?.[1];
   if (port === undefined) throw new Error(`embedded server did not start: ${logs}`);
   base = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, 30_000, `embedded server ready (${logs})`);
+  await waitFor(
+    async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200,
+    30_000,
+    `embedded server ready (${logs})`,
+  );
   return { child, logs: () => logs, startedMs: Date.now() - t0 };
 }
 
@@ -47,7 +60,11 @@ async function stop(s: Served): Promise<number | null> {
 }
 
 const exchange = (creds: Record<string, unknown>) =>
-  fetch(`${base}/v1/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ org_id: creds.org_id, key_id: creds.key_id, secret: creds.secret }) });
+  fetch(`${base}/v1/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ org_id: creds.org_id, key_id: creds.key_id, secret: creds.secret }),
+  });
 const listKeys = (token: string) => fetch(`${base}/v1/keys`, { headers: { authorization: `Bearer ${token}` } });
 
 describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
@@ -58,7 +75,12 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
   it('serves, says which mode runs and how to scale out, and runs CLI verbs beside it', async () => {
     const s = await serve();
     try {
-      expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ok', database: 'embedded', redis: 'in-process', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
+      expect(await (await fetch(`${base}/readyz`)).json()).toEqual({
+        status: 'ok',
+        database: 'embedded',
+        redis: 'in-process',
+        checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' },
+      });
       expect(s.logs()).toContain(`Embedded mode: data in ${dataDir}`);
       expect(s.logs()).toContain('To scale out, set DATABASE_URL (PostgreSQL) and REDIS_URL (Redis)');
       expect(s.logs()).toContain('npx scope-auth bootstrap');

@@ -71,12 +71,22 @@ describe('Redis down', () => {
       expect(res.status).toBe(401);
     }
     // Tokens it issued are inactive everywhere (answered from Postgres).
-    await request(b.app).post('/oauth/introspect').set(auth(adminToken)).type('form').send({ token: doomedToken }).expect(200, { active: false });
+    await request(b.app)
+      .post('/oauth/introspect')
+      .set(auth(adminToken))
+      .type('form')
+      .send({ token: doomedToken })
+      .expect(200, { active: false });
     const feed = await request(b.app).get('/v1/revocations').expect(200);
     expect(feed.body.revocations.map((e: { key_id: string }) => e.key_id)).toContain(doomed.key.id);
 
     const ready = await request(a.app).get('/readyz').expect(200);
-    expect(ready.body).toEqual({ status: 'degraded', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'down', pubsub: 'down' } });
+    expect(ready.body).toEqual({
+      status: 'degraded',
+      database: 'postgres',
+      redis: 'redis',
+      checks: { postgres: 'ok', redis: 'down', pubsub: 'down' },
+    });
 
     expect(fig).toEqual({ fault: 'redis-down', sent: 102, failed: 0, revokedAccepted: 0 });
     report(fig);
@@ -86,7 +96,9 @@ describe('Redis down', () => {
     await waitFor(() => a.deps.bus.isLive() && b.deps.bus.isLive(), 10_000, 'instances to resubscribe');
     const raw = await redisOf(a.deps).hget(a.deps.redisKeys.revocationEntries, `key:${doomed.key.id}`);
     expect(raw).not.toBeNull();
-    await request(a.app).get('/readyz').expect(200, { status: 'ok', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
+    await request(a.app)
+      .get('/readyz')
+      .expect(200, { status: 'ok', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
     await request(b.app).post('/v1/token').send({ org_id: doomed.key.orgId, key_id: doomed.key.id, secret: doomed.secret }).expect(401);
     await request(b.app).post('/v1/token').send({ org_id: good.key.orgId, key_id: good.key.id, secret: good.secret }).expect(200);
     // And a revocation now travels by pub/sub again: B refuses at once.
@@ -115,7 +127,10 @@ describe('Postgres down', () => {
     const revoked = await createKey(inst.deps, org);
     await request(inst.app).post(`/v1/keys/${revoked.key.id}/revoke`).set(auth(adminToken)).expect(200);
     await exchange(inst.app, { org_id: warm.key.orgId, key_id: warm.key.id, secret: warm.secret }); // cached
-    await request(inst.app).post('/v1/token').send({ org_id: revoked.key.orgId, key_id: revoked.key.id, secret: revoked.secret }).expect(401); // cached, as revoked
+    await request(inst.app)
+      .post('/v1/token')
+      .send({ org_id: revoked.key.orgId, key_id: revoked.key.id, secret: revoked.secret })
+      .expect(401); // cached, as revoked
     await inst.deps.audit.flush();
 
     await proxy.cut();
@@ -131,7 +146,9 @@ describe('Postgres down', () => {
       expect(c.status).toBe(503);
       expect(c.body).toEqual({ error: 'unavailable', error_description: 'service temporarily unavailable, retry later' });
       expect(c.headers['retry-after']).toBe('5');
-      const r = await request(inst.app).post('/v1/token').send({ org_id: revoked.key.orgId, key_id: revoked.key.id, secret: revoked.secret });
+      const r = await request(inst.app)
+        .post('/v1/token')
+        .send({ org_id: revoked.key.orgId, key_id: revoked.key.id, secret: revoked.secret });
       if (r.status === 200) fig.revokedAccepted++;
       if (r.status === 401) refusedDuringOutage++;
       expect([401, 503]).toContain(r.status);
@@ -194,18 +211,34 @@ describe('Redis hangs', () => {
     proxy.pause();
     await waitFor(() => !a.deps.bus.isLive() && !b.deps.bus.isLive(), 10_000, 'instances to notice the hung Redis');
     const ready = await request(a.app).get('/readyz').expect(200);
-    expect(ready.body).toEqual({ status: 'degraded', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'down', pubsub: 'down' } });
+    expect(ready.body).toEqual({
+      status: 'degraded',
+      database: 'postgres',
+      redis: 'redis',
+      checks: { postgres: 'ok', redis: 'down', pubsub: 'down' },
+    });
 
     for (const inst of [a, b]) await request(inst.app).post('/v1/token').send(creds(good)).expect(200);
     await request(a.app).post(`/v1/keys/${doomed.key.id}/revoke`).set(auth(admin)).expect(200);
     for (const inst of [a, b]) await request(inst.app).post('/v1/token').send(creds(doomed)).expect(401);
-    await request(b.app).post('/oauth/introspect').set(auth(admin)).type('form').send({ token: doomedToken }).expect(200, { active: false });
+    await request(b.app)
+      .post('/oauth/introspect')
+      .set(auth(admin))
+      .type('form')
+      .send({ token: doomedToken })
+      .expect(200, { active: false });
 
     proxy.resume();
     await waitFor(() => a.deps.bus.isLive() && b.deps.bus.isLive(), 20_000, 'instances to trust Redis again');
-    await request(a.app).get('/readyz').expect(200, { status: 'ok', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
+    await request(a.app)
+      .get('/readyz')
+      .expect(200, { status: 'ok', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
     // What happened during the hang reached the shared list.
-    await waitFor(async () => (await redisOf(a.deps).hget(a.deps.redisKeys.revocationEntries, `key:${doomed.key.id}`)) !== null, 10_000, 'the revocation to reach Redis');
+    await waitFor(
+      async () => (await redisOf(a.deps).hget(a.deps.redisKeys.revocationEntries, `key:${doomed.key.id}`)) !== null,
+      10_000,
+      'the revocation to reach Redis',
+    );
     expect(b.deps.revocations.isKeyRevoked(doomed.key.id)).toBe(true);
   });
 });

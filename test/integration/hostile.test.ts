@@ -78,27 +78,32 @@ const contentType = fc.oneof(
 const jsonish = fc.oneof(
   fc.json({ maxDepth: 4 }),
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-  fc.record(
-    {
-      org_id: fc.oneof(fc.string(), fc.constant('org_01JAAAAAAAAAAAAAAAAAAAAAAA')),
-      key_id: fc.oneof(fc.string(), fc.integer(), fc.constant('key_01JAAAAAAAAAAAAAAAAAAAAAAA')),
-      secret: fc.oneof(fc.string(), fc.string({ minLength: 100, maxLength: 400 })),
-      scope: fc.oneof(fc.string(), fc.array(fc.string())),
-      audience: fc.string(),
-      name: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
-      scopes: fc.array(fc.string(), { maxLength: 60 }),
-      audiences: fc.array(fc.string()),
-      allowed_cidrs: fc.array(fc.oneof(fc.ipV4(), fc.ipV6(), fc.string())),
-      expires_at: fc.oneof(fc.string(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
-      expires_in: fc.oneof(fc.integer(), fc.double()),
-      grace_period_seconds: fc.oneof(fc.integer(), fc.string()),
-      token: fc.string(),
-      grant_type: fc.constantFrom('client_credentials', 'password', '', 'x'),
-      __proto__: fc.jsonValue(),
-      constructor: fc.jsonValue(),
-    },
-    { requiredKeys: [] },
-  ).map((o) => JSON.stringify(o)),
+  fc
+    .record(
+      {
+        org_id: fc.oneof(fc.string(), fc.constant('org_01JAAAAAAAAAAAAAAAAAAAAAAA')),
+        key_id: fc.oneof(fc.string(), fc.integer(), fc.constant('key_01JAAAAAAAAAAAAAAAAAAAAAAA')),
+        secret: fc.oneof(fc.string(), fc.string({ minLength: 100, maxLength: 400 })),
+        scope: fc.oneof(fc.string(), fc.array(fc.string())),
+        audience: fc.string(),
+        name: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+        scopes: fc.array(fc.string(), { maxLength: 60 }),
+        audiences: fc.array(fc.string()),
+        allowed_cidrs: fc.array(fc.oneof(fc.ipV4(), fc.ipV6(), fc.string())),
+        expires_at: fc.oneof(
+          fc.string(),
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        ),
+        expires_in: fc.oneof(fc.integer(), fc.double()),
+        grace_period_seconds: fc.oneof(fc.integer(), fc.string()),
+        token: fc.string(),
+        grant_type: fc.constantFrom('client_credentials', 'password', '', 'x'),
+        __proto__: fc.jsonValue(),
+        constructor: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    )
+    .map((o) => JSON.stringify(o)),
   fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ maxLength: 50 })).map((d) => new URLSearchParams(d).toString()),
   fc.string({ maxLength: 300 }),
   fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b).toString('latin1')),
@@ -106,7 +111,15 @@ const jsonish = fc.oneof(
 
 const hostileId = fc.oneof(
   fc.string({ maxLength: 80 }),
-  fc.constantFrom('key_01JAAAAAAAAAAAAAAAAAAAAAAA', '..%2F..%2Fetc%2Fpasswd', '%00', "key_' OR '1'='1", 'key_'.padEnd(300, 'A'), '%E0%A4%A', '%'),
+  fc.constantFrom(
+    'key_01JAAAAAAAAAAAAAAAAAAAAAAA',
+    '..%2F..%2Fetc%2Fpasswd',
+    '%00',
+    "key_' OR '1'='1",
+    'key_'.padEnd(300, 'A'),
+    '%E0%A4%A',
+    '%',
+  ),
 );
 
 const authorization = fc.oneof(
@@ -130,7 +143,11 @@ describe('hostile input at every endpoint (fast-check)', () => {
         authorization,
         hostileId,
         fc.boolean(),
-        fc.dictionary(fc.constantFrom('secret', 'limit', 'cursor', 'status', 'after', 'since', 'key_id', 'x'), fc.string({ maxLength: 40 }), { maxKeys: 3 }),
+        fc.dictionary(
+          fc.constantFrom('secret', 'limit', 'cursor', 'status', 'after', 'since', 'key_id', 'x'),
+          fc.string({ maxLength: 40 }),
+          { maxKeys: 3 },
+        ),
         async (route, body, type, authz, id, useAdmin, query) => {
           const path = route.path(encodeURIComponent(id).replace(/%25/g, '%'));
           const req = request(inst.app)[route.method](path).query(query);
@@ -149,11 +166,18 @@ describe('hostile input at every endpoint (fast-check)', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'compress', 'x-bogus'),
-        fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.string().map((s) => gzipSync(s))),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }),
+          fc.string().map((s) => gzipSync(s)),
+        ),
         fc.integer({ min: 0, max: 40_000 }),
         async (encoding, payload, padding) => {
           const body = Buffer.concat([Buffer.from(payload), Buffer.alloc(padding, 0x61)]);
-          const res = await request(inst.app).post('/v1/token').set('Content-Type', 'application/json').set('Content-Encoding', encoding).send(body);
+          const res = await request(inst.app)
+            .post('/v1/token')
+            .set('Content-Type', 'application/json')
+            .set('Content-Encoding', encoding)
+            .send(body);
           expectSane(res, `encoding ${encoding}`);
           expect(res.status).toBeLessThan(500);
         },
@@ -162,7 +186,11 @@ describe('hostile input at every endpoint (fast-check)', () => {
     );
     // A gzip bomb is cut off by the size limit after inflation.
     const bomb = gzipSync(Buffer.alloc(10_000_000, 0x20));
-    const res = await request(inst.app).post('/v1/token').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(bomb);
+    const res = await request(inst.app)
+      .post('/v1/token')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send(bomb);
     expect(res.status).toBe(400);
   });
 
@@ -172,7 +200,12 @@ describe('hostile input at every endpoint (fast-check)', () => {
         fc.string({ maxLength: 200 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
         fc.string({ maxLength: 200 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
         async (requestId, forwarded) => {
-          const res = await request(inst.app).post('/v1/token').set('X-Request-Id', requestId).set('X-Forwarded-For', forwarded).set('Last-Event-ID', requestId).send({ org_id: orgId, key_id: keyId, secret });
+          const res = await request(inst.app)
+            .post('/v1/token')
+            .set('X-Request-Id', requestId)
+            .set('X-Forwarded-For', forwarded)
+            .set('Last-Event-ID', requestId)
+            .send({ org_id: orgId, key_id: keyId, secret });
           expect(res.status).toBe(200);
           expect(res.headers['x-request-id']).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
         },
@@ -188,7 +221,12 @@ describe('hostile tokens', () => {
   let hostile: Record<string, string>;
   beforeAll(async () => {
     srv = await listen(inst.app);
-    verifier = createVerifier({ issuer: TEST_ISSUER, audience: TEST_ISSUER, jwksUrl: `${srv.url}/.well-known/jwks.json`, revocation: false });
+    verifier = createVerifier({
+      issuer: TEST_ISSUER,
+      audience: TEST_ISSUER,
+      jwksUrl: `${srv.url}/.well-known/jwks.json`,
+      revocation: false,
+    });
 
     const good = await exchange(inst.app, { org_id: orgId, key_id: keyId, secret });
     const [h, p] = good.split('.') as [string, string, string];
@@ -203,7 +241,8 @@ describe('hostile tokens', () => {
         .sign(real.privateKey, hdr.crit ? { crit: { 'http://example.com/unknown': true } } : undefined);
     const attacker = await generateKeyPair('EdDSA', { extractable: true });
     const attackerJwk = { ...(await exportJWK(attacker.publicKey)), kid: 'attacker' };
-    const signAttacker = (hdr: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', ...hdr }).sign(attacker.privateKey);
+    const signAttacker = (hdr: Record<string, unknown>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', ...hdr }).sign(attacker.privateKey);
     const jwks = JSON.parse(inst.deps.keyring.jwks().body) as { keys: Array<{ x: string; kid: string }> };
     const publicX = jwks.keys.find((k) => k.kid === header.kid)!.x;
     const hs256 = async (secretBytes: Uint8Array) =>
@@ -247,13 +286,21 @@ describe('hostile tokens', () => {
 
   it('introspects every hostile token as inactive', async () => {
     for (const [name, token] of Object.entries(hostile)) {
-      const res = await request(inst.app).post('/oauth/introspect').set('Authorization', `Bearer ${adminToken}`).type('form').send({ token });
+      const res = await request(inst.app)
+        .post('/oauth/introspect')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .type('form')
+        .send({ token });
       expect({ name, status: res.status, body: res.body }).toEqual({ name, status: 200, body: { active: false } });
     }
   });
 
   it('refuses a token beyond the input limit with 400 before any parsing', async () => {
-    const res = await request(inst.app).post('/oauth/introspect').set('Authorization', `Bearer ${adminToken}`).type('form').send({ token: 'e'.repeat(13_000) });
+    const res = await request(inst.app)
+      .post('/oauth/introspect')
+      .set('Authorization', `Bearer ${adminToken}`)
+      .type('form')
+      .send({ token: 'e'.repeat(13_000) });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_request');
   });
@@ -278,12 +325,19 @@ describe('hostile tokens', () => {
   it('treats random token-shaped strings as inactive (fast-check)', async () => {
     const segment = fc.oneof(fc.base64String({ maxLength: 120 }), fc.string({ maxLength: 60 }));
     await fc.assert(
-      fc.asyncProperty(fc.tuple(segment, segment, segment).map((parts) => parts.join('.')), async (token) => {
-        const res = await request(inst.app).post('/oauth/introspect').set('Authorization', `Bearer ${adminToken}`).type('form').send({ token });
-        expectSane(res, 'introspect');
-        if (res.status === 200) expect(res.body).toEqual({ active: false });
-        await expect(verifier.verify(token)).rejects.toBeDefined();
-      }),
+      fc.asyncProperty(
+        fc.tuple(segment, segment, segment).map((parts) => parts.join('.')),
+        async (token) => {
+          const res = await request(inst.app)
+            .post('/oauth/introspect')
+            .set('Authorization', `Bearer ${adminToken}`)
+            .type('form')
+            .send({ token });
+          expectSane(res, 'introspect');
+          if (res.status === 200) expect(res.body).toEqual({ active: false });
+          await expect(verifier.verify(token)).rejects.toBeDefined();
+        },
+      ),
       { numRuns: RUNS * 2 },
     );
   });

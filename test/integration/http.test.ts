@@ -34,7 +34,9 @@ describe('HTTP hygiene', () => {
   });
 
   it('reports readiness of Postgres, Redis and pub/sub', async () => {
-    await request(inst.app).get('/readyz').expect(200, { status: 'ok', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
+    await request(inst.app)
+      .get('/readyz')
+      .expect(200, { status: 'ok', database: 'postgres', redis: 'redis', checks: { postgres: 'ok', redis: 'ok', pubsub: 'ok' } });
   });
 
   it('turns a malformed percent-encoding in the path into 4xx, never 500', async () => {
@@ -70,8 +72,16 @@ describe('logs', () => {
   it('never contain a secret, a token or an Authorization header', async () => {
     const { org, key, secret, token } = await createAdmin(inst.deps, inst.app);
     const other = await createKey(inst.deps, org);
-    await request(inst.app).post('/oauth/token').set('Authorization', `Basic ${Buffer.from(`${other.key.id}:${other.secret}`).toString('base64')}`).type('form').send({ grant_type: 'client_credentials' }).expect(200);
-    await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret: `${secret}x` }).expect(401);
+    await request(inst.app)
+      .post('/oauth/token')
+      .set('Authorization', `Basic ${Buffer.from(`${other.key.id}:${other.secret}`).toString('base64')}`)
+      .type('form')
+      .send({ grant_type: 'client_credentials' })
+      .expect(200);
+    await request(inst.app)
+      .post('/v1/token')
+      .send({ org_id: key.orgId, key_id: key.id, secret: `${secret}x` })
+      .expect(401);
     await request(inst.app).post(`/v1/token?client_secret=${secret}`).send({}).expect(400);
     await request(inst.app).get('/v1/keys').set('Authorization', `Bearer ${token}`).expect(200);
     await request(inst.app).get('/v1/keys').set('Authorization', `Bearer ${token}x`).expect(401);

@@ -16,7 +16,11 @@ describe('POST /oauth/introspect', () => {
     const caller = await createKey(inst.deps, org);
     const subject = await createKey(inst.deps, org, { scopes: ['a', 'b'] });
     const token = await exchange(inst.app, { org_id: subject.key.orgId, key_id: subject.key.id, secret: subject.secret, scope: 'a' });
-    const res = await request(inst.app).post('/oauth/introspect').type('form').send({ token, client_id: caller.key.id, client_secret: caller.secret }).expect(200);
+    const res = await request(inst.app)
+      .post('/oauth/introspect')
+      .type('form')
+      .send({ token, client_id: caller.key.id, client_secret: caller.secret })
+      .expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toEqual({
       active: true,
@@ -41,12 +45,21 @@ describe('POST /oauth/introspect', () => {
     const other = await createKey(inst.deps, theirs);
     const foreign = await exchange(inst.app, { org_id: other.key.orgId, key_id: other.key.id, secret: other.secret });
     for (const token of [foreign, 'not-a-jwt', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.']) {
-      await request(inst.app).post('/oauth/introspect').set('Authorization', basic(caller.key.id, caller.secret)).type('form').send({ token }).expect(200, { active: false });
+      await request(inst.app)
+        .post('/oauth/introspect')
+        .set('Authorization', basic(caller.key.id, caller.secret))
+        .type('form')
+        .send({ token })
+        .expect(200, { active: false });
     }
   });
 
   it('requires client authentication', async () => {
-    await request(inst.app).post('/oauth/introspect').type('form').send({ token: 'x' }).expect(401, { error: 'invalid_client', error_description: 'client authentication failed' });
+    await request(inst.app)
+      .post('/oauth/introspect')
+      .type('form')
+      .send({ token: 'x' })
+      .expect(401, { error: 'invalid_client', error_description: 'client authentication failed' });
     await request(inst.app).post('/oauth/introspect').set('Authorization', 'Bearer nonsense').type('form').send({ token: 'x' }).expect(401);
     await request(inst.app).post('/oauth/introspect').type('form').send({}).expect(400);
   });

@@ -36,21 +36,38 @@ describe('invitations', () => {
       accept_url: expect.stringMatching(/^https:\/\/auth\.scope-auth\.test\/console\/accept#token=[A-Za-z0-9_-]{43}$/),
     });
     const pending = await request(inst.app).get('/v1/invitations').set('Cookie', admin.cookie).expect(200);
-    expect(pending.body.data).toEqual([{ id: created.id, email: 'New.Dev@example.test', role: 'developer', created_at: expect.any(String), expires_at: created.expires_at }]);
+    expect(pending.body.data).toEqual([
+      { id: created.id, email: 'New.Dev@example.test', role: 'developer', created_at: expect.any(String), expires_at: created.expires_at },
+    ]);
 
-    const accepted = await request(inst.app).post('/v1/invitations/accept').send({ token: tokenOf(created.accept_url), name: 'Dev', password: NEW_PASSWORD }).expect(200);
-    expect(accepted.body).toMatchObject({ user: { email: 'New.Dev@example.test', name: 'Dev' }, org: { id: org.id, name: 'Inviting Org' }, role: 'developer' });
+    const accepted = await request(inst.app)
+      .post('/v1/invitations/accept')
+      .send({ token: tokenOf(created.accept_url), name: 'Dev', password: NEW_PASSWORD })
+      .expect(200);
+    expect(accepted.body).toMatchObject({
+      user: { email: 'New.Dev@example.test', name: 'Dev' },
+      org: { id: org.id, name: 'Inviting Org' },
+      role: 'developer',
+    });
     const cookie = ([] as string[]).concat(accepted.headers['set-cookie'] ?? [])[0]!.split(';')[0]!;
     await request(inst.app).get('/v1/me').set('Cookie', cookie).expect(200);
     await request(inst.app).post('/v1/session').send({ email: 'new.dev@example.test', password: NEW_PASSWORD }).expect(200);
 
     // Single use.
-    const again = await request(inst.app).post('/v1/invitations/accept').send({ token: tokenOf(created.accept_url), name: 'Dev', password: NEW_PASSWORD }).expect(404);
+    const again = await request(inst.app)
+      .post('/v1/invitations/accept')
+      .send({ token: tokenOf(created.accept_url), name: 'Dev', password: NEW_PASSWORD })
+      .expect(404);
     expect(again.body).toEqual({ error: 'not_found', error_description: 'invitation is invalid, used, withdrawn or expired' });
     expect((await request(inst.app).get('/v1/invitations').set('Cookie', admin.cookie)).body.data).toEqual([]);
 
     await inst.deps.audit.flush();
-    const actions = await inst.deps.db('audit_events').where({ org_id: org.id }).whereIn('action', ['invitation.created', 'invitation.accepted']).orderBy('id').pluck('action');
+    const actions = await inst.deps
+      .db('audit_events')
+      .where({ org_id: org.id })
+      .whereIn('action', ['invitation.created', 'invitation.accepted'])
+      .orderBy('id')
+      .pluck('action');
     expect(actions).toEqual(['invitation.created', 'invitation.accepted']);
   });
 
@@ -59,7 +76,10 @@ describe('invitations', () => {
     const created = await inviteAs(admin, `late-${Date.now()}@example.test`);
     clock.advance(7 * 86_400_000 + 1000);
     try {
-      await request(inst.app).post('/v1/invitations/accept').send({ token: tokenOf(created.accept_url), name: 'Late', password: NEW_PASSWORD }).expect(404);
+      await request(inst.app)
+        .post('/v1/invitations/accept')
+        .send({ token: tokenOf(created.accept_url), name: 'Late', password: NEW_PASSWORD })
+        .expect(404);
     } finally {
       clock.advance(-(7 * 86_400_000 + 1000));
     }
@@ -71,9 +91,15 @@ describe('invitations', () => {
     const person = await createPerson(inst.deps, orgA, 'viewer');
     const owner = await signIn(inst.app, await createPerson(inst.deps, orgB, 'owner'));
     const created = await inviteAs(owner, person.email, 'admin');
-    const wrong = await request(inst.app).post('/v1/invitations/accept').send({ token: tokenOf(created.accept_url), name: 'x', password: 'someone else guessing' }).expect(401);
+    const wrong = await request(inst.app)
+      .post('/v1/invitations/accept')
+      .send({ token: tokenOf(created.accept_url), name: 'x', password: 'someone else guessing' })
+      .expect(401);
     expect(wrong.body.error).toBe('invalid_credentials');
-    const ok = await request(inst.app).post('/v1/invitations/accept').send({ token: tokenOf(created.accept_url), name: 'ignored', password: PASSWORD }).expect(200);
+    const ok = await request(inst.app)
+      .post('/v1/invitations/accept')
+      .send({ token: tokenOf(created.accept_url), name: 'ignored', password: PASSWORD })
+      .expect(200);
     expect(ok.body).toMatchObject({ user: { id: person.id }, org: { id: orgB.id }, role: 'admin' });
     // Now in two organisations, with a role in each.
     const roles = await inst.deps.db('memberships').where({ user_id: person.id }).orderBy('created_at').pluck('role');
@@ -87,23 +113,37 @@ describe('invitations', () => {
     await request(inst.app).post('/v1/invitations').set(asPerson(admin)).send({ email: 'x@example.test', role: 'owner' }).expect(403);
     await request(inst.app).post('/v1/invitations').set(asPerson(viewer)).send({ email: 'x@example.test', role: 'viewer' }).expect(403);
     await request(inst.app).post('/v1/invitations').set(asPerson(admin)).send({ email: viewer.user.email, role: 'viewer' }).expect(409);
-    const bad = await request(inst.app).post('/v1/invitations').set(asPerson(admin)).send({ email: 'not an address', role: 'viewer' }).expect(400);
+    const bad = await request(inst.app)
+      .post('/v1/invitations')
+      .set(asPerson(admin))
+      .send({ email: 'not an address', role: 'viewer' })
+      .expect(400);
     expect(bad.body).toEqual({ error: 'invalid_request', error_description: '"email" is not an email address' });
   });
 
-  it('withdraws a pending invitation; another org\'s is a 404', async () => {
+  it("withdraws a pending invitation; another org's is a 404", async () => {
     const admin = await signIn(inst.app, await createPerson(inst.deps, await createOrg(inst.deps), 'admin'));
     const stranger = await signIn(inst.app, await createPerson(inst.deps, await createOrg(inst.deps), 'admin'));
     const created = await inviteAs(admin, 'withdrawn@example.test');
     await request(inst.app).delete(`/v1/invitations/${created.id}`).set(asPerson(stranger)).expect(404);
     await request(inst.app).delete(`/v1/invitations/${created.id}`).set(asPerson(admin)).expect(204);
-    await request(inst.app).post('/v1/invitations/accept').send({ token: tokenOf(created.accept_url), name: 'W', password: NEW_PASSWORD }).expect(404);
+    await request(inst.app)
+      .post('/v1/invitations/accept')
+      .send({ token: tokenOf(created.accept_url), name: 'W', password: NEW_PASSWORD })
+      .expect(404);
   });
 
   it('works for a management token with members:write, and never logs the token', async () => {
     const { token } = await createAdmin(inst.deps, inst.app, ['members:read', 'members:write']);
-    const res = await request(inst.app).post('/v1/invitations').set('Authorization', `Bearer ${token}`).send({ email: 'by-key@example.test', role: 'viewer' }).expect(201);
-    await request(inst.app).post('/v1/invitations/accept').send({ token: tokenOf(res.body.accept_url), name: 'K', password: NEW_PASSWORD }).expect(200);
+    const res = await request(inst.app)
+      .post('/v1/invitations')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ email: 'by-key@example.test', role: 'viewer' })
+      .expect(201);
+    await request(inst.app)
+      .post('/v1/invitations/accept')
+      .send({ token: tokenOf(res.body.accept_url), name: 'K', password: NEW_PASSWORD })
+      .expect(200);
     expect(logs.text()).not.toContain(tokenOf(res.body.accept_url));
     expect(logs.text()).not.toContain(NEW_PASSWORD);
   });

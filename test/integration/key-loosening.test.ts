@@ -29,7 +29,10 @@ const GUARDED: KeyOptions = {
   allowedCidrs: ['10.0.0.0/8', '2001:db8::/32'],
   expiresAt: new Date(Date.now() + 24 * HOUR_MS),
 };
-const NOT_LOOSENING = { error: 'insufficient_scope', error_description: 'cannot loosen a key holding scope "audit:read": the calling token does not hold it' };
+const NOT_LOOSENING = {
+  error: 'insufficient_scope',
+  error_description: 'cannot loosen a key holding scope "audit:read": the calling token does not hold it',
+};
 
 describe('PATCH /v1/keys/:id on a key holding a management scope the caller lacks', () => {
   it.each<[string, Record<string, unknown>]>([
@@ -47,7 +50,12 @@ describe('PATCH /v1/keys/:id on a key holding a management scope the caller lack
     const res = await request(inst.app).patch(`/v1/keys/${key.id}`).set(auth(token)).send(body).expect(403, NOT_LOOSENING);
     expect(res.headers['www-authenticate']).toContain('scope="audit:read"');
     const after = await request(inst.app).get(`/v1/keys/${key.id}`).set(auth(token)).expect(200);
-    expect(after.body).toMatchObject({ allowed_cidrs: GUARDED.allowedCidrs, audiences: GUARDED.audiences, scopes: GUARDED.scopes, expires_at: GUARDED.expiresAt!.toISOString() });
+    expect(after.body).toMatchObject({
+      allowed_cidrs: GUARDED.allowedCidrs,
+      audiences: GUARDED.audiences,
+      scopes: GUARDED.scopes,
+      expires_at: GUARDED.expiresAt!.toISOString(),
+    });
   });
 
   it.each<[string, Record<string, unknown>]>([
@@ -64,13 +72,21 @@ describe('PATCH /v1/keys/:id on a key holding a management scope the caller lack
 
   it('lets a caller holding every scope of the key loosen it', async () => {
     const { token, key } = await setUp(ADMIN_SCOPES, GUARDED);
-    const res = await request(inst.app).patch(`/v1/keys/${key.id}`).set(auth(token)).send({ allowed_cidrs: [], expires_at: null }).expect(200);
+    const res = await request(inst.app)
+      .patch(`/v1/keys/${key.id}`)
+      .set(auth(token))
+      .send({ allowed_cidrs: [], expires_at: null })
+      .expect(200);
     expect(res.body).toMatchObject({ allowed_cidrs: [], expires_at: null });
   });
 
   it('lets a keys:write caller loosen a key with no management scope', async () => {
     const { token, key } = await setUp(['keys:write'], { ...GUARDED, scopes: ['reports:read'] });
-    await request(inst.app).patch(`/v1/keys/${key.id}`).set(auth(token)).send({ allowed_cidrs: [], audiences: ['https://z.test'] }).expect(200);
+    await request(inst.app)
+      .patch(`/v1/keys/${key.id}`)
+      .set(auth(token))
+      .send({ allowed_cidrs: [], audiences: ['https://z.test'] })
+      .expect(200);
   });
 });
 
@@ -107,6 +123,10 @@ describe('PATCH /v1/keys/:id never brings a key back', () => {
   it('refuses any change to a revoked key', async () => {
     const { token, key } = await setUp(ADMIN_SCOPES, {});
     await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
-    await request(inst.app).patch(`/v1/keys/${key.id}`).set(auth(token)).send({ name: 'x' }).expect(409, { error: 'conflict', error_description: 'a revoked key cannot be changed' });
+    await request(inst.app)
+      .patch(`/v1/keys/${key.id}`)
+      .set(auth(token))
+      .send({ name: 'x' })
+      .expect(409, { error: 'conflict', error_description: 'a revoked key cannot be changed' });
   });
 });

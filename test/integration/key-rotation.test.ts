@@ -12,8 +12,17 @@ describe('rotation with a grace period', () => {
     try {
       const { org, token } = await createAdmin(inst.deps, inst.app);
       const { key, secret } = await createKey(inst.deps, org, { scopes: ['orders:read'], audiences: ['https://orders.example'] });
-      const res = await request(inst.app).post(`/v1/keys/${key.id}/rotate`).set(auth(token)).send({ grace_period_seconds: 3600 }).expect(201);
-      expect(res.body).toMatchObject({ scopes: ['orders:read'], audiences: ['https://orders.example'], status: 'active', secret: expect.stringMatching(/^sk_live_/) });
+      const res = await request(inst.app)
+        .post(`/v1/keys/${key.id}/rotate`)
+        .set(auth(token))
+        .send({ grace_period_seconds: 3600 })
+        .expect(201);
+      expect(res.body).toMatchObject({
+        scopes: ['orders:read'],
+        audiences: ['https://orders.example'],
+        status: 'active',
+        secret: expect.stringMatching(/^sk_live_/),
+      });
       expect(res.body.previous_key).toMatchObject({ id: key.id, status: 'active', replaced_by: res.body.id, revoked_at: null });
 
       // Rotating the old key again is refused: the replacement is what rotates next.
@@ -46,7 +55,12 @@ describe('rotation with a grace period', () => {
       // Expiry, not revocation: no revocation entry, and the token issued before still introspects active.
       const list = await request(inst.app).get('/v1/revocations').expect(200);
       expect(JSON.stringify(list.body)).not.toContain(key.id);
-      const introspected = await request(inst.app).post('/oauth/introspect').set(auth(token)).type('form').send({ token: issued }).expect(200);
+      const introspected = await request(inst.app)
+        .post('/oauth/introspect')
+        .set(auth(token))
+        .type('form')
+        .send({ token: issued })
+        .expect(200);
       expect(introspected.body).toMatchObject({ active: true, client_id: key.id });
       await request(inst.app).post(`/v1/keys/${key.id}/rotate`).set(auth(token)).expect(409);
     } finally {

@@ -13,8 +13,28 @@ afterAll(async () => {
 
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const KEY_VIEW_FIELDS = [
-  'id', 'org_id', 'name', 'description', 'environment', 'scopes', 'audiences', 'allowed_cidrs', 'status', 'secret_hint',
-  'created_at', 'created_by', 'updated_at', 'expires_at', 'revoked_at', 'revoked_by', 'revoke_reason', 'last_used_at', 'replaced_by', 'expires_soon', 'log_exchanges', 'owner',
+  'id',
+  'org_id',
+  'name',
+  'description',
+  'environment',
+  'scopes',
+  'audiences',
+  'allowed_cidrs',
+  'status',
+  'secret_hint',
+  'created_at',
+  'created_by',
+  'updated_at',
+  'expires_at',
+  'revoked_at',
+  'revoked_by',
+  'revoke_reason',
+  'last_used_at',
+  'replaced_by',
+  'expires_soon',
+  'log_exchanges',
+  'owner',
 ].sort();
 
 describe('POST /v1/keys', () => {
@@ -23,7 +43,14 @@ describe('POST /v1/keys', () => {
     const res = await request(inst.app)
       .post('/v1/keys')
       .set(auth(token))
-      .send({ name: 'billing worker', description: 'nightly job', environment: 'test', scopes: ['billing:read', 'billing:read'], audiences: ['https://billing.example'], expires_in: 3600 })
+      .send({
+        name: 'billing worker',
+        description: 'nightly job',
+        environment: 'test',
+        scopes: ['billing:read', 'billing:read'],
+        audiences: ['https://billing.example'],
+        expires_in: 3600,
+      })
       .expect(201);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toMatchObject({
@@ -42,7 +69,12 @@ describe('POST /v1/keys', () => {
     expect(Date.parse(res.body.expires_at) - Date.now()).toBeGreaterThan(3_500_000);
 
     // The new key works, and no later read shows the secret again.
-    const t = await exchange(inst.app, { org_id: res.body.org_id, key_id: res.body.id, secret: res.body.secret, audience: 'https://billing.example' });
+    const t = await exchange(inst.app, {
+      org_id: res.body.org_id,
+      key_id: res.body.id,
+      secret: res.body.secret,
+      audience: 'https://billing.example',
+    });
     expect(t).toMatch(/^ey/);
     const one = await request(inst.app).get(`/v1/keys/${res.body.id}`).set(auth(token)).expect(200);
     expect(Object.keys(one.body).sort()).toEqual(KEY_VIEW_FIELDS);
@@ -54,17 +86,31 @@ describe('POST /v1/keys', () => {
 
   it('refuses to grant a management scope the caller does not hold', async () => {
     const { token } = await createAdmin(inst.deps, inst.app, ['keys:read', 'keys:write']);
-    const res = await request(inst.app).post('/v1/keys').set(auth(token)).send({ name: 'sneaky', scopes: ['audit:read'] });
+    const res = await request(inst.app)
+      .post('/v1/keys')
+      .set(auth(token))
+      .send({ name: 'sneaky', scopes: ['audit:read'] });
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ error: 'insufficient_scope', error_description: 'cannot grant scope "audit:read": the calling token does not hold it' });
+    expect(res.body).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'cannot grant scope "audit:read": the calling token does not hold it',
+    });
     // What it does hold may be granted.
-    await request(inst.app).post('/v1/keys').set(auth(token)).send({ name: 'ok', scopes: ['keys:read', 'orders:read'] }).expect(201);
+    await request(inst.app)
+      .post('/v1/keys')
+      .set(auth(token))
+      .send({ name: 'ok', scopes: ['keys:read', 'orders:read'] })
+      .expect(201);
   });
 
   it('judges by the scopes of the token, not of the key behind it', async () => {
     const { key, secret } = await createAdmin(inst.deps, inst.app);
     const narrowed = await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret, scope: 'keys:write' });
-    await request(inst.app).post('/v1/keys').set(auth(narrowed)).send({ name: 'x', scopes: ['keys:read'] }).expect(403);
+    await request(inst.app)
+      .post('/v1/keys')
+      .set(auth(narrowed))
+      .send({ name: 'x', scopes: ['keys:read'] })
+      .expect(403);
   });
 
   it.each([
@@ -73,14 +119,22 @@ describe('POST /v1/keys', () => {
     ['too many scopes', { name: 'x', scopes: Array.from({ length: 51 }, (_, i) => `s${i}`) }, '"scopes": at most 50 scopes'],
     ['a bad audience', { name: 'x', audiences: ['a b'] }, '"audiences.0": audiences are 1-256 printable characters without spaces'],
     ['a bad environment', { name: 'x', environment: 'prod' }, '"environment": expected one of "live"|"test"'],
-    ['both expiries', { name: 'x', expires_in: 3600, expires_at: '2099-01-01T00:00:00Z' }, '"body": send expires_at or expires_in, not both'],
+    [
+      'both expiries',
+      { name: 'x', expires_in: 3600, expires_at: '2099-01-01T00:00:00Z' },
+      '"body": send expires_at or expires_in, not both',
+    ],
     ['an expiry in the past', { name: 'x', expires_at: '2001-01-01T00:00:00Z' }, 'expires_at must be in the future'],
     ['a bad CIDR', { name: 'x', allowed_cidrs: ['10.0.0.0/33'] }, '"allowed_cidrs.0": must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8'],
     ['an unknown field', { name: 'x', scope: 'a' }, 'unknown field "scope"'],
     ['a name too long', { name: 'x'.repeat(101) }, '"name": too big: expected string to have <=100 characters'],
   ])('answers %s with 400 and a message naming the problem', async (_what, body, description) => {
     const { token } = await createAdmin(inst.deps, inst.app);
-    await request(inst.app).post('/v1/keys').set(auth(token)).send(body).expect(400, { error: 'invalid_request', error_description: description });
+    await request(inst.app)
+      .post('/v1/keys')
+      .set(auth(token))
+      .send(body)
+      .expect(400, { error: 'invalid_request', error_description: description });
   });
 });
 
@@ -122,7 +176,9 @@ describe('GET /v1/keys', () => {
       const revoked = await createKey(timed.deps, org);
       await request(timed.app).post(`/v1/keys/${revoked.key.id}/revoke`).set(auth(token)).expect(200);
       const ids = async (query: object) =>
-        (await request(timed.app).get('/v1/keys').query(query).set(auth(token)).expect(200)).body.data.map((k: { id: string; status: string }) => `${k.id}:${k.status}`);
+        (await request(timed.app).get('/v1/keys').query(query).set(auth(token)).expect(200)).body.data.map(
+          (k: { id: string; status: string }) => `${k.id}:${k.status}`,
+        );
       expect(await ids({ status: 'expired' })).toEqual([]);
       clock.advance(1600);
 
@@ -152,7 +208,11 @@ describe('PATCH /v1/keys/:id', () => {
     const { org, token } = await createAdmin(inst.deps, inst.app);
     const { key, secret } = await createKey(inst.deps, org, { scopes: ['a', 'b'] });
     await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret, scope: 'b' });
-    const res = await request(inst.app).patch(`/v1/keys/${key.id}`).set(auth(token)).send({ name: 'renamed', scopes: ['a'], expires_at: null }).expect(200);
+    const res = await request(inst.app)
+      .patch(`/v1/keys/${key.id}`)
+      .set(auth(token))
+      .send({ name: 'renamed', scopes: ['a'], expires_at: null })
+      .expect(200);
     expect(res.body).toMatchObject({ name: 'renamed', scopes: ['a'], expires_at: null });
     await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret, scope: 'b' }).expect(400);
   });
@@ -160,9 +220,17 @@ describe('PATCH /v1/keys/:id', () => {
   it('refuses an empty patch and changes to a revoked key', async () => {
     const { org, token } = await createAdmin(inst.deps, inst.app);
     const { key } = await createKey(inst.deps, org);
-    await request(inst.app).patch(`/v1/keys/${key.id}`).set(auth(token)).send({}).expect(400, { error: 'invalid_request', error_description: '"body": nothing to change' });
+    await request(inst.app)
+      .patch(`/v1/keys/${key.id}`)
+      .set(auth(token))
+      .send({})
+      .expect(400, { error: 'invalid_request', error_description: '"body": nothing to change' });
     await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).expect(200);
-    await request(inst.app).patch(`/v1/keys/${key.id}`).set(auth(token)).send({ name: 'x' }).expect(409, { error: 'conflict', error_description: 'a revoked key cannot be changed' });
+    await request(inst.app)
+      .patch(`/v1/keys/${key.id}`)
+      .set(auth(token))
+      .send({ name: 'x' })
+      .expect(409, { error: 'conflict', error_description: 'a revoked key cannot be changed' });
   });
 });
 
@@ -171,7 +239,11 @@ describe('revoke and delete', () => {
     const { org, key: admin, token } = await createAdmin(inst.deps, inst.app);
     const { key, secret } = await createKey(inst.deps, org);
     await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret });
-    const first = await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).send({ reason: 'leaked in CI logs' }).expect(200);
+    const first = await request(inst.app)
+      .post(`/v1/keys/${key.id}/revoke`)
+      .set(auth(token))
+      .send({ reason: 'leaked in CI logs' })
+      .expect(200);
     expect(first.body).toMatchObject({ id: key.id, status: 'revoked', revoked_by: admin.id, revoke_reason: 'leaked in CI logs' });
     const again = await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).send({ reason: 'other' }).expect(200);
     expect(again.body).toEqual(first.body);
@@ -193,7 +265,14 @@ describe('revoke and delete', () => {
     inst.deps.db.on('query', onQuery);
     let answers;
     try {
-      answers = await Promise.all(Array.from({ length: 8 }, (_, i) => request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).send({ reason: `r${i}` })));
+      answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          request(inst.app)
+            .post(`/v1/keys/${key.id}/revoke`)
+            .set(auth(token))
+            .send({ reason: `r${i}` }),
+        ),
+      );
     } finally {
       inst.deps.db.removeListener('query', onQuery);
     }
@@ -213,8 +292,16 @@ describe('revoke and delete', () => {
     const { org, token } = await createAdmin(inst.deps, inst.app);
     const { key, secret } = await createKey(inst.deps, org);
     const revokedAt = new Date(Math.ceil(Date.now() / 1000) * 1000);
-    const [entry] = await inst.deps.db('revocations')
-      .insert({ kind: 'key', org_id: org.id, key_id: key.id, jti: null, revoked_at: revokedAt, expires_at: new Date(revokedAt.getTime() + 3_600_000) })
+    const [entry] = await inst.deps
+      .db('revocations')
+      .insert({
+        kind: 'key',
+        org_id: org.id,
+        key_id: key.id,
+        jti: null,
+        revoked_at: revokedAt,
+        expires_at: new Date(revokedAt.getTime() + 3_600_000),
+      })
       .returning('seq');
     const res = await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).send({ reason: 'restored' }).expect(200);
     expect(res.body).toMatchObject({ status: 'revoked', revoke_reason: 'restored' });
@@ -261,7 +348,10 @@ describe('management tokens', () => {
     const otherToken = await exchange(inst.app, { org_id: other.key.orgId, key_id: other.key.id, secret: other.secret });
     await request(inst.app).get('/v1/keys').set(auth(otherToken)).expect(200);
     await request(inst.app).post(`/v1/keys/${other.key.id}/revoke`).set(auth(token)).expect(200);
-    await request(inst.app).get('/v1/keys').set(auth(otherToken)).expect(401, { error: 'invalid_token', error_description: 'token has been revoked' });
+    await request(inst.app)
+      .get('/v1/keys')
+      .set(auth(otherToken))
+      .expect(401, { error: 'invalid_token', error_description: 'token has been revoked' });
   });
 
   it('refuses a malformed Authorization header with 401', async () => {

@@ -29,7 +29,10 @@ describe('last_used_at', () => {
       const flushed = await lastUsed.flush();
       expect(flushed).toEqual({ keys: 5, writes: 1, rows: 5 });
       expect(updates).toBe(1);
-      const rows = await inst.deps.db('api_keys').whereIn('id', keys.map((k) => k.key.id));
+      const rows = await inst.deps.db('api_keys').whereIn(
+        'id',
+        keys.map((k) => k.key.id),
+      );
       // Time stands still here: what lands is the time of the exchanges.
       for (const r of rows) expect(r.last_used_at.getTime()).toBe(clock.now());
       expect(inst.config.lastUsedFlushSeconds).toBeLessThanOrEqual(60);
@@ -119,7 +122,10 @@ describe('last_used_at', () => {
       };
       const stored = async () => {
         const rows = await a.deps.db('api_keys').whereIn('id', ids).select('last_used_at', a.deps.db.raw('xmin::text AS xmin'));
-        return { times: new Set(rows.map((r: { last_used_at: Date }) => r.last_used_at.toISOString())), xmins: rows.map((r: { xmin: string }) => r.xmin).sort() };
+        return {
+          times: new Set(rows.map((r: { last_used_at: Date }) => r.last_used_at.toISOString())),
+          xmins: rows.map((r: { xmin: string }) => r.xmin).sort(),
+        };
       };
       const t0 = clock.now();
 

@@ -3,7 +3,8 @@ import { fakeClock } from '../../src/clock.js';
 import { createTestInstance, newPrefix } from '../support/app.js';
 import { isolatedDatabase } from '../support/databases.js';
 
-const jwksKids = async (app: Parameters<typeof request>[0]) => ((await request(app).get('/.well-known/jwks.json').expect(200)).body as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+const jwksKids = async (app: Parameters<typeof request>[0]) =>
+  ((await request(app).get('/.well-known/jwks.json').expect(200)).body as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
 
 // After TOKEN_TTL_SECONDS is lowered, tokens minted under the longer lifetime are still in circulation:
 // whatever outlives tokens must follow the longest lifetime recorded, not the instance's own.
@@ -31,7 +32,9 @@ describe('the longest token lifetime in circulation', () => {
   it('lets maintenance delete revocation rows whose every token has expired', async () => {
     const inst = await createTestInstance({ databaseUrl: await isolatedDatabase('prune_rows') });
     try {
-      await inst.deps.db('revocations').insert({ kind: 'token', org_id: 'org_x', key_id: 'key_x', jti: 'gone', revoked_at: new Date(0), expires_at: new Date(1_000) });
+      await inst.deps
+        .db('revocations')
+        .insert({ kind: 'token', org_id: 'org_x', key_id: 'key_x', jti: 'gone', revoked_at: new Date(0), expires_at: new Date(1_000) });
       await inst.deps.sync.maintain();
       expect(await inst.deps.db('revocations').where({ jti: 'gone' })).toEqual([]);
     } finally {

@@ -29,7 +29,10 @@ afterAll(async () => inst.close());
 
 let nextIp = 1;
 /** A fresh client address per call, so the per-address limits never get in the way. */
-const post = (path: string) => request(inst.app).post(path).set('X-Forwarded-For', `198.18.${Math.floor(nextIp / 250)}.${(nextIp++ % 250) + 1}`);
+const post = (path: string) =>
+  request(inst.app)
+    .post(path)
+    .set('X-Forwarded-For', `198.18.${Math.floor(nextIp / 250)}.${(nextIp++ % 250) + 1}`);
 
 async function twoKeys() {
   const org = await createOrg(inst.deps);
@@ -60,7 +63,11 @@ describe('the limiter counts the key that authenticated', () => {
     const { attacker, victim } = await twoKeys();
     for (const path of ['/oauth/introspect', '/oauth/revoke']) {
       await post(path).type('form').send({ token: 'x', key_id: attacker.key.id, secret: attacker.secret }).expect(400);
-      await post(path).set('Authorization', basic(attacker.key.id, attacker.secret)).type('form').send({ token: 'x', key_id: victim.key.id }).expect(400);
+      await post(path)
+        .set('Authorization', basic(attacker.key.id, attacker.secret))
+        .type('form')
+        .send({ token: 'x', key_id: victim.key.id })
+        .expect(400);
     }
     expect(await victimRemaining(victim)).toBe(String(PER_KEY - 1));
   });
@@ -85,14 +92,19 @@ describe('the limiter counts the key that authenticated', () => {
     const own = { client_id: attacker.key.id, client_secret: attacker.secret };
     for (let i = 0; i < PER_KEY; i++) await post('/v1/token').send(own).expect(200);
     await post('/v1/token').send(own).expect(429);
-    await post('/oauth/token').type('form').send({ grant_type: 'client_credentials', ...own, key_id: `key_${'0'.repeat(26)}` }).expect(400);
+    await post('/oauth/token')
+      .type('form')
+      .send({ grant_type: 'client_credentials', ...own, key_id: `key_${'0'.repeat(26)}` })
+      .expect(400);
   });
 });
 
 describe('no per-key figures before authentication', () => {
   it('answers a failed exchange naming a real key with only the address limits in its headers', async () => {
     const { attacker, victim } = await twoKeys();
-    const res = await post('/v1/token').send({ org_id: victim.key.orgId, key_id: victim.key.id, secret: attacker.secret }).expect(401, AUTH_FAILED);
+    const res = await post('/v1/token')
+      .send({ org_id: victim.key.orgId, key_id: victim.key.id, secret: attacker.secret })
+      .expect(401, AUTH_FAILED);
     expect(res.headers['ratelimit-policy']).toBe('"token-ip"; q=100; w=60, "failed-ip-key"; q=10; w=60');
     expect(res.headers['ratelimit']).toMatch(/^"token-ip"; r=\d+; t=\d+, "failed-ip-key"; r=10; t=\d+$/);
     // The caller that does authenticate sees its key's budget, counted in the same Redis call.
@@ -107,7 +119,9 @@ describe('no per-key figures before authentication', () => {
     const limited = await post('/v1/token').send(own).expect(429);
     expect(limited.headers['ratelimit']).toMatch(/^"token-key"; r=0; t=\d+$/);
     // A stranger naming that key still gets the same 401 as for any key: no sign that it is busy.
-    const stranger = await post('/v1/token').send({ ...own, secret: victim.secret }).expect(401, AUTH_FAILED);
+    const stranger = await post('/v1/token')
+      .send({ ...own, secret: victim.secret })
+      .expect(401, AUTH_FAILED);
     expect(String(stranger.headers['ratelimit'])).not.toContain('token-key');
     // The refused requests gave their hits back: the key's own successes are all that count.
     const counter = `{${prefix}}rl:token-key:${attacker.key.id}`;
@@ -157,7 +171,9 @@ describe('a connection cut while the limiter waits for Redis', () => {
       const body = JSON.stringify({ org_id: org.id, key_id: key.id, secret });
       const client = net.connect(Number(new URL(srv.url).port), '127.0.0.1');
       client.on('error', () => undefined);
-      client.write(`POST /v1/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      client.write(
+        `POST /v1/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       await waitFor(() => proxy.heldCount(`rl:token-key:${key.id}`) > 0, 5_000, 'the counting call to reach the proxy');
       client.destroy();
       await serverSide;

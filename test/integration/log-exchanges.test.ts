@@ -20,12 +20,23 @@ describe('log_exchanges', () => {
       .expect(201);
     expect(created.body.log_exchanges).toBe(true);
     const creds = { org_id: org.id, key_id: created.body.id as string, secret: created.body.secret as string };
-    const issued = await request(inst.app).post('/v1/token').set('User-Agent', 'watcher/1').send({ ...creds, scope: 'read' }).expect(200);
+    const issued = await request(inst.app)
+      .post('/v1/token')
+      .set('User-Agent', 'watcher/1')
+      .send({ ...creds, scope: 'read' })
+      .expect(200);
     await inst.deps.audit.flush();
     const events = await inst.deps.db('audit_events').where({ target_id: creds.key_id, action: 'exchange.succeeded' });
     expect(events).toHaveLength(1);
-    const jti = (JSON.parse(Buffer.from((issued.body.access_token as string).split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
-    expect(events[0]).toMatchObject({ org_id: org.id, actor_type: 'key', actor_id: creds.key_id, ip: expect.any(String), user_agent: 'watcher/1' });
+    const jti = (JSON.parse(Buffer.from((issued.body.access_token as string).split('.')[1]!, 'base64url').toString()) as { jti: string })
+      .jti;
+    expect(events[0]).toMatchObject({
+      org_id: org.id,
+      actor_type: 'key',
+      actor_id: creds.key_id,
+      ip: expect.any(String),
+      user_agent: 'watcher/1',
+    });
     expect(events[0].detail).toEqual({ scope: 'read', audience: inst.config.defaultAudience, jti });
     expect(JSON.stringify(events)).not.toContain(issued.body.access_token);
 

@@ -18,12 +18,15 @@ async function keyOf(s: SignedIn, scopes: string[] = ['read']) {
 }
 
 describe('GET /v1/members', () => {
-  it('lists the members of the caller\'s organisation with their roles, and no password', async () => {
+  it("lists the members of the caller's organisation with their roles, and no password", async () => {
     const org = await createOrg(inst.deps);
     const owner = await createPerson(inst.deps, org, 'owner', 'Olga');
     const viewer = await createPerson(inst.deps, org, 'viewer', 'Vik');
     await createPerson(inst.deps, await createOrg(inst.deps), 'admin'); // another org's
-    const res = await request(inst.app).get('/v1/members').set('Cookie', (await signIn(inst.app, viewer)).cookie).expect(200);
+    const res = await request(inst.app)
+      .get('/v1/members')
+      .set('Cookie', (await signIn(inst.app, viewer)).cookie)
+      .expect(200);
     expect(res.body.data).toEqual([
       { user_id: owner.id, email: owner.email, name: 'Olga', role: 'owner', joined_at: expect.any(String) },
       { user_id: viewer.id, email: viewer.email, name: 'Vik', role: 'viewer', joined_at: expect.any(String) },
@@ -40,7 +43,13 @@ describe('PATCH /v1/members/:user_id', () => {
     const res = await request(inst.app).patch(`/v1/members/${dev.id}`).set(asPerson(owner)).send({ role: 'owner' }).expect(200);
     expect(res.body).toEqual({ user_id: dev.id, role: 'owner', revoked_keys: [] });
     const event = await inst.deps.db('audit_events').where({ org_id: org.id, action: 'member.role_changed' }).first();
-    expect(event).toMatchObject({ actor_type: 'user', actor_id: owner.user.id, target_type: 'user', target_id: dev.id, detail: { from: 'developer', to: 'owner', actor_email: owner.user.email } });
+    expect(event).toMatchObject({
+      actor_type: 'user',
+      actor_id: owner.user.id,
+      target_type: 'user',
+      target_id: dev.id,
+      detail: { from: 'developer', to: 'owner', actor_email: owner.user.email },
+    });
   });
 
   it('refuses an admin touching an owner or making one (403 forbidden)', async () => {
@@ -48,7 +57,10 @@ describe('PATCH /v1/members/:user_id', () => {
     const ownerUser = await createPerson(inst.deps, org, 'owner');
     const admin = await signIn(inst.app, await createPerson(inst.deps, org, 'admin'));
     const dev = await createPerson(inst.deps, org, 'developer');
-    for (const [id, role] of [[ownerUser.id, 'viewer'], [dev.id, 'owner']] as const) {
+    for (const [id, role] of [
+      [ownerUser.id, 'viewer'],
+      [dev.id, 'owner'],
+    ] as const) {
       const res = await request(inst.app).patch(`/v1/members/${id}`).set(asPerson(admin)).send({ role }).expect(403);
       expect(res.body).toEqual({ error: 'forbidden', error_description: 'only an owner may change or remove an owner, or make one' });
     }
@@ -77,7 +89,10 @@ describe('PATCH /v1/members/:user_id', () => {
     const plain = await keyOf(admin, ['orders:read']);
     const res = await request(inst.app).patch(`/v1/members/${admin.user.id}`).set(asPerson(owner)).send({ role: 'developer' }).expect(200);
     expect(res.body.revoked_keys).toEqual([managing.id]);
-    expect(await inst.deps.db('api_keys').where({ id: managing.id }).first()).toMatchObject({ revoke_reason: 'owner_demoted', revoked_by: owner.user.id });
+    expect(await inst.deps.db('api_keys').where({ id: managing.id }).first()).toMatchObject({
+      revoke_reason: 'owner_demoted',
+      revoked_by: owner.user.id,
+    });
     await request(inst.app).post('/v1/token').send({ org_id: org.id, key_id: managing.id, secret: managing.secret }).expect(401);
     await exchange(inst.app, { org_id: org.id, key_id: plain.id, secret: plain.secret });
     // Down to viewer: no keys at all.
@@ -127,7 +142,11 @@ describe('keys belong to people', () => {
     await request(inst.app).post(`/v1/keys/${theirs.id}/revoke`).set(asPerson(dev)).expect(404);
     await request(inst.app).patch(`/v1/keys/${theirs.id}`).set(asPerson(dev)).send({ name: 'x' }).expect(404);
     await request(inst.app).post(`/v1/keys/${theirs.id}/rotate`).set(asPerson(dev)).expect(404);
-    expect(await inst.deps.db('api_keys').where({ id: theirs.id }).first()).toMatchObject({ revoked_at: null, name: 'mine', replaced_by: null });
+    expect(await inst.deps.db('api_keys').where({ id: theirs.id }).first()).toMatchObject({
+      revoked_at: null,
+      name: 'mine',
+      replaced_by: null,
+    });
     await request(inst.app).get(`/v1/keys?owner=${other.user.id}`).set('Cookie', dev.cookie).expect(200, { data: [], next_cursor: null });
     // Admins see every key, and filter by owner.
     const all = await request(inst.app).get('/v1/keys').set('Cookie', admin.cookie).expect(200);
@@ -141,10 +160,18 @@ describe('keys belong to people', () => {
     const org = await createOrg(inst.deps);
     const dev = await signIn(inst.app, await createPerson(inst.deps, org, 'developer'));
     const admin = await signIn(inst.app, await createPerson(inst.deps, org, 'admin'));
-    const res = await request(inst.app).post('/v1/keys').set(asPerson(dev)).send({ name: 'sneaky', scopes: ['keys:write'] }).expect(403);
+    const res = await request(inst.app)
+      .post('/v1/keys')
+      .set(asPerson(dev))
+      .send({ name: 'sneaky', scopes: ['keys:write'] })
+      .expect(403);
     expect(res.body).toEqual({ error: 'forbidden', error_description: 'a key owned by a developer cannot hold scope "keys:write"' });
     const key = await keyOf(dev);
-    const patch = await request(inst.app).patch(`/v1/keys/${key.id}`).set(asPerson(admin)).send({ scopes: ['read', 'audit:read'] }).expect(403);
+    const patch = await request(inst.app)
+      .patch(`/v1/keys/${key.id}`)
+      .set(asPerson(admin))
+      .send({ scopes: ['read', 'audit:read'] })
+      .expect(403);
     expect(patch.body.error_description).toBe('the key\'s owner (developer) may not hold scope "audit:read"');
   });
 

@@ -20,13 +20,21 @@ const freePort = () =>
   });
 
 const issued = (text: string) =>
-  Number(parseExposition(text).find((f) => f.name === 'scope_auth_token_exchanges_total')?.metrics.find((m) => m.labels?.outcome === 'issued')?.value ?? 0);
+  Number(
+    parseExposition(text)
+      .find((f) => f.name === 'scope_auth_token_exchanges_total')
+      ?.metrics.find((m) => m.labels?.outcome === 'issued')?.value ?? 0,
+  );
 
 describe('METRICS_PORT', () => {
   it('serves the metrics on a port of their own, behind the same token rule', async () => {
     const databaseUrl = await isolatedDatabase('metrics_port');
     const metricsPort = await freePort();
-    const config = testConfig(newPrefix(), { PORT: '0', HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), METRICS_TOKEN: 'metrics-token-0123456789' }, databaseUrl);
+    const config = testConfig(
+      newPrefix(),
+      { PORT: '0', HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), METRICS_TOKEN: 'metrics-token-0123456789' },
+      databaseUrl,
+    );
     const running = await startServer(config, { log: createLogger('silent'), port: 0 });
     try {
       const scrape = request(`http://127.0.0.1:${metricsPort}`);
@@ -62,7 +70,11 @@ describe('METRICS_PORT', () => {
       const c = spawn('node', [CLI, 'bootstrap', '--org-name', 'M', '--json'], { env });
       let out = '';
       c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      c.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { org_id: string; key_id: string; secret: string }) : reject(new Error(`bootstrap exited ${code}`))));
+      c.once('exit', (code) =>
+        code === 0
+          ? resolve(JSON.parse(out) as { org_id: string; key_id: string; secret: string })
+          : reject(new Error(`bootstrap exited ${code}`)),
+      );
     });
     const server = trackChild(spawn('node', [CLI, 'serve'], { env }));
     try {

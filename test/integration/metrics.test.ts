@@ -48,13 +48,19 @@ describe('GET /metrics', () => {
 
     const delta = (labels: Record<string, string>) =>
       counter(after, 'scope_auth_token_exchanges_total', labels) - counter(before, 'scope_auth_token_exchanges_total', labels);
-    expect({ issued: delta({ outcome: 'issued' }), wrong_secret: delta({ outcome: 'wrong_secret' }), revoked: delta({ outcome: 'revoked' }) }).toEqual({
+    expect({
+      issued: delta({ outcome: 'issued' }),
+      wrong_secret: delta({ outcome: 'wrong_secret' }),
+      revoked: delta({ outcome: 'revoked' }),
+    }).toEqual({
       issued: 3,
       wrong_secret: 1,
       revoked: 1,
     });
     expect(Number(family(after, 'scope_auth_token_exchange_duration_seconds').metrics[0]?.count)).toBeGreaterThanOrEqual(5);
-    expect(counter(after, 'scope_auth_http_requests_total', { route: '/v1/keys/:id', method: 'GET', status: '200' })).toBeGreaterThanOrEqual(1);
+    expect(
+      counter(after, 'scope_auth_http_requests_total', { route: '/v1/keys/:id', method: 'GET', status: '200' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(counter(after, 'scope_auth_key_cache_requests_total', { result: 'hit' })).toBeGreaterThanOrEqual(2);
     expect(counter(after, 'scope_auth_pubsub_connected', {})).toBe(1);
     expect(counter(after, 'scope_auth_revocation_list_entries', {})).toBeGreaterThanOrEqual(1);

@@ -39,14 +39,24 @@ describe('Bearer callers of /oauth/introspect and /oauth/revoke (issue 16, point
     const managementToken = await managerToken(org);
     const { key, secret } = await createKey(inst.deps, org);
     const subject = await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret });
-    const res = await request(inst.app).post('/oauth/introspect').set(auth(managementToken)).type('form').send({ token: subject }).expect(200);
+    const res = await request(inst.app)
+      .post('/oauth/introspect')
+      .set(auth(managementToken))
+      .type('form')
+      .send({ token: subject })
+      .expect(200);
     expect(res.body).toMatchObject({ active: true, sub: key.id });
     await request(inst.app).post('/oauth/revoke').set(auth(managementToken)).type('form').send({ token: subject }).expect(200, '');
-    await request(inst.app).post('/oauth/introspect').set(auth(managementToken)).type('form').send({ token: subject }).expect(200, { active: false });
+    await request(inst.app)
+      .post('/oauth/introspect')
+      .set(auth(managementToken))
+      .type('form')
+      .send({ token: subject })
+      .expect(200, { active: false });
   });
 });
 
-describe('POST /oauth/revoke with another org\'s token (issue 16, point 14)', () => {
+describe("POST /oauth/revoke with another org's token (issue 16, point 14)", () => {
   it('answers 200 like for garbage, revokes nothing, and the token still verifies', async () => {
     const owner = await createOrg(inst.deps);
     const { key, secret } = await createKey(inst.deps, owner);
@@ -55,14 +65,23 @@ describe('POST /oauth/revoke with another org\'s token (issue 16, point 14)', ()
     const stranger = await createKey(inst.deps, strangerOrg);
     const strangerAdmin = await managerToken(strangerOrg);
 
-    const garbage = await request(inst.app).post('/oauth/revoke').set('Authorization', basic(stranger.key.id, stranger.secret)).type('form').send({ token: 'garbage' });
+    const garbage = await request(inst.app)
+      .post('/oauth/revoke')
+      .set('Authorization', basic(stranger.key.id, stranger.secret))
+      .type('form')
+      .send({ token: 'garbage' });
     for (const caller of [basic(stranger.key.id, stranger.secret), `Bearer ${strangerAdmin}`]) {
       const res = await request(inst.app).post('/oauth/revoke').set('Authorization', caller).type('form').send({ token });
       expect({ status: res.status, text: res.text }).toEqual({ status: garbage.status, text: garbage.text });
       expect(res.status).toBe(200);
     }
     expect((await verifyAccessToken(inst.deps, token)).jti).toEqual(expect.any(String));
-    const introspected = await request(inst.app).post('/oauth/introspect').set('Authorization', basic(key.id, secret)).type('form').send({ token }).expect(200);
+    const introspected = await request(inst.app)
+      .post('/oauth/introspect')
+      .set('Authorization', basic(key.id, secret))
+      .type('form')
+      .send({ token })
+      .expect(200);
     expect(introspected.body.active).toBe(true);
     expect(await inst.deps.db('revocations').where({ key_id: key.id }).first()).toBeUndefined();
   });
@@ -72,9 +91,14 @@ describe('POST /oauth/revoke with another org\'s token (issue 16, point 14)', ()
     const { key, secret } = await createKey(inst.deps, org);
     const sibling = await createKey(inst.deps, org);
     const token = await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret });
-    await request(inst.app).post('/oauth/revoke').set('Authorization', basic(sibling.key.id, sibling.secret)).type('form').send({ token }).expect(400, {
-      error: 'invalid_request',
-      error_description: 'this token was not issued to the authenticated client',
-    });
+    await request(inst.app)
+      .post('/oauth/revoke')
+      .set('Authorization', basic(sibling.key.id, sibling.secret))
+      .type('form')
+      .send({ token })
+      .expect(400, {
+        error: 'invalid_request',
+        error_description: 'this token was not issued to the authenticated client',
+      });
   });
 });

@@ -43,6 +43,10 @@ describe('openid-client', () => {
     expect(config.serverMetadata().token_endpoint).toBe(`${issuer}/oauth/token`);
     const tokens = await client.clientCredentialsGrant(config, { scope: 'read', resource: 'https://api.example.test' });
     expect(tokens).toMatchObject({ token_type: 'bearer', scope: 'read', expires_in: 900 });
-    expect(JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString())).toMatchObject({ iss: issuer, sub: key.id, aud: 'https://api.example.test' });
+    expect(JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString())).toMatchObject({
+      iss: issuer,
+      sub: key.id,
+      aud: 'https://api.example.test',
+    });
   });
 });

@@ -19,7 +19,10 @@ const TOOL_ENV = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UP
 
 type Response = { headers?: Record<string, unknown>; content?: Record<string, { schema: unknown; example?: unknown }> };
 type Operation = { operationId: string; security: Array<Record<string, string[]>>; responses: Record<string, Response> };
-type Document = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> } };
+type Document = {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+};
 
 let inst: TestInstance;
 let doc: Document;
@@ -36,30 +39,61 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const operations = () => Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+const operations = () =>
+  Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
 
 describe('the OpenAPI document for tools', () => {
   it("passes redocly lint's recommended rules with no error", async () => {
-    const { stdout } = await run(join(BIN, 'redocly'), ['lint', '--extends=recommended', '--format=json', join(dir, 'openapi.json')], { env: TOOL_ENV, cwd: dir }).catch((e: { stdout: string }) => e);
+    const { stdout } = await run(join(BIN, 'redocly'), ['lint', '--extends=recommended', '--format=json', join(dir, 'openapi.json')], {
+      env: TOOL_ENV,
+      cwd: dir,
+    }).catch((e: { stdout: string }) => e);
     const problems = (JSON.parse(stdout) as { problems: Array<{ severity: string; ruleId: string; message: string }> }).problems;
     expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
   }, 60_000);
 
   it('names its schemas as components, and responses point at them', () => {
     expect(Object.keys(doc.components.schemas)).toEqual(
-      expect.arrayContaining(['ApiKey', 'ApiKeyPage', 'ApiKeyWithSecret', 'AuditEvent', 'Error', 'Introspection', 'RevocationEntry', 'TokenRequest', 'TokenResponse']),
+      expect.arrayContaining([
+        'ApiKey',
+        'ApiKeyPage',
+        'ApiKeyWithSecret',
+        'AuditEvent',
+        'Error',
+        'Introspection',
+        'RevocationEntry',
+        'TokenRequest',
+        'TokenResponse',
+      ]),
     );
-    expect(doc.paths['/v1/keys/{id}']!.get!.responses['200']!.content!['application/json']!.schema).toEqual({ $ref: '#/components/schemas/ApiKey' });
-    expect(doc.paths['/v1/token']!.post!.responses['200']!.content!['application/json']!.schema).toEqual({ $ref: '#/components/schemas/TokenResponse' });
+    expect(doc.paths['/v1/keys/{id}']!.get!.responses['200']!.content!['application/json']!.schema).toEqual({
+      $ref: '#/components/schemas/ApiKey',
+    });
+    expect(doc.paths['/v1/token']!.post!.responses['200']!.content!['application/json']!.schema).toEqual({
+      $ref: '#/components/schemas/TokenResponse',
+    });
     expect(JSON.stringify(doc)).not.toContain('#/$defs/');
   });
 
   it('declares an OAuth 2.0 client-credentials scheme with scopes per operation, and security: [] on public ones', () => {
-    expect(doc.components.securitySchemes.oauth2).toMatchObject({ type: 'oauth2', flows: { clientCredentials: { tokenUrl: `${TEST_ISSUER}/oauth/token`, scopes: { 'keys:read': expect.any(String), 'keys:write': expect.any(String), 'audit:read': expect.any(String) } } } });
+    expect(doc.components.securitySchemes.oauth2).toMatchObject({
+      type: 'oauth2',
+      flows: {
+        clientCredentials: {
+          tokenUrl: `${TEST_ISSUER}/oauth/token`,
+          scopes: { 'keys:read': expect.any(String), 'keys:write': expect.any(String), 'audit:read': expect.any(String) },
+        },
+      },
+    });
     for (const route of routes.filter((r) => !r.undocumented)) {
       const op = operations().find((o) => o.op.operationId === route.operationId)!.op;
-      if (route.auth.kind === 'public') expect({ id: route.operationId, security: op.security }).toEqual({ id: route.operationId, security: [] });
-      if (route.auth.kind === 'bearer') expect({ id: route.operationId, security: op.security }).toEqual({ id: route.operationId, security: [{ oauth2: [...route.auth.scopes] }, { session: [] }] });
+      if (route.auth.kind === 'public')
+        expect({ id: route.operationId, security: op.security }).toEqual({ id: route.operationId, security: [] });
+      if (route.auth.kind === 'bearer')
+        expect({ id: route.operationId, security: op.security }).toEqual({
+          id: route.operationId,
+          security: [{ oauth2: [...route.auth.scopes] }, { session: [] }],
+        });
     }
   });
 
@@ -75,7 +109,10 @@ describe('the OpenAPI document for tools', () => {
     expect(headersOf(create.responses['403'])).toContain('WWW-Authenticate');
     expect(headersOf(doc.paths['/.well-known/jwks.json']!.get!.responses['200'])).toEqual(['Cache-Control', 'ETag', 'X-Request-Id']);
     expect(Object.keys(doc.paths['/oauth/token']!.post!.responses).sort()).toEqual(['200', '400', '401', '429', '500', '503']);
-    expect(doc.paths['/oauth/token']!.post!.responses['400']!.content!['application/json']!.example).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+    expect(doc.paths['/oauth/token']!.post!.responses['400']!.content!['application/json']!.example).toEqual({
+      error: 'invalid_request',
+      error_description: expect.any(String),
+    });
   });
 
   it('generates a TypeScript client that compiles and drives the service', async () => {
@@ -83,7 +120,18 @@ describe('the OpenAPI document for tools', () => {
     await writeFile(join(dir, 'package.json'), '{"type":"module"}');
     await writeFile(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, noUncheckedIndexedAccess: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', outDir: 'out', skipLibCheck: true }, files: ['client.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          outDir: 'out',
+          skipLibCheck: true,
+        },
+        files: ['client.ts'],
+      }),
     );
     await writeFile(
       join(dir, 'client.ts'),

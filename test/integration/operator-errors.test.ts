@@ -16,7 +16,12 @@ import { emptyDatabase, ensureMigrated, isolatedDatabase, missingDatabaseUrl } f
 // Issue 18, item 6: every failure on the way says what to do, on one line, without a stack.
 const run = promisify(execFile);
 const CLI = new URL('../../bin/scope-auth.js', import.meta.url).pathname;
-const BASE_ENV = { PATH: process.env.PATH, SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef', KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'), LOG_LEVEL: 'warn' };
+const BASE_ENV = {
+  PATH: process.env.PATH,
+  SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
+  KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+  LOG_LEVEL: 'warn',
+};
 
 const fails = (args: string[], env: NodeJS.ProcessEnv) =>
   run('node', [CLI, ...args], { env: { ...BASE_ENV, ...env } }).then(
@@ -51,7 +56,9 @@ describe('errors that say what to do', () => {
     expect(lastLine(missing.stderr)).toMatch(/^scope-auth: the database .* does not exist: run `scope-auth migrate`/);
     const empty = await fails(['org', 'list'], { DATABASE_URL: await emptyDatabase('errors_empty') });
     expect(empty.code).toBe(1);
-    expect(lastLine(empty.stderr)).toMatch(/has no scope-auth tables yet: run `scope-auth migrate` first \(or start the server with `serve --migrate`\)$/);
+    expect(lastLine(empty.stderr)).toMatch(
+      /has no scope-auth tables yet: run `scope-auth migrate` first \(or start the server with `serve --migrate`\)$/,
+    );
   });
 
   it('suggests PORT when the port is in use, and releases the embedded store', async () => {
@@ -63,7 +70,9 @@ describe('errors that say what to do', () => {
     try {
       const { code, stderr } = await fails(['serve'], { PORT: String(port), DATA_DIR: dataDir });
       expect(code).toBe(1);
-      expect(lastLine(stderr)).toBe(`scope-auth: port ${port} is already in use (another scope-auth or another program): set PORT to a free port, e.g. PORT=${port + 1}`);
+      expect(lastLine(stderr)).toBe(
+        `scope-auth: port ${port} is already in use (another scope-auth or another program): set PORT to a free port, e.g. PORT=${port + 1}`,
+      );
       expect(existsSync(join(dataDir, 'scope-auth.lock'))).toBe(false);
     } finally {
       busy.close();
@@ -72,9 +81,16 @@ describe('errors that say what to do', () => {
   }, 60_000);
 
   it('says a KEY_ENCRYPTION_KEY does not open the stored signing keys, and names signing-keys reencrypt', async () => {
-    const env = { DATABASE_URL: await isolatedDatabase('errors_kek'), REDIS_URL: 'redis://127.0.0.1:6379/9', REDIS_KEY_PREFIX: newPrefix() };
+    const env = {
+      DATABASE_URL: await isolatedDatabase('errors_kek'),
+      REDIS_URL: 'redis://127.0.0.1:6379/9',
+      REDIS_KEY_PREFIX: newPrefix(),
+    };
     expect((await fails(['signing-keys', 'rotate'], env)).code).toBe(0);
-    const { code, stderr } = await fails(['signing-keys', 'rotate'], { ...env, KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64') });
+    const { code, stderr } = await fails(['signing-keys', 'rotate'], {
+      ...env,
+      KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+    });
     expect(code).toBe(1);
     expect(lastLine(stderr)).toMatch(
       /^scope-auth: KEY_ENCRYPTION_KEY does not open the stored signing key \S+: it was sealed under another key\. Set the KEY_ENCRYPTION_KEY it was created with, or move the keys to the new one with: scope-auth signing-keys reencrypt --previous-key-file FILE$/,

@@ -34,10 +34,16 @@ describe('rate limits shared through Redis', () => {
     const org = await createOrg(a.deps);
     const keys = await Promise.all(Array.from({ length: 6 }, () => createKey(a.deps, org)));
     for (let i = 0; i < 6; i++) {
-      const res = await from(i % 2 ? b : a, '203.0.113.10').send({ org_id: keys[i]!.key.orgId, key_id: keys[i]!.key.id, secret: keys[i]!.secret });
+      const res = await from(i % 2 ? b : a, '203.0.113.10').send({
+        org_id: keys[i]!.key.orgId,
+        key_id: keys[i]!.key.id,
+        secret: keys[i]!.secret,
+      });
       expect(res.status).toBe(200);
       expect(res.headers['ratelimit-policy']).toBe('"token-ip"; q=6; w=60, "token-key"; q=4; w=60, "failed-ip-key"; q=3; w=60');
-      expect(res.headers['ratelimit']).toMatch(new RegExp(`^"token-ip"; r=${5 - i}; t=\\d+, "token-key"; r=3; t=\\d+, "failed-ip-key"; r=3; t=\\d+$`));
+      expect(res.headers['ratelimit']).toMatch(
+        new RegExp(`^"token-ip"; r=${5 - i}; t=\\d+, "token-key"; r=3; t=\\d+, "failed-ip-key"; r=3; t=\\d+$`),
+      );
     }
     const limited = await from(a, '203.0.113.10').send({ org_id: keys[0]!.key.orgId, key_id: keys[0]!.key.id, secret: keys[0]!.secret });
     expect(limited.status).toBe(429);
@@ -56,7 +62,10 @@ describe('rate limits shared through Redis', () => {
     // Failures from many addresses do not spend the key's budget...
     for (let i = 0; i < 5; i++) await from(a, `198.51.100.${i}`).send({ org_id: key.orgId, key_id: key.id, secret: wrong }).expect(401);
     // ...its own successful exchanges do, wherever they come from.
-    for (let i = 0; i < 4; i++) await from(i % 2 ? a : b, `192.0.2.${i}`).send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
+    for (let i = 0; i < 4; i++)
+      await from(i % 2 ? a : b, `192.0.2.${i}`)
+        .send({ org_id: key.orgId, key_id: key.id, secret })
+        .expect(200);
     const res = await from(a, '192.0.2.99').send({ org_id: key.orgId, key_id: key.id, secret });
     expect(res.status).toBe(429);
   });
@@ -65,10 +74,17 @@ describe('rate limits shared through Redis', () => {
     const org = await createOrg(a.deps);
     const { key, secret } = await createKey(a.deps, org);
     const wrong = (await createKey(a.deps, org)).secret;
-    for (let i = 0; i < 3; i++) await from(i % 2 ? a : b, '203.0.113.66').send({ org_id: key.orgId, key_id: key.id, secret: wrong }).expect(401);
+    for (let i = 0; i < 3; i++)
+      await from(i % 2 ? a : b, '203.0.113.66')
+        .send({ org_id: key.orgId, key_id: key.id, secret: wrong })
+        .expect(401);
     // That pair is now limited, even with the right secret...
     await from(a, '203.0.113.66').send({ org_id: key.orgId, key_id: key.id, secret }).expect(429);
-    await from(b, '203.0.113.66').set('Authorization', `Basic ${Buffer.from(`${key.id}:${wrong}`).toString('base64')}`).type('form').send({ grant_type: 'client_credentials' }).expect(429);
+    await from(b, '203.0.113.66')
+      .set('Authorization', `Basic ${Buffer.from(`${key.id}:${wrong}`).toString('base64')}`)
+      .type('form')
+      .send({ grant_type: 'client_credentials' })
+      .expect(429);
     // ...while the owner, from its own address, is not.
     await from(b, '10.9.8.7').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
     // And the attacker's address can still use another key.
@@ -122,7 +138,11 @@ describe('rate limits shared through Redis', () => {
 
   it('limits the management API per organisation', async () => {
     const { token } = await createAdmin(a.deps, a.app);
-    for (let i = 0; i < 5; i++) await request(i % 2 ? a.app : b.app).get('/v1/keys').set('Authorization', `Bearer ${token}`).expect(200);
+    for (let i = 0; i < 5; i++)
+      await request(i % 2 ? a.app : b.app)
+        .get('/v1/keys')
+        .set('Authorization', `Bearer ${token}`)
+        .expect(200);
     const res = await request(a.app).get('/v1/keys').set('Authorization', `Bearer ${token}`);
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBeDefined();

@@ -47,7 +47,9 @@ describe('README examples', () => {
     const { stdout } = await run('bash', ['-c', script], { env, cwd: new URL('../..', import.meta.url).pathname, timeout: 60_000 }).catch(
       (err: { stdout: string; stderr: string; code: number }) => {
         // Show where it stopped rather than the whole script.
-        throw new Error(`README script failed (exit ${err.code})\n--- stdout (tail)\n${err.stdout.slice(-2000)}\n--- stderr\n${err.stderr.slice(-2000)}`);
+        throw new Error(
+          `README script failed (exit ${err.code})\n--- stdout (tail)\n${err.stdout.slice(-2000)}\n--- stderr\n${err.stderr.slice(-2000)}`,
+        );
       },
     );
     // Spot-check what the walkthrough claims to show.

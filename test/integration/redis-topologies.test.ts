@@ -141,7 +141,12 @@ async function underFailover(
     await waitFor(
       async () => {
         for (const v of revoked)
-          if ((await redisOf(a.deps).hexists(a.deps.redisKeys.revocationEntries, `key:${v.key.id}`).catch(() => 0)) !== 1) return false;
+          if (
+            (await redisOf(a.deps)
+              .hexists(a.deps.redisKeys.revocationEntries, `key:${v.key.id}`)
+              .catch(() => 0)) !== 1
+          )
+            return false;
         return true;
       },
       15_000,

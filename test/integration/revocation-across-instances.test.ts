@@ -41,7 +41,12 @@ describe('revocation across instances', () => {
     const calls: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       const [command, target] = args;
-      if (target === keys.revocationEntries || target === keys.revocationExpiry || target === keys.revocationChannel || target === keys.instanceChannel) {
+      if (
+        target === keys.revocationEntries ||
+        target === keys.revocationExpiry ||
+        target === keys.revocationChannel ||
+        target === keys.instanceChannel
+      ) {
         calls.push(`${command!.toLowerCase()} ${target}`);
       }
     });

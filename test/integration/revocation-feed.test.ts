@@ -33,14 +33,25 @@ describe('the feed and the stream of revocations', () => {
     try {
       expect(stream.status).toBe(200);
       expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
-      const before = await request(b.app).post('/oauth/introspect').set('Authorization', basic(key.id, secret)).type('form').send({ token }).expect(200);
+      const before = await request(b.app)
+        .post('/oauth/introspect')
+        .set('Authorization', basic(key.id, secret))
+        .type('form')
+        .send({ token })
+        .expect(200);
       expect(before.body).toMatchObject({ active: true, sub: key.id, org_id: org.id, token_type: 'Bearer' });
 
       await request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(adminToken)).expect(200);
 
       const feed = await request(b.app).get('/v1/revocations').expect(200);
       const entry = feed.body.revocations.find((e: { key_id: string }) => e.key_id === key.id);
-      expect(entry).toEqual({ seq: expect.any(Number), type: 'key', key_id: key.id, revoked_at: expect.any(Number), expires_at: expect.any(Number) });
+      expect(entry).toEqual({
+        seq: expect.any(Number),
+        type: 'key',
+        key_id: key.id,
+        revoked_at: expect.any(Number),
+        expires_at: expect.any(Number),
+      });
       expect(entry.revoked_at).toBeGreaterThanOrEqual(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).iat);
       // Every token the key may still hold (the longest lifetime in circulation), plus stale-mint and skew margins.
       expect(entry.expires_at - entry.revoked_at).toBe(STALE_MINT_SECONDS + a.deps.lifetimes.longestSeconds() + REVOCATION_SKEW_SECONDS);
@@ -69,7 +80,9 @@ describe('the feed and the stream of revocations', () => {
       const r1 = await request(a.app).post(`/v1/keys/${k1.key.id}/revoke`).set(auth(token)).expect(200);
       await request(a.app).post(`/v1/keys/${k2.key.id}/revoke`).set(auth(token)).expect(200);
       expect(r1.body.status).toBe('revoked');
-      const seq1 = (await request(hb.app).get('/v1/revocations')).body.revocations.find((e: { key_id: string }) => e.key_id === k1.key.id).seq;
+      const seq1 = (await request(hb.app).get('/v1/revocations')).body.revocations.find(
+        (e: { key_id: string }) => e.key_id === k1.key.id,
+      ).seq;
 
       const resumed = await openSse(`${srv.url}/v1/revocations/stream`, { 'Last-Event-ID': String(seq1) });
       await resumed.until(() => resumed.events.some((e) => JSON.parse(e.data).key_id === k2.key.id));

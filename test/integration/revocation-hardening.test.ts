@@ -7,7 +7,8 @@ import { isolatedDatabase } from '../support/databases.js';
 import { createAdmin, createKey, exchange } from '../support/fixtures.js';
 
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number; jti: string; sub: string };
+const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number; jti: string; sub: string };
 
 describe('a key revocation refuses every token of the key', () => {
   const prefix = newPrefix();
@@ -32,7 +33,9 @@ describe('a key revocation refuses every token of the key', () => {
     const { iat, jti, exp } = claimsOf(late);
 
     const feed = await request(a.app).get('/v1/revocations').expect(200);
-    const entry = (feed.body.revocations as Array<{ key_id: string; revoked_at: number; expires_at: number }>).find((e) => e.key_id === key.id)!;
+    const entry = (feed.body.revocations as Array<{ key_id: string; revoked_at: number; expires_at: number }>).find(
+      (e) => e.key_id === key.id,
+    )!;
     expect(iat).toBeGreaterThan(entry.revoked_at);
     // The entry outlives every token the key could still hold, this one included.
     expect(entry.expires_at).toBeGreaterThan(exp);
@@ -85,11 +88,23 @@ describe('revocation sequence numbers', () => {
     try {
       // An entry whose transaction is still open holds the next seq...
       await a.deps.db.transaction(async (trx) => {
-        const pending = await insertTokenRevocation(trx, { orgId: org.id, keyId: other.id, jti: `01JTESTSEQ${Date.now()}`, revokedAt: 1, expiresAt: 2_000_000_000 });
-        revoke = request(a.app).post(`/v1/keys/${key.id}/revoke`).set(auth(admin)).expect(200).then((r) => r);
+        const pending = await insertTokenRevocation(trx, {
+          orgId: org.id,
+          keyId: other.id,
+          jti: `01JTESTSEQ${Date.now()}`,
+          revokedAt: 1,
+          expiresAt: 2_000_000_000,
+        });
+        revoke = request(a.app)
+          .post(`/v1/keys/${key.id}/revoke`)
+          .set(auth(admin))
+          .expect(200)
+          .then((r) => r);
         // ...so a revoke that starts meanwhile waits for it rather than committing a later seq first.
         await waitFor(
-          async () => (await client.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%revocations%'")).rowCount! > 0,
+          async () =>
+            (await client.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%revocations%'"))
+              .rowCount! > 0,
           5_000,
           'the revoke to wait for the open entry',
         );

@@ -91,7 +91,14 @@ describe('the Redis-held list', () => {
     await a.deps.sync.maintain();
     const row = await a.deps.db('revocations').where({ kind: 'key', key_id: key.id }).first();
     expect(await raw.hget(a.deps.redisKeys.revocationEntries, field)).toBe(
-      encodeEntry({ seq: row.seq, kind: 'key', keyId: key.id, jti: null, revokedAt: Math.floor(row.revoked_at.getTime() / 1000), expiresAt: Math.floor(row.expires_at.getTime() / 1000) }),
+      encodeEntry({
+        seq: row.seq,
+        kind: 'key',
+        keyId: key.id,
+        jti: null,
+        revokedAt: Math.floor(row.revoked_at.getTime() / 1000),
+        expiresAt: Math.floor(row.expires_at.getTime() / 1000),
+      }),
     );
   });
 

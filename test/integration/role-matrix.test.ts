@@ -22,8 +22,28 @@ const EVERYONE = ['signOut', 'listSessions', 'signOutEverywhere', 'getMe', 'list
 const RESOURCES = ['createResource', 'updateResource', 'deleteResource'];
 const KEYS = ['listResources', 'createKey', 'listKeys', 'getKey', 'updateKey', 'revokeKey', 'deleteKey', 'rotateKey', 'getKeyUsage'];
 const ALLOWED: Record<Role, string[]> = {
-  owner: [...EVERYONE, ...KEYS, 'listAuditEvents', 'getOrgUsage', 'changeMemberRole', 'removeMember', 'createInvitation', 'withdrawInvitation', ...RESOURCES],
-  admin: [...EVERYONE, ...KEYS, 'listAuditEvents', 'getOrgUsage', 'changeMemberRole', 'removeMember', 'createInvitation', 'withdrawInvitation', ...RESOURCES],
+  owner: [
+    ...EVERYONE,
+    ...KEYS,
+    'listAuditEvents',
+    'getOrgUsage',
+    'changeMemberRole',
+    'removeMember',
+    'createInvitation',
+    'withdrawInvitation',
+    ...RESOURCES,
+  ],
+  admin: [
+    ...EVERYONE,
+    ...KEYS,
+    'listAuditEvents',
+    'getOrgUsage',
+    'changeMemberRole',
+    'removeMember',
+    'createInvitation',
+    'withdrawInvitation',
+    ...RESOURCES,
+  ],
   developer: [...EVERYONE, ...KEYS],
   viewer: [...EVERYONE],
 };
@@ -35,11 +55,20 @@ const ROLES: Role[] = ['owner', 'admin', 'developer', 'viewer'];
 async function pathFor(route: Route, org: Awaited<ReturnType<typeof createOrg>>, userId: string): Promise<string> {
   const path = operationsOf(route)[0]!.path;
   if (path.startsWith('/v1/invitations/:id')) {
-    const { invitation } = await invite(inst.deps, { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] }, `someone-${userId}@example.test`, 'viewer');
+    const { invitation } = await invite(
+      inst.deps,
+      { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] },
+      `someone-${userId}@example.test`,
+      'viewer',
+    );
     return path.replace(':id', invitation.id);
   }
   if (path.startsWith('/v1/resources/:id')) {
-    const resource = await createResource(inst.deps, { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] }, { name: 'api', audience: `https://api-${userId}.example`, scopes: [] });
+    const resource = await createResource(
+      inst.deps,
+      { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] },
+      { name: 'api', audience: `https://api-${userId}.example`, scopes: [] },
+    );
     return path.replace(':id', resource.id);
   }
   if (path.includes(':id')) {

@@ -11,7 +11,15 @@ afterAll(async () => inst.close());
 
 // https://www.iana.org/assignments/oauth-parameters: "Token Endpoint Authentication Methods" and
 // "OAuth Authorization Endpoint Response Types".
-const REGISTERED_AUTH_METHODS = ['none', 'client_secret_post', 'client_secret_basic', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'];
+const REGISTERED_AUTH_METHODS = [
+  'none',
+  'client_secret_post',
+  'client_secret_basic',
+  'client_secret_jwt',
+  'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
+];
 
 describe('authorization server metadata', () => {
   it('is exactly the RFC 8414 document, with registered values only', async () => {
@@ -30,7 +38,11 @@ describe('authorization server metadata', () => {
       scopes_supported: ['keys:read', 'keys:write', 'audit:read', 'members:read', 'members:write', 'resources:write'],
       service_documentation: `${TEST_ISSUER}/openapi.json`,
     });
-    for (const member of ['token_endpoint_auth_methods_supported', 'introspection_endpoint_auth_methods_supported', 'revocation_endpoint_auth_methods_supported']) {
+    for (const member of [
+      'token_endpoint_auth_methods_supported',
+      'introspection_endpoint_auth_methods_supported',
+      'revocation_endpoint_auth_methods_supported',
+    ]) {
       for (const method of res.body[member] as string[]) expect(REGISTERED_AUTH_METHODS).toContain(method);
     }
   });

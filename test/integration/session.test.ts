@@ -32,7 +32,13 @@ describe('POST /v1/session', () => {
     const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? [])[0]!;
     expect(cookie).toMatch(/^__Host-scope-auth-session=[A-Za-z0-9_-]{43}; /);
     // Express writes Expires from the real clock; Max-Age (SESSION_MAX_HOURS) is what browsers follow.
-    expect(cookie.split('; ').slice(1).filter((a) => !a.startsWith('Expires=')).sort()).toEqual(['HttpOnly', 'Max-Age=43200', 'Path=/', 'SameSite=Lax', 'Secure']);
+    expect(
+      cookie
+        .split('; ')
+        .slice(1)
+        .filter((a) => !a.startsWith('Expires='))
+        .sort(),
+    ).toEqual(['HttpOnly', 'Max-Age=43200', 'Path=/', 'SameSite=Lax', 'Secure']);
     expect(cookie).toMatch(/; Expires=\w{3}, \d{2} \w{3} \d{4} /);
     expect(JSON.stringify(res.body)).not.toContain(PASSWORD);
     // The plain name is not read under https: a cookie planted by a sibling host cannot stand in.
@@ -50,7 +56,11 @@ describe('POST /v1/session', () => {
     expect(unknown.headers['www-authenticate']).toBe(wrong.headers['www-authenticate']);
     expect(unknown.headers['set-cookie']).toBeUndefined();
     await inst.deps.audit.flush();
-    const reasons = await inst.deps.db('audit_events').where({ action: 'session.failed' }).whereRaw("detail->>'email' in (?, ?)", ['nobody-here@example.test', user.email]).select('detail');
+    const reasons = await inst.deps
+      .db('audit_events')
+      .where({ action: 'session.failed' })
+      .whereRaw("detail->>'email' in (?, ?)", ['nobody-here@example.test', user.email])
+      .select('detail');
     expect(reasons.map((r: { detail: { reason: string } }) => r.detail.reason).sort()).toEqual(['unknown_email', 'wrong_password']);
   });
 
@@ -63,7 +73,11 @@ describe('POST /v1/session', () => {
   it('issues a new session ID at every sign-in and ends the one the browser carried (no fixation)', async () => {
     const user = await createPerson(inst.deps, await createOrg(inst.deps), 'admin');
     const first = await signIn(inst.app, user);
-    const res = await request(inst.app).post('/v1/session').set('Cookie', first.cookie).send({ email: user.email, password: PASSWORD }).expect(200);
+    const res = await request(inst.app)
+      .post('/v1/session')
+      .set('Cookie', first.cookie)
+      .send({ email: user.email, password: PASSWORD })
+      .expect(200);
     const second = ([] as string[]).concat(res.headers['set-cookie'] ?? [])[0]!.split(';')[0]!;
     expect(second).not.toBe(first.cookie);
     await request(inst.app).get('/v1/me').set('Cookie', first.cookie).expect(401);
@@ -71,13 +85,20 @@ describe('POST /v1/session', () => {
   });
 
   it('never accepts a session ID the client made up', async () => {
-    const res = await request(inst.app).get('/v1/me').set('Cookie', '__Host-scope-auth-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').expect(401);
+    const res = await request(inst.app)
+      .get('/v1/me')
+      .set('Cookie', '__Host-scope-auth-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')
+      .expect(401);
     expect(res.body).toEqual({ error: 'invalid_credentials', error_description: 'the session has ended; sign in again' });
   });
 
   it('refuses a sign-in posted from another origin (login CSRF)', async () => {
     const user = await createPerson(inst.deps, await createOrg(inst.deps), 'viewer');
-    const res = await request(inst.app).post('/v1/session').set('Origin', 'https://evil.example').send({ email: user.email, password: PASSWORD }).expect(403);
+    const res = await request(inst.app)
+      .post('/v1/session')
+      .set('Origin', 'https://evil.example')
+      .send({ email: user.email, password: PASSWORD })
+      .expect(403);
     expect(res.body.error).toBe('csrf_failed');
   });
 
@@ -98,7 +119,7 @@ describe('sessions', () => {
     expect(await inst.deps.db('sessions').where({ user_id: s.user.id })).toHaveLength(0);
   });
 
-  it('lists the person\'s sessions (never their IDs) and signs out everywhere', async () => {
+  it("lists the person's sessions (never their IDs) and signs out everywhere", async () => {
     const org = await createOrg(inst.deps);
     const user = await createPerson(inst.deps, org, 'developer');
     const one = await signIn(inst.app, user);
@@ -107,7 +128,15 @@ describe('sessions', () => {
     expect(list.body.data).toHaveLength(2);
     expect(list.body.data.filter((x: { current: boolean }) => x.current)).toHaveLength(1);
     expect(JSON.stringify(list.body)).not.toContain(one.cookie.split('=')[1]!);
-    expect(list.body.data[0]).toEqual({ org_id: org.id, created_at: expect.any(String), last_seen_at: expect.any(String), expires_at: expect.any(String), ip: expect.any(String), user_agent: null, current: expect.any(Boolean) });
+    expect(list.body.data[0]).toEqual({
+      org_id: org.id,
+      created_at: expect.any(String),
+      last_seen_at: expect.any(String),
+      expires_at: expect.any(String),
+      ip: expect.any(String),
+      user_agent: null,
+      current: expect.any(Boolean),
+    });
     await request(inst.app).delete('/v1/sessions').set('Cookie', one.cookie).expect(403); // CSRF applies here too
     await request(inst.app).delete('/v1/sessions').set(asPerson(one)).expect(204);
     await request(inst.app).get('/v1/me').set('Cookie', one.cookie).expect(401);
@@ -184,9 +213,13 @@ describe('sessions', () => {
 
 describe('CSRF', () => {
   const change = (s: { cookie: string }, headers: Record<string, string | undefined>) =>
-    request(inst.app).post('/v1/keys').set('Cookie', s.cookie).set(Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined))).send({ name: 'csrf probe' });
+    request(inst.app)
+      .post('/v1/keys')
+      .set('Cookie', s.cookie)
+      .set(Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined)))
+      .send({ name: 'csrf probe' });
 
-  it('refuses a state-changing session request without X-CSRF-Token, with a wrong one, and with another session\'s', async () => {
+  it("refuses a state-changing session request without X-CSRF-Token, with a wrong one, and with another session's", async () => {
     const org = await createOrg(inst.deps);
     const s = await signIn(inst.app, await createPerson(inst.deps, org, 'admin'));
     const other = await signIn(inst.app, await createPerson(inst.deps, org, 'admin'));
@@ -226,13 +259,26 @@ describe('GET /v1/me', () => {
     const user = await createPerson(inst.deps, org, 'viewer', 'Vi');
     const s = await signIn(inst.app, user);
     const res = await request(inst.app).get('/v1/me').set('Cookie', s.cookie).expect(200);
-    expect(res.body).toEqual({ type: 'user', user: { id: user.id, email: user.email, name: 'Vi' }, org: { id: org.id, name: 'Me Org' }, role: 'viewer', permissions: ['org:read', 'members:read'] });
+    expect(res.body).toEqual({
+      type: 'user',
+      user: { id: user.id, email: user.email, name: 'Vi' },
+      org: { id: org.id, name: 'Me Org' },
+      role: 'viewer',
+      permissions: ['org:read', 'members:read'],
+    });
   });
 
   it('answers for a key: key ID, org, scopes, aud, exp', async () => {
     const { org, key, token } = await createAdmin(inst.deps, inst.app);
     const res = await request(inst.app).get('/v1/me').set('Authorization', `Bearer ${token}`).expect(200);
-    expect(res.body).toEqual({ type: 'key', key_id: key.id, org_id: org.id, scopes: ['keys:read', 'keys:write', 'audit:read'], aud: [inst.config.managementAudience], exp: expect.any(Number) });
+    expect(res.body).toEqual({
+      type: 'key',
+      key_id: key.id,
+      org_id: org.id,
+      scopes: ['keys:read', 'keys:write', 'audit:read'],
+      aud: [inst.config.managementAudience],
+      exp: expect.any(Number),
+    });
   });
 
   it('answers 401 with neither', async () => {

@@ -16,7 +16,13 @@ type Outcome = { status?: number; error?: string };
 function post(port: number, body: string): Promise<Outcome> {
   return new Promise((resolve) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/v1/token', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/token',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode }));
@@ -35,7 +41,12 @@ function postHeld(port: number, body: string, release: Promise<void>): { receive
   let received!: () => void;
   const receivedP = new Promise<void>((r) => (received = r));
   const outcome = new Promise<Outcome>((resolve) => {
-    const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close', Expect: '100-continue' };
+    const headers = {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+      Connection: 'close',
+      Expect: '100-continue',
+    };
     const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/token', headers }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode }));
@@ -81,24 +92,26 @@ describe('graceful shutdown', () => {
     const keys = await Promise.all(Array.from({ length: 4 }, () => createKey(deps, org)));
     const wrong = (await createKey(deps, org)).secret;
 
-    const child = trackChild(spawn('node', [CLI, 'serve'], {
-      env: {
-        PATH: process.env.PATH,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: TEST_DATABASE_URL,
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_KEY_PREFIX: prefix,
-        ISSUER: config.issuer,
-        SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
-        KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
-        LAST_USED_FLUSH_SECONDS: '60', // so only the shutdown flush can have written them
-        RATE_LIMIT_ENABLED: 'false',
-        SHUTDOWN_TIMEOUT_MS: '5000',
-        // As behind a load balancer: requests that reached us before the signal are served.
-        SHUTDOWN_DRAIN_MS: '500',
-      },
-    }));
+    const child = trackChild(
+      spawn('node', [CLI, 'serve'], {
+        env: {
+          PATH: process.env.PATH,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          DATABASE_URL: TEST_DATABASE_URL,
+          REDIS_URL: TEST_REDIS_URL,
+          REDIS_KEY_PREFIX: prefix,
+          ISSUER: config.issuer,
+          SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
+          KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+          LAST_USED_FLUSH_SECONDS: '60', // so only the shutdown flush can have written them
+          RATE_LIMIT_ENABLED: 'false',
+          SHUTDOWN_TIMEOUT_MS: '5000',
+          // As behind a load balancer: requests that reached us before the signal are served.
+          SHUTDOWN_DRAIN_MS: '500',
+        },
+      }),
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -114,7 +127,12 @@ describe('graceful shutdown', () => {
       ...keys.map((k) => postHeld(port, JSON.stringify({ org_id: k.key.orgId, key_id: k.key.id, secret: wrong }), released)),
     ];
     // And a burst that races the signal.
-    const burst = Array.from({ length: 40 }, (_, i) => post(port, JSON.stringify({ org_id: keys[i % 4]!.key.orgId, key_id: keys[i % 4]!.key.id, secret: i % 2 ? keys[i % 4]!.secret : wrong })));
+    const burst = Array.from({ length: 40 }, (_, i) =>
+      post(
+        port,
+        JSON.stringify({ org_id: keys[i % 4]!.key.orgId, key_id: keys[i % 4]!.key.id, secret: i % 2 ? keys[i % 4]!.secret : wrong }),
+      ),
+    );
     await Promise.all(inFlight.map((r) => r.received));
     child.kill('SIGTERM');
     await stoppedAccepting(port);
@@ -125,14 +143,22 @@ describe('graceful shutdown', () => {
     const raced = await Promise.all(burst);
     // Every request was either completed or never accepted; none was cut off halfway, so the
     // SHUTDOWN_TIMEOUT_MS deadline (which cuts connections) never had to fire.
-    expect(raced.filter((o) => !(o.status === 200 || o.status === 401 || o.error === "ECONNREFUSED"))).toEqual([]);
+    expect(raced.filter((o) => !(o.status === 200 || o.status === 401 || o.error === 'ECONNREFUSED'))).toEqual([]);
     expect(await exited).toBe(0);
 
     // Nothing lost: last-used times and refusal records written by the shutdown flush.
-    const rows = await db('api_keys').whereIn('id', keys.map((k) => k.key.id));
+    const rows = await db('api_keys').whereIn(
+      'id',
+      keys.map((k) => k.key.id),
+    );
     for (const r of rows) expect(r.last_used_at).not.toBeNull();
     const refused = 4 + raced.filter((o) => o.status === 401).length;
-    const audited = await db('audit_events').where({ action: 'exchange.rejected' }).whereIn('target_id', keys.map((k) => k.key.id));
+    const audited = await db('audit_events')
+      .where({ action: 'exchange.rejected' })
+      .whereIn(
+        'target_id',
+        keys.map((k) => k.key.id),
+      );
     expect(audited).toHaveLength(refused);
     expect(out).toContain('server.stopped');
   });

@@ -31,11 +31,14 @@ describe('invalid_credentials timing, and session calls against Bearer calls', (
       const started = process.hrtime.bigint();
       const port = Number(new URL(srv.url).port);
       const method = body === undefined ? 'GET' : 'POST';
-      const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, status: res.statusCode ?? 0, body: text }));
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port, method, path, agent, headers: { 'Content-Type': 'application/json', ...headers } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, status: res.statusCode ?? 0, body: text }));
+        },
+      );
       req.on('error', reject);
       req.end(body ?? '');
     });
@@ -75,7 +78,10 @@ describe('invalid_credentials timing, and session calls against Bearer calls', (
     const { org, token } = await createAdmin(inst.deps, inst.app);
     for (let i = 0; i < 20; i++) await createKey(inst.deps, org);
     const session = await signIn(inst.app, await createPerson(inst.deps, org, 'admin'));
-    const ways: Record<string, Record<string, string>> = { bearer: { Authorization: `Bearer ${token}` }, session: { Cookie: session.cookie } };
+    const ways: Record<string, Record<string, string>> = {
+      bearer: { Authorization: `Bearer ${token}` },
+      session: { Cookie: session.cookie },
+    };
     const samples: Record<string, number[]> = { bearer: [], session: [] };
     for (let round = 0; round < 330; round++) {
       for (const way of Math.random() < 0.5 ? ['bearer', 'session'] : ['session', 'bearer']) {
@@ -85,7 +91,8 @@ describe('invalid_credentials timing, and session calls against Bearer calls', (
       }
     }
     const medians = { bearer: median(samples.bearer!), session: median(samples.session!) };
-    if (process.env.SCOPE_AUTH_FIGURES) appendFileSync(process.env.SCOPE_AUTH_FIGURES, `${JSON.stringify({ managementMedianMs: medians })}\n`);
+    if (process.env.SCOPE_AUTH_FIGURES)
+      appendFileSync(process.env.SCOPE_AUTH_FIGURES, `${JSON.stringify({ managementMedianMs: medians })}\n`);
     process.stdout.write(`GET /v1/keys median: bearer ${medians.bearer.toFixed(2)} ms, session ${medians.session.toFixed(2)} ms\n`);
     expect({ medians, withinRatio: medians.session <= 1.2 * medians.bearer }).toEqual({ medians, withinRatio: true });
   });

@@ -9,7 +9,8 @@ import { TEST_ISSUER } from '../support/env.js';
 import { createKey, createOrg, exchange } from '../support/fixtures.js';
 
 const kidOf = (t: string) => decodeProtectedHeader(t).kid;
-const jwksKids = async (inst: TestInstance) => ((await request(inst.app).get('/.well-known/jwks.json').expect(200)).body.keys as { kid: string }[]).map((k) => k.kid);
+const jwksKids = async (inst: TestInstance) =>
+  ((await request(inst.app).get('/.well-known/jwks.json').expect(200)).body.keys as { kid: string }[]).map((k) => k.kid);
 
 describe('signing-key rotation', () => {
   // Compressed time: the JWKS may be cached 1 s and instances reload keys every second,
@@ -44,7 +45,8 @@ describe('signing-key rotation', () => {
       }
       return cached.keys(header, token);
     };
-    return (t: string) => jwtVerify(t, keySet, { issuer: TEST_ISSUER, audience: TEST_ISSUER, typ: 'at+jwt', currentDate: new Date(clock.now()) });
+    return (t: string) =>
+      jwtVerify(t, keySet, { issuer: TEST_ISSUER, audience: TEST_ISSUER, typ: 'at+jwt', currentDate: new Date(clock.now()) });
   }
 
   it('publishes the next key before anyone signs with it, and every token verifies through a JWKS cached before the rotation', async () => {
@@ -121,7 +123,12 @@ describe('retired keys and automatic rotation', () => {
       const old = await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret });
       const next = await inst.deps.keyring.rotate({ withdrawPrevious: true });
       expect(await jwksKids(inst)).toEqual([next.kid]);
-      await request(inst.app).post('/oauth/introspect').set('Authorization', `Basic ${Buffer.from(`${key.id}:${secret}`).toString('base64')}`).type('form').send({ token: old }).expect(200, { active: false });
+      await request(inst.app)
+        .post('/oauth/introspect')
+        .set('Authorization', `Basic ${Buffer.from(`${key.id}:${secret}`).toString('base64')}`)
+        .type('form')
+        .send({ token: old })
+        .expect(200, { active: false });
       expect(kidOf(await exchange(inst.app, { org_id: key.orgId, key_id: key.id, secret }))).toBe(next.kid);
     } finally {
       await inst.close();
@@ -159,7 +166,16 @@ describe('keyring loads', () => {
         await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', ['scope-auth:signing-keys']);
         await released;
       });
-      await waitFor(async () => (await db.raw(`SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.granted`)).rows[0].n > 0, 5_000, 'lock held');
+      await waitFor(
+        async () =>
+          (
+            await db.raw(
+              `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.granted`,
+            )
+          ).rows[0].n > 0,
+        5_000,
+        'lock held',
+      );
       const init = keyring.init();
       let refreshed = false;
       const refresh = keyring.refresh().then(() => (refreshed = true));

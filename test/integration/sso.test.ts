@@ -27,10 +27,20 @@ beforeAll(async () => {
   providerServer = http.createServer();
   await new Promise<void>((r) => providerServer.listen(0, '127.0.0.1', r));
   providerUrl = `http://127.0.0.1:${(providerServer.address() as AddressInfo).port}`;
-  inst = await createTestInstance({ logs, env: { OIDC_ISSUER: providerUrl, OIDC_CLIENT_ID: CLIENT.client_id, OIDC_CLIENT_SECRET: CLIENT.client_secret } });
+  inst = await createTestInstance({
+    logs,
+    env: { OIDC_ISSUER: providerUrl, OIDC_CLIENT_ID: CLIENT.client_id, OIDC_CLIENT_SECRET: CLIENT.client_secret },
+  });
   srv = await listen(inst.app);
   provider = new Provider(providerUrl, {
-    clients: [{ ...CLIENT, redirect_uris: [`${inst.config.issuer}/v1/sso/callback`], grant_types: ['authorization_code'], response_types: ['code'] }],
+    clients: [
+      {
+        ...CLIENT,
+        redirect_uris: [`${inst.config.issuer}/v1/sso/callback`],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     features: { devInteractions: { enabled: false } },
     pkce: { required: () => true },
@@ -46,7 +56,12 @@ beforeAll(async () => {
         const grant = new provider.Grant({ accountId: nextAccount.sub, clientId: CLIENT.client_id });
         grant.addOIDCScope('openid email profile');
         const grantId = await grant.save();
-        await provider.interactionFinished(req, res, { login: { accountId: nextAccount.sub }, consent: { grantId } }, { mergeWithLastSubmission: false });
+        await provider.interactionFinished(
+          req,
+          res,
+          { login: { accountId: nextAccount.sub }, consent: { grantId } },
+          { mergeWithLastSubmission: false },
+        );
       })().catch((err: unknown) => {
         res.statusCode = 500;
         res.end(String(err));
@@ -112,7 +127,10 @@ describe('single sign-on (OpenID Connect, real provider)', () => {
     const { res, ours } = await signInWithSso({ sub: 'dana-1', email: member.email, email_verified: true, name: 'Dana' });
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toMatch(/^https:\/\/auth\.scope-auth\.test\/console\/#csrf_token=[A-Za-z0-9_-]{43}$/);
-    const me = await request(inst.app).get('/v1/me').set('Cookie', `${SESSION}=${ours.get(SESSION)!}`).expect(200);
+    const me = await request(inst.app)
+      .get('/v1/me')
+      .set('Cookie', `${SESSION}=${ours.get(SESSION)!}`)
+      .expect(200);
     expect(me.body).toMatchObject({ type: 'user', user: { id: member.id }, org: { id: org.id }, role: 'developer' });
     expect(ours.get('scope-auth-sso-state')).toBeUndefined();
   });
@@ -132,7 +150,10 @@ describe('single sign-on (OpenID Connect, real provider)', () => {
     await invite(inst.deps, { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] }, email, 'admin');
     const { res, ours } = await signInWithSso({ sub: 'invited-1', email, email_verified: true, name: 'Ivy' });
     expect(res.status).toBe(302);
-    const me = await request(inst.app).get('/v1/me').set('Cookie', `${SESSION}=${ours.get(SESSION)!}`).expect(200);
+    const me = await request(inst.app)
+      .get('/v1/me')
+      .set('Cookie', `${SESSION}=${ours.get(SESSION)!}`)
+      .expect(200);
     expect(me.body).toMatchObject({ org: { id: org.id }, role: 'admin', user: { email, name: 'Ivy' } });
     expect(await inst.deps.db('invitations').where({ org_id: org.id }).whereNotNull('accepted_at')).toHaveLength(1);
   });
@@ -143,17 +164,27 @@ describe('single sign-on (OpenID Connect, real provider)', () => {
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: 'invalid_credentials', error_description: 'single sign-on failed' });
     await inst.deps.audit.flush();
-    const failed = await inst.deps.db('audit_events').where({ action: 'session.failed' }).whereRaw("detail->>'method' = 'sso'").select('detail');
+    const failed = await inst.deps
+      .db('audit_events')
+      .where({ action: 'session.failed' })
+      .whereRaw("detail->>'method' = 'sso'")
+      .select('detail');
     expect(failed.map((r: { detail: { reason: string } }) => r.detail.reason)).toContain('email_not_verified');
   });
 
   it('lets an address of an allowed domain join as a viewer, and refuses a stranger', async () => {
     const org = await createOrg(inst.deps, 'Domain Org');
     const domain = `d${Date.now()}.example`;
-    await inst.deps.db('organisations').where({ id: org.id }).update({ sso_domains: [domain] });
+    await inst.deps
+      .db('organisations')
+      .where({ id: org.id })
+      .update({ sso_domains: [domain] });
     const { res, ours } = await signInWithSso({ sub: 'newbie-1', email: `newbie@${domain}`, email_verified: true, name: 'Newbie' });
     expect(res.status).toBe(302);
-    const me = await request(inst.app).get('/v1/me').set('Cookie', `${SESSION}=${ours.get(SESSION)!}`).expect(200);
+    const me = await request(inst.app)
+      .get('/v1/me')
+      .set('Cookie', `${SESSION}=${ours.get(SESSION)!}`)
+      .expect(200);
     expect(me.body).toMatchObject({ org: { id: org.id }, role: 'viewer', user: { email: `newbie@${domain}`, name: 'Newbie' } });
     const stranger = await signInWithSso({ sub: 'stranger-1', email: 'stranger@nowhere.example', email_verified: true, name: 'S' });
     expect(stranger.res.status).toBe(403);
@@ -161,7 +192,11 @@ describe('single sign-on (OpenID Connect, real provider)', () => {
 
   it('refuses a callback whose state is not the one this browser started (login CSRF), and a replayed one', async () => {
     const member = await createPerson(inst.deps, await createOrg(inst.deps), 'viewer');
-    const { res } = await signInWithSso({ sub: 'csrf-1', email: member.email, email_verified: true, name: 'C' }, '/v1/sso/start', new Jar());
+    const { res } = await signInWithSso(
+      { sub: 'csrf-1', email: member.email, email_verified: true, name: 'C' },
+      '/v1/sso/start',
+      new Jar(),
+    );
     expect(res.status).toBe(302);
     // An attacker's callback URL, opened in a browser that never started the flow.
     const started = await fetch(`${srv.url}/v1/sso/start`, { redirect: 'manual' });
@@ -169,7 +204,10 @@ describe('single sign-on (OpenID Connect, real provider)', () => {
     const forged = await fetch(`${srv.url}/v1/sso/callback?code=abc&state=${state}`, { redirect: 'manual' });
     expect(forged.status).toBe(401);
     // The right browser cookie, but an attempt already spent or never made.
-    const replay = await fetch(`${srv.url}/v1/sso/callback?code=abc&state=nope`, { redirect: 'manual', headers: { cookie: 'scope-auth-sso-state=nope' } });
+    const replay = await fetch(`${srv.url}/v1/sso/callback?code=abc&state=nope`, {
+      redirect: 'manual',
+      headers: { cookie: 'scope-auth-sso-state=nope' },
+    });
     expect(replay.status).toBe(401);
   });
 });

@@ -18,7 +18,10 @@ describe('start-up settings (issue 18)', () => {
   it('keeps idle keep-alive connections KEEP_ALIVE_TIMEOUT_SECONDS, and names server mode in its log', async () => {
     await ensureMigrated();
     const logs = new LogCapture();
-    const server = await startServer(testConfig(newPrefix(), { KEEP_ALIVE_TIMEOUT_SECONDS: '70' }), { log: createLogger('info', logs), port: 0 });
+    const server = await startServer(testConfig(newPrefix(), { KEEP_ALIVE_TIMEOUT_SECONDS: '70' }), {
+      log: createLogger('info', logs),
+      port: 0,
+    });
     try {
       expect(server.server.keepAliveTimeout).toBe(70_000);
     } finally {

@@ -38,11 +38,14 @@ describe('invalid_client timing', () => {
     const once = (body: string) =>
       new Promise<{ ms: number; status: number; body: string }>((resolve, reject) => {
         const started = process.hrtime.bigint();
-        const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/token', agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, status: res.statusCode ?? 0, body: text }));
-        });
+        const req = http.request(
+          { host: '127.0.0.1', port, method: 'POST', path: '/v1/token', agent, headers: { 'Content-Type': 'application/json' } },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, status: res.statusCode ?? 0, body: text }));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -66,7 +69,8 @@ describe('invalid_client timing', () => {
     const values = Object.values(medians);
     const spread = Math.max(...values) - Math.min(...values);
     const tolerance = Math.max(0.25 * Math.min(...values), 0.3);
-    if (process.env.SCOPE_AUTH_FIGURES) appendFileSync(process.env.SCOPE_AUTH_FIGURES, `${JSON.stringify({ timing: medians, samplesEach: samples.expired!.length })}\n`);
+    if (process.env.SCOPE_AUTH_FIGURES)
+      appendFileSync(process.env.SCOPE_AUTH_FIGURES, `${JSON.stringify({ timing: medians, samplesEach: samples.expired!.length })}\n`);
     expect({ medians, spreadWithinTolerance: spread <= tolerance }).toEqual({ medians, spreadWithinTolerance: true });
   });
 });

@@ -11,7 +11,8 @@ const AUTH_FAILED = { error: 'invalid_client', error_description: 'client authen
 /** Distinct scopes of `length` characters each. */
 const scopes = (count: number, length: number, tag = 's') => Array.from({ length: count }, (_, i) => `${tag}${i}:`.padEnd(length, 'x'));
 /** Distinct audiences of `length` characters each. */
-const audiences = (count: number, length: number) => Array.from({ length: count }, (_, i) => `https://api${i}.example/`.padEnd(length, 'a'));
+const audiences = (count: number, length: number) =>
+  Array.from({ length: count }, (_, i) => `https://api${i}.example/`.padEnd(length, 'a'));
 
 describe('token size bounds (issue 16, point 19)', () => {
   let inst: TestInstance;
@@ -28,7 +29,11 @@ describe('token size bounds (issue 16, point 19)', () => {
   it('gives a key at the limits a token that the service itself accepts', async () => {
     const { token: admin } = await createAdmin(inst.deps, inst.app);
     expect(MAX_SCOPES.join(' ')).toHaveLength(2_000);
-    const created = await request(inst.app).post('/v1/keys').set(auth(admin)).send({ name: 'big', scopes: MAX_SCOPES, audiences: MAX_AUDIENCES }).expect(201);
+    const created = await request(inst.app)
+      .post('/v1/keys')
+      .set(auth(admin))
+      .send({ name: 'big', scopes: MAX_SCOPES, audiences: MAX_AUDIENCES })
+      .expect(201);
     const { id, secret, org_id: orgId } = created.body as { id: string; secret: string; org_id: string };
 
     const res = await request(inst.app).post('/v1/token').send({ org_id: orgId, key_id: id, secret }).expect(200);
@@ -37,20 +42,41 @@ describe('token size bounds (issue 16, point 19)', () => {
     expect(token.length).toBeGreaterThan(4_096);
     expect(token.length).toBeLessThanOrEqual(8_192);
 
-    const introspected = await request(inst.app).post('/oauth/introspect').set('Authorization', basic(id, secret)).type('form').send({ token }).expect(200);
+    const introspected = await request(inst.app)
+      .post('/oauth/introspect')
+      .set('Authorization', basic(id, secret))
+      .type('form')
+      .send({ token })
+      .expect(200);
     expect(introspected.body).toMatchObject({ active: true, sub: id });
     const claims = await verifyAccessToken(inst.deps, token, MAX_AUDIENCES[3]);
     expect(claims).toMatchObject({ sub: id, scopes: MAX_SCOPES, aud: MAX_AUDIENCES });
   });
 
   it.each([
-    ['scopes', { scopes: [...MAX_SCOPES.slice(0, -1), 'last:'.padEnd(82, 'y')] }, '"scopes": at most 2000 characters in all (joined with spaces)'],
-    ['audiences', { audiences: [...MAX_AUDIENCES.slice(0, -1), 'https://z.example/'.padEnd(251, 'a')] }, '"audiences": at most 2000 characters in all'],
-    ['audiences (a quote counts twice, as in the token)', { audiences: [...MAX_AUDIENCES.slice(0, -1), 'https://q.example/"'.padEnd(250, 'a')] }, '"audiences": at most 2000 characters in all'],
+    [
+      'scopes',
+      { scopes: [...MAX_SCOPES.slice(0, -1), 'last:'.padEnd(82, 'y')] },
+      '"scopes": at most 2000 characters in all (joined with spaces)',
+    ],
+    [
+      'audiences',
+      { audiences: [...MAX_AUDIENCES.slice(0, -1), 'https://z.example/'.padEnd(251, 'a')] },
+      '"audiences": at most 2000 characters in all',
+    ],
+    [
+      'audiences (a quote counts twice, as in the token)',
+      { audiences: [...MAX_AUDIENCES.slice(0, -1), 'https://q.example/"'.padEnd(250, 'a')] },
+      '"audiences": at most 2000 characters in all',
+    ],
   ])('refuses a key whose %s would not fit in a token, on create and on change', async (_what, fields, description) => {
     const { org, token: admin } = await createAdmin(inst.deps, inst.app);
     const expected = { error: 'invalid_request', error_description: description };
-    await request(inst.app).post('/v1/keys').set(auth(admin)).send({ name: 'too big', ...fields }).expect(400, expected);
+    await request(inst.app)
+      .post('/v1/keys')
+      .set(auth(admin))
+      .send({ name: 'too big', ...fields })
+      .expect(400, expected);
     const { key } = await createKey(inst.deps, org);
     await request(inst.app).patch(`/v1/keys/${key.id}`).set(auth(admin)).send(fields).expect(400, expected);
   });
@@ -59,12 +85,15 @@ describe('token size bounds (issue 16, point 19)', () => {
     const org = await createOrg(inst.deps);
     // The old limits: 50 scopes of 100 characters, 10 audiences of 256.
     const { key, secret } = await createKey(inst.deps, org, { scopes: scopes(50, 100), audiences: audiences(10, 256) });
-    await request(inst.app)
-      .post('/v1/token')
-      .send({ org_id: org.id, key_id: key.id, secret })
-      .expect(400, { error: 'invalid_scope', error_description: 'the token would be longer than 8192 characters: request fewer scopes or one audience' });
+    await request(inst.app).post('/v1/token').send({ org_id: org.id, key_id: key.id, secret }).expect(400, {
+      error: 'invalid_scope',
+      error_description: 'the token would be longer than 8192 characters: request fewer scopes or one audience',
+    });
     // Narrowed, it fits.
-    const ok = await request(inst.app).post('/v1/token').send({ org_id: org.id, key_id: key.id, secret, scope: key.scopes.slice(0, 5).join(' '), audience: key.audiences[0] }).expect(200);
+    const ok = await request(inst.app)
+      .post('/v1/token')
+      .send({ org_id: org.id, key_id: key.id, secret, scope: key.scopes.slice(0, 5).join(' '), audience: key.audiences[0] })
+      .expect(200);
     expect(ok.body.access_token.length).toBeLessThanOrEqual(8_192);
   });
 });

@@ -20,7 +20,8 @@ afterAll(async () => {
   await inst.close();
 });
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 const AUTH_FAILED = { error: 'invalid_client', error_description: 'client authentication failed' };
 
 async function verify(token: string, audience = TEST_ISSUER) {
@@ -78,7 +79,11 @@ describe('POST /v1/token', () => {
     // OAuth clients carry no org: the key ID alone names it, as JSON client_id/client_secret or Basic.
     await request(inst.app).post('/v1/token').send({ client_id: key.id, client_secret: secret }).expect(200);
     await request(inst.app).post('/v1/token').set('Authorization', basic(key.id, secret)).send({}).expect(200);
-    await request(inst.app).post('/oauth/token').type('form').send({ grant_type: 'client_credentials', client_id: key.id, client_secret: secret }).expect(200);
+    await request(inst.app)
+      .post('/oauth/token')
+      .type('form')
+      .send({ grant_type: 'client_credentials', client_id: key.id, client_secret: secret })
+      .expect(200);
   });
 
   it('accepts client_credentials with the secret in HTTP Basic', async () => {
@@ -106,13 +111,16 @@ describe('POST /v1/token', () => {
       .expect(400, { error: 'invalid_scope', error_description: 'scope "admin" is not granted to this key' });
   });
 
-  it('lets the caller pick one of the key\'s audiences and refuses any other', async () => {
+  it("lets the caller pick one of the key's audiences and refuses any other", async () => {
     const org = await createOrg(inst.deps);
     const { key, secret } = await createKey(inst.deps, org, { audiences: ['https://a.example', 'https://b.example'] });
     const both = await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(200);
     expect((await verify(both.body.access_token, 'https://a.example')).payload.aud).toEqual(['https://a.example', 'https://b.example']);
 
-    const one = await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret, audience: 'https://b.example' }).expect(200);
+    const one = await request(inst.app)
+      .post('/v1/token')
+      .send({ org_id: key.orgId, key_id: key.id, secret, audience: 'https://b.example' })
+      .expect(200);
     expect((await verify(one.body.access_token, 'https://b.example')).payload.aud).toBe('https://b.example');
 
     const viaResource = await request(inst.app)
@@ -183,7 +191,11 @@ describe('client authentication failures', () => {
     const org = await createOrg(inst.deps);
     const { key, secret } = await createKey(inst.deps, org);
     const bad = (await createKey(inst.deps, org)).secret;
-    await request(inst.app).post('/v1/token').set('User-Agent', 'audit-test/1').send({ org_id: key.orgId, key_id: key.id, secret: bad }).expect(401);
+    await request(inst.app)
+      .post('/v1/token')
+      .set('User-Agent', 'audit-test/1')
+      .send({ org_id: key.orgId, key_id: key.id, secret: bad })
+      .expect(401);
     await inst.deps.audit.flush();
     const rows = await inst.deps.db('audit_events').where({ org_id: org.id, action: 'exchange.rejected' });
     expect(rows).toHaveLength(1);
@@ -208,13 +220,10 @@ describe('client authentication failures', () => {
 
 describe('malformed requests', () => {
   it('refuses credentials in the query string', async () => {
-    await request(inst.app)
-      .post('/v1/token?client_secret=sk_live_x')
-      .send({})
-      .expect(400, {
-        error: 'invalid_request',
-        error_description: 'credentials must be sent in the request body or Authorization header, never in the query string',
-      });
+    await request(inst.app).post('/v1/token?client_secret=sk_live_x').send({}).expect(400, {
+      error: 'invalid_request',
+      error_description: 'credentials must be sent in the request body or Authorization header, never in the query string',
+    });
   });
 
   it.each([
@@ -249,11 +258,10 @@ describe('malformed requests', () => {
   });
 
   it('answers an unknown grant type with unsupported_grant_type', async () => {
-    await request(inst.app)
-      .post('/oauth/token')
-      .type('form')
-      .send({ grant_type: 'password', client_id: 'x' })
-      .expect(400, { error: 'unsupported_grant_type', error_description: 'grant_type "password" is not supported; use client_credentials' });
+    await request(inst.app).post('/oauth/token').type('form').send({ grant_type: 'password', client_id: 'x' }).expect(400, {
+      error: 'unsupported_grant_type',
+      error_description: 'grant_type "password" is not supported; use client_credentials',
+    });
   });
 
   it('refuses two client authentication methods at once', async () => {
@@ -267,7 +275,9 @@ describe('malformed requests', () => {
   });
 
   it('refuses a body over the size limit with 400', async () => {
-    const res = await request(inst.app).post('/v1/token').send({ key_id: 'k', secret: 'x'.repeat(20_000) });
+    const res = await request(inst.app)
+      .post('/v1/token')
+      .send({ key_id: 'k', secret: 'x'.repeat(20_000) });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: 'invalid_request', error_description: 'request body is too large' });
   });

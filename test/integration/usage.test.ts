@@ -35,7 +35,10 @@ describe('per-key usage', () => {
       }
       const res = await request(a.app).get(`/v1/keys/${key.id}/usage`).set(auth(token)).expect(200);
       const total = (res.body.data as Array<{ counts: Record<string, number> }>).reduce(
-        (sum, bucket) => ({ issued: sum.issued + (bucket.counts.issued ?? 0), wrong_secret: sum.wrong_secret + (bucket.counts.wrong_secret ?? 0) }),
+        (sum, bucket) => ({
+          issued: sum.issued + (bucket.counts.issued ?? 0),
+          wrong_secret: sum.wrong_secret + (bucket.counts.wrong_secret ?? 0),
+        }),
         { issued: 0, wrong_secret: 0 },
       );
       expect(total).toEqual({ issued: 55, wrong_secret: 3 });
@@ -66,7 +69,9 @@ describe('per-key usage', () => {
       await request(inst.app).get(`/v1/keys/${key.id}/usage`).set(auth(stranger.token)).expect(404);
       // Tokens minted now: the first ones (22:30) have expired.
       const own = await createKey(inst.deps, org, { scopes: ['audit:read'] });
-      const ownToken = (await request(inst.app).post('/v1/token').send({ org_id: org.id, key_id: own.key.id, secret: own.secret }).expect(200)).body.access_token as string;
+      const ownToken = (
+        await request(inst.app).post('/v1/token').send({ org_id: org.id, key_id: own.key.id, secret: own.secret }).expect(200)
+      ).body.access_token as string;
       const q = { from: '2026-11-30T00:00:00Z', to: '2026-12-02T00:00:00Z' };
       const hours = await request(inst.app).get(`/v1/keys/${key.id}/usage`).query(q).set(auth(ownToken)).expect(200);
       expect(hours.body.data.map((b: { start: string; total: number }) => [b.start, b.total])).toEqual([
@@ -74,13 +79,21 @@ describe('per-key usage', () => {
         ['2026-11-30T23:00:00.000Z', 3],
         ['2026-12-01T00:00:00.000Z', 4],
       ]);
-      const days = await request(inst.app).get(`/v1/keys/${key.id}/usage`).query({ ...q, granularity: 'day' }).set(auth(ownToken)).expect(200);
+      const days = await request(inst.app)
+        .get(`/v1/keys/${key.id}/usage`)
+        .query({ ...q, granularity: 'day' })
+        .set(auth(ownToken))
+        .expect(200);
       expect(days.body.data.map((b: { start: string; counts: object }) => [b.start, b.counts])).toEqual([
         ['2026-11-30T00:00:00.000Z', { issued: 5 }],
         ['2026-12-01T00:00:00.000Z', { issued: 4 }],
       ]);
       await request(inst.app).get(`/v1/keys/${key.id}/usage`).query({ from: q.to, to: q.from }).set(auth(ownToken)).expect(400);
-      await request(inst.app).get(`/v1/keys/${key.id}/usage`).query({ from: '2026-01-01T00:00:00Z', to: q.to }).set(auth(ownToken)).expect(400);
+      await request(inst.app)
+        .get(`/v1/keys/${key.id}/usage`)
+        .query({ from: '2026-01-01T00:00:00Z', to: q.to })
+        .set(auth(ownToken))
+        .expect(400);
     } finally {
       await inst.close();
     }
@@ -96,7 +109,8 @@ describe('key hygiene', () => {
       const busy = await createKey(inst.deps, org, { name: 'busy' });
       const idle = await createKey(inst.deps, org, { name: 'idle' });
       const expiring = await createKey(inst.deps, org, { name: 'expiring', expiresAt: new Date(clock.now() + 3 * 86_400_000) });
-      for (let i = 0; i < 4; i++) await request(inst.app).post('/v1/token').send({ org_id: org.id, key_id: busy.key.id, secret: busy.secret }).expect(200);
+      for (let i = 0; i < 4; i++)
+        await request(inst.app).post('/v1/token').send({ org_id: org.id, key_id: busy.key.id, secret: busy.secret }).expect(200);
       await request(inst.app).post('/v1/token').send({ org_id: org.id, key_id: expiring.key.id, secret: expiring.secret }).expect(200);
       await Promise.all([inst.deps.usage.flush(), inst.deps.lastUsed.flush()]);
 

@@ -28,22 +28,37 @@ const results: Record<string, Record<string, Outcome>> = {};
 
 describe.each(ALGS)('tokens signed with %s', (alg) => {
   it('are checked by every verifier of the matrix', async () => {
-    const inst = await createTestInstance({ env: { SIGNING_ALG: alg }, databaseUrl: await isolatedDatabase(`compat_${alg.toLowerCase()}`) });
+    const inst = await createTestInstance({
+      env: { SIGNING_ALG: alg },
+      databaseUrl: await isolatedDatabase(`compat_${alg.toLowerCase()}`),
+    });
     const srv = await listen(inst.app);
     try {
       const org = await createOrg(inst.deps);
       const { key, secret } = await createKey(inst.deps, org);
       const token = await exchange(inst.app, { org_id: org.id, key_id: key.id, secret });
       const jwks = (await request(inst.app).get('/.well-known/jwks.json').expect(200)).text;
-      const target = { token, alg, kid: decodeProtectedHeader(token).kid!, issuer: TEST_ISSUER, audience: TEST_ISSUER, baseUrl: srv.url, jwks };
+      const target = {
+        token,
+        alg,
+        kid: decodeProtectedHeader(token).kid!,
+        issuer: TEST_ISSUER,
+        audience: TEST_ISSUER,
+        baseUrl: srv.url,
+        jwks,
+      };
       const row: Record<string, Outcome> = {};
       for (const [name, verify] of Object.entries(NODE_VERIFIERS)) row[name] = await verify(target);
       Object.assign(row, await pythonVerifiers(target));
       for (const v of VERIFIERS) (results[v] ??= {})[alg] = row[v]!;
-      expect(Object.fromEntries(VERIFIERS.map((v) => [v, row[v] === 'accepted']))).toEqual(Object.fromEntries(VERIFIERS.map((v) => [v, EXPECTED[v]![alg]])));
+      expect(Object.fromEntries(VERIFIERS.map((v) => [v, row[v] === 'accepted']))).toEqual(
+        Object.fromEntries(VERIFIERS.map((v) => [v, EXPECTED[v]![alg]])),
+      );
       // The control: each of them refuses the same token with a widened scope forged into its claims.
       const [header, payload, signature] = token.split('.') as [string, string, string];
-      const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), scope: 'keys:write' })).toString('base64url');
+      const forgedPayload = Buffer.from(
+        JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), scope: 'keys:write' }),
+      ).toString('base64url');
       const forged = { ...target, token: `${header}.${forgedPayload}.${signature}` };
       const forgedRow: Record<string, Outcome> = {};
       for (const [name, verify] of Object.entries(NODE_VERIFIERS)) forgedRow[name] = await verify(forged);
@@ -59,6 +74,9 @@ describe.each(ALGS)('tokens signed with %s', (alg) => {
 afterAll(() => {
   // The README's table, for a human to copy when a verifier or an algorithm changes.
   const lines = [`| verifier | ${ALGS.join(' | ')} |`, `|---|${ALGS.map(() => '---').join('|')}|`];
-  for (const v of VERIFIERS) lines.push(`| ${v} | ${ALGS.map((a) => (results[v]?.[a] === undefined ? '?' : results[v][a] === 'accepted' ? 'yes' : 'no')).join(' | ')} |`);
+  for (const v of VERIFIERS)
+    lines.push(
+      `| ${v} | ${ALGS.map((a) => (results[v]?.[a] === undefined ? '?' : results[v][a] === 'accepted' ? 'yes' : 'no')).join(' | ')} |`,
+    );
   process.stdout.write(`${lines.join('\n')}\n${JSON.stringify(results, null, 1)}\n`);
 });

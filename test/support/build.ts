@@ -8,7 +8,11 @@ const root = new URL('../..', import.meta.url).pathname;
 
 const TARGETS = {
   server: { sources: ['src', 'migrations', 'tsconfig.json', 'tsconfig.build.json'], output: 'dist/src/cli.js', build: ['run', 'build'] },
-  sdk: { sources: ['sdk/src', 'sdk/tsconfig.json', 'sdk/tsconfig.build.json', 'sdk/package.json'], output: 'sdk/dist/index.js', build: ['run', 'build', '--workspace', 'sdk'] },
+  sdk: {
+    sources: ['sdk/src', 'sdk/tsconfig.json', 'sdk/tsconfig.build.json', 'sdk/package.json'],
+    output: 'sdk/dist/index.js',
+    build: ['run', 'build', '--workspace', 'sdk'],
+  },
 };
 
 /** The latest modification time under `path` (a file, or a directory walked recursively); 0 if absent. */

@@ -15,14 +15,17 @@ const require = createRequire(import.meta.url);
 
 function runNode(script: string, input: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, ['-e', script], { timeout: 20_000, cwd: process.cwd() }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)));
+    const child = execFile(process.execPath, ['-e', script], { timeout: 20_000, cwd: process.cwd() }, (err, stdout, stderr) =>
+      err ? reject(new Error(stderr)) : resolve(stdout),
+    );
     child.stdin?.end(input);
   });
 }
 type Target = { token: string; alg: string; kid: string; issuer: string; audience: string; baseUrl: string; jwks: string };
 export type Outcome = 'accepted' | `refused: ${string}`;
 
-const refused = (err: unknown): Outcome => `refused: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.slice(0, 160) as Outcome;
+const refused = (err: unknown): Outcome =>
+  `refused: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.slice(0, 160) as Outcome;
 async function attempt(fn: () => Promise<unknown>): Promise<Outcome> {
   try {
     await fn();
@@ -36,14 +39,22 @@ async function attempt(fn: () => Promise<unknown>): Promise<Outcome> {
 export const NODE_VERIFIERS: Record<string, (t: Target) => Promise<Outcome>> = {
   'scope-auth SDK': (t) =>
     attempt(async () => {
-      const v = createScopeAuthVerifier({ issuer: t.issuer, audience: t.audience, jwksUrl: `${t.baseUrl}/.well-known/jwks.json`, revocation: false });
+      const v = createScopeAuthVerifier({
+        issuer: t.issuer,
+        audience: t.audience,
+        jwksUrl: `${t.baseUrl}/.well-known/jwks.json`,
+        revocation: false,
+      });
       try {
         await v.verify(t.token);
       } finally {
         await v.close();
       }
     }),
-  jose: (t) => attempt(() => jwtVerify(t.token, createRemoteJWKSet(new URL(`${t.baseUrl}/.well-known/jwks.json`)), { issuer: t.issuer, audience: t.audience })),
+  jose: (t) =>
+    attempt(() =>
+      jwtVerify(t.token, createRemoteJWKSet(new URL(`${t.baseUrl}/.well-known/jwks.json`)), { issuer: t.issuer, audience: t.audience }),
+    ),
   // In a plain Node process, as an application runs it: jwks-rsa require()s the ESM-only jose,
   // which Node 20.19+ allows and jest's module system does not.
   'jsonwebtoken + jwks-rsa': async (t) => {

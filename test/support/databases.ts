@@ -4,7 +4,6 @@ import { createDb, migrateLatest } from '../../src/storage/db.js';
 import { EMBEDDED_URL_PREFIX, embeddedBackend } from './embedded-backend.js';
 import { TEST_DATABASE_URL } from './env.js';
 
-
 async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = '/postgres';

@@ -10,7 +10,11 @@ type FileState = { open: Set<Closer>; prefixes: Set<string>; afterFile: Closer[]
 // What this test file opened and has not closed, and the Redis prefixes it used. A failed assertion
 // can skip a test's own close; the test environment (environment.js) then closes the rest, or jest,
 // running in band on 2 cores, would wait forever on their sockets. Then it runs `afterFile`.
-const file: FileState = ((globalThis as { __scopeAuthFile?: FileState }).__scopeAuthFile ??= { open: new Set(), prefixes: new Set(), afterFile: [] });
+const file: FileState = ((globalThis as { __scopeAuthFile?: FileState }).__scopeAuthFile ??= {
+  open: new Set(),
+  prefixes: new Set(),
+  afterFile: [],
+});
 // Once every instance of the file is closed: its Redis keys go, so the shared index never grows.
 file.afterFile.push(() => deleteRedisPrefixes(file.prefixes));
 
@@ -45,7 +49,6 @@ export function trackChild<C extends ChildProcess>(child: C): C {
   child.once('exit', () => void kill());
   return child;
 }
-
 
 /** Runs `fn` when the test file ends, after every tracked instance has closed. */
 export function onFileEnd(fn: Closer): void {

@@ -39,7 +39,8 @@ export default async function globalTeardown() {
   const run = process.env.SCOPE_AUTH_TEST_RUN;
   if (run && process.env.TEST_BACKEND === 'embedded') {
     // The workers' embedded stores (test/support/embedded-backend.ts).
-    for (const d of readdirSync(tmpdir())) if (d.startsWith(`scope-auth-test-embedded-${run}-`)) rmSync(join(tmpdir(), d), { recursive: true, force: true });
+    for (const d of readdirSync(tmpdir()))
+      if (d.startsWith(`scope-auth-test-embedded-${run}-`)) rmSync(join(tmpdir(), d), { recursive: true, force: true });
     scanLogs(run);
     return;
   }

@@ -24,7 +24,9 @@ export type SignedIn = { cookie: string; csrf: string; user: User };
 
 /** The cookie pair (name=value) and CSRF token of a fresh session. */
 export async function signIn(app: Express, user: User, orgId?: string): Promise<SignedIn> {
-  const res = await request(app).post('/v1/session').send({ email: user.email, password: PASSWORD, ...(orgId ? { org_id: orgId } : {}) });
+  const res = await request(app)
+    .post('/v1/session')
+    .send({ email: user.email, password: PASSWORD, ...(orgId ? { org_id: orgId } : {}) });
   if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);
   const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
   const cookie = setCookie[0]?.split(';')[0];

@@ -53,7 +53,12 @@ OBJECTS['/v1/members/:user_id'] = {
 
 OBJECTS['/v1/invitations/:id'] = {
   create: async (inst, org) => {
-    const { invitation } = await invite(inst.deps, { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] }, `invited-${org.id}@example.test`, 'viewer');
+    const { invitation } = await invite(
+      inst.deps,
+      { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] },
+      `invited-${org.id}@example.test`,
+      'viewer',
+    );
     return { id: invitation.id, name: invitation.email };
   },
   notFound: (id) => `invitation ${id} not found`,
@@ -63,7 +68,12 @@ OBJECTS['/v1/invitations/:id'] = {
 };
 
 OBJECTS['/v1/resources/:id'] = {
-  create: async (inst, org) => createResource(inst.deps, { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] }, { name: 'api', audience: `https://${org.id}.example`, scopes: [] }),
+  create: async (inst, org) =>
+    createResource(
+      inst.deps,
+      { orgId: org.id, actor: { type: 'cli', id: null }, scopes: [] },
+      { name: 'api', audience: `https://${org.id}.example`, scopes: [] },
+    ),
   notFound: (id) => `resource ${id} not found`,
   expectUntouched: async (inst, resource) => {
     expect(await inst.deps.db('resources').where({ id: resource.id }).first()).toMatchObject({ name: 'api' });
@@ -93,7 +103,9 @@ export function describeProtectedRoute(getInstance: () => TestInstance, route: P
   describe(`${route.method.toUpperCase()} ${route.path} (protected)`, () => {
     it('answers 401 with a Bearer challenge when no token is sent', async () => {
       const inst = getInstance();
-      const res = await request(inst.app)[route.method](await pathFor(inst, await createOrg(inst.deps))).send(route.body);
+      const res = await request(inst.app)
+        [route.method](await pathFor(inst, await createOrg(inst.deps)))
+        .send(route.body);
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ error: 'invalid_token', error_description: 'an access token is required' });
       expect(res.headers['www-authenticate']).toBe('Bearer realm="scope-auth"');
@@ -101,30 +113,40 @@ export function describeProtectedRoute(getInstance: () => TestInstance, route: P
 
     it('answers 401 invalid_token for a forged token', async () => {
       const inst = getInstance();
-      const res = await request(inst.app)[route.method](fill(route.path, FORGED_ID)).set('Authorization', 'Bearer eyJhbGciOiJub25lIn0.e30.').send(route.body);
+      const res = await request(inst.app)
+        [route.method](fill(route.path, FORGED_ID))
+        .set('Authorization', 'Bearer eyJhbGciOiJub25lIn0.e30.')
+        .send(route.body);
       expect(res.status).toBe(401);
       expect(res.body.error).toBe('invalid_token');
       expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="scope-auth", error="invalid_token"/);
     });
 
     // A route open to every token (GET /v1/me) has no scope to lack.
-    if (route.scopes.length > 0) it(`answers 403 insufficient_scope without ${scope}`, async () => {
-      const inst = getInstance();
-      const others = MANAGEMENT_SCOPES.filter((s) => !route.scopes.includes(s));
-      const { org, token } = await createAdmin(inst.deps, inst.app, others);
-      const res = await request(inst.app)[route.method](await pathFor(inst, org)).set('Authorization', `Bearer ${token}`).send(route.body);
-      expect(res.status).toBe(403);
-      expect(res.body.error).toBe('insufficient_scope');
-      expect(res.headers['www-authenticate']).toContain(`error="insufficient_scope"`);
-      expect(res.headers['www-authenticate']).toContain(`scope="${scope}"`);
-    });
+    if (route.scopes.length > 0)
+      it(`answers 403 insufficient_scope without ${scope}`, async () => {
+        const inst = getInstance();
+        const others = MANAGEMENT_SCOPES.filter((s) => !route.scopes.includes(s));
+        const { org, token } = await createAdmin(inst.deps, inst.app, others);
+        const res = await request(inst.app)
+          [route.method](await pathFor(inst, org))
+          .set('Authorization', `Bearer ${token}`)
+          .send(route.body);
+        expect(res.status).toBe(403);
+        expect(res.body.error).toBe('insufficient_scope');
+        expect(res.headers['www-authenticate']).toContain(`error="insufficient_scope"`);
+        expect(res.headers['www-authenticate']).toContain(`scope="${scope}"`);
+      });
 
     if (object) {
       it("answers 404 for another organisation's object", async () => {
         const inst = getInstance();
         const { token } = await createAdmin(inst.deps, inst.app, [...MANAGEMENT_SCOPES]);
         const other = await object.create(inst, await createOrg(inst.deps));
-        const res = await request(inst.app)[route.method](fill(route.path, other.id)).set('Authorization', `Bearer ${token}`).send(route.body);
+        const res = await request(inst.app)
+          [route.method](fill(route.path, other.id))
+          .set('Authorization', `Bearer ${token}`)
+          .send(route.body);
         expect(res.status).toBe(404);
         expect(res.body).toEqual({ error: 'not_found', error_description: object.notFound(other.id) });
         // And nothing happened to it.

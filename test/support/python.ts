@@ -7,7 +7,12 @@ export const DEBIAN_PYTHON = process.env.TEST_PYTHON ?? '/usr/bin/python3';
 export function runPython(script: string, input: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(DEBIAN_PYTHON, ['-c', script], { timeout: 20_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${DEBIAN_PYTHON} failed (${err.message}); missing packages? apt-get install python3-jwt python3-jwcrypto python3-authlib\n${stderr}`));
+      if (err)
+        reject(
+          new Error(
+            `${DEBIAN_PYTHON} failed (${err.message}); missing packages? apt-get install python3-jwt python3-jwcrypto python3-authlib\n${stderr}`,
+          ),
+        );
       else resolve(stdout);
     });
     child.stdin?.end(input);

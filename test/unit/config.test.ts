@@ -25,7 +25,13 @@ function problems(env: Record<string, string>): string[] {
 describe('loadConfig', () => {
   it('gives development defaults, and says which secrets fell back', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 8080, tokenTtlSeconds: 900, signingAlg: 'ES256', issuer: 'http://localhost:8080', defaultAudience: 'http://localhost:8080' });
+    expect(c).toMatchObject({
+      port: 8080,
+      tokenTtlSeconds: 900,
+      signingAlg: 'ES256',
+      issuer: 'http://localhost:8080',
+      defaultAudience: 'http://localhost:8080',
+    });
     expect(c.devDefaults).toEqual(['SECRET_PEPPER', 'KEY_ENCRYPTION_KEY']);
     expect(c.keyEncryptionKey).toHaveLength(32);
     expect(Object.isFrozen(c)).toBe(true);
@@ -76,7 +82,7 @@ describe('loadConfig', () => {
   });
 
   describe('TRUST_PROXY=true (issue 16, point 11)', () => {
-    it('is refused in production: a hop count or the proxies\' CIDRs only', () => {
+    it("is refused in production: a hop count or the proxies' CIDRs only", () => {
       expect(problems({ ...PROD, TRUST_PROXY: 'true' })).toEqual([
         'TRUST_PROXY: "true" trusts any X-Forwarded-For, so clients can forge their address (IP allowlists, rate limits, audit); use the number of proxy hops (e.g. 1) or the proxies\' addresses or CIDRs',
       ]);
@@ -93,9 +99,12 @@ describe('loadConfig', () => {
   });
 
   describe('ISSUER (issue 16, points 19 and 20)', () => {
-    it.each(['HTTP://auth.example.com', 'Http://auth.example.com'])('refuses %s in production, whatever the case of the scheme', (issuer) => {
-      expect(problems({ ...PROD, ISSUER: issuer })).toEqual(['ISSUER: must be https when NODE_ENV=production']);
-    });
+    it.each(['HTTP://auth.example.com', 'Http://auth.example.com'])(
+      'refuses %s in production, whatever the case of the scheme',
+      (issuer) => {
+        expect(problems({ ...PROD, ISSUER: issuer })).toEqual(['ISSUER: must be https when NODE_ENV=production']);
+      },
+    );
 
     it('accepts https in any case', () => {
       expect(problems({ ...PROD, ISSUER: 'HTTPS://auth.example.com' })).toEqual([]);
@@ -109,12 +118,20 @@ describe('loadConfig', () => {
 
   describe('secrets in production (issue 16, extras)', () => {
     it('refuses the development pepper and encryption key', () => {
-      expect(problems({ ...PROD, SECRET_PEPPER: 'dev-only-pepper-do-not-use-in-production-0000', KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') })).toEqual([
+      expect(
+        problems({
+          ...PROD,
+          SECRET_PEPPER: 'dev-only-pepper-do-not-use-in-production-0000',
+          KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+        }),
+      ).toEqual([
         'SECRET_PEPPER: is the development default; set a random value of at least 32 characters',
         'KEY_ENCRYPTION_KEY: is the development default; set 32 random bytes (base64 or hex)',
       ]);
       // The same bytes in hex are the same key.
-      expect(problems({ ...PROD, KEY_ENCRYPTION_KEY: '07'.repeat(32) })).toEqual(['KEY_ENCRYPTION_KEY: is the development default; set 32 random bytes (base64 or hex)']);
+      expect(problems({ ...PROD, KEY_ENCRYPTION_KEY: '07'.repeat(32) })).toEqual([
+        'KEY_ENCRYPTION_KEY: is the development default; set 32 random bytes (base64 or hex)',
+      ]);
     });
 
     it.each([
@@ -122,7 +139,9 @@ describe('loadConfig', () => {
       ['one byte repeated', 'ab'.repeat(32)],
       ['one byte repeated, base64', Buffer.alloc(32, 0xff).toString('base64')],
     ])('refuses a key encryption key that is %s', (_what, kek) => {
-      expect(problems({ ...PROD, KEY_ENCRYPTION_KEY: kek })).toEqual(['KEY_ENCRYPTION_KEY: is one byte repeated; set 32 random bytes (base64 or hex)']);
+      expect(problems({ ...PROD, KEY_ENCRYPTION_KEY: kek })).toEqual([
+        'KEY_ENCRYPTION_KEY: is one byte repeated; set 32 random bytes (base64 or hex)',
+      ]);
     });
   });
 
@@ -154,15 +173,21 @@ describe('loadConfig', () => {
 
     it('refuses a secret set both ways, an unreadable file and an empty one, naming each', () => {
       const missing = join(dir, 'missing');
-      expect(problems({ ...PROD, SECRET_PEPPER_FILE: file('p2', 'r'.repeat(40)), KEY_ENCRYPTION_KEY: '', KEY_ENCRYPTION_KEY_FILE: missing })).toEqual([
+      expect(
+        problems({ ...PROD, SECRET_PEPPER_FILE: file('p2', 'r'.repeat(40)), KEY_ENCRYPTION_KEY: '', KEY_ENCRYPTION_KEY_FILE: missing }),
+      ).toEqual([
         'SECRET_PEPPER_FILE: set SECRET_PEPPER or SECRET_PEPPER_FILE, not both',
         `KEY_ENCRYPTION_KEY_FILE: cannot read ${missing} (ENOENT)`,
       ]);
-      expect(problems({ ...PROD, SECRET_PEPPER: '', SECRET_PEPPER_FILE: file('empty', '\n') })).toEqual([`SECRET_PEPPER_FILE: ${join(dir, 'empty')} is empty`]);
+      expect(problems({ ...PROD, SECRET_PEPPER: '', SECRET_PEPPER_FILE: file('empty', '\n') })).toEqual([
+        `SECRET_PEPPER_FILE: ${join(dir, 'empty')} is empty`,
+      ]);
     });
 
     it('validates a value from a file like any other', () => {
-      expect(problems({ ...PROD, SECRET_PEPPER: '', SECRET_PEPPER_FILE: file('short', 'short\n') })).toEqual(['SECRET_PEPPER: Too small: expected string to have >=32 characters']);
+      expect(problems({ ...PROD, SECRET_PEPPER: '', SECRET_PEPPER_FILE: file('short', 'short\n') })).toEqual([
+        'SECRET_PEPPER: Too small: expected string to have >=32 characters',
+      ]);
     });
   });
 });
@@ -180,7 +205,9 @@ describe('loadConfig: embedded by default (issue 18)', () => {
     expect(problems({ WORKERS: '4' })).toEqual([
       'WORKERS: 4 processes need a shared store, but the embedded database (no DATABASE_URL) belong to one process; set DATABASE_URL and REDIS_URL to run several workers, or set WORKERS=1',
     ]);
-    expect(problems({ WORKERS: '2', DATABASE_URL: 'postgres://db/x' })[0]).toContain('the in-process revocation list and rate limits (no REDIS_URL)');
+    expect(problems({ WORKERS: '2', DATABASE_URL: 'postgres://db/x' })[0]).toContain(
+      'the in-process revocation list and rate limits (no REDIS_URL)',
+    );
     expect(loadConfig({ WORKERS: '2', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r:6379' }).workers).toBe(2);
   });
 
@@ -192,10 +219,12 @@ describe('loadConfig: embedded by default (issue 18)', () => {
     expect(loadConfig({ PORT: '3000', ISSUER: 'http://localhost:3000' }).warnings).toEqual([]);
     // Behind a proxy, another host and port is the point.
     expect(loadConfig({ PORT: '3000', ISSUER: 'https://auth.example.com' }).warnings).toEqual([]);
-    expect(problems({ ...PROD, ISSUER: '' })).toEqual(['ISSUER: required when NODE_ENV=production (the https URL clients reach this service at)']);
+    expect(problems({ ...PROD, ISSUER: '' })).toEqual([
+      'ISSUER: required when NODE_ENV=production (the https URL clients reach this service at)',
+    ]);
   });
 
-  it('keeps idle connections 65 s by default (past a load balancer\'s 60 s), or KEEP_ALIVE_TIMEOUT_SECONDS', () => {
+  it("keeps idle connections 65 s by default (past a load balancer's 60 s), or KEEP_ALIVE_TIMEOUT_SECONDS", () => {
     expect(loadConfig({}).keepAliveTimeoutSeconds).toBe(65);
     expect(loadConfig({ KEEP_ALIVE_TIMEOUT_SECONDS: '120' }).keepAliveTimeoutSeconds).toBe(120);
     expect(problems({ KEEP_ALIVE_TIMEOUT_SECONDS: '0' })[0]).toMatch(/^KEEP_ALIVE_TIMEOUT_SECONDS/);
@@ -215,11 +244,21 @@ describe('loadConfig: embedded by default (issue 18)', () => {
   });
 
   it('checks TRUST_PROXY and CORS_ORIGINS with everything else, in plain words, all at once', () => {
-    expect(problems({ TRUST_PROXY: '10.0.0.0/8,proxy.internal,10.0.0.1/40', CORS_ORIGINS: 'https://app.example.com,https://b.example/,app.example', PORT: 'x' })).toEqual([
+    expect(
+      problems({
+        TRUST_PROXY: '10.0.0.0/8,proxy.internal,10.0.0.1/40',
+        CORS_ORIGINS: 'https://app.example.com,https://b.example/,app.example',
+        PORT: 'x',
+      }),
+    ).toEqual([
       'PORT: Invalid input: expected number, received NaN',
       'TRUST_PROXY: "proxy.internal", "10.0.0.1/40" is not a proxy address; use false, a hop count (e.g. 1), or a comma-separated list of IP addresses, CIDRs (10.0.0.0/8) and loopback, linklocal or uniquelocal',
       'CORS_ORIGINS: "https://b.example/", "app.example" is not an origin; list origins as scheme://host[:port], with no path or trailing slash, separated by commas (e.g. https://app.example.com)',
     ]);
-    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,loopback,::1', CORS_ORIGINS: 'http://localhost:5173' }).trustProxy).toEqual(['10.0.0.0/8', 'loopback', '::1']);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,loopback,::1', CORS_ORIGINS: 'http://localhost:5173' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      'loopback',
+      '::1',
+    ]);
   });
 });

@@ -10,7 +10,10 @@ const root = new URL('../..', import.meta.url).pathname;
 describe('README TypeScript examples', () => {
   it('type-check against @scope-auth/sdk', async () => {
     const blocks = ['README.md', 'sdk/README.md'].flatMap((file) =>
-      [...readFileSync(join(root, file), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => ({ name: `${file.replace(/\W/g, '_')}_${i}.ts`, code: m[1]! })),
+      [...readFileSync(join(root, file), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => ({
+        name: `${file.replace(/\W/g, '_')}_${i}.ts`,
+        code: m[1]!,
+      })),
     );
     expect(blocks.length).toBeGreaterThanOrEqual(4);
     // Inside the repository, so `@scope-auth/sdk` resolves through the workspace link.

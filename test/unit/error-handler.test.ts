@@ -19,7 +19,10 @@ const BY_CODE: Record<ErrorCode, Expected> = {
   invalid_credentials: { status: 401, wwwAuthenticate: 'Session realm="scope-auth"' },
   forbidden: { status: 403 },
   csrf_failed: { status: 403 },
-  insufficient_scope: { status: 403, wwwAuthenticate: 'Bearer realm="scope-auth", error="insufficient_scope", error_description="it failed"' },
+  insufficient_scope: {
+    status: 403,
+    wwwAuthenticate: 'Bearer realm="scope-auth", error="insufficient_scope", error_description="it failed"',
+  },
   not_found: { status: 404 },
   method_not_allowed: { status: 405 },
   conflict: { status: 409 },
@@ -30,22 +33,40 @@ const BY_CODE: Record<ErrorCode, Expected> = {
 
 /** The typed fields, and what the handler makes of them. */
 const WITH_OPTIONS: Array<[string, ErrorCode, string, AppErrorOptions, Expected]> = [
-  ['a bare Bearer challenge', 'invalid_token', 'an access token is required', { challenge: 'bearer' }, { status: 401, wwwAuthenticate: 'Bearer realm="scope-auth"' }],
+  [
+    'a bare Bearer challenge',
+    'invalid_token',
+    'an access token is required',
+    { challenge: 'bearer' },
+    { status: 401, wwwAuthenticate: 'Bearer realm="scope-auth"' },
+  ],
   [
     'the scope a 403 requires',
     'insufficient_scope',
     'this call requires scope "keys:write"',
     { requiredScope: 'keys:write' },
-    { status: 403, wwwAuthenticate: `Bearer realm="scope-auth", error="insufficient_scope", error_description="this call requires scope 'keys:write'", scope="keys:write"` },
+    {
+      status: 403,
+      wwwAuthenticate: `Bearer realm="scope-auth", error="insufficient_scope", error_description="this call requires scope 'keys:write'", scope="keys:write"`,
+    },
   ],
-  ['a description made safe for the header', 'invalid_token', 'bad\n"token"\\', {}, { status: 401, wwwAuthenticate: `Bearer realm="scope-auth", error="invalid_token", error_description="bad?'token''"` }],
+  [
+    'a description made safe for the header',
+    'invalid_token',
+    'bad\n"token"\\',
+    {},
+    { status: 401, wwwAuthenticate: `Bearer realm="scope-auth", error="invalid_token", error_description="bad?'token''"` },
+  ],
   ['Allow on a 405', 'method_not_allowed', 'method GET is not allowed here; use POST', { allow: ['POST'] }, { status: 405, allow: 'POST' }],
   [
     'a Bearer challenge naming a 400',
     'invalid_request',
     'Authorization header must be "Bearer <token>"',
     { challenge: 'bearer-error' },
-    { status: 400, wwwAuthenticate: `Bearer realm="scope-auth", error="invalid_request", error_description="Authorization header must be 'Bearer <token>'"` },
+    {
+      status: 400,
+      wwwAuthenticate: `Bearer realm="scope-auth", error="invalid_request", error_description="Authorization header must be 'Bearer <token>'"`,
+    },
   ],
   ['Retry-After on a 429', 'rate_limited', 'too many requests, retry later', { retryAfterSeconds: 7 }, { status: 429, retryAfter: '7' }],
 ];
@@ -53,9 +74,24 @@ const WITH_OPTIONS: Array<[string, ErrorCode, string, AppErrorOptions, Expected]
 /** Errors that are not AppErrors: the caller's malformed input is a 4xx, anything else a 500 that says nothing. */
 const FOREIGN: Array<[string, unknown, Expected, { error: ErrorCode; error_description: string }]> = [
   ['a bug', new Error('secret detail'), { status: 500 }, { error: 'internal_error', error_description: 'internal server error' }],
-  ['malformed JSON', Object.assign(new Error('x'), { type: 'entity.parse.failed', status: 400 }), { status: 400 }, { error: 'invalid_request', error_description: 'request body is not valid JSON' }],
-  ['an oversized body', Object.assign(new Error('x'), { type: 'entity.too.large', status: 413 }), { status: 400 }, { error: 'invalid_request', error_description: 'request body is too large' }],
-  ['a 4xx from express', Object.assign(new Error('x'), { status: 400 }), { status: 400 }, { error: 'invalid_request', error_description: 'malformed request' }],
+  [
+    'malformed JSON',
+    Object.assign(new Error('x'), { type: 'entity.parse.failed', status: 400 }),
+    { status: 400 },
+    { error: 'invalid_request', error_description: 'request body is not valid JSON' },
+  ],
+  [
+    'an oversized body',
+    Object.assign(new Error('x'), { type: 'entity.too.large', status: 413 }),
+    { status: 400 },
+    { error: 'invalid_request', error_description: 'request body is too large' },
+  ],
+  [
+    'a 4xx from express',
+    Object.assign(new Error('x'), { status: 400 }),
+    { status: 400 },
+    { error: 'invalid_request', error_description: 'malformed request' },
+  ],
 ];
 
 const log = createLogger('silent');
@@ -72,7 +108,13 @@ function appThrowing(err: unknown) {
 
 async function expectAnswer(err: unknown, expected: Expected, body: object): Promise<void> {
   const res = await request(appThrowing(err)).get('/');
-  expect({ status: res.status, body: res.body as unknown, wwwAuthenticate: res.headers['www-authenticate'], retryAfter: res.headers['retry-after'], allow: res.headers['allow'] }).toEqual({
+  expect({
+    status: res.status,
+    body: res.body as unknown,
+    wwwAuthenticate: res.headers['www-authenticate'],
+    retryAfter: res.headers['retry-after'],
+    allow: res.headers['allow'],
+  }).toEqual({
     status: expected.status,
     body,
     wwwAuthenticate: expected.wwwAuthenticate,
@@ -85,7 +127,10 @@ async function expectAnswer(err: unknown, expected: Expected, body: object): Pro
 
 describe('the error handler', () => {
   it.each(Object.entries(BY_CODE))('answers %s with its status, the error body and its headers', async (code, expected) => {
-    await expectAnswer(new AppError(code as ErrorCode, 'it failed', { private: 'never sent' }), expected, { error: code, error_description: 'it failed' });
+    await expectAnswer(new AppError(code as ErrorCode, 'it failed', { private: 'never sent' }), expected, {
+      error: code,
+      error_description: 'it failed',
+    });
   });
 
   it.each(WITH_OPTIONS)('sends %s', async (_what, code, description, options, expected) => {

@@ -21,7 +21,11 @@ function pairingApp(): { app: Express; pairs: Pair[] } {
     if (waiting.length < 2) return;
     const [[q1, s1], [q2, s2]] = waiting as [[Request, Response], [Request, Response]];
     waiting = [];
-    pairs.push({ reqs: haveSameMap(q1, q2), ress: haveSameMap(s1, s2), sameApiAsExpress: q1.app === app && q1.get('x-probe') === 'yes' && q1.ip !== undefined });
+    pairs.push({
+      reqs: haveSameMap(q1, q2),
+      ress: haveSameMap(s1, s2),
+      sameApiAsExpress: q1.app === app && q1.get('x-probe') === 'yes' && q1.ip !== undefined,
+    });
     s1.json({ ok: true });
     s2.status(201).json({ ok: true });
   });

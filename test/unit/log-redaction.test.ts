@@ -38,7 +38,12 @@ describe('logger redaction by value', () => {
     log.info({ detail: { keyId: SECRET, list: [`x ${JWT}`, { deep: { deeper: SECRET } }] }, count: 3, ok: true }, 'request.rejected');
     expect(out.lines).toHaveLength(1);
     const line = JSON.parse(out.lines[0]!);
-    expect(line).toMatchObject({ detail: { keyId: '[redacted]', list: ['x [redacted]', { deep: { deeper: '[redacted]' } }] }, count: 3, ok: true, msg: 'request.rejected' });
+    expect(line).toMatchObject({
+      detail: { keyId: '[redacted]', list: ['x [redacted]', { deep: { deeper: '[redacted]' } }] },
+      count: 3,
+      ok: true,
+      msg: 'request.rejected',
+    });
   });
 
   it('redacts the message, error messages and stacks, causes and error detail', () => {
@@ -53,7 +58,11 @@ describe('logger redaction by value', () => {
     expect(out.lines).toHaveLength(5);
     const [warn, failed, appError] = out.lines.map((l) => JSON.parse(l));
     expect(warn.msg).toBe('pasted [redacted] here');
-    expect(failed.err).toMatchObject({ type: 'Error', message: 'bad token [redacted]', stack: expect.stringContaining('bad token [redacted]') });
+    expect(failed.err).toMatchObject({
+      type: 'Error',
+      message: 'bad token [redacted]',
+      stack: expect.stringContaining('bad token [redacted]'),
+    });
     expect(appError.err ?? appError).toMatchObject({ detail: { keyId: '[redacted]' } });
   });
 

@@ -18,7 +18,9 @@ describe('narrowGrant', () => {
   });
 
   it('refuses wider scopes and foreign audiences with the right codes', () => {
-    expect(() => narrowGrant(key, { scopes: ['a', 'z'] }, 'd')).toThrow(new AppError('invalid_scope', 'scope "z" is not granted to this key'));
+    expect(() => narrowGrant(key, { scopes: ['a', 'z'] }, 'd')).toThrow(
+      new AppError('invalid_scope', 'scope "z" is not granted to this key'),
+    );
     expect(() => narrowGrant(key, { audience: 'https://z' }, 'd')).toThrow(expect.objectContaining({ code: 'invalid_target' }));
   });
 

@@ -163,7 +163,9 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
       // PING on it proves the subscription itself (ioredis's cluster subscriber moves silently).
       let turn = 0;
       const known = () => {
-        const live = cluster.nodes('all').flatMap((n) => (n.options.host && n.options.port ? [{ host: n.options.host, port: n.options.port }] : []));
+        const live = cluster
+          .nodes('all')
+          .flatMap((n) => (n.options.host && n.options.port ? [{ host: n.options.host, port: n.options.port }] : []));
         return live.length > 0 ? live : nodes;
       };
       const clusterSub: Redis = new ioredis.Redis({

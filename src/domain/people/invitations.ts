@@ -3,7 +3,14 @@ import { AppError } from '../../errors.js';
 import { hashSecret } from '../../crypto/secrets.js';
 import { verifyPassword } from '../../crypto/passwords.js';
 import { newId } from '../../ids.js';
-import { insertInvitation, listPendingInvitations, lockPendingInvitation, markAccepted, revokeInvitation, type Invitation } from '../../storage/invitations.js';
+import {
+  insertInvitation,
+  listPendingInvitations,
+  lockPendingInvitation,
+  markAccepted,
+  revokeInvitation,
+  type Invitation,
+} from '../../storage/invitations.js';
 import { findMembership, findOrgName, findUserByEmail } from '../../storage/people.js';
 import type { RequestContext } from '../audit.js';
 import type { Caller } from '../key-management.js';
@@ -17,11 +24,18 @@ export type { Invitation };
 export const INVITATION_DAYS = 7;
 
 /** An invitation and its accept URL, which holds the only copy of the token. */
-export async function invite(deps: SessionDeps, caller: Caller, email: string, role: Role): Promise<{ invitation: Invitation; acceptUrl: string }> {
+export async function invite(
+  deps: SessionDeps,
+  caller: Caller,
+  email: string,
+  role: Role,
+): Promise<{ invitation: Invitation; acceptUrl: string }> {
   if (!isEmail(email)) throw new AppError('invalid_request', '"email" is not an email address');
-  if (caller.person?.role !== 'owner' && !ADMIN_MANAGED_ROLES.includes(role)) throw new AppError('forbidden', 'only an owner may invite an owner');
+  if (caller.person?.role !== 'owner' && !ADMIN_MANAGED_ROLES.includes(role))
+    throw new AppError('forbidden', 'only an owner may invite an owner');
   const existing = await findUserByEmail(deps.db, email);
-  if (existing && (await findMembership(deps.db, existing.id, caller.orgId))) throw new AppError('conflict', 'this person is already a member');
+  if (existing && (await findMembership(deps.db, existing.id, caller.orgId)))
+    throw new AppError('conflict', 'this person is already a member');
   const token = randomBytes(32).toString('base64url');
   const now = deps.clock.now();
   const invitation: Invitation = {
@@ -38,7 +52,14 @@ export async function invite(deps: SessionDeps, caller: Caller, email: string, r
   };
   await deps.db.transaction(async (trx) => {
     await insertInvitation(trx, invitation);
-    await deps.audit.write(trx, { orgId: caller.orgId, action: 'invitation.created', actor: caller.actor, target: { type: 'invitation', id: invitation.id }, context: caller.context, detail: { email, role } });
+    await deps.audit.write(trx, {
+      orgId: caller.orgId,
+      action: 'invitation.created',
+      actor: caller.actor,
+      target: { type: 'invitation', id: invitation.id },
+      context: caller.context,
+      detail: { email, role },
+    });
   });
   // A fragment, not a query: browsers never send it to a server or put it in a Referer.
   return { invitation, acceptUrl: `${deps.config.issuer}/console/accept#token=${token}` };
@@ -49,8 +70,15 @@ export function listInvitations(deps: SessionDeps, caller: Caller): Promise<Invi
 }
 
 export async function withdrawInvitation(deps: SessionDeps, caller: Caller, id: string): Promise<void> {
-  if (!(await revokeInvitation(deps.db, caller.orgId, id, new Date(deps.clock.now())))) throw new AppError('not_found', `invitation ${id.slice(0, 64)} not found`);
-  await deps.audit.write(deps.db, { orgId: caller.orgId, action: 'invitation.revoked', actor: caller.actor, target: { type: 'invitation', id }, context: caller.context });
+  if (!(await revokeInvitation(deps.db, caller.orgId, id, new Date(deps.clock.now()))))
+    throw new AppError('not_found', `invitation ${id.slice(0, 64)} not found`);
+  await deps.audit.write(deps.db, {
+    orgId: caller.orgId,
+    action: 'invitation.revoked',
+    actor: caller.actor,
+    target: { type: 'invitation', id },
+    context: caller.context,
+  });
 }
 
 const UNUSABLE = 'invitation is invalid, used, withdrawn or expired';
@@ -72,15 +100,27 @@ export async function acceptInvitation(
     let user = await findUserByEmail(trx, invitation.email);
     if (user) {
       // The invitation names an existing account: only its owner may add it to the org.
-      if (!(await verifyPassword(user.passwordHash, input.password))) throw new AppError('invalid_credentials', 'email or password is incorrect', { reason: 'invitation_wrong_password' });
+      if (!(await verifyPassword(user.passwordHash, input.password)))
+        throw new AppError('invalid_credentials', 'email or password is incorrect', { reason: 'invitation_wrong_password' });
       if (await findMembership(trx, user.id, invitation.orgId)) throw new AppError('conflict', 'this person is already a member');
     } else {
-      user = await createUserIn(deps, trx, { email: invitation.email, name: input.name, passwordHash: await newPasswordHash(input.password) });
+      user = await createUserIn(deps, trx, {
+        email: invitation.email,
+        name: input.name,
+        passwordHash: await newPasswordHash(input.password),
+      });
     }
     const actor = { type: 'user' as const, id: user.id, email: user.email };
     await addMemberIn(deps, trx, user, invitation.orgId, invitation.role, actor);
     await markAccepted(trx, invitation.id, now);
-    await deps.audit.write(trx, { orgId: invitation.orgId, action: 'invitation.accepted', actor, target: { type: 'invitation', id: invitation.id }, context, detail: { role: invitation.role } });
+    await deps.audit.write(trx, {
+      orgId: invitation.orgId,
+      action: 'invitation.accepted',
+      actor,
+      target: { type: 'invitation', id: invitation.id },
+      context,
+      detail: { role: invitation.role },
+    });
     return { user, invitation };
   });
   const org = (await findOrgName(deps.db, invitation.orgId)) ?? { id: invitation.orgId, name: '' };

@@ -36,14 +36,24 @@ async function activeKeysOf(deps: ManagementDeps, orgId: string, userId: string)
 }
 
 /** DESIGN.md: keys outliving their owner's access are revoked at once, with the reason recorded and audited. */
-async function revokeOwnedKeys(deps: ManagementDeps, caller: Caller, keys: ApiKey[], reason: 'owner_removed' | 'owner_demoted'): Promise<string[]> {
+async function revokeOwnedKeys(
+  deps: ManagementDeps,
+  caller: Caller,
+  keys: ApiKey[],
+  reason: 'owner_removed' | 'owner_demoted',
+): Promise<string[]> {
   for (const key of keys) await revokeKeyAs(deps, caller, key.id, reason);
   return keys.map((k) => k.id);
 }
 
 const memberTarget = (userId: string) => ({ type: 'user', id: userId });
 
-export async function changeMemberRole(deps: MemberDeps, caller: Caller, userId: string, role: Role): Promise<{ role: Role; revokedKeys: string[] }> {
+export async function changeMemberRole(
+  deps: MemberDeps,
+  caller: Caller,
+  userId: string,
+  role: Role,
+): Promise<{ role: Role; revokedKeys: string[] }> {
   const previous = await deps.db.transaction(async (trx) => {
     const owners = await lockOwners(trx, caller.orgId);
     const member = await lockMembership(trx, userId, caller.orgId);
@@ -54,13 +64,25 @@ export async function changeMemberRole(deps: MemberDeps, caller: Caller, userId:
     }
     if (member.role !== role) {
       await updateRole(trx, userId, caller.orgId, role);
-      await deps.audit.write(trx, { orgId: caller.orgId, action: 'member.role_changed', actor: caller.actor, target: memberTarget(userId), context: caller.context, detail: { from: member.role, to: role } });
+      await deps.audit.write(trx, {
+        orgId: caller.orgId,
+        action: 'member.role_changed',
+        actor: caller.actor,
+        target: memberTarget(userId),
+        context: caller.context,
+        detail: { from: member.role, to: role },
+      });
     }
     return member.role;
   });
   if (previous === role) return { role, revokedKeys: [] };
   await announcePeopleChange(deps, userId);
-  const revokedKeys = await revokeOwnedKeys(deps, caller, keysBeyond(role, await activeKeysOf(deps, caller.orgId, userId)), 'owner_demoted');
+  const revokedKeys = await revokeOwnedKeys(
+    deps,
+    caller,
+    keysBeyond(role, await activeKeysOf(deps, caller.orgId, userId)),
+    'owner_demoted',
+  );
   return { role, revokedKeys };
 }
 
@@ -71,16 +93,27 @@ export async function removeMember(deps: MemberDeps, caller: Caller, userId: str
     if (!member) throw notFound(userId);
     // Leaving is removing oneself: allowed for anyone but the last owner.
     if (caller.person?.userId !== userId) assertMayManage(caller, member.role);
-    if (member.role === 'owner' && owners.length <= 1) throw new AppError('conflict', 'the last owner cannot leave or be removed; make another owner first');
+    if (member.role === 'owner' && owners.length <= 1)
+      throw new AppError('conflict', 'the last owner cannot leave or be removed; make another owner first');
     await deleteMembership(trx, userId, caller.orgId);
     await deleteSessionsOfUser(trx, userId, caller.orgId);
-    await deps.audit.write(trx, { orgId: caller.orgId, action: 'member.removed', actor: caller.actor, target: memberTarget(userId), context: caller.context, detail: { role: member.role } });
+    await deps.audit.write(trx, {
+      orgId: caller.orgId,
+      action: 'member.removed',
+      actor: caller.actor,
+      target: memberTarget(userId),
+      context: caller.context,
+      detail: { role: member.role },
+    });
   });
   await announcePeopleChange(deps, userId);
   return { revokedKeys: await revokeOwnedKeys(deps, caller, await activeKeysOf(deps, caller.orgId, userId), 'owner_removed') };
 }
 
 /** Owners' addresses by user ID, for the `owner.email` of a page of keys. */
-export function keyOwnerEmails(deps: Pick<ManagementDeps, 'db'>, keys: ReadonlyArray<Pick<ApiKey, 'ownerUserId'>>): Promise<Map<string, string>> {
+export function keyOwnerEmails(
+  deps: Pick<ManagementDeps, 'db'>,
+  keys: ReadonlyArray<Pick<ApiKey, 'ownerUserId'>>,
+): Promise<Map<string, string>> {
   return ownerEmails(deps.db, keys);
 }

@@ -23,7 +23,17 @@ export type Permission = (typeof PERMISSIONS)[number];
 /** DESIGN.md "People, roles and sign-in": the one table every permission check reads. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS,
-  admin: ['org:read', 'members:read', 'members:write', 'keys:read', 'keys:write', 'keys:all', 'audit:read', 'resources:read', 'resources:write'],
+  admin: [
+    'org:read',
+    'members:read',
+    'members:write',
+    'keys:read',
+    'keys:write',
+    'keys:all',
+    'audit:read',
+    'resources:read',
+    'resources:write',
+  ],
   developer: ['org:read', 'members:read', 'keys:read', 'keys:write', 'resources:read'],
   viewer: ['org:read', 'members:read'],
 };

@@ -6,7 +6,14 @@ import { hashSecret } from '../../crypto/secrets.js';
 import { verifyPassword } from '../../crypto/passwords.js';
 import type { Db } from '../../storage/db.js';
 import { findMembership, findOrgName, findUserByEmail, listMembershipsOfUser } from '../../storage/people.js';
-import { deleteSession, deleteSessionsOfUser, findLiveSessionWithMember, insertSession, listSessionsOfUser, touchSession } from '../../storage/sessions.js';
+import {
+  deleteSession,
+  deleteSessionsOfUser,
+  findLiveSessionWithMember,
+  insertSession,
+  listSessionsOfUser,
+  touchSession,
+} from '../../storage/sessions.js';
 import type { RedisKeys } from '../../storage/redis/client.js';
 import type { AuditLog, RequestContext } from '../audit.js';
 import type { Role, Session, User } from '../model.js';
@@ -63,7 +70,10 @@ export async function signIn(
     input.orgId === undefined ? (await listMembershipsOfUser(deps.db, user.id))[0] : await findMembership(deps.db, user.id, input.orgId);
   const org = membership && (await findOrgName(deps.db, membership.orgId));
   if (!membership || !org) {
-    throw new AppError('forbidden', input.orgId === undefined ? 'this account belongs to no organisation' : 'this account is not a member of that organisation');
+    throw new AppError(
+      'forbidden',
+      input.orgId === undefined ? 'this account belongs to no organisation' : 'this account is not a member of that organisation',
+    );
   }
   return openSession(deps, user, org, membership.role, context);
 }

@@ -13,7 +13,9 @@ const SETUP_HOURS = 24;
 const SETUP_LOCK = 727_319;
 
 /** On a store with no user: a one-time setup URL (valid 24 h or until used); otherwise undefined. */
-export async function issueSetupUrl(deps: Pick<SessionDeps, 'db' | 'clock' | 'config'>): Promise<{ url: string; expiresAt: Date } | undefined> {
+export async function issueSetupUrl(
+  deps: Pick<SessionDeps, 'db' | 'clock' | 'config'>,
+): Promise<{ url: string; expiresAt: Date } | undefined> {
   if ((await countUsers(deps.db)) > 0) return undefined;
   const token = randomBytes(32).toString('base64url');
   const now = deps.clock.now();

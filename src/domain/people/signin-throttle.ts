@@ -42,7 +42,12 @@ export async function assertSignInAllowed(deps: ThrottleDeps, email: string, ip:
     (byPair && byPair.hits >= perAccount ? byPair : undefined) ??
     (byAccount && byPair && byAccount.hits >= perAccount && byPair.hits > 0 ? byAccount : undefined);
   if (limited) {
-    throw new AppError('rate_limited', 'too many failed sign-ins, retry later', { reason: 'signin_throttled' }, { retryAfterSeconds: Math.ceil(limited.resetMs / 1000) });
+    throw new AppError(
+      'rate_limited',
+      'too many failed sign-ins, retry later',
+      { reason: 'signin_throttled' },
+      { retryAfterSeconds: Math.ceil(limited.resetMs / 1000) },
+    );
   }
 }
 

@@ -77,7 +77,13 @@ export async function finishSso(
   } catch (err) {
     // Every failed sign-in is audited with its reason (issue 19, item 8); the caller sees only the code.
     if (err instanceof AppError) {
-      deps.audit.enqueue({ orgId: null, action: 'session.failed', actor: { type: 'anonymous', id: null }, context, detail: { method: 'sso', ...err.detail, code: err.code } });
+      deps.audit.enqueue({
+        orgId: null,
+        action: 'session.failed',
+        actor: { type: 'anonymous', id: null },
+        context,
+        detail: { method: 'sso', ...err.detail, code: err.code },
+      });
     }
     throw err;
   }
@@ -93,7 +99,8 @@ async function finishSsoUnaudited(
   // Login CSRF: the state must be the one this browser started with.
   if (!input.browserState || input.browserState !== state) throw refused('state_mismatch');
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- knex's builder types cannot state this query's result
-  const [attempt] = (await deps.db('sso_attempts')
+  const [attempt] = (await deps
+    .db('sso_attempts')
     .where({ state_hash: hashSecret(deps.config.secretPepper, state) })
     .andWhere('expires_at', '>', new Date(deps.clock.now()))
     .delete()
@@ -101,9 +108,17 @@ async function finishSsoUnaudited(
   if (!attempt) throw refused('unknown_state');
   const config = await configurationFor(settings, allowHttp(deps));
   const tokens = await oidc
-    .authorizationCodeGrant(config, input.callbackUrl, { pkceCodeVerifier: attempt.code_verifier, expectedState: state, expectedNonce: attempt.nonce, idTokenExpected: true })
+    .authorizationCodeGrant(config, input.callbackUrl, {
+      pkceCodeVerifier: attempt.code_verifier,
+      expectedState: state,
+      expectedNonce: attempt.nonce,
+      idTokenExpected: true,
+    })
     .catch((err: unknown) => {
-      throw new AppError('invalid_credentials', 'single sign-on failed', { reason: 'provider_refused', error: err instanceof Error ? err.message.slice(0, 200) : 'unknown' });
+      throw new AppError('invalid_credentials', 'single sign-on failed', {
+        reason: 'provider_refused',
+        error: err instanceof Error ? err.message.slice(0, 200) : 'unknown',
+      });
     });
   const idClaims = tokens.claims();
   if (!idClaims) throw refused('no_id_token');
@@ -112,13 +127,26 @@ async function finishSsoUnaudited(
     typeof idClaims.email === 'string' ? idClaims : await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub).catch(() => ({}));
   const email = typeof claims.email === 'string' ? claims.email : undefined;
   if (!email || claims.email_verified !== true) throw refused('email_not_verified');
-  return signInVerifiedEmail(deps, email, typeof claims.name === 'string' ? claims.name.slice(0, 100) : email, attempt.org_id ?? undefined, context);
+  return signInVerifiedEmail(
+    deps,
+    email,
+    typeof claims.name === 'string' ? claims.name.slice(0, 100) : email,
+    attempt.org_id ?? undefined,
+    context,
+  );
 }
 
-async function signInVerifiedEmail(deps: SessionDeps, email: string, name: string, orgId: string | undefined, context: RequestContext): Promise<SignInResult> {
+async function signInVerifiedEmail(
+  deps: SessionDeps,
+  email: string,
+  name: string,
+  orgId: string | undefined,
+  context: RequestContext,
+): Promise<SignInResult> {
   const user = await findUserByEmail(deps.db, email);
   if (user) {
-    const membership = orgId === undefined ? (await listMembershipsOfUser(deps.db, user.id))[0] : await findMembership(deps.db, user.id, orgId);
+    const membership =
+      orgId === undefined ? (await listMembershipsOfUser(deps.db, user.id))[0] : await findMembership(deps.db, user.id, orgId);
     const org = membership && (await findOrgName(deps.db, membership.orgId));
     if (membership && org) return openSession(deps, user, org, membership.role, context);
   }
@@ -131,7 +159,14 @@ async function signInVerifiedEmail(deps: SessionDeps, email: string, name: strin
     const actor = { type: 'user' as const, id: u.id, email: u.email };
     await addMemberIn(deps, trx, u, invitation.orgId, invitation.role, actor);
     await markAccepted(trx, invitation.id, new Date(deps.clock.now()));
-    await deps.audit.write(trx, { orgId: invitation.orgId, action: 'invitation.accepted', actor, target: { type: 'invitation', id: invitation.id }, context, detail: { role: invitation.role, via: 'sso' } });
+    await deps.audit.write(trx, {
+      orgId: invitation.orgId,
+      action: 'invitation.accepted',
+      actor,
+      target: { type: 'invitation', id: invitation.id },
+      context,
+      detail: { role: invitation.role, via: 'sso' },
+    });
     return { user: u, invitation };
   });
   if (invited) {
@@ -144,7 +179,10 @@ async function signInVerifiedEmail(deps: SessionDeps, email: string, name: strin
   if (orgId !== undefined) q.andWhere({ id: orgId });
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- knex's builder types cannot state this query's result
   const org = (await q.first('id', 'name')) as { id: string; name: string } | undefined;
-  if (!org) throw new AppError('forbidden', 'this account is not a member of an organisation here; ask for an invitation', { reason: 'not_a_member' });
+  if (!org)
+    throw new AppError('forbidden', 'this account is not a member of an organisation here; ask for an invitation', {
+      reason: 'not_a_member',
+    });
   const role: Role = 'viewer';
   const actor = { type: 'system' as const, id: null };
   const member = await deps.db.transaction(async (trx) => {

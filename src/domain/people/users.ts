@@ -35,14 +35,34 @@ export async function createUserIn(
   if (!isEmail(input.email)) throw new AppError('invalid_request', '"email" is not an email address');
   if (await findUserByEmail(trx, input.email)) throw new AppError('conflict', 'an account with this email already exists');
   const now = new Date(deps.clock.now());
-  const user: User = { id: newId('user', now.getTime()), email: input.email, name: input.name, passwordHash: input.passwordHash, passwordChangedAt: input.passwordHash ? now : null, createdAt: now };
+  const user: User = {
+    id: newId('user', now.getTime()),
+    email: input.email,
+    name: input.name,
+    passwordHash: input.passwordHash,
+    passwordChangedAt: input.passwordHash ? now : null,
+    createdAt: now,
+  };
   await insertUser(trx, user);
   return user;
 }
 
-export async function addMemberIn(deps: PeopleDeps, trx: Knex.Transaction, user: User, orgId: string, role: Role, actor: Actor): Promise<void> {
+export async function addMemberIn(
+  deps: PeopleDeps,
+  trx: Knex.Transaction,
+  user: User,
+  orgId: string,
+  role: Role,
+  actor: Actor,
+): Promise<void> {
   await insertMembership(trx, { userId: user.id, orgId, role, createdAt: new Date(deps.clock.now()) });
-  await deps.audit.write(trx, { orgId, action: 'member.added', actor, target: { type: 'user', id: user.id }, detail: { role, email: user.email } });
+  await deps.audit.write(trx, {
+    orgId,
+    action: 'member.added',
+    actor,
+    target: { type: 'user', id: user.id },
+    detail: { role, email: user.email },
+  });
 }
 
 /** DESIGN.md: every session of the person ends when the password changes. */

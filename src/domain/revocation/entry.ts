@@ -11,7 +11,13 @@ export type RevocationEntry = {
 };
 
 /** An entry's identity in every list that holds it: one per key, one per token. */
-export const entryId = (e: Pick<RevocationEntry, 'kind' | 'keyId' | 'jti'>): string => (e.kind === 'key' ? `key:${e.keyId}` : `jti:${e.jti}`);
+export const entryId = (e: Pick<RevocationEntry, 'kind' | 'keyId' | 'jti'>): string =>
+  e.kind === 'key' ? `key:${e.keyId}` : `jti:${e.jti}`;
 
 export const sameEntry = (a: RevocationEntry, b: RevocationEntry): boolean =>
-  a.seq === b.seq && a.kind === b.kind && a.keyId === b.keyId && a.jti === b.jti && a.revokedAt === b.revokedAt && a.expiresAt === b.expiresAt;
+  a.seq === b.seq &&
+  a.kind === b.kind &&
+  a.keyId === b.keyId &&
+  a.jti === b.jti &&
+  a.revokedAt === b.revokedAt &&
+  a.expiresAt === b.expiresAt;

@@ -37,7 +37,12 @@ export function applyRevocation(m: RevocationMemory, entry: RevocationEntry): bo
 /** What the metrics hear of revocations. */
 export type RevocationObserver = { revocationMade(): void; revocationApplied(delaySeconds: number): void };
 
-export type PropagationDeps = RevocationMemory & { revocationStore: RevocationStore; bus: InstanceBus; log: Logger; metrics: RevocationObserver };
+export type PropagationDeps = RevocationMemory & {
+  revocationStore: RevocationStore;
+  bus: InstanceBus;
+  log: Logger;
+  metrics: RevocationObserver;
+};
 
 /**
  * After Postgres has committed the entry: this instance first, then the shared list and the

@@ -123,4 +123,3 @@ export function createRevocationSync(d: RevocationSyncDeps) {
     },
   };
 }
-

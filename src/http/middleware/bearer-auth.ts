@@ -12,7 +12,13 @@ export type { AccessClaims };
 export function readBearer(header: string | undefined): string | undefined {
   if (!header || !/^bearer(?: |$)/i.test(header)) return undefined;
   const m = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header);
-  if (!m) throw new AppError('invalid_request', 'Authorization header must be "Bearer <token>"', { reason: 'malformed_header' }, { challenge: 'bearer-error' });
+  if (!m)
+    throw new AppError(
+      'invalid_request',
+      'Authorization header must be "Bearer <token>"',
+      { reason: 'malformed_header' },
+      { challenge: 'bearer-error' },
+    );
   return m[1];
 }
 
@@ -42,7 +48,9 @@ export function requireScopes(...scopes: string[]): RequestHandler {
     const claims = res.locals.claims;
     if (!claims) throw new TypeError('requireScopes used without bearerAuth');
     if (!hasScopes(claims.scopes, scopes)) {
-      throw new AppError('insufficient_scope', `this call requires scope "${scopes.join(' ')}"`, undefined, { requiredScope: scopes.join(' ') });
+      throw new AppError('insufficient_scope', `this call requires scope "${scopes.join(' ')}"`, undefined, {
+        requiredScope: scopes.join(' '),
+      });
     }
     next();
   };

@@ -35,7 +35,10 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 /** RateLimit and RateLimit-Policy (draft-ietf-httpapi-ratelimit-headers-08): one list item per limit, in one field each. */
 function setHeaders(res: Response, counters: Counter[], states: CounterState[]): void {
   res.setHeader('RateLimit-Policy', counters.map((c) => `"${c.name}"; q=${c.limit}; w=${WINDOW_MS / 1000}`).join(', '));
-  res.setHeader('RateLimit', counters.map((c, i) => `"${c.name}"; r=${remaining(c, states[i]!)}; t=${seconds(states[i]!.resetMs)}`).join(', '));
+  res.setHeader(
+    'RateLimit',
+    counters.map((c, i) => `"${c.name}"; r=${remaining(c, states[i]!)}; t=${seconds(states[i]!.resetMs)}`).join(', '),
+  );
 }
 
 /**
@@ -54,7 +57,11 @@ function setHeaders(res: Response, counters: Counter[], states: CounterState[]):
  */
 export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'rateCounters' | 'redisKeys' | 'log'>): RequestHandler {
   const { tokenPerIp, tokenPerKey, failedPerIpKey } = deps.config.rateLimit;
-  const prefix = { ip: deps.redisKeys.rateLimit('token-ip'), key: deps.redisKeys.rateLimit('token-key'), failed: deps.redisKeys.rateLimit('failed-ip-key') };
+  const prefix = {
+    ip: deps.redisKeys.rateLimit('token-ip'),
+    key: deps.redisKeys.rateLimit('token-key'),
+    failed: deps.redisKeys.rateLimit('failed-ip-key'),
+  };
   let lastWarning = 0;
   const storeFailed = (err: unknown) => {
     // Fail open, and say so, but not once per request while Redis is down.
@@ -67,8 +74,10 @@ export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'rateCounters' | '
   const countersFor = (ip: string, keyId: string | undefined): Counter[] => {
     const counters: Counter[] = [];
     if (tokenPerIp > 0) counters.push({ name: 'token-ip', limit: tokenPerIp, key: prefix.ip + ip, op: 'incr' });
-    if (keyId !== undefined && tokenPerKey > 0) counters.push({ name: 'token-key', limit: tokenPerKey, key: prefix.key + keyId, op: 'incr' });
-    if (keyId !== undefined && failedPerIpKey > 0) counters.push({ name: 'failed-ip-key', limit: failedPerIpKey, key: `${prefix.failed}${ip}|${keyId}`, op: 'peek' });
+    if (keyId !== undefined && tokenPerKey > 0)
+      counters.push({ name: 'token-key', limit: tokenPerKey, key: prefix.key + keyId, op: 'incr' });
+    if (keyId !== undefined && failedPerIpKey > 0)
+      counters.push({ name: 'failed-ip-key', limit: failedPerIpKey, key: `${prefix.failed}${ip}|${keyId}`, op: 'peek' });
     return counters;
   };
 
@@ -85,9 +94,18 @@ export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'rateCounters' | '
     onceAnswered(res, (status) => {
       pending.answered = true;
       const ops = settlingOps(counters, status, pending.keyConfirmed);
-      if (ops.length > 0) pending.counting?.then(() => deps.rateCounters.apply(WINDOW_MS, ops), () => undefined).catch(storeFailed);
+      if (ops.length > 0)
+        pending.counting
+          ?.then(
+            () => deps.rateCounters.apply(WINDOW_MS, ops),
+            () => undefined,
+          )
+          .catch(storeFailed);
     });
-    const counting = deps.rateCounters.apply(WINDOW_MS, counters.map((c) => [c.key, c.op] as const));
+    const counting = deps.rateCounters.apply(
+      WINDOW_MS,
+      counters.map((c) => [c.key, c.op] as const),
+    );
     pending.counting = counting;
     counting.then(
       (states) => {
@@ -99,7 +117,12 @@ export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'rateCounters' | '
           next(refusal(res, counters, states, refusing));
           return;
         }
-        if (before.length > 0) setHeaders(res, before.map((i) => counters[i]!), before.map((i) => states[i]!));
+        if (before.length > 0)
+          setHeaders(
+            res,
+            before.map((i) => counters[i]!),
+            before.map((i) => states[i]!),
+          );
         const k = counters.findIndex((c) => c.name === 'token-key');
         if (k >= 0) {
           res.locals.checkKeyRateLimit = (authenticated: string) => {
@@ -121,7 +144,11 @@ export function clientAuthLimiter(deps: Pick<Deps, 'config' | 'rateCounters' | '
 
 /** 429 with only the limits that refused: they are what the client has to wait for. */
 function refusal(res: Response, counters: Counter[], states: CounterState[], refusing: number[]): AppError {
-  setHeaders(res, refusing.map((i) => counters[i]!), refusing.map((i) => states[i]!));
+  setHeaders(
+    res,
+    refusing.map((i) => counters[i]!),
+    refusing.map((i) => states[i]!),
+  );
   const retryAfterSeconds = Math.max(...refusing.map((i) => seconds(states[i]!.resetMs)));
   return new AppError('rate_limited', 'too many requests, retry later', { limiter: counters[refusing[0]!]!.name }, { retryAfterSeconds });
 }

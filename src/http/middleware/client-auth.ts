@@ -12,7 +12,10 @@ export function assertNoQueryCredentials(req: Request): void {
   if (!req.url.includes('?')) return;
   const q = req.query as Record<string, unknown>;
   if (QUERY_CREDENTIALS.some((k) => k in q)) {
-    throw new AppError('invalid_request', 'credentials must be sent in the request body or Authorization header, never in the query string');
+    throw new AppError(
+      'invalid_request',
+      'credentials must be sent in the request body or Authorization header, never in the query string',
+    );
   }
 }
 
@@ -58,7 +61,10 @@ function credentialFields(req: Request): CredentialFields | AppError {
   // key_id/secret are the JSON form's names. In an OAuth form they used to be read by the limiter
   // but not by authentication, so a stray key_id spent a stranger's budget (issue 16, point 3).
   if ((fields.key_id !== undefined || fields.secret !== undefined) && req.is('application/x-www-form-urlencoded')) {
-    return new AppError('invalid_request', 'a form body names the client with client_id and client_secret (or HTTP Basic), not key_id or secret');
+    return new AppError(
+      'invalid_request',
+      'a form body names the client with client_id and client_secret (or HTTP Basic), not key_id or secret',
+    );
   }
   return fields;
 }
@@ -92,7 +98,8 @@ export function clientCredentialsOf(req: Request): ClientCredentials | AppError 
     if (bodySecret !== undefined) {
       return new AppError('invalid_request', 'use exactly one client authentication method (HTTP Basic or the request body)');
     }
-    if (bodyId !== undefined && bodyId !== basic.keyId) return new AppError('invalid_request', 'client_id in the body does not match HTTP Basic');
+    if (bodyId !== undefined && bodyId !== basic.keyId)
+      return new AppError('invalid_request', 'client_id in the body does not match HTTP Basic');
     return credentials(basic.keyId, basic.secret, 'basic');
   }
   if (bodyId === undefined || bodySecret === undefined) return clientAuthFailed('no_credentials');

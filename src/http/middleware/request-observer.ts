@@ -17,9 +17,14 @@ function routeLabel(req: Request): string {
  * request ID, the key or person acting where known; never a query string, which may hold pasted
  * credentials). Successes can be sampled (ACCESS_LOG_SAMPLE); refusals and failures never are.
  */
-export function requestObserver(deps: { log: Logger; metrics: Pick<Metrics, 'request'>; config: Pick<Config, 'accessLog'> }): RequestHandler {
+export function requestObserver(deps: {
+  log: Logger;
+  metrics: Pick<Metrics, 'request'>;
+  config: Pick<Config, 'accessLog'>;
+}): RequestHandler {
   const { level, sample } = deps.config.accessLog;
-  const write = level === 'silent' || !deps.log.isLevelEnabled(level) ? undefined : (line: object) => deps.log[level](line, 'request.completed');
+  const write =
+    level === 'silent' || !deps.log.isLevelEnabled(level) ? undefined : (line: object) => deps.log[level](line, 'request.completed');
   const logs = write !== undefined;
   return (req, res, next) => {
     const started = logs ? performance.now() : 0;
@@ -30,7 +35,15 @@ export function requestObserver(deps: { log: Logger; metrics: Pick<Metrics, 'req
       const ms = Math.round((performance.now() - started) * 100) / 100;
       const actor = res.locals.claims?.sub ?? res.locals.keyId;
       const { requestId, traceId } = res.locals;
-      write({ requestId, ...(traceId ? { traceId } : {}), method: req.method, route, status: res.statusCode, ms, ...(actor ? { keyId: actor } : {}) });
+      write({
+        requestId,
+        ...(traceId ? { traceId } : {}),
+        method: req.method,
+        route,
+        status: res.statusCode,
+        ms,
+        ...(actor ? { keyId: actor } : {}),
+      });
     });
     next();
   };

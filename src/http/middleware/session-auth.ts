@@ -72,7 +72,10 @@ export function managementAuthentication(deps: AuthDeps, options: { bearer: bool
     const unsafe = !SAFE_METHODS.has(req.method);
     if (unsafe) assertSameOrigin(req, deps.config);
     const person = cookie === undefined ? undefined : await authenticateSession(deps, cookie);
-    if (!person) throw new AppError('invalid_credentials', cookie === undefined ? 'sign in first' : 'the session has ended; sign in again', { reason: cookie === undefined ? 'no_session' : 'session_ended' });
+    if (!person)
+      throw new AppError('invalid_credentials', cookie === undefined ? 'sign in first' : 'the session has ended; sign in again', {
+        reason: cookie === undefined ? 'no_session' : 'session_ended',
+      });
     if (unsafe && !isCsrfToken(deps.config, person.session, req.get('x-csrf-token'))) {
       throw new AppError('csrf_failed', 'X-CSRF-Token is missing or does not match this session', { reason: 'csrf_token' });
     }
@@ -91,7 +94,9 @@ export function managementAuthorization(scopes: readonly ManagementScope[], perm
       }
     } else if (claims) {
       if (!hasScopes(claims.scopes, scopes)) {
-        throw new AppError('insufficient_scope', `this call requires scope "${scopes.join(' ')}"`, undefined, { requiredScope: scopes.join(' ') });
+        throw new AppError('insufficient_scope', `this call requires scope "${scopes.join(' ')}"`, undefined, {
+          requiredScope: scopes.join(' '),
+        });
       }
     } else {
       throw new TypeError('managementAuthorization used without managementAuthentication');

@@ -7,26 +7,36 @@ import type { Route } from '../route.js';
 import { auditView, decodeCursor, encodeCursor } from '../serializers.js';
 
 const auditQuery = z.strictObject({
-  key_id: z.string().regex(ID_PATTERN.key, 'must be a key ID (key_ followed by a ULID)').optional().describe('events about (or by) this key'),
-  action: z.string().regex(/^[a-z_.-]{1,64}$/).optional().describe('e.g. key.created, key.revoked, exchange.rejected'),
+  key_id: z
+    .string()
+    .regex(ID_PATTERN.key, 'must be a key ID (key_ followed by a ULID)')
+    .optional()
+    .describe('events about (or by) this key'),
+  action: z
+    .string()
+    .regex(/^[a-z_.-]{1,64}$/)
+    .optional()
+    .describe('e.g. key.created, key.revoked, exchange.rejected'),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(200).optional(),
 });
 
-const auditEvent = z.object({
-  id: z.string(),
-  org_id: z.string().nullable(),
-  action: z.string(),
-  actor: z.object({ type: z.string(), id: z.string().nullable() }),
-  target: z.object({ type: z.string(), id: z.string().nullable() }).nullable(),
-  ip: z.string().nullable(),
-  user_agent: z.string().nullable(),
-  request_id: z.string().nullable(),
-  detail: z.record(z.string(), z.unknown()),
-  created_at: z.string(),
-}).meta({ id: 'AuditEvent' });
+const auditEvent = z
+  .object({
+    id: z.string(),
+    org_id: z.string().nullable(),
+    action: z.string(),
+    actor: z.object({ type: z.string(), id: z.string().nullable() }),
+    target: z.object({ type: z.string(), id: z.string().nullable() }).nullable(),
+    ip: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    request_id: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()),
+    created_at: z.string(),
+  })
+  .meta({ id: 'AuditEvent' });
 const auditPage = z.object({ data: z.array(auditEvent), next_cursor: z.string().nullable() }).meta({ id: 'AuditEventPage' });
 
 export const auditRoutes: Route[] = [

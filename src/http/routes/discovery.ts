@@ -16,7 +16,12 @@ const jwksRoute: Route = {
   auth: { kind: 'public' },
   cors: true,
   responses: {
-    200: { description: 'JWK set', schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'JwkSet' }), contentType: 'application/jwk-set+json', headers: ['ETag', 'Cache-Control'] },
+    200: {
+      description: 'JWK set',
+      schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'JwkSet' }),
+      contentType: 'application/jwk-set+json',
+      headers: ['ETag', 'Cache-Control'],
+    },
     304: { description: 'not modified', headers: ['ETag', 'Cache-Control'] },
   },
   handler:
@@ -88,7 +93,13 @@ const metadataRoute: Route = {
   tags: ['discovery'],
   auth: { kind: 'public' },
   cors: true,
-  responses: { 200: { description: 'metadata', schema: z.record(z.string(), z.unknown()).meta({ id: 'ServerMetadata', description: 'RFC 8414 §2' }), headers: ['Cache-Control'] } },
+  responses: {
+    200: {
+      description: 'metadata',
+      schema: z.record(z.string(), z.unknown()).meta({ id: 'ServerMetadata', description: 'RFC 8414 §2' }),
+      headers: ['Cache-Control'],
+    },
+  },
   handler: ({ deps }) => {
     const metadata = JSON.stringify(serverMetadata(deps.config));
     return (_req, res) => {

@@ -16,13 +16,15 @@ async function check(fn: () => Promise<unknown>): Promise<'ok' | 'down'> {
   }
 }
 
-const readiness = z.object({
-  status: z.enum(['ok', 'degraded', 'unavailable']),
-  /** `embedded` without DATABASE_URL; `in-process` without REDIS_URL (one instance). */
-  database: z.enum(['postgres', 'embedded']),
-  redis: z.enum(['redis', 'in-process']),
-  checks: z.object({ postgres: z.enum(['ok', 'down']), redis: z.enum(['ok', 'down']), pubsub: z.enum(['ok', 'down']) }),
-}).meta({ id: 'Readiness' });
+const readiness = z
+  .object({
+    status: z.enum(['ok', 'degraded', 'unavailable']),
+    /** `embedded` without DATABASE_URL; `in-process` without REDIS_URL (one instance). */
+    database: z.enum(['postgres', 'embedded']),
+    redis: z.enum(['redis', 'in-process']),
+    checks: z.object({ postgres: z.enum(['ok', 'down']), redis: z.enum(['ok', 'down']), pubsub: z.enum(['ok', 'down']) }),
+  })
+  .meta({ id: 'Readiness' });
 
 export const healthRoutes: Route[] = [
   {
@@ -53,7 +55,10 @@ export const healthRoutes: Route[] = [
         res.setHeader('Cache-Control', 'no-store');
         const client = deps.redis;
         // In-process roles cannot be unreachable.
-        const [postgres, redis] = await Promise.all([check(() => deps.db.raw('SELECT 1')), client ? check(() => client.ping()) : ('ok' as const)]);
+        const [postgres, redis] = await Promise.all([
+          check(() => deps.db.raw('SELECT 1')),
+          client ? check(() => client.ping()) : ('ok' as const),
+        ]);
         const pubsub = deps.bus.isLive() ? 'ok' : 'down';
         const status = isShuttingDown() || postgres === 'down' ? 'unavailable' : redis === 'ok' && pubsub === 'ok' ? 'ok' : 'degraded';
         res.status(status === 'unavailable' ? 503 : 200).json({

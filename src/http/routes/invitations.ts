@@ -22,7 +22,13 @@ const acceptBody = z.strictObject({
 const invitationSchema = z.object({ id: z.string(), email: z.string(), role, created_at: z.string(), expires_at: z.string() });
 const idParam = z.object({ id: z.string().describe('invitation ID (inv_...)') });
 
-const view = (i: Invitation) => ({ id: i.id, email: i.email, role: i.role, created_at: i.createdAt.toISOString(), expires_at: i.expiresAt.toISOString() });
+const view = (i: Invitation) => ({
+  id: i.id,
+  email: i.email,
+  role: i.role,
+  created_at: i.createdAt.toISOString(),
+  expires_at: i.expiresAt.toISOString(),
+});
 const tags = ['people'];
 
 export const invitationRoutes: Route[] = [
@@ -73,7 +79,8 @@ export const invitationRoutes: Route[] = [
       ({ deps }) =>
       async (req, res) => {
         const id = String(req.params.id);
-        if (!isId('invitation', id)) throw new AppError('not_found', `invitation ${id.slice(0, 64).replace(/[^\x20-\x7e]/g, '?')} not found`);
+        if (!isId('invitation', id))
+          throw new AppError('not_found', `invitation ${id.slice(0, 64).replace(/[^\x20-\x7e]/g, '?')} not found`);
         await withdrawInvitation(deps, callerOf(req, res), id);
         res.status(204).end();
       },
@@ -86,14 +93,29 @@ export const invitationRoutes: Route[] = [
     tags,
     auth: { kind: 'public' },
     request: { json: acceptBody, example: { token: 'from-the-accept-url', name: 'New Person', password: 'correct horse battery' } },
-    responses: { 200: { description: 'signed in as the new member', schema: z.object({ user: z.object({ id: z.string(), email: z.string(), name: z.string() }), org: z.object({ id: z.string(), name: z.string() }), role, csrf_token: z.string() }) } },
+    responses: {
+      200: {
+        description: 'signed in as the new member',
+        schema: z.object({
+          user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
+          org: z.object({ id: z.string(), name: z.string() }),
+          role,
+          csrf_token: z.string(),
+        }),
+      },
+    },
     errors: ['invalid_request', 'invalid_credentials', 'not_found', 'conflict', 'csrf_failed', 'unavailable'],
     handler:
       ({ deps }) =>
       async (req, res) => {
         openingGuard(deps, req, res);
         const b = parse(acceptBody, req.body);
-        await answerSignIn(deps, req, res, await acceptInvitation(deps, { token: b.token, name: b.name, password: b.password }, requestContext(req, res)));
+        await answerSignIn(
+          deps,
+          req,
+          res,
+          await acceptInvitation(deps, { token: b.token, name: b.name, password: b.password }, requestContext(req, res)),
+        );
       },
   },
 ];

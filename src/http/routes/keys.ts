@@ -50,44 +50,62 @@ const patchKeyBody = z
   .meta({ id: 'UpdateApiKeyRequest' });
 
 const revokeKeyBody = z.strictObject({ reason: revokeReason.optional() }).meta({ id: 'RevokeApiKeyRequest' });
-const rotateKeyBody = z.strictObject({
-  grace_period_seconds: z.number().int().min(0).max(MAX_GRACE_PERIOD_SECONDS).default(0).describe('seconds the old key keeps working; 0 = it expires now'),
-}).meta({ id: 'RotateApiKeyRequest' });
+const rotateKeyBody = z
+  .strictObject({
+    grace_period_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_GRACE_PERIOD_SECONDS)
+      .default(0)
+      .describe('seconds the old key keeps working; 0 = it expires now'),
+  })
+  .meta({ id: 'RotateApiKeyRequest' });
 const listKeysQuery = z.strictObject({
   status: z.enum(['active', 'expired', 'revoked']).optional(),
   environment: environment.optional(),
   unused_for_days: z.coerce.number().int().min(1).max(3_650).optional().describe('only keys never used, or not used for this many days'),
-  owner: z.string().regex(ID_PATTERN.user, 'must be a user ID (usr_...)').optional().describe("only the keys of this person (usr_...)"),
+  owner: z.string().regex(ID_PATTERN.user, 'must be a user ID (usr_...)').optional().describe('only the keys of this person (usr_...)'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });
 export const idParam = z.object({ id: z.string().describe('key ID (key_...)') });
 
-const keySchema = z.object({
-  id: z.string(),
-  org_id: z.string(),
-  name: z.string(),
-  description: z.string(),
-  environment: environment,
-  scopes: z.array(z.string()),
-  audiences: z.array(z.string()),
-  allowed_cidrs: z.array(z.string()),
-  status: z.enum(['active', 'expired', 'revoked']),
-  secret_hint: z.string(),
-  created_at: z.string(),
-  created_by: z.string().nullable(),
-  updated_at: z.string(),
-  expires_at: z.string().nullable(),
-  revoked_at: z.string().nullable(),
-  revoked_by: z.string().nullable(),
-  revoke_reason: z.string().nullable(),
-  last_used_at: z.string().nullable(),
-  replaced_by: z.string().nullable(),
-  expires_soon: z.boolean().describe('active and expiring within 7 days'),
-  log_exchanges: z.boolean(),
-  owner: z.object({ type: z.enum(['user', 'key', 'cli']), id: z.string().nullable(), email: z.string().nullable().optional().describe('for type "user"') }).describe('who the key belongs to: the person who made it, or the key (or CLI) that did'),
-}).meta({ id: 'ApiKey', description: 'an API key; never its secret' });
-const keyWithSecret = keySchema.extend({ secret: z.string().describe('shown this once') }).meta({ id: 'ApiKeyWithSecret', description: 'a new API key with its secret, shown this once' });
+const keySchema = z
+  .object({
+    id: z.string(),
+    org_id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    environment: environment,
+    scopes: z.array(z.string()),
+    audiences: z.array(z.string()),
+    allowed_cidrs: z.array(z.string()),
+    status: z.enum(['active', 'expired', 'revoked']),
+    secret_hint: z.string(),
+    created_at: z.string(),
+    created_by: z.string().nullable(),
+    updated_at: z.string(),
+    expires_at: z.string().nullable(),
+    revoked_at: z.string().nullable(),
+    revoked_by: z.string().nullable(),
+    revoke_reason: z.string().nullable(),
+    last_used_at: z.string().nullable(),
+    replaced_by: z.string().nullable(),
+    expires_soon: z.boolean().describe('active and expiring within 7 days'),
+    log_exchanges: z.boolean(),
+    owner: z
+      .object({
+        type: z.enum(['user', 'key', 'cli']),
+        id: z.string().nullable(),
+        email: z.string().nullable().optional().describe('for type "user"'),
+      })
+      .describe('who the key belongs to: the person who made it, or the key (or CLI) that did'),
+  })
+  .meta({ id: 'ApiKey', description: 'an API key; never its secret' });
+const keyWithSecret = keySchema
+  .extend({ secret: z.string().describe('shown this once') })
+  .meta({ id: 'ApiKeyWithSecret', description: 'a new API key with its secret, shown this once' });
 const keyPage = z.object({ data: z.array(keySchema), next_cursor: z.string().nullable() }).meta({ id: 'ApiKeyPage' });
 
 /** A JSON body, or none at all (treated as `{}`) for calls whose every field is optional. */
@@ -96,7 +114,6 @@ function optionalJson(req: Request): unknown {
   bodyKind(req, ['json']);
   return req.body;
 }
-
 
 /** A malformed ID cannot name a key of this org: 404 like any other. */
 export function keyIdParam(req: Request): string {
@@ -111,7 +128,11 @@ export const KEY = `${KEYS}/:id`;
 // A developer passes these too; the domain then confines them to their own keys.
 const read = { kind: 'bearer', scopes: ['keys:read'], permission: 'keys:read' } as const;
 const write = { kind: 'bearer', scopes: ['keys:write'], permission: 'keys:write' } as const;
-const keyRoute = (r: Omit<Route, 'tags'>): Route => ({ ...r, tags: ['keys'], errors: ['invalid_request', 'unavailable', ...(r.errors ?? [])] });
+const keyRoute = (r: Omit<Route, 'tags'>): Route => ({
+  ...r,
+  tags: ['keys'],
+  errors: ['invalid_request', 'unavailable', ...(r.errors ?? [])],
+});
 const expiryOf = (b: z.output<typeof createKeyBody>, nowMs: number) =>
   b.expires_at ? new Date(b.expires_at) : b.expires_in ? new Date(nowMs + b.expires_in * 1000) : null;
 
@@ -157,10 +178,20 @@ export const keyRoutes: Route[] = [
         const q = parse(listKeysQuery, req.query);
         const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, (id) => isId('key', id));
         if (q.cursor !== undefined && !before) throw new AppError('invalid_request', '"cursor" is not a cursor returned by this API');
-        const page = await listKeysPage(deps, callerOf(req, res), { status: q.status, environment: q.environment, ownerUserId: q.owner, unusedForDays: q.unused_for_days, limit: q.limit, before });
+        const page = await listKeysPage(deps, callerOf(req, res), {
+          status: q.status,
+          environment: q.environment,
+          ownerUserId: q.owner,
+          unusedForDays: q.unused_for_days,
+          limit: q.limit,
+          before,
+        });
         const now = deps.clock.now();
         const emails = await keyOwnerEmails(deps, page.keys);
-        res.json({ data: page.keys.map((k) => keyView(k, now, emails)), next_cursor: page.nextBefore ? encodeCursor(page.nextBefore) : null });
+        res.json({
+          data: page.keys.map((k) => keyView(k, now, emails)),
+          next_cursor: page.nextBefore ? encodeCursor(page.nextBefore) : null,
+        });
       },
   }),
   keyRoute({
@@ -247,7 +278,14 @@ export const keyRoutes: Route[] = [
     summary: 'Replace with a new key of the same settings; the old one expires now or after grace_period_seconds (scope keys:write)',
     auth: write,
     request: { params: idParam, json: rotateKeyBody, example: { grace_period_seconds: 3_600 } },
-    responses: { 201: { description: 'the new key with its secret, and the old key', schema: keyWithSecret.extend({ previous_key: keySchema }).meta({ id: 'RotatedApiKey', description: 'the new key with its secret, and the old key' }) } },
+    responses: {
+      201: {
+        description: 'the new key with its secret, and the old key',
+        schema: keyWithSecret
+          .extend({ previous_key: keySchema })
+          .meta({ id: 'RotatedApiKey', description: 'the new key with its secret, and the old key' }),
+      },
+    },
     errors: ['not_found', 'conflict'],
     handler:
       ({ deps }) =>

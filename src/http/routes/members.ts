@@ -22,7 +22,11 @@ function userIdOf(req: Request): string {
 }
 
 const MEMBER = '/v1/members/:user_id';
-const memberRoute = (r: Omit<Route, 'tags'>): Route => ({ ...r, tags: ['people'], errors: ['invalid_request', 'unavailable', ...(r.errors ?? [])] });
+const memberRoute = (r: Omit<Route, 'tags'>): Route => ({
+  ...r,
+  tags: ['people'],
+  errors: ['invalid_request', 'unavailable', ...(r.errors ?? [])],
+});
 
 export const memberRoutes: Route[] = [
   memberRoute({
@@ -37,7 +41,13 @@ export const memberRoutes: Route[] = [
       async (req, res) => {
         const members = await listOrgMembers(deps, callerOf(req, res));
         res.json({
-          data: members.map((m) => ({ user_id: m.user.id, email: m.user.email, name: m.user.name, role: m.role, joined_at: m.joinedAt.toISOString() })),
+          data: members.map((m) => ({
+            user_id: m.user.id,
+            email: m.user.email,
+            name: m.user.name,
+            role: m.role,
+            joined_at: m.joinedAt.toISOString(),
+          })),
         });
       },
   }),
@@ -48,7 +58,12 @@ export const memberRoutes: Route[] = [
     summary: "Change a member's role; keys the new role does not allow are revoked (owner_demoted)",
     auth: { kind: 'bearer', scopes: ['members:write'], permission: 'members:write' },
     request: { params: userIdParam, json: patchBody, example: { role: 'viewer' } },
-    responses: { 200: { description: 'the new role and the keys it revoked', schema: z.object({ user_id: z.string(), role, revoked_keys: z.array(z.string()) }) } },
+    responses: {
+      200: {
+        description: 'the new role and the keys it revoked',
+        schema: z.object({ user_id: z.string(), role, revoked_keys: z.array(z.string()) }),
+      },
+    },
     errors: ['not_found', 'forbidden', 'conflict'],
     handler:
       ({ deps }) =>

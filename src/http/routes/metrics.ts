@@ -27,7 +27,8 @@ export const metricsRoutes: Route[] = [
       ({ deps }) =>
       async (req, res) => {
         const verdict = metricsTokenVerdict(deps.config.metricsToken, req.get('authorization'));
-        if (verdict === 'missing') throw new AppError('invalid_token', 'a metrics token is required', { reason: 'no_token' }, { challenge: 'bearer' });
+        if (verdict === 'missing')
+          throw new AppError('invalid_token', 'a metrics token is required', { reason: 'no_token' }, { challenge: 'bearer' });
         if (verdict === 'invalid') throw new AppError('invalid_token', 'the metrics token is not valid', { reason: 'metrics_token' });
         res.setHeader('Cache-Control', 'no-store');
         res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

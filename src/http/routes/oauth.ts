@@ -14,16 +14,20 @@ import type { Route } from '../route.js';
 const tokenParam = z.string().min(1).max(12_288);
 // RFC 7662 §2.1 / RFC 7009 §2.1: form-encoded `token` (+ hint); client credentials alongside.
 // key_id/secret are the JSON form's names: a form body holding them is refused (client-auth.ts).
-const tokenOperationForm = z.object({
-  token: tokenParam,
-  token_type_hint: z.string().max(100).optional(),
-  client_id: z.string().max(64).optional(),
-  client_secret: z.string().max(128).optional(),
-}).meta({ id: 'TokenOperationForm' });
-const tokenOperationJson = tokenOperationForm.extend({
-  key_id: z.string().max(64).optional(),
-  secret: z.string().max(128).optional(),
-}).meta({ id: 'TokenOperationRequest' });
+const tokenOperationForm = z
+  .object({
+    token: tokenParam,
+    token_type_hint: z.string().max(100).optional(),
+    client_id: z.string().max(64).optional(),
+    client_secret: z.string().max(128).optional(),
+  })
+  .meta({ id: 'TokenOperationForm' });
+const tokenOperationJson = tokenOperationForm
+  .extend({
+    key_id: z.string().max(64).optional(),
+    secret: z.string().max(128).optional(),
+  })
+  .meta({ id: 'TokenOperationRequest' });
 type TokenOperation = z.infer<typeof tokenOperationForm>;
 
 function readTokenOperation(req: Request): TokenOperation {
@@ -46,20 +50,22 @@ async function authenticateCaller(deps: Deps, req: Request, res: Response): Prom
   return { orgId: key.orgId, keyId: key.id, scopes: key.scopes };
 }
 
-const introspection = z.object({
-  active: z.boolean(),
-  scope: z.string().optional(),
-  client_id: z.string().optional(),
-  sub: z.string().optional(),
-  aud: z.union([z.string(), z.array(z.string())]).optional(),
-  iss: z.string().optional(),
-  exp: z.number().optional(),
-  iat: z.number().optional(),
-  jti: z.string().optional(),
-  token_type: z.string().optional(),
-  org_id: z.string().optional(),
-  env: z.string().optional(),
-}).meta({ id: 'Introspection', description: 'RFC 7662 §2.2' });
+const introspection = z
+  .object({
+    active: z.boolean(),
+    scope: z.string().optional(),
+    client_id: z.string().optional(),
+    sub: z.string().optional(),
+    aud: z.union([z.string(), z.array(z.string())]).optional(),
+    iss: z.string().optional(),
+    exp: z.number().optional(),
+    iat: z.number().optional(),
+    jti: z.string().optional(),
+    token_type: z.string().optional(),
+    org_id: z.string().optional(),
+    env: z.string().optional(),
+  })
+  .meta({ id: 'Introspection', description: 'RFC 7662 §2.2' });
 
 const CALLER_AUTH = { kind: 'client', orBearer: true } as const;
 const tokenOperation = { form: tokenOperationForm, json: tokenOperationJson };
@@ -68,7 +74,8 @@ export const introspectRoute: Route = {
   method: 'post',
   path: '/oauth/introspect',
   operationId: 'introspectToken',
-  summary: 'RFC 7662 introspection; authenticate with key credentials (Basic or body) or a Bearer token for MANAGEMENT_AUDIENCE; other orgs\' tokens are inactive',
+  summary:
+    "RFC 7662 introspection; authenticate with key credentials (Basic or body) or a Bearer token for MANAGEMENT_AUDIENCE; other orgs' tokens are inactive",
   tags: ['token'],
   auth: CALLER_AUTH,
   request: tokenOperation,
@@ -106,7 +113,9 @@ export const revokeTokenRoute: Route = {
         context: requestContext(req, res),
       };
       if (viaBearer && !revoking.admin) {
-        throw new AppError('insufficient_scope', 'revoking with a bearer token requires scope "keys:write"', undefined, { requiredScope: 'keys:write' });
+        throw new AppError('insufficient_scope', 'revoking with a bearer token requires scope "keys:write"', undefined, {
+          requiredScope: 'keys:write',
+        });
       }
       await revokeToken(deps, revoking, body.token);
       // RFC 7009 §2.2: 200 with an empty body, whether or not the token was valid.

@@ -35,7 +35,14 @@ const resourceSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 });
-const view = (r: Resource) => ({ id: r.id, name: r.name, audience: r.audience, scopes: r.scopes, created_at: r.createdAt.toISOString(), updated_at: r.updatedAt.toISOString() });
+const view = (r: Resource) => ({
+  id: r.id,
+  name: r.name,
+  audience: r.audience,
+  scopes: r.scopes,
+  created_at: r.createdAt.toISOString(),
+  updated_at: r.updatedAt.toISOString(),
+});
 
 function resourceId(req: Request): string {
   const id = String(req.params.id);
@@ -44,7 +51,11 @@ function resourceId(req: Request): string {
 }
 
 const write = { kind: 'bearer', scopes: ['resources:write'], permission: 'resources:write' } as const;
-const resourceRoute = (r: Omit<Route, 'tags'>): Route => ({ ...r, tags: ['resources'], errors: ['invalid_request', 'unavailable', ...(r.errors ?? [])] });
+const resourceRoute = (r: Omit<Route, 'tags'>): Route => ({
+  ...r,
+  tags: ['resources'],
+  errors: ['invalid_request', 'unavailable', ...(r.errors ?? [])],
+});
 
 export const resourceRoutes: Route[] = [
   resourceRoute({
@@ -53,7 +64,14 @@ export const resourceRoutes: Route[] = [
     operationId: 'createResource',
     summary: "Declare one of the organisation's APIs: its audience and scopes; from then on keys are checked against the catalogue",
     auth: write,
-    request: { json: createBody, example: { name: 'Billing API', audience: 'https://billing.example', scopes: [{ name: 'billing:read', description: 'read invoices' }] } },
+    request: {
+      json: createBody,
+      example: {
+        name: 'Billing API',
+        audience: 'https://billing.example',
+        scopes: [{ name: 'billing:read', description: 'read invoices' }],
+      },
+    },
     responses: { 201: { description: 'created', schema: resourceSchema } },
     errors: ['conflict'],
     handler:

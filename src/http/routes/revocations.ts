@@ -13,14 +13,19 @@ const feedQuery = z.object({
 });
 const streamQuery = z.object({ last_event_id: z.coerce.number().int().min(0).optional().describe('same as the Last-Event-ID header') });
 
-const wireEntry = z.object({
-  seq: z.number().int(),
-  type: z.enum(['key', 'token']),
-  key_id: z.string(),
-  jti: z.string().optional(),
-  revoked_at: z.number().int().describe("unix seconds: when it was revoked (a key's entry refuses every token of the key, whenever issued)"),
-  expires_at: z.number().int().describe('unix seconds; the entry can be dropped after this'),
-}).meta({ id: 'RevocationEntry' });
+const wireEntry = z
+  .object({
+    seq: z.number().int(),
+    type: z.enum(['key', 'token']),
+    key_id: z.string(),
+    jti: z.string().optional(),
+    revoked_at: z
+      .number()
+      .int()
+      .describe("unix seconds: when it was revoked (a key's entry refuses every token of the key, whenever issued)"),
+    expires_at: z.number().int().describe('unix seconds; the entry can be dropped after this'),
+  })
+  .meta({ id: 'RevocationEntry' });
 
 export const revocationListRoute: Route = {
   method: 'get',
@@ -34,7 +39,9 @@ export const revocationListRoute: Route = {
   responses: {
     200: {
       description: 'one page of the list',
-      schema: z.object({ revocations: z.array(wireEntry), last_seq: z.number().int(), has_more: z.boolean() }).meta({ id: 'RevocationPage' }),
+      schema: z
+        .object({ revocations: z.array(wireEntry), last_seq: z.number().int(), has_more: z.boolean() })
+        .meta({ id: 'RevocationPage' }),
     },
   },
   errors: ['invalid_request'],
@@ -60,7 +67,13 @@ const streamRevocationsRoute: Route = {
   auth: { kind: 'public' },
   cors: true,
   request: { query: streamQuery },
-  responses: { 200: { description: 'event stream of `revocation` events whose data is one entry', contentType: 'text/event-stream', schema: wireEntry } },
+  responses: {
+    200: {
+      description: 'event stream of `revocation` events whose data is one entry',
+      contentType: 'text/event-stream',
+      schema: wireEntry,
+    },
+  },
   errors: ['invalid_request', 'rate_limited', 'unavailable'],
   handler: ({ deps, shutdownSignal }) => {
     const streams = createRevocationStreams(
@@ -76,7 +89,8 @@ const streamRevocationsRoute: Route = {
     return async (req, res) => {
       const q = parse(streamQuery, req.query);
       const header = req.get('last-event-id');
-      if (header !== undefined && !/^\d{1,15}$/.test(header)) throw new AppError('invalid_request', 'Last-Event-ID must be a sequence number');
+      if (header !== undefined && !/^\d{1,15}$/.test(header))
+        throw new AppError('invalid_request', 'Last-Event-ID must be a sequence number');
       await streams.serve(req, res, header !== undefined ? Number(header) : (q.last_event_id ?? 0));
     };
   },

@@ -10,14 +10,24 @@ import { ID_PATTERN } from '../../ids.js';
 import { requestContext } from '../locals.js';
 import { bodyKind } from '../middleware/client-auth.js';
 import { setNoStore } from '../middleware/no-store.js';
-import { assertSameOrigin, clearSessionCookie, endPreviousSessionCookie, sessionCookieName, sessionCookieOptions } from '../middleware/session-auth.js';
+import {
+  assertSameOrigin,
+  clearSessionCookie,
+  endPreviousSessionCookie,
+  sessionCookieName,
+  sessionCookieOptions,
+} from '../middleware/session-auth.js';
 import { parse } from '../parse.js';
 import type { Route } from '../route.js';
 
 const signInBody = z.strictObject({
   email: z.string().min(3).max(254),
   password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
-  org_id: z.string().regex(ID_PATTERN.org, 'must be an organisation ID (org_...)').optional().describe('which organisation to sign in to; default: the oldest membership'),
+  org_id: z
+    .string()
+    .regex(ID_PATTERN.org, 'must be an organisation ID (org_...)')
+    .optional()
+    .describe('which organisation to sign in to; default: the oldest membership'),
 });
 
 const userView = z.object({ id: z.string(), email: z.string(), name: z.string() });
@@ -26,7 +36,14 @@ const role = z.enum(['owner', 'admin', 'developer', 'viewer']);
 
 const meSchema = z.union([
   z.object({ type: z.literal('user'), user: userView, org: orgView, role, permissions: z.array(z.string()) }),
-  z.object({ type: z.literal('key'), key_id: z.string(), org_id: z.string(), scopes: z.array(z.string()), aud: z.union([z.string(), z.array(z.string())]), exp: z.number() }),
+  z.object({
+    type: z.literal('key'),
+    key_id: z.string(),
+    org_id: z.string(),
+    scopes: z.array(z.string()),
+    aud: z.union([z.string(), z.array(z.string())]),
+    exp: z.number(),
+  }),
 ]);
 
 const signedInSchema = z.object({ user: userView, org: orgView, role, csrf_token: z.string() });
@@ -36,7 +53,12 @@ export async function answerSignIn(deps: Deps, req: Request, res: Response, resu
   // One browser, one session, and never a fixed ID.
   await endPreviousSessionCookie(deps, req);
   res.cookie(sessionCookieName(deps.config), result.sessionId, sessionCookieOptions(deps.config));
-  res.json({ user: { id: result.user.id, email: result.user.email, name: result.user.name }, org: result.org, role: result.role, csrf_token: result.csrfToken });
+  res.json({
+    user: { id: result.user.id, email: result.user.email, name: result.user.name },
+    org: result.org,
+    role: result.role,
+    csrf_token: result.csrfToken,
+  });
 }
 
 /** Guards every unauthenticated call that opens a session: no caching, no cross-site posting (login CSRF), JSON only. */
@@ -70,17 +92,32 @@ export const sessionRoutes: Route[] = [
       async (req, res) => {
         openingGuard(deps, req, res);
         const b = parse(signInBody, req.body);
-        await answerSignIn(deps, req, res, await signIn(deps, { email: b.email, password: b.password, orgId: b.org_id }, requestContext(req, res)));
+        await answerSignIn(
+          deps,
+          req,
+          res,
+          await signIn(deps, { email: b.email, password: b.password, orgId: b.org_id }, requestContext(req, res)),
+        );
       },
   },
   {
     method: 'post',
     path: '/v1/setup',
     operationId: 'completeSetup',
-    summary: 'First owner: with the one-time token `serve` logged on a store with no user, makes the owner and their organisation and signs in',
+    summary:
+      'First owner: with the one-time token `serve` logged on a store with no user, makes the owner and their organisation and signs in',
     tags: ['people'],
     auth: { kind: 'public' },
-    request: { json: setupBody, example: { token: 'from-the-setup-url', email: 'owner@example.com', name: 'Olga', password: 'correct horse battery', org_name: 'Acme' } },
+    request: {
+      json: setupBody,
+      example: {
+        token: 'from-the-setup-url',
+        email: 'owner@example.com',
+        name: 'Olga',
+        password: 'correct horse battery',
+        org_name: 'Acme',
+      },
+    },
     responses: { 200: { description: 'signed in as the first owner', schema: signedInSchema } },
     errors: ['invalid_request', 'forbidden', 'conflict', 'csrf_failed', 'unavailable'],
     handler:
@@ -120,7 +157,19 @@ export const sessionRoutes: Route[] = [
     responses: {
       200: {
         description: 'newest first',
-        schema: z.object({ data: z.array(z.object({ org_id: z.string(), created_at: z.string(), last_seen_at: z.string(), expires_at: z.string(), ip: z.string().nullable(), user_agent: z.string().nullable(), current: z.boolean() })) }),
+        schema: z.object({
+          data: z.array(
+            z.object({
+              org_id: z.string(),
+              created_at: z.string(),
+              last_seen_at: z.string(),
+              expires_at: z.string(),
+              ip: z.string().nullable(),
+              user_agent: z.string().nullable(),
+              current: z.boolean(),
+            }),
+          ),
+        }),
       },
     },
     handler:
@@ -146,7 +195,7 @@ export const sessionRoutes: Route[] = [
     method: 'delete',
     path: '/v1/sessions',
     operationId: 'signOutEverywhere',
-    summary: "Sign out everywhere: every session of the signed-in person ends, this one included",
+    summary: 'Sign out everywhere: every session of the signed-in person ends, this one included',
     tags: ['people'],
     auth: { kind: 'session' },
     responses: { 204: { description: 'signed out everywhere' } },
@@ -171,19 +220,19 @@ export const sessionRoutes: Route[] = [
     handler:
       ({ deps }) =>
       async (_req, res) => {
-      const { person, claims } = res.locals;
-      if (person) {
-        res.json({
-          type: 'user',
-          user: { id: person.user.id, email: person.user.email, name: person.user.name },
-          org: await orgOf(deps, person),
-          role: person.role,
-          permissions: ROLE_PERMISSIONS[person.role],
-        });
-        return;
-      }
-      if (!claims) throw new TypeError('getMe without management auth');
-      res.json({ type: 'key', key_id: claims.sub, org_id: claims.orgId, scopes: claims.scopes, aud: claims.aud, exp: claims.exp });
-    },
+        const { person, claims } = res.locals;
+        if (person) {
+          res.json({
+            type: 'user',
+            user: { id: person.user.id, email: person.user.email, name: person.user.name },
+            org: await orgOf(deps, person),
+            role: person.role,
+            permissions: ROLE_PERMISSIONS[person.role],
+          });
+          return;
+        }
+        if (!claims) throw new TypeError('getMe without management auth');
+        res.json({ type: 'key', key_id: claims.sub, org_id: claims.orgId, scopes: claims.scopes, aud: claims.aud, exp: claims.exp });
+      },
   },
 ];

@@ -10,7 +10,11 @@ import type { Route } from '../route.js';
 
 const STATE_COOKIE = 'scope-auth-sso-state';
 const startQuery = z.strictObject({ org_id: z.string().regex(ID_PATTERN.org, 'must be an organisation ID (org_...)').optional() });
-const callbackQuery = z.object({ code: z.string().max(2048).optional(), state: z.string().max(512).optional(), error: z.string().max(256).optional() });
+const callbackQuery = z.object({
+  code: z.string().max(2048).optional(),
+  state: z.string().max(512).optional(),
+  error: z.string().max(256).optional(),
+});
 
 function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
@@ -38,7 +42,13 @@ export const ssoRoutes: Route[] = [
         const q = parse(startQuery, req.query);
         const { url, state } = await startSso(deps, q.org_id);
         // Binds the flow to this browser; Lax, so the provider's top-level redirect back carries it.
-        res.cookie(STATE_COOKIE, state, { httpOnly: true, sameSite: 'lax', secure: deps.config.issuer.startsWith('https:'), path: '/v1/sso', maxAge: 10 * 60_000 });
+        res.cookie(STATE_COOKIE, state, {
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: deps.config.issuer.startsWith('https:'),
+          path: '/v1/sso',
+          maxAge: 10 * 60_000,
+        });
         res.redirect(302, url);
       },
   },

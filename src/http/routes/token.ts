@@ -14,9 +14,9 @@ const credentialFields = {
     .string()
     .regex(ID_PATTERN.org, 'must be an org ID (org_ followed by a ULID)')
     .optional()
-    .describe('the key\'s org; required with key_id and secret, optional with client_id/client_secret or HTTP Basic'),
-  scope: z.string().max(2_000).optional().describe('space-separated subset of the key\'s scopes'),
-  audience: z.string().min(1).max(256).optional().describe('one of the key\'s audiences'),
+    .describe("the key's org; required with key_id and secret, optional with client_id/client_secret or HTTP Basic"),
+  scope: z.string().max(2_000).optional().describe("space-separated subset of the key's scopes"),
+  audience: z.string().min(1).max(256).optional().describe("one of the key's audiences"),
   resource: z.string().min(1).max(256).optional().describe('RFC 8707 synonym of audience'),
 };
 const keyId = z.string().min(1).max(64);
@@ -44,17 +44,20 @@ const formTokenRequest = z
   })
   .meta({ id: 'ClientCredentialsRequest', description: 'OAuth 2.0 client credentials (RFC 6749 §4.4)' });
 
-const tokenResponse = z.object({
-  access_token: z.string(),
-  token_type: z.literal('Bearer'),
-  expires_in: z.number().int(),
-  scope: z.string(),
-}).meta({ id: 'TokenResponse' });
+const tokenResponse = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int(),
+    scope: z.string(),
+  })
+  .meta({ id: 'TokenResponse' });
 
 /** RFC 8707 §2: several `resource` values ask for one token valid at each; a token here names one audience. */
 function refuseSeveralResources(body: unknown): void {
   const resource = typeof body === 'object' && body !== null ? (body as { resource?: unknown }).resource : undefined;
-  if (Array.isArray(resource)) throw new AppError('invalid_target', 'request one resource per token', { reason: 'several_resources', count: resource.length });
+  if (Array.isArray(resource))
+    throw new AppError('invalid_target', 'request one resource per token', { reason: 'several_resources', count: resource.length });
 }
 
 function readExchangeRequest(req: Request, context: ExchangeRequest['context']): ExchangeRequest {
@@ -69,7 +72,10 @@ function readExchangeRequest(req: Request, context: ExchangeRequest['context']):
   }
   if (body.grant_type === undefined && !json) throw new AppError('invalid_request', '"grant_type" is required');
   if (body.grant_type !== undefined && body.grant_type !== 'client_credentials') {
-    throw new AppError('unsupported_grant_type', `grant_type "${body.grant_type.replace(/[^\x20-\x7e]/g, '?')}" is not supported; use client_credentials`);
+    throw new AppError(
+      'unsupported_grant_type',
+      `grant_type "${body.grant_type.replace(/[^\x20-\x7e]/g, '?')}" is not supported; use client_credentials`,
+    );
   }
   if (body.audience !== undefined && body.resource !== undefined && body.audience !== body.resource) {
     throw new AppError('invalid_request', 'send audience or resource, not both');
@@ -107,14 +113,24 @@ const tokenRoute: Route = {
   request: {
     json: jsonTokenRequest,
     form: formTokenRequest,
-    example: { org_id: 'org_01JD0000000000000000000000', key_id: 'key_01JD0000000000000000000000', secret: 'sk_live_...', scope: 'keys:read' },
+    example: {
+      org_id: 'org_01JD0000000000000000000000',
+      key_id: 'key_01JD0000000000000000000000',
+      secret: 'sk_live_...',
+      scope: 'keys:read',
+    },
     formExample: { grant_type: 'client_credentials', scope: 'keys:read', resource: 'https://api.example.com' },
   },
   responses: {
     200: {
       description: 'token issued (Cache-Control: no-store)',
       schema: tokenResponse,
-      example: { access_token: 'eyJhbGciOiJFUzI1NiIsImtpZCI6Ii4uLiIsInR5cCI6ImF0K2p3dCJ9...', token_type: 'Bearer', expires_in: 900, scope: 'keys:read' },
+      example: {
+        access_token: 'eyJhbGciOiJFUzI1NiIsImtpZCI6Ii4uLiIsInR5cCI6ImF0K2p3dCJ9...',
+        token_type: 'Bearer',
+        expires_in: 900,
+        scope: 'keys:read',
+      },
     },
   },
   errors: ['invalid_request', 'invalid_scope', 'invalid_target', 'unsupported_grant_type', 'unavailable'],

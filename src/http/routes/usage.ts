@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { EXPIRES_SOON_DAYS, keyUsageReport, MAX_USAGE_RANGE_DAYS, orgUsageReport, QUIET_AFTER_DAYS, type UsageRange } from '../../domain/usage-report.js';
+import {
+  EXPIRES_SOON_DAYS,
+  keyUsageReport,
+  MAX_USAGE_RANGE_DAYS,
+  orgUsageReport,
+  QUIET_AFTER_DAYS,
+  type UsageRange,
+} from '../../domain/usage-report.js';
 import { parse } from '../parse.js';
 import type { Route } from '../route.js';
 import { keyView } from '../serializers.js';
@@ -47,7 +54,9 @@ export const usageRoutes: Route[] = [
     // A person needs keys:read: a developer sees the usage of their own keys only (getKey confines them).
     auth: { kind: 'bearer', scopes: ['audit:read'], permission: 'keys:read' },
     request: { params: idParam, query: keyUsageQuery },
-    responses: { 200: { description: 'the series, oldest first (hours or UTC days with no exchange are left out)', schema: keyUsageAnswer } },
+    responses: {
+      200: { description: 'the series, oldest first (hours or UTC days with no exchange are left out)', schema: keyUsageAnswer },
+    },
     errors: ['not_found'],
     handler:
       ({ deps }) =>
@@ -69,7 +78,8 @@ export const usageRoutes: Route[] = [
     method: 'get',
     path: '/v1/usage',
     operationId: 'getOrgUsage',
-    summary: "The org's exchanges by outcome, its busiest keys, and keys to look at: unused for 30 days, expiring within 7 (scope audit:read)",
+    summary:
+      "The org's exchanges by outcome, its busiest keys, and keys to look at: unused for 30 days, expiring within 7 (scope audit:read)",
     tags: ['usage'],
     auth: { kind: 'bearer', scopes: ['audit:read'], permission: 'audit:read' },
     request: { query: orgUsageQuery },

@@ -8,7 +8,11 @@ import type { Logger } from '../../log.js';
  * signing keys) tells it what changed, so its caches drop the change at once. One JSON message per
  * line; the server answers `ok` once it has applied it.
  */
-export async function listenLocalBus(path: string, onMessage: (m: BusMessage) => void | Promise<void>, log: Logger): Promise<() => Promise<void>> {
+export async function listenLocalBus(
+  path: string,
+  onMessage: (m: BusMessage) => void | Promise<void>,
+  log: Logger,
+): Promise<() => Promise<void>> {
   // We hold DATA_DIR's lock: a socket file left here is a dead process's.
   await rm(path, { force: true });
   const server: Server = createServer((socket) => {

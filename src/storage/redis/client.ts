@@ -78,7 +78,9 @@ function clusterSubscriber(cluster: Cluster, options: Partial<RedisOptions>): Re
   const first = seeds[0];
   if (!first) throw new TypeError('a cluster subscriber needs the cluster created by createRedisClient');
   const known = () => {
-    const live = cluster.nodes('all').flatMap((n) => (n.options.host && n.options.port ? [{ host: n.options.host, port: n.options.port }] : []));
+    const live = cluster
+      .nodes('all')
+      .flatMap((n) => (n.options.host && n.options.port ? [{ host: n.options.host, port: n.options.port }] : []));
     return live.length > 0 ? live : seeds;
   };
   let turn = 0;
@@ -105,7 +107,10 @@ export function duplicateRedis(client: RedisClient, options: Partial<RedisOption
 /** `host:port,…` (IPv6 as `[::1]:26379`); undefined if any entry is malformed. */
 export function parseRedisNodes(list: string): RedisNode[] | undefined {
   const nodes: RedisNode[] = [];
-  for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
     const port = Number(m?.[2]);
     if (!m?.[1] || !(port >= 1 && port <= 65_535)) return undefined;

@@ -49,14 +49,17 @@ export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus 
     sub.disconnect(true);
     o.redis.disconnect(true);
   };
-  const heartbeat = setInterval(() => {
-    if (stopped) return;
-    if (live && Date.now() - lastBeat > stallAfterMs) {
-      declareStalled('heartbeat');
-      return;
-    }
-    if (live) o.redis.publish(heartbeatChannel, String(Date.now())).catch(() => undefined);
-  }, Math.max(10, Math.floor(stallAfterMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      if (stopped) return;
+      if (live && Date.now() - lastBeat > stallAfterMs) {
+        declareStalled('heartbeat');
+        return;
+      }
+      if (live) o.redis.publish(heartbeatChannel, String(Date.now())).catch(() => undefined);
+    },
+    Math.max(10, Math.floor(stallAfterMs / 3)),
+  );
   heartbeat.unref();
 
   async function subscribeAndResync(): Promise<void> {
@@ -141,7 +144,10 @@ export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus 
       const waiter = { expected: undefined as number | undefined, acked: 0, done: resolveDone };
       waiters.set(id, waiter);
       try {
-        const receivers = await o.redis.publish(o.keys.instanceChannel, JSON.stringify({ id, from: instanceId, message } satisfies Envelope));
+        const receivers = await o.redis.publish(
+          o.keys.instanceChannel,
+          JSON.stringify({ id, from: instanceId, message } satisfies Envelope),
+        );
         waiter.expected = receivers;
         if (waiter.acked >= receivers) return { receivers, acked: waiter.acked };
         const timer = setTimeout(resolveDone, o.ackTimeoutMs);

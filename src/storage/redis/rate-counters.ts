@@ -51,7 +51,11 @@ export function createRedisRateCounters(redis: RedisClient, onFailure: () => voi
   };
 }
 
-async function applyCounters(redis: RedisClient, windowMs: number, ops: ReadonlyArray<readonly [key: string, op: CounterOp]>): Promise<CounterState[]> {
+async function applyCounters(
+  redis: RedisClient,
+  windowMs: number,
+  ops: ReadonlyArray<readonly [key: string, op: CounterOp]>,
+): Promise<CounterState[]> {
   const args: Array<string | number> = [...ops.map(([key]) => key), windowMs, ...ops.map(([, op]) => op)];
   let reply: unknown;
   try {

@@ -23,7 +23,11 @@ export function createRedisRevocationStore(redis: RedisClient, keys: RedisKeys):
   };
   const remove = async (ids: string[]) => {
     if (ids.length === 0) return;
-    await redis.multi().hdel(keys.revocationEntries, ...ids).zrem(keys.revocationExpiry, ...ids).exec();
+    await redis
+      .multi()
+      .hdel(keys.revocationEntries, ...ids)
+      .zrem(keys.revocationExpiry, ...ids)
+      .exec();
   };
 
   return {
@@ -73,7 +77,12 @@ export function createRedisRevocationStore(redis: RedisClient, keys: RedisKeys):
       } finally {
         // Delete only our own lock (compare-and-delete in one step).
         await redis
-          .eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, keys.revocationRebuildLock, token)
+          .eval(
+            "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+            1,
+            keys.revocationRebuildLock,
+            token,
+          )
           .catch(() => undefined);
       }
     },

@@ -10,7 +10,12 @@ const log = createLogger('silent');
 type Recorder = BusHandlers & { events: string[] };
 const recorder = (): Recorder => {
   const events: string[] = [];
-  return { events, onMessage: (m) => void events.push(`message:${m.type}`), onResync: async () => void events.push('resync'), onDown: () => void events.push('down') };
+  return {
+    events,
+    onMessage: (m) => void events.push(`message:${m.type}`),
+    onResync: async () => void events.push('resync'),
+    onDown: () => void events.push('down'),
+  };
 };
 
 describe.each(

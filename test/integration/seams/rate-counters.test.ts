@@ -7,7 +7,13 @@ const WINDOW_MS = 300;
 let n = 0;
 const key = () => `rc:${Date.now()}:${++n}`;
 
-describe.each(sides('RateCounters', () => createMemoryRateCounters(), (redis) => createRedisRateCounters(redis)))('RateCounters ($name)', ({ create }) => {
+describe.each(
+  sides(
+    'RateCounters',
+    () => createMemoryRateCounters(),
+    (redis) => createRedisRateCounters(redis),
+  ),
+)('RateCounters ($name)', ({ create }) => {
   it('counts hits within one window and reports the time left in it', async () => {
     const counters = await create();
     const k = key();
@@ -41,7 +47,10 @@ describe.each(sides('RateCounters', () => createMemoryRateCounters(), (redis) =>
   it('starts a new window once the old one has ended', async () => {
     const counters = await create();
     const k = key();
-    await counters.apply(WINDOW_MS, [[k, 'incr'], [k, 'incr']]);
+    await counters.apply(WINDOW_MS, [
+      [k, 'incr'],
+      [k, 'incr'],
+    ]);
     await sleep(WINDOW_MS + 50);
     const [fresh] = await counters.apply(WINDOW_MS, [[k, 'incr']]);
     expect(fresh?.hits).toBe(1);
@@ -51,7 +60,12 @@ describe.each(sides('RateCounters', () => createMemoryRateCounters(), (redis) =>
     const counters = await create();
     const a = key();
     const b = key();
-    const states = await counters.apply(WINDOW_MS, [[a, 'incr'], [b, 'peek'], [a, 'incr'], [b, 'incr']]);
+    const states = await counters.apply(WINDOW_MS, [
+      [a, 'incr'],
+      [b, 'peek'],
+      [a, 'incr'],
+      [b, 'incr'],
+    ]);
     expect(states.map((s) => s.hits)).toEqual([1, 0, 2, 1]);
   });
 });

@@ -4,24 +4,54 @@ import { createRedisRevocationStore } from '../../../src/storage/redis/revocatio
 import { sides } from './seam-backends.js';
 
 const NOW_S = 1_800_000_000;
-const keyEntry = (seq: number, keyId: string, expiresAt = NOW_S + 600): RevocationEntry => ({ seq, kind: 'key', keyId, jti: null, revokedAt: NOW_S, expiresAt });
-const tokenEntry = (seq: number, jti: string, expiresAt = NOW_S + 600): RevocationEntry => ({ seq, kind: 'token', keyId: 'key_t', jti, revokedAt: NOW_S, expiresAt });
+const keyEntry = (seq: number, keyId: string, expiresAt = NOW_S + 600): RevocationEntry => ({
+  seq,
+  kind: 'key',
+  keyId,
+  jti: null,
+  revokedAt: NOW_S,
+  expiresAt,
+});
+const tokenEntry = (seq: number, jti: string, expiresAt = NOW_S + 600): RevocationEntry => ({
+  seq,
+  kind: 'token',
+  keyId: 'key_t',
+  jti,
+  revokedAt: NOW_S,
+  expiresAt,
+});
 
-describe.each(sides('RevocationStore', () => createMemoryRevocationStore(), (redis, keys) => createRedisRevocationStore(redis, keys)))('RevocationStore ($name)', ({ create }) => {
+describe.each(
+  sides(
+    'RevocationStore',
+    () => createMemoryRevocationStore(),
+    (redis, keys) => createRedisRevocationStore(redis, keys),
+  ),
+)('RevocationStore ($name)', ({ create }) => {
   it('is not ready until replaced, and a replace swaps the whole list', async () => {
     const store = await create();
     expect(await store.isReady()).toBe(false);
     await store.announce([keyEntry(1, 'key_old')]);
     await store.replace([keyEntry(2, 'key_a'), tokenEntry(3, 'jti_b')]);
     expect(await store.isReady()).toBe(true);
-    expect(await store.read()).toEqual(new Map([['key:key_a', keyEntry(2, 'key_a')], ['jti:jti_b', tokenEntry(3, 'jti_b')]]));
+    expect(await store.read()).toEqual(
+      new Map([
+        ['key:key_a', keyEntry(2, 'key_a')],
+        ['jti:jti_b', tokenEntry(3, 'jti_b')],
+      ]),
+    );
   });
 
   it('holds announced entries by entry ID, the newest version of each', async () => {
     const store = await create();
     await store.announce([keyEntry(1, 'key_a')]);
     await store.announce([keyEntry(4, 'key_a'), tokenEntry(5, 'jti_c')]);
-    expect(await store.read()).toEqual(new Map([['key:key_a', keyEntry(4, 'key_a')], ['jti:jti_c', tokenEntry(5, 'jti_c')]]));
+    expect(await store.read()).toEqual(
+      new Map([
+        ['key:key_a', keyEntry(4, 'key_a')],
+        ['jti:jti_c', tokenEntry(5, 'jti_c')],
+      ]),
+    );
   });
 
   it('removes entries by ID', async () => {

@@ -11,7 +11,11 @@ export type Side<T> = { name: string; create: () => Promise<T> };
 const withRedis = await redisAvailable();
 
 /** The sides to run: in-process always, Redis when it answers. */
-export function sides<T>(suite: string, memory: () => T, redis: (r: ReturnType<typeof createRedis>, keys: ReturnType<typeof redisKeys>) => T): Array<Side<T>> {
+export function sides<T>(
+  suite: string,
+  memory: () => T,
+  redis: (r: ReturnType<typeof createRedis>, keys: ReturnType<typeof redisKeys>) => T,
+): Array<Side<T>> {
   const closers: Array<() => Promise<void>> = [];
   afterAll(async () => {
     for (const close of closers) await close();
