@@ -44,6 +44,12 @@ function noteEmbedded() {
   );
 }
 
+// Whole-system tests: they start real processes (the CLI, a cluster, an embedded server, Redis
+// topologies) and take most of a run's time. `npm run test:system` runs them; CI runs both.
+const SYSTEM_SUITES = ['redis-topologies', 'cli', 'cli-user', 'embedded', 'operator-errors', 'metrics-port'].map(
+  (name) => `<rootDir>/test/integration/${name}.test.ts`,
+);
+
 const shared = {
   testEnvironment: '<rootDir>/test/support/environment.js',
   extensionsToTreatAsEsm: ['.ts'],
@@ -66,8 +72,9 @@ export default async function config() {
         ...shared,
         displayName: 'server',
         testMatch: embedded ? EMBEDDED_SUITES : ['<rootDir>/test/**/*.test.ts'],
-        testPathIgnorePatterns: ['/bench-smoke\\.test\\.ts$'],
+        testPathIgnorePatterns: ['/bench-smoke\\.test\\.ts$', ...(embedded ? [] : SYSTEM_SUITES.map((s) => s.replace('<rootDir>', '')))],
       },
+      ...(embedded ? [] : [{ ...shared, displayName: 'system', testMatch: SYSTEM_SUITES }]),
       // The SDK's tests run against the service on Postgres and Redis.
       {
         ...shared,

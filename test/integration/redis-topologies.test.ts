@@ -186,7 +186,9 @@ async function underFailover(
 
 /**
  * Instances never accept a revoked key or token. Verifiers accept one only if it was revoked while
- * Redis was failing, and no longer than a moment after the instances are back on Redis.
+ * Redis was failing, or just before (replication is asynchronous: a revoke the old master took
+ * but had not passed on is lost with it, until an instance writes the list again from Postgres),
+ * and no longer than a moment after the instances are back on Redis.
  */
 function expectNoHarm(f: Figures): void {
   expect(f.exchanges).toBeGreaterThan(100);
@@ -195,7 +197,7 @@ function expectNoHarm(f: Figures): void {
     introspection: 0,
   });
   if (f.revokedAccepted.verifier > 0) {
-    expect(f.verifierAccepted?.phases).toEqual(['during']);
+    expect(f.verifierAccepted?.phases.filter((p) => p !== 'before' && p !== 'during')).toEqual([]);
     expect(f.verifierAccepted?.lastAfterInstancesBackMs).toBeLessThan(VERIFIER_CATCH_UP_MS);
   }
 }
