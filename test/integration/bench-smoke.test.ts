@@ -88,7 +88,18 @@ describe('npm run bench (every scenario, smoke sizes)', () => {
         expect({ code, tail: code === 0 ? '' : out.slice(-3000) }).toEqual({ code: 0, tail: '' });
         const rows = out.split('\n').filter((line) => /^\| \w+ +\|/.test(line));
         const scenarios = new Set(rows.map((line) => line.split('|')[1]!.trim()));
-        expect([...scenarios].sort()).toEqual(['exchange', 'latency', 'list', 'memory', 'revocation', 'scale', 'scenario', 'verifier']);
+        expect([...scenarios].sort()).toEqual([
+          'embedded',
+          'exchange',
+          'latency',
+          'list',
+          'memory',
+          'people',
+          'revocation',
+          'scale',
+          'scenario',
+          'verifier',
+        ]);
         // Both process counts, both formats, and the in-memory ceiling they are compared with.
         for (const label of [
           'JSON /v1/token, 1 process: service / ceiling',
@@ -101,7 +112,8 @@ describe('npm run bench (every scenario, smoke sizes)', () => {
         const summary = /targets: (\d+) PASS, (\d+) MISS/.exec(out);
         expect(summary).not.toBeNull();
         expect(Number(summary![1]) + Number(summary![2])).toBe(verdicts);
-        expect(verdicts).toBe(16); // the verifier: seen x 2 sources, first-seen, cache memory
+        // 16 until this round, + embedded (throughput ratio, start-up) + people (sign-in p50, session/Bearer).
+        expect(verdicts).toBe(20);
         // No failure is hidden in the figures: B refused every revoked key on its next exchange.
         expect(out).toMatch(/B refuses its first exchange after revoke returned +\| 5\/5 /);
 
