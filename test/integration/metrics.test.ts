@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
+import { createTestInstance, twoInstances, waitFor, type TestInstance } from '../support/app.js';
 import { createAdmin, createKey } from '../support/fixtures.js';
 import { parseExposition, type MetricFamily } from '../support/prometheus.js';
 
@@ -21,17 +21,10 @@ const counter = (families: MetricFamily[], name: string, labels: Record<string, 
   Number(family(families, name).metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value ?? 0);
 
 describe('GET /metrics', () => {
-  const prefix = newPrefix();
+  const pair = twoInstances();
   let a: TestInstance;
   let b: TestInstance;
-  beforeAll(async () => {
-    a = await createTestInstance({ prefix });
-    b = await createTestInstance({ prefix });
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-  });
+  beforeAll(() => ({ a, b } = pair));
 
   it('counts every exchange by outcome, every request by declared route, with no ID in any label', async () => {
     const { org, token } = await createAdmin(a.deps, a.app);

@@ -1,24 +1,17 @@
 import { redisOf } from '../support/redis.js';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
+import { twoInstances, waitFor, type TestInstance } from '../support/app.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { createAdmin, createKey } from '../support/fixtures.js';
 
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('revocation across instances', () => {
-  const prefix = newPrefix();
+  const pair = twoInstances();
   let a: TestInstance;
   let b: TestInstance;
-  beforeAll(async () => {
-    a = await createTestInstance({ prefix });
-    b = await createTestInstance({ prefix });
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-  });
+  beforeAll(() => ({ a, b } = pair));
 
   it('refuses a key revoked on instance A at the very next exchange on instance B', async () => {
     const { org, token } = await createAdmin(a.deps, a.app);

@@ -2,7 +2,7 @@ import net from 'node:net';
 import request from 'supertest';
 import { REVOCATION_SKEW_SECONDS, STALE_MINT_SECONDS } from '../../src/domain/revocation/propagation.js';
 import { createDb } from '../../src/storage/db.js';
-import { createTestInstance, listen, newPrefix, waitFor, type TestInstance } from '../support/app.js';
+import { createTestInstance, listen, twoInstances, waitFor, type TestInstance } from '../support/app.js';
 import { isolatedDatabase } from '../support/databases.js';
 import { createAdmin, createKey, exchange } from '../support/fixtures.js';
 import { openSse } from '../support/sse.js';
@@ -12,17 +12,11 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secr
 
 // GET /v1/revocations and /v1/revocations/stream, showing what another instance revoked.
 describe('the feed and the stream of revocations', () => {
-  const prefix = newPrefix();
+  const pair = twoInstances();
+  const { prefix } = pair;
   let a: TestInstance;
   let b: TestInstance;
-  beforeAll(async () => {
-    a = await createTestInstance({ prefix });
-    b = await createTestInstance({ prefix });
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-  });
+  beforeAll(() => ({ a, b } = pair));
 
   it('lists, streams and introspects as inactive a token issued before the revocation', async () => {
     const { org, token: adminToken } = await createAdmin(a.deps, a.app);

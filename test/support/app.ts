@@ -113,3 +113,21 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/**
+ * Two instances of one deployment (shared Redis prefix), opened before the file's tests and closed
+ * after them: read `a` and `b` inside the tests.
+ */
+export function twoInstances(options: Omit<InstanceOptions, 'prefix'> = {}): { a: TestInstance; b: TestInstance; prefix: string } {
+  const prefix = newPrefix();
+  const pair = { prefix } as { a: TestInstance; b: TestInstance; prefix: string };
+  beforeAll(async () => {
+    pair.a = await createTestInstance({ ...options, prefix });
+    pair.b = await createTestInstance({ ...options, prefix });
+  });
+  afterAll(async () => {
+    await pair.a.close();
+    await pair.b.close();
+  });
+  return pair;
+}
