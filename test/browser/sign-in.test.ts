@@ -1,5 +1,6 @@
 // Signing in to the console in chromium (issue 21): the labelled fields, the API's own error words,
 // the landing screen for the role, a session that survives a reload, and no CSP or script errors.
+import type { Locator } from 'playwright-core';
 import request from 'supertest';
 import { axeScan, describeInBrowser, launchBrowser, openPage, startConsole, type ConsoleServer } from '../support/browser.js';
 
@@ -44,7 +45,7 @@ describeInBrowser('console sign-in', () => {
   });
 });
 
-async function expectText(locator: import('playwright-core').Locator, pattern: RegExp): Promise<void> {
+async function expectText(locator: Locator, pattern: RegExp): Promise<void> {
   await locator.waitFor();
   expect(await locator.innerText()).toMatch(pattern);
 }

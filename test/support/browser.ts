@@ -98,7 +98,7 @@ export type AxeViolation = { id: string; impact: string; help: string; nodes: nu
 export async function axeScan(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(o: unknown): Promise<{ violations: Array<Record<string, unknown>> }> } }).axe;
+    const axe = (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: Array<Record<string, unknown>> }> } }).axe;
     const result = await axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: (v.nodes as unknown[]).length }));
   });
