@@ -1,6 +1,7 @@
 import { createContext, type ComponentChildren } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { api, onSessionLost, setCsrfToken, unwrap } from './api/client';
+import { takeFragment } from './router';
 
 /** The signed-in person as the console needs them. */
 export type Session = {
@@ -49,6 +50,8 @@ export function SessionProvider({ children }: { children: ComponentChildren }) {
   };
 
   useEffect(() => {
+    // Back from single sign-on: the callback hands the session's CSRF token over in the fragment.
+    if (/(^#|&)csrf_token=/.test(location.hash)) setCsrfToken(takeFragment().get('csrf_token') ?? undefined);
     void refresh();
     return onSessionLost(() => {
       setCsrfToken(undefined);

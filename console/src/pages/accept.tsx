@@ -1,6 +1,57 @@
-import type { PageProps } from '../screens';
+import { useState } from 'preact/hooks';
+import { api, unwrap } from '../api/client';
+import { navigate } from '../router';
+import { useSession } from '../session';
+import { Field } from '../ui/field';
+import { useFragmentToken } from '../ui/fragment-token';
+import { NewPassword } from '../ui/password';
+import { ErrorMessage } from '../ui/states';
 
-// Placeholder: this screen is being built (issue 21).
-export function AcceptPage(_props: PageProps) {
-  return <h1>Accept invitation</h1>;
+/** Joining an organisation from an invitation link (…/console/accept#token=…). */
+export function AcceptPage() {
+  const token = useFragmentToken();
+  const { signedIn } = useSession();
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const answer = await unwrap(api.POST('/v1/invitations/accept', { body: { token, name: name.trim(), password } }));
+      await signedIn(answer.csrf_token);
+      navigate('/', { replace: true });
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="narrow">
+      <h1>Accept invitation</h1>
+      {!token ? (
+        <p role="alert" class="error">
+          This page needs the invitation link you were sent (it ends in #token=…). Ask the person who invited you for a new one.
+        </p>
+      ) : (
+        <form onSubmit={(e) => void submit(e)}>
+          <p>Choose your name and a password. If you already have an account, enter its password.</p>
+          <Field label="Name">
+            {({ id }) => (
+              <input id={id} required maxLength={100} autoComplete="name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+            )}
+          </Field>
+          <NewPassword value={password} onInput={setPassword} />
+          <ErrorMessage error={error} />
+          <button type="submit" disabled={busy}>
+            Join
+          </button>
+        </form>
+      )}
+    </section>
+  );
 }

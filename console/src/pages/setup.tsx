@@ -1,6 +1,91 @@
-import type { PageProps } from '../screens';
+import { useState } from 'preact/hooks';
+import { api, unwrap } from '../api/client';
+import { navigate } from '../router';
+import { useSession } from '../session';
+import { Field } from '../ui/field';
+import { useFragmentToken } from '../ui/fragment-token';
+import { NewPassword } from '../ui/password';
+import { ErrorMessage } from '../ui/states';
 
-// Placeholder: this screen is being built (issue 21).
-export function SetupPage(_props: PageProps) {
-  return <h1>Set up scope-auth</h1>;
+/** The first owner, from the one-time setup URL the service logged at its first start (…/console/setup#token=…). */
+export function SetupPage() {
+  const token = useFragmentToken();
+  const { signedIn } = useSession();
+  const [form, setForm] = useState({ email: '', name: '', password: '', org_name: '' });
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const set = (field: keyof typeof form) => (value: string) => setForm({ ...form, [field]: value });
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const answer = await unwrap(api.POST('/v1/setup', { body: { token, ...form } }));
+      await signedIn(answer.csrf_token);
+      navigate('/', { replace: true });
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="narrow">
+      <h1>Set up scope-auth</h1>
+      {!token ? (
+        <p role="alert" class="error">
+          This page needs the setup link the service printed at its first start (it ends in #token=…). Open that link, or create the first
+          owner with npx scope-auth user create.
+        </p>
+      ) : (
+        <form onSubmit={(e) => void submit(e)}>
+          <p>Create the first owner of this scope-auth and its organisation.</p>
+          <Field label="Organisation" hint="Its name, as members will see it.">
+            {({ id, describedBy }) => (
+              <input
+                id={id}
+                aria-describedby={describedBy}
+                required
+                maxLength={100}
+                autoComplete="organization"
+                value={form.org_name}
+                onInput={(e) => set('org_name')(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <Field label="Email">
+            {({ id }) => (
+              <input
+                id={id}
+                type="email"
+                required
+                maxLength={254}
+                autoComplete="username"
+                value={form.email}
+                onInput={(e) => set('email')(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <Field label="Name">
+            {({ id }) => (
+              <input
+                id={id}
+                required
+                maxLength={100}
+                autoComplete="name"
+                value={form.name}
+                onInput={(e) => set('name')(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+          <NewPassword value={form.password} onInput={set('password')} />
+          <ErrorMessage error={error} />
+          <button type="submit" disabled={busy}>
+            Create owner
+          </button>
+        </form>
+      )}
+    </section>
+  );
 }

@@ -3,6 +3,7 @@ import { api, unwrap } from '../api/client';
 import { useSession } from '../session';
 import { Field } from '../ui/field';
 import { ErrorMessage } from '../ui/states';
+import { useSsoAvailable } from './sign-in-methods';
 
 export function SignInPage() {
   const { signedIn, notice } = useSession();
@@ -10,6 +11,7 @@ export function SignInPage() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  const sso = useSsoAvailable();
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -52,6 +54,14 @@ export function SignInPage() {
           Sign in
         </button>
       </form>
+      {sso && (
+        <p class="alt">
+          {/* A full page load: the identity provider's pages are not part of the console. */}
+          <a class="button secondary" href="/v1/sso/start">
+            Sign in with SSO
+          </a>
+        </p>
+      )}
     </section>
   );
 }

@@ -1,0 +1,56 @@
+import { useEffect, useId, useState } from 'preact/hooks';
+import { api, unwrap, type Schemas } from '../api/client';
+import { ErrorMessage, Loading } from '../ui/states';
+import { Time } from '../ui/time';
+
+type Event = Schemas['AuditEvent'];
+
+/** The latest audit events about one key (GET /v1/audit-events?key_id=…). */
+export function KeyAudit({ keyId, version }: { keyId: string; version: number }) {
+  const [events, setEvents] = useState<Event[]>();
+  const [error, setError] = useState<unknown>();
+  const titleId = useId();
+  useEffect(() => {
+    unwrap(api.GET('/v1/audit-events', { params: { query: { key_id: keyId, limit: 20 } } }))
+      .then((page) => setEvents(page.data))
+      .catch(setError);
+  }, [keyId, version]);
+  return (
+    <section aria-labelledby={titleId}>
+      <h2 id={titleId}>Activity</h2>
+      <ErrorMessage error={error} />
+      {!events && !error && <Loading />}
+      {events && events.length === 0 && <p>No events yet.</p>}
+      {events && events.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Action</th>
+                <th scope="col">By</th>
+                <th scope="col">From</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr key={e.id}>
+                  <td>
+                    <Time iso={e.created_at} />
+                  </td>
+                  <td>
+                    <code>{e.action}</code>
+                  </td>
+                  <td>
+                    {e.actor.type} <code>{e.actor.id ?? ''}</code>
+                  </td>
+                  <td>{e.ip ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,65 @@
+import { useState } from 'preact/hooks';
+import { api, unwrap, type Answer } from '../api/client';
+import { Dialog } from '../ui/dialog';
+import { Field } from '../ui/field';
+import { ErrorMessage } from '../ui/states';
+import type { ApiKey } from './format';
+
+export type Rotated = Answer<'rotateKey', 201>;
+
+const GRACE = [
+  [0, 'None: the old secret stops now'],
+  [3_600, '1 hour'],
+  [86_400, '24 hours'],
+  [604_800, '7 days'],
+] as const;
+
+/** A new key with the same settings; the old one keeps working for the chosen grace period. */
+export function RotateDialog({ apiKey, onClose, onRotated }: { apiKey: ApiKey; onClose: () => void; onRotated: (key: Rotated) => void }) {
+  const [grace, setGrace] = useState(0);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      onRotated(
+        await unwrap(api.POST('/v1/keys/{id}/rotate', { params: { path: { id: apiKey.id } }, body: { grace_period_seconds: grace } })),
+      );
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={`Rotate “${apiKey.name}”`} open onClose={onClose}>
+      <form onSubmit={(e) => void submit(e)}>
+        <p>
+          A new key with the same settings is made and its secret shown once. The old key keeps working during the grace period, then
+          expires.
+        </p>
+        <Field label="Grace period">
+          {({ id }) => (
+            <select id={id} value={grace} onChange={(e) => setGrace(Number(e.currentTarget.value))}>
+              {GRACE.map(([seconds, text]) => (
+                <option key={seconds} value={seconds}>
+                  {text}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <ErrorMessage error={error} />
+        <div class="actions">
+          <button type="submit" disabled={busy}>
+            Rotate
+          </button>
+          <button type="button" class="secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

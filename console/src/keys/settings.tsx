@@ -1,0 +1,103 @@
+import { useState } from 'preact/hooks';
+import { api, unwrap } from '../api/client';
+import { Field } from '../ui/field';
+import { ErrorMessage } from '../ui/states';
+import { words } from './expiry';
+import type { ApiKey } from './format';
+
+const dateOf = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString('en-CA') : '');
+
+/** Edits what PATCH /v1/keys/:id allows: name, description, scopes, audiences, addresses, expiry, exchange logging. */
+export function KeySettings({ apiKey, onSaved }: { apiKey: ApiKey; onSaved: (key: ApiKey) => void }) {
+  const [name, setName] = useState(apiKey.name);
+  const [description, setDescription] = useState(apiKey.description);
+  const [scopes, setScopes] = useState(apiKey.scopes.join(' '));
+  const [audiences, setAudiences] = useState(apiKey.audiences.join(' '));
+  const [cidrs, setCidrs] = useState(apiKey.allowed_cidrs.join('\n'));
+  const [expires, setExpires] = useState(dateOf(apiKey.expires_at));
+  const [logExchanges, setLogExchanges] = useState(apiKey.log_exchanges);
+  const [error, setError] = useState<unknown>();
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setSaved(false);
+    try {
+      const body = {
+        name: name.trim(),
+        description: description.trim(),
+        scopes: words(scopes),
+        audiences: words(audiences),
+        allowed_cidrs: words(cidrs),
+        expires_at: expires ? new Date(`${expires}T23:59:59`).toISOString() : null,
+        log_exchanges: logExchanges,
+      };
+      onSaved(await unwrap(api.PATCH('/v1/keys/{id}', { params: { path: { id: apiKey.id } }, body })));
+      setSaved(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="form" onSubmit={(e) => void submit(e)} aria-label="Settings">
+      <Field label="Name">
+        {({ id }) => <input id={id} required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />}
+      </Field>
+      <Field label="Description">
+        {({ id }) => (
+          <textarea id={id} rows={2} maxLength={500} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+        )}
+      </Field>
+      <Field label="Scopes" hint="Separated by spaces.">
+        {({ id, describedBy }) => (
+          <input id={id} aria-describedby={describedBy} maxLength={2000} value={scopes} onInput={(e) => setScopes(e.currentTarget.value)} />
+        )}
+      </Field>
+      <Field label="Audiences" hint="Separated by spaces; empty means the default audience.">
+        {({ id, describedBy }) => (
+          <input
+            id={id}
+            aria-describedby={describedBy}
+            maxLength={2000}
+            value={audiences}
+            onInput={(e) => setAudiences(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field label="Allowed addresses" hint="CIDRs, one per line; empty means from anywhere.">
+        {({ id, describedBy }) => (
+          <textarea
+            id={id}
+            aria-describedby={describedBy}
+            rows={2}
+            maxLength={4000}
+            value={cidrs}
+            onInput={(e) => setCidrs(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field label="Expiry date" hint="Empty: the key never expires.">
+        {({ id, describedBy }) => (
+          <input id={id} type="date" aria-describedby={describedBy} value={expires} onInput={(e) => setExpires(e.currentTarget.value)} />
+        )}
+      </Field>
+      <label class="check">
+        <input type="checkbox" checked={logExchanges} onChange={(e) => setLogExchanges(e.currentTarget.checked)} /> Log every exchange in
+        the audit log
+      </label>
+      <ErrorMessage error={error} />
+      {saved && <p role="status">Saved.</p>}
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          Save changes
+        </button>
+      </div>
+    </form>
+  );
+}
