@@ -96,11 +96,12 @@ const keySchema = z
     log_exchanges: z.boolean(),
     owner: z
       .object({
-        type: z.enum(['user', 'key', 'cli']),
-        id: z.string().nullable(),
+        type: z.enum(['user', 'key']),
+        id: z.string(),
         email: z.string().nullable().optional().describe('for type "user"'),
       })
-      .describe('who the key belongs to: the person who made it, or the key (or CLI) that did'),
+      .nullable()
+      .describe('who the key belongs to: the person who made it, or the key that did; null for keys made by the CLI'),
   })
   .meta({ id: 'ApiKey', description: 'an API key; never its secret' });
 const keyWithSecret = keySchema
