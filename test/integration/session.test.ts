@@ -270,6 +270,8 @@ describe('GET /v1/me', () => {
       org: { id: org.id, name: 'Me Org' },
       role: 'viewer',
       permissions: ['org:read', 'members:read'],
+      csrf_token: s.csrf,
+      orgs: [{ id: org.id, name: 'Me Org', role: 'viewer' }],
     });
   });
 

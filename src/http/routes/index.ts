@@ -1,4 +1,5 @@
 import type { Route } from '../route.js';
+import { accountRoutes } from './account.js';
 import { auditRoutes } from './audit-events.js';
 import { discoveryRoutes } from './discovery.js';
 import { healthRoutes } from './health.js';
@@ -24,6 +25,7 @@ export const routes: readonly Route[] = [
   ...auditRoutes,
   ...usageRoutes,
   ...sessionRoutes,
+  ...accountRoutes,
   ...ssoRoutes,
   ...memberRoutes,
   ...invitationRoutes,
