@@ -5,7 +5,7 @@ import request from 'supertest';
 import { createTestInstance, listen, LogCapture, type TestInstance } from '../support/app.js';
 const logs = new LogCapture();
 import { createOrg } from '../support/fixtures.js';
-import { createPerson } from '../support/people.js';
+import { asPerson, createPerson, signIn } from '../support/people.js';
 import { invite } from '../../src/domain/people/invitations.js';
 
 /**
@@ -175,10 +175,13 @@ describe('single sign-on (OpenID Connect, real provider)', () => {
   it('lets an address of an allowed domain join as a viewer, and refuses a stranger', async () => {
     const org = await createOrg(inst.deps, 'Domain Org');
     const domain = `d${Date.now()}.example`;
-    await inst.deps
-      .db('organisations')
-      .where({ id: org.id })
-      .update({ sso_domains: [domain] });
+    // The owner allows the domain (PATCH /v1/org); single sign-on reads it.
+    const owner = await signIn(inst.app, await createPerson(inst.deps, org, 'owner'));
+    await request(inst.app)
+      .patch('/v1/org')
+      .set(asPerson(owner))
+      .send({ sso_domains: [domain] })
+      .expect(200);
     const { res, ours } = await signInWithSso({ sub: 'newbie-1', email: `newbie@${domain}`, email_verified: true, name: 'Newbie' });
     expect(res.status).toBe(302);
     const me = await request(inst.app)

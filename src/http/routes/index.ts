@@ -8,9 +8,11 @@ import { keyRoutes } from './keys.js';
 import { metricsRoutes } from './metrics.js';
 import { memberRoutes } from './members.js';
 import { oauthRoutes } from './oauth.js';
+import { orgRoutes } from './org.js';
 import { resourceRoutes } from './resources.js';
 import { revocationRoutes } from './revocations.js';
 import { sessionRoutes } from './session.js';
+import { signingKeyRoutes } from './signing-keys.js';
 import { ssoRoutes } from './sso.js';
 import { tokenRoutes } from './token.js';
 import { usageRoutes } from './usage.js';
@@ -30,6 +32,8 @@ export const routes: readonly Route[] = [
   ...memberRoutes,
   ...invitationRoutes,
   ...resourceRoutes,
+  ...orgRoutes,
+  ...signingKeyRoutes,
   ...revocationRoutes,
   ...metricsRoutes,
 ];
