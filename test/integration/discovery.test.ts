@@ -219,6 +219,7 @@ describe('GET /openapi.json', () => {
       'environment',
       'unused_for_days',
       'owner',
+      'q',
       'limit',
       'cursor',
     ]);

@@ -214,3 +214,30 @@ describe('single sign-on (OpenID Connect, real provider)', () => {
     expect(replay.status).toBe(401);
   });
 });
+
+describe('rate limit', () => {
+  it('limits starts and callbacks per client address (429 rate_limited with Retry-After), not other addresses', async () => {
+    const limited = await createTestInstance({
+      env: {
+        OIDC_ISSUER: providerUrl,
+        OIDC_CLIENT_ID: CLIENT.client_id,
+        OIDC_CLIENT_SECRET: CLIENT.client_secret,
+        RATE_LIMIT_SSO_PER_IP: '3',
+        TRUST_PROXY: 'true',
+      },
+    });
+    try {
+      const from = (ip: string) => ({ 'X-Forwarded-For': ip });
+      await request(limited.app).get('/v1/sso/start').set(from('203.0.113.30')).expect(302);
+      await request(limited.app).get('/v1/sso/start').set(from('203.0.113.30')).expect(302);
+      await request(limited.app).get('/v1/sso/callback?code=x&state=y').set(from('203.0.113.30')).expect(401);
+      const refused = await request(limited.app).get('/v1/sso/start').set(from('203.0.113.30')).expect(429);
+      expect(refused.body).toEqual({ error: 'rate_limited', error_description: 'too many requests, retry later' });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      await request(limited.app).get('/v1/sso/callback?code=x&state=y').set(from('203.0.113.30')).expect(429);
+      await request(limited.app).get('/v1/sso/start').set(from('198.51.100.30')).expect(302);
+    } finally {
+      await limited.close();
+    }
+  });
+});
