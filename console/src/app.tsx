@@ -81,7 +81,7 @@ export function App() {
       />
     );
   const Page = screen.page;
-  return <Shell session={session} path={path} heading={heading} body={<Page params={params} />} />;
+  return <Shell session={session} path={path} heading={heading} body={<Page key={path} params={params} />} />;
 }
 
 type ShellProps = {

@@ -43,7 +43,7 @@ function Row({ apiKey }: { apiKey: ApiKey }) {
         <code>{apiKey.id}</code> <CopyButton value={apiKey.id} label={`Copy key ID of ${apiKey.name}`} />
       </td>
       <td>
-        <code>…{apiKey.secret_hint}</code>
+        <code class="nowrap">{apiKey.secret_hint}</code>
       </td>
       <td>
         <EnvironmentBadge environment={apiKey.environment} />

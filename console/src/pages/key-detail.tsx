@@ -93,7 +93,7 @@ export function KeyDetailPage({ params }: PageProps) {
         </dd>
         <dt>Secret hint</dt>
         <dd>
-          <code>…{apiKey.secret_hint}</code>
+          <code class="nowrap">{apiKey.secret_hint}</code>
         </dd>
         <dt>Owner</dt>
         <dd>{ownerText(apiKey.owner)}</dd>
