@@ -1,5 +1,5 @@
 import { createContext, type ComponentChildren } from 'preact';
-import { useContext, useEffect, useState } from 'preact/hooks';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { api, onSessionLost, setCsrfToken, unwrap } from './api/client';
 import { takeFragment } from './router';
 
@@ -35,6 +35,8 @@ export const can = (session: Session | null | undefined, permission: string): bo
 export function SessionProvider({ children }: { children: ComponentChildren }) {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [notice, setNotice] = useState<string>();
+  const current = useRef<Session | null | undefined>(undefined);
+  current.current = session;
 
   const refresh = async () => {
     try {
@@ -55,7 +57,8 @@ export function SessionProvider({ children }: { children: ComponentChildren }) {
     void refresh();
     return onSessionLost(() => {
       setCsrfToken(undefined);
-      setNotice('Your session has ended. Sign in again.');
+      // Only someone who was signed in is told their session ended (not a first visit's 401 from /v1/me).
+      if (current.current) setNotice('Your session has ended. Sign in again.');
       setSession(null);
     });
   }, []);

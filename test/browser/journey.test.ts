@@ -1,6 +1,7 @@
 // The whole journey of issue 21 in chromium, by the accessible names outside checks use: setup from the
 // setup URL, sign in, create a key, copy its secret, exchange it over HTTP, see "last used" change,
 // rotate, revoke, see the "Revoked" badge and the secret refused. axe and screenshots on every screen.
+import type { Page } from 'playwright-core';
 import { axeScan, describeInBrowser, launchBrowser, openPage, screenshot, startConsole, type ConsoleServer } from '../support/browser.js';
 import { exchange, scrollsSideways, signIn, takeSecret } from '../support/console-page.js';
 
@@ -12,8 +13,8 @@ beforeAll(async () => {
   [server, browser] = await Promise.all([startConsole('browser_journey'), launchBrowser()]);
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await browser.close();
+  await server.close();
 });
 
 describeInBrowser('console journey', () => {
@@ -145,7 +146,7 @@ describeInBrowser('console journey', () => {
   });
 });
 
-async function expectDefinition(page: import('playwright-core').Page, term: string, text: string | RegExp): Promise<void> {
+async function expectDefinition(page: Page, term: string, text: string | RegExp): Promise<void> {
   const dd = page.locator(`dt:text-is("${term}") + dd`);
   await dd.waitFor();
   const got = await dd.innerText();

@@ -37,6 +37,9 @@ const csrf: Middleware = {
 export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
 api.use(csrf);
 
+/** Where a 401 means "wrong password", not "the session ended". */
+const CREDENTIAL_PATHS = new Set(['/v1/session', '/v1/setup', '/v1/invitations/accept', '/v1/me/password']);
+
 type Result<T> = { data?: T; error?: unknown; response: Response };
 
 /** The data of a successful answer, or an ApiError carrying the API's `error_description`. */
@@ -46,7 +49,8 @@ export async function unwrap<T>(pending: Promise<Result<T>>): Promise<T> {
   });
   if (response.ok) return data as T;
   const body = (error ?? {}) as { error?: string; error_description?: string };
-  if (response.status === 401 && body.error !== 'invalid_credentials') for (const l of listeners) l();
+  // A 401 anywhere but where credentials are typed in means the session is gone (ended, expired, signed out elsewhere).
+  if (response.status === 401 && !CREDENTIAL_PATHS.has(new URL(response.url, location.href).pathname)) for (const l of listeners) l();
   throw new ApiError(response.status, body.error ?? 'http_error', body.error_description ?? `The service answered ${response.status}.`);
 }
 

@@ -17,9 +17,8 @@ export function EnvironmentBadge({ environment }: { environment: ApiKey['environ
 
 /** Who a key belongs to, in words. */
 export function ownerText(owner: ApiKey['owner']): string {
-  if (owner.type === 'user') return owner.email ?? owner.id ?? 'a person';
-  if (owner.type === 'key') return `key ${owner.id ?? ''}`.trim();
-  return 'command line';
+  if (!owner) return 'command line';
+  return owner.type === 'user' ? (owner.email ?? owner.id) : `key ${owner.id}`;
 }
 
 /** A short list of words, or a dash when there are none (so an empty cell still reads as empty). */

@@ -49,8 +49,8 @@ export const nextPage = (query: KeyQuery, next: string): KeyQuery => ({ ...query
 
 export const previousPage = (query: KeyQuery): KeyQuery => ({ ...query, prev: query.prev.slice(0, -1), cursor: query.prev.at(-1) ?? '' });
 
-/** GET /v1/keys's query for this state (`q`, the name search, is documented in DESIGN.md). */
-export function apiQuery(query: KeyQuery): NonNullable<operations['listKeys']['parameters']['query']> & { q?: string } {
+/** GET /v1/keys's query for this state. */
+export function apiQuery(query: KeyQuery): NonNullable<operations['listKeys']['parameters']['query']> {
   return {
     limit: PAGE_SIZE,
     ...(query.q && { q: query.q }),

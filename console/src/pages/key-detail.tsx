@@ -131,7 +131,7 @@ export function KeyDetailPage({ params }: PageProps) {
         )}
       </dl>
       <UsageChart keyId={apiKey.id} />
-      <KeyAudit keyId={apiKey.id} version={version} />
+      {can(session, 'audit:read') && <KeyAudit keyId={apiKey.id} version={version} />}
       {writable && (
         <details class="settings">
           <summary>Settings</summary>

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
+import { api, unwrap } from '../api/client';
 
 /** Whether single sign-on is configured (public GET /v1/session/methods); false until known or on error. */
 export function useSsoAvailable(): boolean {
   const [sso, setSso] = useState(false);
   useEffect(() => {
-    fetch('/v1/session/methods', { credentials: 'same-origin' })
-      .then(async (r) => (r.ok ? ((await r.json()) as { sso?: unknown }) : {}))
-      .then((m) => setSso(m.sso === true))
+    unwrap(api.GET('/v1/session/methods'))
+      .then((methods) => setSso(methods.sso))
       .catch(() => setSso(false));
   }, []);
   return sso;
