@@ -52,6 +52,9 @@ afterAll(async () => {
   await server.close();
 });
 
+/** Waits until the table shows n loaded rows (not the placeholders kept while a page loads). */
+const rowsShown = (page: Page, n: number) => page.waitForFunction(`document.querySelectorAll('tbody tr:not(.skeleton)').length === ${n}`);
+
 const keyRows = (page: Page) => page.getByRole('row').filter({ has: page.getByRole('link') });
 
 describeInBrowser('console roles and sessions', () => {
@@ -107,13 +110,13 @@ describeInBrowser('console roles and sessions', () => {
     const first = await keyRows(page).allInnerTexts();
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.waitForURL(/cursor=/);
-    await page.waitForFunction(() => document.querySelectorAll('tbody tr:not(.skeleton)').length === 2);
+    await rowsShown(page, 2);
     const second = await keyRows(page).allInnerTexts();
     expect(second.some((t) => first.includes(t))).toBe(false);
     await page.reload();
-    await page.waitForFunction(() => document.querySelectorAll('tbody tr:not(.skeleton)').length === 2);
+    await rowsShown(page, 2);
     await page.getByRole('button', { name: 'Previous page' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('tbody tr:not(.skeleton)').length === 25);
+    await rowsShown(page, 25);
     expect(page.url()).toBe(`${server.url}/console/keys`);
     await page.goBack();
     await page.waitForURL(/cursor=/);
@@ -121,7 +124,7 @@ describeInBrowser('console roles and sessions', () => {
     await page.getByLabel('Search by name').fill('KEY 07');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL('**/console/keys?q=KEY+07');
-    await page.waitForFunction(() => document.querySelectorAll('tbody tr:not(.skeleton)').length === 1);
+    await rowsShown(page, 1);
     expect(await keyRows(page).allInnerTexts()).toEqual([expect.stringContaining('owner key 07')]);
     expect(errors).toEqual([]);
     await context.close();

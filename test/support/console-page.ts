@@ -13,7 +13,7 @@ export async function takeSecret(page: Page): Promise<NewKey & { clipboard: stri
   const secret = (await dialog.getByLabel('Secret').innerText()).trim();
   await dialog.getByRole('button', { name: 'Copy', exact: true }).click();
   await dialog.getByText('Copied').waitFor();
-  const clipboard = await page.evaluate(() => navigator.clipboard.readText());
+  const clipboard = String(await page.evaluate('navigator.clipboard.readText()'));
   const snippet = await dialog.locator('pre').textContent();
   const value = (name: string) => new RegExp(`${name}=(\\S+)`).exec(snippet ?? '')?.[1] ?? '';
   await dialog.getByRole('checkbox', { name: 'I have stored it safely' }).check();
@@ -34,7 +34,7 @@ export async function exchange(url: string, key: NewKey): Promise<number> {
 
 /** Does the page body scroll sideways? (Wide tables scroll inside their own box instead.) */
 export async function scrollsSideways(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+  return (await page.evaluate('document.documentElement.scrollWidth > document.documentElement.clientWidth')) === true;
 }
 
 export async function signIn(page: Page, url: string, email: string, password: string): Promise<void> {
