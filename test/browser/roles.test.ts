@@ -33,13 +33,16 @@ beforeAll(async () => {
         .expect(200)
     ).body as { csrf_token: string }
   ).csrf_token;
-  // More than one page of keys (a page is 25).
-  for (let i = 1; i <= 26; i++)
-    await owner
+  // More than one page of keys (a page is 25): 01–24 at once, then 25 and 26, the newest, in order.
+  const createKey = (i: number) =>
+    owner
       .post('/v1/keys')
       .set('X-CSRF-Token', ownerCsrf)
       .send({ name: `owner key ${String(i).padStart(2, '0')}`, scopes: ['orders:read'] })
       .expect(201);
+  await Promise.all(Array.from({ length: 24 }, (_, i) => createKey(i + 1)));
+  await createKey(25);
+  await createKey(26);
   devAcceptUrl = await invite(DEV.email, 'developer');
   const viewerToken = new URL(await invite(VIEWER.email, 'viewer')).hash.replace('#token=', '');
   await request(server.inst.app)
@@ -53,7 +56,15 @@ afterAll(async () => {
 });
 
 /** Waits until the table shows n loaded rows (not the placeholders kept while a page loads). */
-const rowsShown = (page: Page, n: number) => page.waitForFunction(`document.querySelectorAll('tbody tr:not(.skeleton)').length === ${n}`);
+async function rowsShown(page: Page, n: number): Promise<void> {
+  // Polled from here: the page's CSP (no eval) refuses waitForFunction's string form.
+  const rows = page.locator('table[aria-busy="false"] tbody tr');
+  for (let tries = 0; tries < 100; tries++) {
+    if ((await rows.count()) === n) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`the table never showed ${n} rows (it shows ${await rows.count()})`);
+}
 
 const keyRows = (page: Page) => page.getByRole('row').filter({ has: page.getByRole('link') });
 
@@ -103,18 +114,19 @@ describeInBrowser('console roles and sessions', () => {
   it('pages through the keys by cursor and searches by name, keeping both in the URL', async () => {
     const { page, errors, context } = await openPage(browser.browser, server.url);
     page.setDefaultTimeout(10_000);
+    const total = ((await owner.get('/v1/keys?limit=100').expect(200)).body as { data: unknown[] }).data.length;
+    expect(total).toBeGreaterThan(25);
     await signIn(page, server.url, OWNER.email, OWNER.password);
     await page.waitForURL('**/console/keys');
-    await keyRows(page).first().waitFor();
-    expect(await keyRows(page).count()).toBe(25);
+    await rowsShown(page, 25);
     const first = await keyRows(page).allInnerTexts();
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.waitForURL(/cursor=/);
-    await rowsShown(page, 2);
+    await rowsShown(page, total - 25);
     const second = await keyRows(page).allInnerTexts();
     expect(second.some((t) => first.includes(t))).toBe(false);
     await page.reload();
-    await rowsShown(page, 2);
+    await rowsShown(page, total - 25);
     await page.getByRole('button', { name: 'Previous page' }).click();
     await rowsShown(page, 25);
     expect(page.url()).toBe(`${server.url}/console/keys`);
@@ -149,6 +161,37 @@ describeInBrowser('console roles and sessions', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     await page.getByText('Active', { exact: true }).waitFor();
     expect(errors).toEqual([expect.stringMatching(/status of 403/)]);
+    await context.close();
+  });
+
+  it("offers the org's declared scopes as checkboxes with their descriptions once it has resources", async () => {
+    await owner
+      .post('/v1/resources')
+      .set('X-CSRF-Token', ownerCsrf)
+      .send({
+        name: 'Orders API',
+        audience: 'https://orders.example',
+        scopes: [{ name: 'orders:read', description: 'Read orders and their lines' }],
+      })
+      .expect(201);
+    const { page, errors, context } = await openPage(browser.browser, server.url);
+    page.setDefaultTimeout(10_000);
+    await signIn(page, server.url, OWNER.email, OWNER.password);
+    await page.waitForURL('**/console/keys');
+    await page.getByRole('link', { name: 'Create API key' }).click();
+    const scope = page.getByRole('checkbox', { name: /orders:read Read orders and their lines/ });
+    await scope.waitFor();
+    expect(await page.getByLabel('Scopes').count()).toBe(0); // no free text once the org declares its APIs
+    await page.getByLabel('Name').fill('orders reader');
+    await scope.check();
+    expect(await page.getByRole('checkbox', { name: 'Audience https://orders.example' }).isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Create' }).click();
+    const created = await takeSecret(page);
+    await page.waitForURL(`**/console/keys/${created.id}`);
+    const facts = await page.locator('dl.facts').innerText();
+    expect(facts).toMatch(/Scopes\s+orders:read/);
+    expect(facts).toMatch(/Audiences\s+https:\/\/orders\.example/);
+    expect(errors).toEqual([]);
     await context.close();
   });
 

@@ -39,7 +39,7 @@ export function KeysPage() {
       <div class="page-head">
         <h1>API keys</h1>
         {can(session, 'keys:write') && (
-          <Link to="/keys/new" class="button">
+          <Link to="/keys/new" class="button push">
             Create API key
           </Link>
         )}
