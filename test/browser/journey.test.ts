@@ -85,7 +85,6 @@ describeInBrowser('console journey', () => {
     await row.getByText('Active', { exact: true }).waitFor();
     expect(await row.innerText()).toMatch(/billing:read[\s\S]*olive@example\.test[\s\S]*(now|second|minute)/);
     expect(await axeScan(page)).toEqual([]);
-    await screenshot(page, 'keys-list');
     await row.getByRole('link', { name: 'billing worker' }).click();
     await page.waitForURL(`**/console/keys/${first.id}`);
     await page.goBack();
@@ -128,6 +127,8 @@ describeInBrowser('console journey', () => {
     await page.goBack();
     await page.waitForURL(/\/console\/keys$/);
     expect(await page.getByLabel('Status').inputValue()).toBe('');
+    await page.getByRole('row').filter({ hasText: 'leaked in a log' }).waitFor();
+    await screenshot(page, 'keys-list');
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);

@@ -5,19 +5,8 @@ import { Badge } from '../ui/badge';
 import { EnvironmentBadge, List, StatusBadge, ownerText, type ApiKey } from './format';
 import { PAGE_SIZE } from './query';
 
-const COLUMNS = [
-  'Name',
-  'Key ID',
-  'Secret hint',
-  'Environment',
-  'Scopes',
-  'Audiences',
-  'Owner',
-  'Created',
-  'Last used',
-  'Expires',
-  'Status',
-];
+// Name with its environment, and the key ID with the secret's hint, share a cell: the table fits a laptop screen.
+const COLUMNS = ['Name', 'Key ID', 'Scopes', 'Audiences', 'Owner', 'Created', 'Last used', 'Expires', 'Status'];
 
 /** When the key expires: "never", or its date with an "expires soon" badge in the last week. */
 export function Expiry({ apiKey }: { apiKey: ApiKey }) {
@@ -38,15 +27,15 @@ function Row({ apiKey }: { apiKey: ApiKey }) {
     <tr>
       <td>
         <Link to={`/keys/${apiKey.id}`}>{apiKey.name}</Link>
+        <span class="sub">
+          <EnvironmentBadge environment={apiKey.environment} />
+        </span>
       </td>
       <td class="nowrap">
-        <code>{apiKey.id}</code> <CopyButton value={apiKey.id} label={`Copy key ID of ${apiKey.name}`} />
-      </td>
-      <td>
-        <code class="nowrap">{apiKey.secret_hint}</code>
-      </td>
-      <td>
-        <EnvironmentBadge environment={apiKey.environment} />
+        <code class="small">{apiKey.id}</code> <CopyButton value={apiKey.id} label={`Copy key ID of ${apiKey.name}`} />
+        <span class="sub">
+          hint <code class="nowrap">{apiKey.secret_hint}</code>
+        </span>
       </td>
       <td>
         <List items={apiKey.scopes} />
