@@ -1,9 +1,9 @@
 /** The create form's expiry choices (DESIGN.md: never, 30/60/90 days, a date). */
 export const EXPIRY_CHOICES = [
   ['never', 'Never'],
-  ['30', 'In 30 days'],
-  ['60', 'In 60 days'],
-  ['90', 'In 90 days'],
+  ['30', '30 days'],
+  ['60', '60 days'],
+  ['90', '90 days'],
   ['date', 'On a date…'],
 ] as const;
 export type ExpiryChoice = (typeof EXPIRY_CHOICES)[number][0];

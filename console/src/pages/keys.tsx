@@ -55,7 +55,7 @@ export function KeysPage() {
           )}
         </Empty>
       ) : (
-        <KeyTable keys={keys} loading={loading && !error} />
+        !error && <KeyTable keys={keys} loading={loading} />
       )}
       <nav class="pager" aria-label="Pages">
         <button
