@@ -67,6 +67,8 @@ describeInBrowser('console journey', () => {
     await page.waitForURL(`**/console/keys/${first.id}`);
     expect(await page.content()).not.toContain(first.secret); // gone with the dialog
     expect(page.url()).not.toContain(first.secret);
+    const stored = await page.evaluate('JSON.stringify([localStorage, sessionStorage, history.state])');
+    expect(stored).not.toContain(first.secret);
 
     // Used by a program; "last used" changes once the usage is flushed.
     await expectDefinition(page, 'Last used', 'never');
