@@ -27,6 +27,14 @@ export function Dialog({ title, open, onClose, children }: Props) {
         e.preventDefault();
         onClose();
       }}
+      onClose={() => {
+        // The browser may close a modal itself (a second Escape with no click between); while the page
+        // still wants it open (the secret's guard), show it again and let onClose decide.
+        if (open && ref.current && !ref.current.open) {
+          ref.current.showModal();
+          onClose();
+        }
+      }}
     >
       <h2 id={titleId}>{title}</h2>
       {children}
