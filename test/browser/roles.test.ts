@@ -22,7 +22,15 @@ async function invite(email: string, role: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startConsole('browser_roles'), launchBrowser()]);
+  [server, browser] = await Promise.all([
+    startConsole('browser_roles', {
+      // Single sign-on configured (discovery happens only when someone starts it): the sign-in page offers it.
+      OIDC_ISSUER: 'https://idp.example.test',
+      OIDC_CLIENT_ID: 'scope-auth-console',
+      OIDC_CLIENT_SECRET: 'not-a-real-client-secret',
+    }),
+    launchBrowser(),
+  ]);
   owner = request.agent(server.inst.app);
   const token = new URL(await server.setupUrl()).hash.replace('#token=', '');
   ownerCsrf = (
@@ -96,9 +104,11 @@ describeInBrowser('console roles and sessions', () => {
     await context.close();
   }, 60_000);
 
-  it('a viewer has no keys page: not in the navigation, and its URL says so', async () => {
+  it('a viewer (offered single sign-on) has no keys page: not in the navigation, and its URL says so', async () => {
     const { page, errors, context } = await openPage(browser.browser, server.url);
     page.setDefaultTimeout(10_000);
+    await page.goto(`${server.url}/console/sign-in`);
+    expect(await page.getByRole('link', { name: 'Sign in with SSO' }).getAttribute('href')).toBe('/v1/sso/start');
     await signIn(page, server.url, VIEWER.email, VIEWER.password);
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link').first().waitFor();
