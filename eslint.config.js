@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const NODE_GLOBALS = {
@@ -32,6 +33,7 @@ export default tseslint.config(
       'bench/results/**',
       'sdk-python/**',
       'console/dist/**',
+      'console/src/api/schema.d.ts',
       'test/.docs-*/**',
     ],
   },
@@ -43,7 +45,7 @@ export default tseslint.config(
   },
   {
     // Type-aware: the compiler's knowledge catches misused promises and conditions that cannot change.
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
@@ -68,5 +70,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
-  { files: ['bench/**', 'bin/**', '*.config.js', 'test/support/*.js'], rules: { 'no-console': 'off' } },
+  { files: ['bench/**', 'bin/**', '*.config.js', 'test/support/*.js', 'scripts/**'], rules: { 'no-console': 'off' } },
+  // The console runs in the browser.
+  { files: ['console/**'], languageOptions: { globals: globals.browser } },
 );

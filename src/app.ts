@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Deps } from './deps.js';
 import { errorHandler, notFound } from './http/error-handler.js';
+import { consoleRouter } from './http/console/static.js';
 import { cors } from './http/middleware/cors.js';
 import { createLimiters } from './http/middleware/rate-limit.js';
 import { requestId } from './http/middleware/request-id.js';
@@ -63,6 +64,9 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
     },
     createLimiters(deps),
   );
+
+  const consolePages = consoleRouter();
+  if (consolePages) app.use('/console', consolePages);
 
   app.use(notFound);
   app.use(errorHandler);
