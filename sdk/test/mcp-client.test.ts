@@ -152,6 +152,7 @@ it("lets the MCP SDK's client call a tool with a token found through the RFC 972
 async function withServerMetadata(provider: ClientCredentialsProvider, authorizationServer: string) {
   const metadata = (await (await fetch(`${authorizationServer}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
   if (metadata.issuer !== authorizationServer) throw new Error(`metadata of ${authorizationServer} names issuer ${metadata.issuer}`);
+  // `as never`: the SDK's type demands authorization_endpoint too; its non-interactive flow never reads it.
   return Object.assign(provider, {
     discoveryState: () => ({ authorizationServerUrl: authorizationServer, authorizationServerMetadata: metadata as never }),
   });
