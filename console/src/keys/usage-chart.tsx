@@ -74,6 +74,7 @@ export function UsageChart({ keyId }: { keyId: string }) {
       <svg
         class="chart"
         viewBox={`0 0 ${W} ${H}`}
+        preserveAspectRatio="none"
         role="img"
         aria-label={`Exchanges in the last ${range.days} days: ${issued} issued, ${refused} refused`}
       >
