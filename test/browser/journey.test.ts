@@ -44,7 +44,7 @@ describeInBrowser('console journey', () => {
     await page.waitForURL('**/console/keys');
 
     // Create a key.
-    await page.getByRole('link', { name: 'Create API key' }).click();
+    await page.getByRole('button', { name: 'Create API key' }).click();
     await page.waitForURL('**/console/keys/new');
     await page.getByLabel('Name').fill('billing worker');
     await page.getByLabel('Description').fill('Runs the nightly invoices');

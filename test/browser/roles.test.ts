@@ -92,7 +92,7 @@ describeInBrowser('console roles and sessions', () => {
     await page.getByText('No API keys yet').waitFor();
     expect(await page.getByLabel('Owner').count()).toBe(0); // only admins and owners filter by owner
 
-    await page.getByRole('link', { name: 'Create API key' }).click();
+    await page.getByRole('button', { name: 'Create API key' }).click();
     await page.getByLabel('Name').fill('dana key');
     await page.getByLabel('Scopes').fill('orders:read');
     await page.getByRole('button', { name: 'Create' }).click();
@@ -188,7 +188,7 @@ describeInBrowser('console roles and sessions', () => {
     page.setDefaultTimeout(10_000);
     await signIn(page, server.url, OWNER.email, OWNER.password);
     await page.waitForURL('**/console/keys');
-    await page.getByRole('link', { name: 'Create API key' }).click();
+    await page.getByRole('button', { name: 'Create API key' }).click();
     const scope = page.getByRole('checkbox', { name: /orders:read Read orders and their lines/ });
     await scope.waitFor();
     expect(await page.getByLabel('Scopes').count()).toBe(0); // no free text once the org declares its APIs

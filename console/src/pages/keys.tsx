@@ -6,7 +6,6 @@ import { apiQuery, keysUrl, nextPage, previousPage, readQuery } from '../keys/qu
 import { KeyTable } from '../keys/table';
 import { navigate, useLocation } from '../router';
 import { can, useSession } from '../session';
-import { Link } from '../ui/link';
 import { Empty, ErrorMessage } from '../ui/states';
 
 type Page = { data: ApiKey[]; next_cursor: string | null };
@@ -39,9 +38,10 @@ export function KeysPage() {
       <div class="page-head">
         <h1>API keys</h1>
         {can(session, 'keys:write') && (
-          <Link to="/keys/new" class="button push">
+          // A button, as DESIGN.md names it ("Create API key"); it opens the create form.
+          <button type="button" class="push" onClick={() => navigate('/keys/new')}>
             Create API key
-          </Link>
+          </button>
         )}
       </div>
       <KeyFilters query={query} showOwner={can(session, 'keys:all')} />
