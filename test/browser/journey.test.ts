@@ -118,6 +118,9 @@ describeInBrowser('console journey', () => {
     await confirm.getByLabel('Reason (optional)').fill('leaked in a log');
     await confirm.getByRole('button', { name: 'Revoke' }).click();
     await page.getByText('Revoked', { exact: true }).waitFor();
+    // Once the activity shows the revocation, the badge is still the only text that says "revoked".
+    await page.getByRole('cell', { name: 'Revocation' }).waitFor();
+    expect(await page.getByText('Revoked').count()).toBe(1);
     expect(await page.getByText(/reason: leaked in a log/).count()).toBe(1);
     expect(await page.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
     expect(await exchange(server.url, second)).toBe(401);

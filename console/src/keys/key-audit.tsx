@@ -5,6 +5,20 @@ import { Time } from '../ui/time';
 
 type Event = Schemas['AuditEvent'];
 
+/**
+ * Plain words for a key's actions, the code on hover. Nouns on purpose: the status badge stays the only
+ * text on the page that reads "Revoked", "Expired" or "Active" (outside checks look for that word).
+ */
+const ACTIONS: Record<string, string> = {
+  'key.created': 'Creation',
+  'key.updated': 'Settings change',
+  'key.changed': 'Settings change',
+  'key.rotated': 'Rotation',
+  'key.revoked': 'Revocation',
+  'exchange.succeeded': 'Token exchange',
+  'exchange.rejected': 'Refused exchange',
+};
+
 /** The latest audit events about one key (GET /v1/audit-events?key_id=…). */
 export function KeyAudit({ keyId, version }: { keyId: string; version: number }) {
   const [events, setEvents] = useState<Event[]>();
@@ -38,9 +52,7 @@ export function KeyAudit({ keyId, version }: { keyId: string; version: number })
                   <td>
                     <Time iso={e.created_at} />
                   </td>
-                  <td>
-                    <code>{e.action}</code>
-                  </td>
+                  <td title={e.action}>{ACTIONS[e.action] ?? e.action}</td>
                   <td>
                     {e.actor.type} <code>{e.actor.id ?? ''}</code>
                   </td>
