@@ -10,7 +10,7 @@ import { requestContext } from '../locals.js';
 import { bodyKind } from '../middleware/client-auth.js';
 import { parse } from '../parse.js';
 import type { Route } from '../route.js';
-import { answerSignIn, openingGuard } from './session.js';
+import { answerSignIn, openingGuard, signedInSchema } from './session.js';
 
 const role = z.enum(ROLES);
 const inviteBody = z.strictObject({ email: z.string().min(3).max(254), role });
@@ -94,15 +94,7 @@ export const invitationRoutes: Route[] = [
     auth: { kind: 'public' },
     request: { json: acceptBody, example: { token: 'from-the-accept-url', name: 'New Person', password: 'correct horse battery' } },
     responses: {
-      200: {
-        description: 'signed in as the new member',
-        schema: z.object({
-          user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
-          org: z.object({ id: z.string(), name: z.string() }),
-          role,
-          csrf_token: z.string(),
-        }),
-      },
+      200: { description: 'signed in as the new member', schema: signedInSchema },
     },
     errors: ['invalid_request', 'invalid_credentials', 'not_found', 'conflict', 'csrf_failed', 'unavailable'],
     handler:

@@ -10,13 +10,7 @@ import { ID_PATTERN } from '../../ids.js';
 import { requestContext } from '../locals.js';
 import { bodyKind } from '../middleware/client-auth.js';
 import { setNoStore } from '../middleware/no-store.js';
-import {
-  assertSameOrigin,
-  clearSessionCookie,
-  endPreviousSessionCookie,
-  sessionCookieName,
-  sessionCookieOptions,
-} from '../middleware/session-auth.js';
+import { assertSameOrigin, clearSessionCookie, setSessionCookie } from '../middleware/session-auth.js';
 import { parse } from '../parse.js';
 import type { Route } from '../route.js';
 
@@ -46,13 +40,11 @@ const meSchema = z.union([
   }),
 ]);
 
-const signedInSchema = z.object({ user: userView, org: orgView, role, csrf_token: z.string() });
+export const signedInSchema = z.object({ user: userView, org: orgView, role, csrf_token: z.string() });
 
-/** Ends the browser's previous session, sets the new cookie and answers who signed in. */
+/** Sets the new session cookie (ending the browser's previous session) and answers who signed in. */
 export async function answerSignIn(deps: Deps, req: Request, res: Response, result: SignInResult): Promise<void> {
-  // One browser, one session, and never a fixed ID.
-  await endPreviousSessionCookie(deps, req);
-  res.cookie(sessionCookieName(deps.config), result.sessionId, sessionCookieOptions(deps.config));
+  await setSessionCookie(deps, req, res, result.sessionId);
   res.json({
     user: { id: result.user.id, email: result.user.email, name: result.user.name },
     org: result.org,
