@@ -91,9 +91,11 @@ describe('npm run bench (every scenario, smoke sizes)', () => {
         expect([...scenarios].sort()).toEqual([
           'embedded',
           'exchange',
+          'flush',
           'latency',
           'list',
           'memory',
+          'observability',
           'people',
           'revocation',
           'scale',
@@ -105,6 +107,10 @@ describe('npm run bench (every scenario, smoke sizes)', () => {
           'JSON /v1/token, 1 process: service / ceiling',
           'Basic /oauth/token, 2 processes: service / ceiling',
           'rate limits on / off',
+          'metrics and usage on / off',
+          'tracing on / off',
+          'GET /metrics, 2 processes (primary sums its workers): p99 ms',
+          "worst second's p99 ms, last_used_at and usage flushes",
         ]) {
           expect(rows.some((line) => line.includes(label))).toBe(true);
         }
@@ -112,8 +118,9 @@ describe('npm run bench (every scenario, smoke sizes)', () => {
         const summary = /targets: (\d+) PASS, (\d+) MISS/.exec(out);
         expect(summary).not.toBeNull();
         expect(Number(summary![1]) + Number(summary![2])).toBe(verdicts);
-        // 16 until this round, + embedded (throughput ratio, start-up) + people (sign-in p50, session/Bearer).
-        expect(verdicts).toBe(20);
+        // 16 until this round, + embedded (throughput ratio, start-up) + people (sign-in p50, session/Bearer)
+        // + observability (metrics and usage on / off, scrape p99 on 1 and 2 processes) + flush (no spike).
+        expect(verdicts).toBe(24);
         // No failure is hidden in the figures: B refused every revoked key on its next exchange.
         expect(out).toMatch(/B refuses its first exchange after revoke returned +\| 5\/5 /);
 
