@@ -3,7 +3,7 @@
 // (BENCH_BASELINE_REF) and against tracing on, exporting to a local OTLP sink; and the time of a
 // GET /metrics scrape once every family has values, on one process and through a cluster primary.
 import { execFileSync, execSync } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { revokeKey, tokenFor } from '../lib/client.mjs';
@@ -31,6 +31,12 @@ async function startSink() {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${server.address().port}`, batches: () => batches, close: () => server.close() };
+}
+
+/** CPU time (user + system) a process has used, in ms (/proc clock ticks of 10 ms). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** `ref` built once into the temp directory (git archive + tsc, node_modules shared); its CLI path. */
@@ -86,6 +92,7 @@ async function timeScrapes(url, count) {
 
 async function measureThroughput({ dataset, s, log, requests, sink, baseline }) {
   const runs = {};
+  const cpu = {};
   for (let r = 0; r < s.runs; r++) {
     // Fresh processes every round, as in the exchange scenario.
     const servers = {
@@ -101,19 +108,24 @@ async function measureThroughput({ dataset, s, log, requests, sink, baseline }) 
       for (const server of Object.values(servers)) await warmUp(server, requests, 1);
       const names = Object.keys(servers);
       const order = r % 2 ? [...names].reverse() : names;
+      // CPU per exchange holds on a busy machine, where req/s follows what else runs at that moment.
+      const cpuBefore = Object.fromEntries(names.map((n) => [n, cpuMs(servers[n].pid)]));
       const results = await runInTurns(
         order.map((name) => ({ name, url: servers[name].url, requests })),
         { what: 'observability' },
       );
       results.forEach((res, i) => {
-        (runs[order[i]] ??= []).push(res.rps);
-        log(`  run ${r + 1}/${s.runs} ${order[i]}: ${Math.round(res.rps)} req/s`);
+        const name = order[i];
+        const cpuUs = ((cpuMs(servers[name].pid) - cpuBefore[name]) * 1000) / res.ok;
+        (runs[name] ??= []).push(res.rps);
+        (cpu[name] ??= []).push(cpuUs);
+        log(`  run ${r + 1}/${s.runs} ${name}: ${Math.round(res.rps)} req/s, ${Math.round(cpuUs)} µs CPU per exchange`);
       });
     } finally {
       await Promise.all(Object.values(servers).map((srv) => srv.stop()));
     }
   }
-  return runs;
+  return { runs, cpu };
 }
 
 async function measureScrapes({ dataset, s, log, keys, requests }) {
@@ -146,8 +158,9 @@ export async function observabilityScenario({ dataset, settings: s, report, log 
   log(`observability: ${s.runs} runs x ${s.durationSeconds} s, JSON, 1 process${baseline ? `, baseline ${baseline.sha}` : ''}`);
   const sink = await startSink();
   let runs;
+  let cpu;
   try {
-    runs = await measureThroughput({ dataset, s, log, requests, sink, baseline });
+    ({ runs, cpu } = await measureThroughput({ dataset, s, log, requests, sink, baseline }));
   } finally {
     sink.close();
   }
@@ -157,6 +170,12 @@ export async function observabilityScenario({ dataset, settings: s, report, log 
   row('JSON, 1 process: metrics and usage off, req/s', formatSpread(spread(runs.off)));
   const onOff = ratio('on', 'off');
   row('JSON, 1 process: metrics and usage on / off', formatSpread(onOff, 2), `≥ ${RATIO_TARGET}`, verdict(onOff.median >= RATIO_TARGET));
+  const cpuRatio = spread(cpu.off.map((x, i) => x / cpu.on[i]));
+  row(
+    'JSON, 1 process: CPU µs per exchange, metrics and usage on / off',
+    `${formatSpread(spread(cpu.on))} / ${formatSpread(spread(cpu.off))}`,
+  );
+  row('JSON, 1 process: metrics and usage on / off, by CPU per exchange (off / on)', formatSpread(cpuRatio, 2));
   row('JSON, 1 process: tracing on (OTLP to a local sink), req/s', formatSpread(spread(runs.traced)));
   row('JSON, 1 process: tracing on / off', formatSpread(ratio('traced', 'on'), 2));
   if (baseline) {
@@ -176,5 +195,5 @@ export async function observabilityScenario({ dataset, settings: s, report, log 
     row(`${label}, ${r.families} families: p50 ms`, r.p50.toFixed(2));
     row(`${label}: p99 ms of ${s.scrapes}`, r.p99.toFixed(2), `< ${SCRAPE_TARGET_MS} ms`, verdict(r.p99 < SCRAPE_TARGET_MS));
   }
-  report.data('observability', { runs, baseline: baseline?.sha, scrapes, sink_batches: sink.batches() });
+  report.data('observability', { runs, cpu_us_per_exchange: cpu, baseline: baseline?.sha, scrapes, sink_batches: sink.batches() });
 }
