@@ -10,7 +10,6 @@ import { inOneLayer, mountRoutes } from './http/mount.js';
 import { operationsOf } from './http/route.js';
 import { routes } from './http/routes/index.js';
 import { tracing } from './tracing.js';
-import { traceRequests } from './tracing-http.js';
 
 const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -44,7 +43,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   app.set('trust proxy', deps.config.trustProxy);
 
   // With tracing on (startTracing ran first), every request in a server span; off, no layer at all.
-  if (tracing.on) app.use(traceRequests());
+  if (tracing.requestLayer) app.use(tracing.requestLayer);
   // Request ID and security headers in one layer: each express layer costs time per request (docs/PERFORMANCE.md).
   app.use(inOneLayer(requestId(deps.log), requestObserver(deps), helmet(API_HEADERS)));
   if (deps.config.corsOrigins.length > 0)

@@ -13,8 +13,7 @@ import { issueSetupUrl } from './domain/people/setup.js';
 import { migrateDatabase } from './storage/db.js';
 import { openDatabase } from './storage/database.js';
 import { logStartMode } from './start-mode.js';
-import { startTracing } from './tracing.js';
-import { traceKnex, traceRedis } from './tracing-storage.js';
+import { startTracing, tracing as tracingState } from './tracing.js';
 
 export type RunningServer = { server: Server; deps: Deps; port: number; shutdown(signal?: string): Promise<void> };
 
@@ -57,9 +56,9 @@ export async function startServer(
   }
   // Before the app is built (it mounts the server span only with tracing on); the SDK loads only if configured.
   const tracing = await startTracing(config.tracing, log);
-  const untrace = tracing ? [traceKnex(deps.db), ...(deps.redis ? [traceRedis(deps.redis)] : [])] : [];
+  const untrace = tracingState.traceStorage?.(deps);
   const stopTracing = async () => {
-    for (const undo of untrace) undo();
+    untrace?.();
     await tracing?.shutdown();
   };
   const lifecycle = createLifecycle(deps);

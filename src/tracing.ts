@@ -1,8 +1,10 @@
 import { DiagLogLevel, SpanKind, SpanStatusCode, context, diag, propagation, trace, type Attributes, type Span } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
+import type { RequestHandler } from 'express';
 import type { Config } from './config.js';
 import { AppError } from './errors.js';
 import { redactSecrets, type Logger } from './log.js';
+import type { Db } from './storage/db.js';
+import type { RedisClient } from './storage/redis/client.js';
 import { VERSION } from './version.js';
 
 /**
@@ -12,7 +14,16 @@ import { VERSION } from './version.js';
  * exchange, key lookup, Postgres and Redis calls): the auto-instrumentation packages patch modules
  * through CommonJS require hooks, which this ESM app's own imports never pass through.
  */
-export const tracing = { on: false };
+export const tracing: {
+  on: boolean;
+  /** The server-span layer app.ts mounts first; only while tracing is on. */
+  requestLayer?: RequestHandler;
+  /** Installs the Postgres and Redis spans on an instance's clients; returns their removal. */
+  traceStorage?: (deps: { db: Db; redis?: RedisClient }) => () => void;
+} = { on: false };
+
+// semconv's error.type; its package is loaded with the SDK, not before.
+const ATTR_ERROR_TYPE = 'error.type';
 
 /** The API's tracer: a no-op one until startTracing registers the SDK's provider. */
 export const tracer = trace.getTracer('scope-auth');
@@ -61,12 +72,13 @@ export type Tracing = { shutdown(): Promise<void> };
  */
 export async function startTracing(config: TracingConfig | undefined, log: Logger): Promise<Tracing | undefined> {
   if (!config) return undefined;
-  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }, semconv] = await Promise.all([
-    import('@opentelemetry/sdk-trace-node'),
-    import('@opentelemetry/exporter-trace-otlp-http'),
-    import('@opentelemetry/resources'),
-    import('@opentelemetry/semantic-conventions'),
-  ]);
+  // One after another: jest's ES-module loader fails on two concurrent imports that share modules.
+  const { NodeTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-node');
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+  const { resourceFromAttributes } = await import('@opentelemetry/resources');
+  const semconv = await import('@opentelemetry/semantic-conventions');
+  const http = await import('./tracing-http.js');
+  const storage = await import('./tracing-storage.js');
   // The SDK's own complaints (an unreachable collector) reach the log once per failure, not stderr.
   diag.setLogger(
     {
@@ -90,6 +102,11 @@ export async function startTracing(config: TracingConfig | undefined, log: Logge
   // Registers the provider, the AsyncLocalStorage context manager and the W3C traceparent propagator.
   provider.register();
   tracing.on = true;
+  tracing.requestLayer = http.traceRequests();
+  tracing.traceStorage = ({ db, redis }) => {
+    const undo = [storage.traceKnex(db), ...(redis ? [storage.traceRedis(redis)] : [])];
+    return () => undo.forEach((u) => u());
+  };
   // The host only: a URL may carry credentials.
   log.info({ collector: new URL(config.url).host, serviceName: config.serviceName }, 'tracing.started');
   let stopped: Promise<void> | undefined;
@@ -97,6 +114,8 @@ export async function startTracing(config: TracingConfig | undefined, log: Logge
     shutdown: () =>
       (stopped ??= (async () => {
         tracing.on = false;
+        tracing.requestLayer = undefined;
+        tracing.traceStorage = undefined;
         try {
           await provider.shutdown();
         } finally {
