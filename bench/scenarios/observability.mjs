@@ -106,6 +106,10 @@ async function measureThroughput({ dataset, s, log, requests, sink, baseline }) 
     };
     try {
       for (const server of Object.values(servers)) await warmUp(server, requests, 1);
+      // Again, once all are up: a service warmed up first and then left idle while its neighbours start
+      // ran its first turns at half speed (docs/PERFORMANCE.md, "The service's first turn after the
+      // others' warm-up"); here that was whichever contender started first, run after run.
+      for (const server of Object.values(servers)) await warmUp(server, requests, 1);
       const names = Object.keys(servers);
       const order = r % 2 ? [...names].reverse() : names;
       // CPU per exchange holds on a busy machine, where req/s follows what else runs at that moment.
