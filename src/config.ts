@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { checkIssuer, checkTrustProxy, corsOriginProblem, trustProxyProblem } from './config/network.js';
+import { OTEL_HEADERS_FORMAT, parseOtelHeaders } from './config/otel-headers.js';
 import { redisTopology } from './config/redis-topology.js';
 import { checkEncryptionKey, checkPepper, readSecretFiles, type SecretCheck } from './config/secrets.js';
 
@@ -149,6 +150,29 @@ const envSchema = z.object({
   // requests' lines kept (0–1; refusals and failures are always logged).
   ACCESS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ACCESS_LOG_SAMPLE: z.coerce.number().min(0).max(1).default(1),
+  // Prometheus metrics and per-key usage counting (both on by default); off, /metrics answers 404 and
+  // nothing is counted: for a deployment that wants neither, and for the bench's cost comparison.
+  METRICS_ENABLED: bool.default(true),
+  USAGE_ENABLED: bool.default(true),
+  // OpenTelemetry spans, exported by OTLP/HTTP (JSON) only when OTEL_EXPORTER_OTLP_ENDPOINT (the
+  // collector's base URL; spans go to …/v1/traces) is set; the standard variables of the OTel SDKs.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .max(2_000)
+    .optional(),
+  // Extra headers of every export (a collector's API key): name=value,… with values URL-encoded.
+  OTEL_EXPORTER_OTLP_HEADERS: z
+    .string()
+    .max(8_000)
+    .transform((v, ctx) => parseOtelHeaders(v) ?? (ctx.addIssue({ code: 'custom', message: OTEL_HEADERS_FORMAT }), z.NEVER))
+    .optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z
+    .enum(['http/json'], { error: 'only http/json is supported (OTLP over HTTP with JSON bodies)' })
+    .default('http/json'),
+  OTEL_SERVICE_NAME: z.string().min(1).max(256).default('scope-auth'),
+  OTEL_SDK_DISABLED: bool.default(false),
+  // Milliseconds between span exports (the SDK's OTEL_BSP_SCHEDULE_DELAY).
+  OTEL_BSP_SCHEDULE_DELAY: int(1, 60_000).default(5_000),
 });
 
 type Env = z.output<typeof envSchema>;
@@ -237,6 +261,18 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
     workers: e.WORKERS,
     logLevel: e.LOG_LEVEL,
     accessLog: Object.freeze({ level: e.ACCESS_LOG_LEVEL, sample: e.ACCESS_LOG_SAMPLE }),
+    metricsEnabled: e.METRICS_ENABLED,
+    usageEnabled: e.USAGE_ENABLED,
+    /** Undefined unless OTEL_EXPORTER_OTLP_ENDPOINT is set (and OTEL_SDK_DISABLED is not true): no tracing. */
+    tracing:
+      e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined && !e.OTEL_SDK_DISABLED
+        ? Object.freeze({
+            url: `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`,
+            headers: Object.freeze(e.OTEL_EXPORTER_OTLP_HEADERS ?? {}),
+            serviceName: e.OTEL_SERVICE_NAME,
+            scheduledDelayMs: e.OTEL_BSP_SCHEDULE_DELAY,
+          })
+        : undefined,
     /** Names of secrets that fell back to development defaults (empty in production). */
     devDefaults,
     /** Risky settings allowed outside production; logged loudly at start-up. */

@@ -23,6 +23,7 @@ const FILE_SECRETS = [
   'REDIS_URL',
   'REDIS_PASSWORD',
   'REDIS_SENTINEL_PASSWORD',
+  'OTEL_EXPORTER_OTLP_HEADERS',
 ] as const;
 
 /** Puts the contents of each `NAME_FILE` in `env[NAME]` (trailing newline removed); returns the names that failed. */

@@ -257,3 +257,38 @@ describe('loadConfig: embedded by default (issue 18)', () => {
     ]);
   });
 });
+
+describe('loadConfig: OpenTelemetry and the observability switches (issue 20)', () => {
+  it('turns tracing on only with OTEL_EXPORTER_OTLP_ENDPOINT, with the standard variables', () => {
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+    const c = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=abc%3D1, Team=blue',
+      OTEL_SERVICE_NAME: 'auth-eu',
+    });
+    expect(c.tracing).toEqual({
+      url: 'http://collector:4318/v1/traces',
+      headers: { 'x-api-key': 'abc=1', team: 'blue' },
+      serviceName: 'auth-eu',
+      scheduledDelayMs: 5_000,
+    });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c.example.com' }).tracing?.serviceName).toBe('scope-auth');
+  });
+
+  it('refuses what it cannot honour: another protocol, malformed headers, a non-http endpoint', () => {
+    const found = configProblems({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_HEADERS: 'no-equals-sign',
+    });
+    expect(found).toHaveLength(3);
+    expect(found.join('\n')).toMatch(/OTEL_EXPORTER_OTLP_PROTOCOL: only http\/json is supported/);
+    expect(found.join('\n')).toMatch(/OTEL_EXPORTER_OTLP_HEADERS: must be name=value pairs/);
+  });
+
+  it('keeps metrics and usage counting on unless turned off', () => {
+    expect(loadConfig({})).toMatchObject({ metricsEnabled: true, usageEnabled: true });
+    expect(loadConfig({ METRICS_ENABLED: 'false', USAGE_ENABLED: 'false' })).toMatchObject({ metricsEnabled: false, usageEnabled: false });
+  });
+});
