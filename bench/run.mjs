@@ -9,8 +9,10 @@ import { createReport } from './lib/report.mjs';
 import { describeSettings, settings } from './lib/settings.mjs';
 import { embeddedScenario } from './scenarios/embedded.mjs';
 import { exchangeScenario } from './scenarios/exchange.mjs';
+import { flushScenario } from './scenarios/flush.mjs';
 import { listScenario } from './scenarios/list-keys.mjs';
 import { memoryScenario } from './scenarios/memory.mjs';
+import { observabilityScenario } from './scenarios/observability.mjs';
 import { peopleScenario } from './scenarios/people.mjs';
 import { revocationScenario } from './scenarios/revocation.mjs';
 import { scaleScenario } from './scenarios/scale.mjs';
@@ -69,6 +71,8 @@ async function main() {
   if (has('verifier')) await verifierScenario({ ...ctx, dataset: main });
   if (has('list')) await listScenario({ ...ctx, dataset: await ensureDataset(settings.listKeys, log) });
   if (has('people')) await peopleScenario({ ...ctx, dataset: main });
+  if (has('observability')) await observabilityScenario({ ...ctx, dataset: main });
+  if (has('flush')) await flushScenario({ ...ctx, dataset: main });
 
   finish(report);
 }

@@ -10,6 +10,7 @@ import { requestObserver } from './http/middleware/request-observer.js';
 import { inOneLayer, mountRoutes } from './http/mount.js';
 import { operationsOf } from './http/route.js';
 import { routes } from './http/routes/index.js';
+import { tracing } from './tracing.js';
 
 const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -42,6 +43,8 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.config.trustProxy);
 
+  // With tracing on (startTracing ran first), every request in a server span; off, no layer at all.
+  if (tracing.requestLayer) app.use(tracing.requestLayer);
   // Request ID and security headers in one layer: each express layer costs time per request (docs/PERFORMANCE.md).
   app.use(inOneLayer(requestId(deps.log), requestObserver(deps), helmet(API_HEADERS)));
   if (deps.config.corsOrigins.length > 0)

@@ -9,9 +9,9 @@ import { createRevokedSet } from './domain/revocation/revoked-set.js';
 import { createRevocationSync } from './domain/revocation/sync.js';
 import { createKeyring } from './domain/signing-keys.js';
 import { createTokenLifetimes } from './domain/token-lifetimes.js';
-import { createUsageCounter } from './domain/usage.js';
+import { createUsageCounter, noUsageCounter } from './domain/usage.js';
 import { createLogger, type Logger } from './log.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, noMetrics } from './metrics.js';
 import { createDb, type Db } from './storage/db.js';
 import { serverDatabase, type DatabaseHandle } from './storage/database.js';
 import { createMemoryInstanceBus } from './storage/memory/instance-bus.js';
@@ -63,7 +63,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const revocationStore = redis ? createRedisRevocationStore(redis, keys) : createMemoryRevocationStore();
   const sessionCache = createSessionCache(SESSION_CACHE_SIZE, KEY_CACHE_TTL_MS, () => clock.now());
   // The bus is asked only on scrape, once it exists.
-  const metrics = createMetrics({ keyCache, revocations, busLive: () => bus.isLive() });
+  const metrics = config.metricsEnabled ? createMetrics({ keyCache, revocations, busLive: () => bus.isLive() }) : noMetrics();
   const sync = createRevocationSync({
     db,
     revocationStore,
@@ -102,7 +102,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
     bus,
     audit: createAuditLog(db, clock, log),
     lastUsed: createLastUsedTracker(db, lastUsedMinAdvanceMs(config.lastUsedFlushSeconds)),
-    usage: createUsageCounter(db, clock, config.usageRetentionDays),
+    usage: config.usageEnabled ? createUsageCounter(db, clock, config.usageRetentionDays) : noUsageCounter,
     lifetimes,
     /** Connections given by the caller stay open when the instance stops. */
     owns: { db: !overrides.db, redis: !overrides.redis },

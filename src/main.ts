@@ -13,6 +13,7 @@ import { issueSetupUrl } from './domain/people/setup.js';
 import { migrateDatabase } from './storage/db.js';
 import { openDatabase } from './storage/database.js';
 import { logStartMode } from './start-mode.js';
+import { startTracing, tracing as tracingState } from './tracing.js';
 
 export type RunningServer = { server: Server; deps: Deps; port: number; shutdown(signal?: string): Promise<void> };
 
@@ -53,11 +54,19 @@ export async function startServer(
     const applied = await migrateDatabase(database.url);
     if (applied.length > 0) log.info({ applied }, 'migrations.applied');
   }
+  // Before the app is built (it mounts the server span only with tracing on); the SDK loads only if configured.
+  const tracing = await startTracing(config.tracing, log);
+  const untrace = tracingState.traceStorage?.(deps);
+  const stopTracing = async () => {
+    untrace?.();
+    await tracing?.shutdown();
+  };
   const lifecycle = createLifecycle(deps);
   try {
     await lifecycle.start();
   } catch (err) {
     await lifecycle.stop().catch(() => undefined);
+    await stopTracing().catch(() => undefined);
     throw err;
   }
 
@@ -69,6 +78,7 @@ export async function startServer(
     await once(server, 'listening');
   } catch (err) {
     await lifecycle.stop().catch(() => undefined);
+    await stopTracing().catch(() => undefined);
     throw err;
   }
   // Bound slow clients: headers within 10 s, whole request within 30 s.
@@ -82,7 +92,7 @@ export async function startServer(
   log.info({ port, issuer: config.issuer, alg: config.signingAlg }, 'server.listening');
   logStartMode(deps, port);
   const metricsServer =
-    config.metricsPort !== undefined && cluster.isPrimary
+    config.metricsPort !== undefined && config.metricsEnabled && cluster.isPrimary
       ? // A single process serves its own.
         await startMetricsServer({
           port: config.metricsPort,
@@ -108,6 +118,8 @@ export async function startServer(
       clearTimeout(deadline);
       metricsServer?.close();
       await lifecycle.stop();
+      // Last: the spans of the final flushes are exported too.
+      await stopTracing().catch((err: unknown) => log.warn({ err }, 'tracing.shutdown_failed'));
       log.info('server.stopped');
     })());
 

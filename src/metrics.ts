@@ -92,6 +92,12 @@ export function createMetrics(sources: MetricsSources) {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/** METRICS_ENABLED=false: every observation a no-op, an empty registry (GET /metrics answers 404). */
+export function noMetrics(): Metrics {
+  const nothing = () => undefined;
+  return { registry: new Registry(), exchanged: nothing, request: nothing, revocationMade: nothing, revocationApplied: nothing };
+}
+
 /** In a cluster worker: answer the primary's requests for this instance's metrics (see serveClusterMetrics). */
 export function reportToClusterPrimary(metrics: Metrics): void {
   new AggregatorRegistry(); // installs the worker's side of prom-client's cluster messages

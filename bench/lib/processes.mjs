@@ -112,7 +112,7 @@ async function waitForChildren(child, count) {
  * A port the OS has just handed out (and taken back): never one in use, nor, unlike a fixed range,
  * one in the ephemeral range that outgoing connections may hold.
  */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -173,11 +173,12 @@ async function start({ name, args, env, readyPath, processes, countsListening = 
 }
 
 /** `node dist/src/cli.js serve` on `dataset`'s database, with `workers` processes. */
-export async function startService(dataset, { workers = 1, name = `service-${dataset.keys}-w${workers}`, extraEnv = {} } = {}) {
+export async function startService(dataset, { workers = 1, name = `service-${dataset.keys}-w${workers}`, extraEnv = {}, cli = CLI } = {}) {
   await vacuumDataset(dataset);
   return start({
     name,
-    args: [CLI, 'serve'],
+    // `cli`: another build's (the observability scenario's baseline).
+    args: [cli, 'serve'],
     env: serviceEnv(dataset.keys, { WORKERS: String(workers), ...extraEnv }),
     // As deployed (`npm start`); cluster workers inherit them.
     nodeFlags: settings.nodeFlags,

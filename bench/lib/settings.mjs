@@ -33,7 +33,19 @@ function startScriptFlags() {
   return m ? m[1].split(/\s+/).filter((f) => f.startsWith('--')) : [];
 }
 
-export const ALL_SCENARIOS = ['exchange', 'latency', 'scale', 'memory', 'verifier', 'revocation', 'list', 'embedded', 'people'];
+export const ALL_SCENARIOS = [
+  'exchange',
+  'latency',
+  'scale',
+  'memory',
+  'verifier',
+  'revocation',
+  'list',
+  'embedded',
+  'people',
+  'observability',
+  'flush',
+];
 
 const cores = availableParallelism();
 
@@ -81,6 +93,16 @@ export const settings = Object.freeze({
   logLevel: env.BENCH_LOG_LEVEL || 'info',
   /** Node flags of the service processes; default: those of `npm start`. */
   nodeFlags: env.BENCH_NODE_FLAGS !== undefined ? env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : startScriptFlags(),
+  /** Scrapes of GET /metrics timed by the observability scenario. */
+  scrapes: int('BENCH_SCRAPES', quick ? 50 : 500),
+  /**
+   * A git ref whose build the observability scenario also runs (built once into the temp directory):
+   * exchange throughput with tracing off against the build before tracing existed. Unset: not compared.
+   */
+  baselineRef: env.BENCH_BASELINE_REF || undefined,
+  /** Seconds of paced load of the flush scenario, and the flush interval of last_used_at and usage then. */
+  flushDurationSeconds: int('BENCH_FLUSH_DURATION', quick ? 6 : 60),
+  flushIntervalSeconds: int('BENCH_FLUSH_INTERVAL', quick ? 1 : 5),
   /** Starts every server under `node --cpu-prof`, profiles written to bench/results/profiles/. */
   profile: env.BENCH_PROFILE === '1',
 });
@@ -109,6 +131,9 @@ export function describeSettings(s = settings) {
     verifier_rounds: `${s.verifierRounds} x ${s.verifierRoundMs} ms in ${s.verifierSlices} turns`,
     database: s.databaseUrl,
     redis: `${s.redisUrl} prefix ${s.redisPrefix}`,
+    scrapes: s.scrapes,
+    baseline_ref: s.baselineRef ?? '(none)',
+    flush: `${s.flushDurationSeconds} s of load, flushes every ${s.flushIntervalSeconds} s`,
     log_level: s.logLevel,
     service_node_flags: s.nodeFlags.join(' ') || '(none)',
     profile: s.profile,

@@ -16,7 +16,7 @@ async function runPrimary(config: Config, log: Logger, migrateFirst: boolean): P
   for (let i = 0; i < config.workers; i++) cluster.fork();
   // One scrape for the whole machine: the primary asks every worker and sums.
   const metricsServer =
-    config.metricsPort === undefined
+    config.metricsPort === undefined || !config.metricsEnabled
       ? undefined
       : await startMetricsServer({ port: config.metricsPort, host: config.host, token: config.metricsToken, source: clusterMetrics() });
   let stopping = false;

@@ -9,6 +9,8 @@ import type { Db } from '../storage/db.js';
 import type { InstanceBus } from './seams.js';
 import { memoryTrusted } from './revocation/memory.js';
 import type { KeyCache } from './key-cache.js';
+import type { Span } from '@opentelemetry/api';
+import { inSpan, tracing } from '../tracing.js';
 
 export type NewKeyInput = {
   orgId: string;
@@ -99,13 +101,21 @@ export type KeyLookupDeps = { db: Db; keyCache: KeyCache; bus: Pick<InstanceBus,
  * A key record for the hot path: from the in-process cache while pub/sub keeps it honest,
  * straight from Postgres while it cannot (slower, never wrong).
  */
-export async function loadKey(deps: KeyLookupDeps, keyId: string): Promise<KeyRecord | undefined> {
+export function loadKey(deps: KeyLookupDeps, keyId: string): Promise<KeyRecord | undefined> {
+  // Off: no wrapper, not even a closure (the hot path; docs/PERFORMANCE.md).
+  if (!tracing.on) return lookupKey(deps, keyId);
+  return inSpan('key.lookup', { 'scope_auth.key_id': keyId }, (span) => lookupKey(deps, keyId, span));
+}
+
+async function lookupKey(deps: KeyLookupDeps, keyId: string, span?: Span): Promise<KeyRecord | undefined> {
   if (!memoryTrusted(deps)) {
+    span?.setAttribute('scope_auth.key_cache', 'bypass');
     deps.keyCache.lookups.bypass++;
     const key = await findKeyById(deps.db, keyId);
     return key && toRecord(key);
   }
   const cached = deps.keyCache.get(keyId);
+  span?.setAttribute('scope_auth.key_cache', cached === undefined ? 'miss' : 'hit');
   if (cached !== undefined) return cached ?? undefined;
   const epoch = deps.keyCache.epoch();
   const found = await findKeyById(deps.db, keyId);

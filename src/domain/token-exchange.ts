@@ -13,6 +13,7 @@ import { narrowGrant, parseScopeParam } from './scopes.js';
 import type { Keyring } from './signing-keys.js';
 import { ipAllowed } from './cidr.js';
 import { MAX_TOKEN_LENGTH } from './token-verification.js';
+import { inSpan, tracing } from '../tracing.js';
 
 export type ExchangeRequest = {
   orgId?: string;
@@ -94,12 +95,23 @@ export async function authenticateKey(
 }
 
 /** Turns an API key into a signed access token (RFC 9068), or fails with the uniform invalid_client. */
-export async function exchangeKey(
+export function exchangeKey(
   deps: ExchangeDeps,
   req: ExchangeRequest,
   /** Runs once the credentials are verified, before anything is signed: the caller's own limits may refuse here. */
   onAuthenticated?: (keyId: string) => void,
 ): Promise<ExchangeResult> {
+  if (!tracing.on) return exchange(deps, req, onAuthenticated);
+  // IDs, scope and outcome only: never the secret, the token or its jti.
+  const named = isId('key', req.keyId) ? { 'scope_auth.key_id': req.keyId } : {};
+  return inSpan('token.exchange', named, async (span) => {
+    const result = await exchange(deps, req, onAuthenticated);
+    span.setAttributes({ 'scope_auth.org_id': result.orgId, 'scope_auth.scope': result.scope, 'scope_auth.outcome': 'issued' });
+    return result;
+  });
+}
+
+async function exchange(deps: ExchangeDeps, req: ExchangeRequest, onAuthenticated?: (keyId: string) => void): Promise<ExchangeResult> {
   const { config, clock } = deps;
   // One instant for the checks and the claims: the key is valid at iat, and exp > iat.
   const nowMs = clock.now();

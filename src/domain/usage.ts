@@ -21,6 +21,14 @@ export type UsageCounter = {
   pending(): number;
 };
 
+/** USAGE_ENABLED=false: nothing counted, nothing written. */
+export const noUsageCounter: UsageCounter = {
+  record: () => undefined,
+  flush: () => Promise.resolve(0),
+  prune: () => Promise.resolve(0),
+  pending: () => 0,
+};
+
 export function createUsageCounter(db: Db, clock: Clock, retentionDays: number): UsageCounter {
   let counts = new Map<string, Pending>();
   const serial = serialQueue();

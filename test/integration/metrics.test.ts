@@ -88,3 +88,24 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     await scrape(inst, auth('metrics-token-0123456789'));
   });
 });
+
+describe('METRICS_ENABLED=false and USAGE_ENABLED=false', () => {
+  let inst: TestInstance;
+  beforeAll(async () => {
+    inst = await createTestInstance({ env: { METRICS_ENABLED: 'false', USAGE_ENABLED: 'false' } });
+  });
+  afterAll(async () => inst.close());
+
+  it('serves no metrics and counts no usage, while exchanges work as before', async () => {
+    const { org } = await createAdmin(inst.deps, inst.app);
+    const k = await createKey(inst.deps, org);
+    for (let i = 0; i < 3; i++)
+      await request(inst.app).post('/v1/token').send({ org_id: org.id, key_id: k.key.id, secret: k.secret }).expect(200);
+    const off = await request(inst.app).get('/metrics').expect(404);
+    expect(off.body.error).toBe('not_found');
+    expect(inst.deps.usage.pending()).toBe(0);
+    await inst.deps.usage.flush();
+    const rows = await inst.deps.db('key_usage').where({ key_id: k.key.id });
+    expect(rows).toEqual([]);
+  });
+});

@@ -4,7 +4,7 @@ import type { Logger } from '../../log.js';
 import type { Metrics } from '../../metrics.js';
 
 /** The route as declared ('/v1/keys/:id'), never the raw URL (IDs would become label values). */
-function routeLabel(req: Request): string {
+export function routeLabel(req: Request): string {
   const path: unknown = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof path === 'string') return path;
   // A route with aliases answers at several paths: name the one that was asked for.

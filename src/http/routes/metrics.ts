@@ -22,10 +22,11 @@ export const metricsRoutes: Route[] = [
     tags: ['operations'],
     auth: { kind: 'public' },
     responses: { 200: { description: 'the exposition', contentType: 'text/plain; version=0.0.4' } },
-    errors: ['invalid_token'],
+    errors: ['invalid_token', 'not_found'],
     handler:
       ({ deps }) =>
       async (req, res) => {
+        if (!deps.config.metricsEnabled) throw new AppError('not_found', 'metrics are turned off (METRICS_ENABLED=false)');
         const verdict = metricsTokenVerdict(deps.config.metricsToken, req.get('authorization'));
         if (verdict === 'missing')
           throw new AppError('invalid_token', 'a metrics token is required', { reason: 'no_token' }, { challenge: 'bearer' });
