@@ -114,6 +114,8 @@ const envSchema = z.object({
   RATE_LIMIT_FAILED_PER_IP_KEY: int(0, 10_000).default(10),
   // Management API: requests per minute per org.
   RATE_LIMIT_MANAGEMENT_PER_ORG: int(0, 1_000_000).default(600),
+  // Single sign-on start and callback: requests per minute per client IP.
+  RATE_LIMIT_SSO_PER_IP: int(0, 1_000_000).default(30),
   // Single sign-on (OpenID Connect, authorization code + PKCE): all three, or none.
   OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   OIDC_CLIENT_ID: z.string().min(1).max(256).optional(),
@@ -403,6 +405,7 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
       tokenPerKey: e.RATE_LIMIT_TOKEN_PER_KEY,
       failedPerIpKey: e.RATE_LIMIT_FAILED_PER_IP_KEY,
       managementPerOrg: e.RATE_LIMIT_MANAGEMENT_PER_ORG,
+      ssoPerIp: e.RATE_LIMIT_SSO_PER_IP,
     }),
     /** Undefined unless OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are all set. */
     oidc:

@@ -158,6 +158,8 @@ export type ListKeysInput = {
   environment?: Environment;
   ownerUserId?: string;
   unusedForDays?: number;
+  /** Only keys whose name contains this text, in any case. */
+  nameContains?: string;
   limit: number;
   before?: string;
 };

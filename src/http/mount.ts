@@ -42,7 +42,7 @@ const clientGuard: RequestHandler = (req, res, next) => {
 function authSteps(auth: RouteAuth, deps: Deps, limiters: Limiters): RequestHandler[] {
   switch (auth.kind) {
     case 'public':
-      return [];
+      return auth.perIp ? [limiters.perIp] : [];
     case 'client':
       return [clientGuard, limiters.clientAuth];
     case 'bearer':

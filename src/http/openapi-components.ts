@@ -83,4 +83,6 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   keys: "API keys of the caller's organisation",
   audit: 'who did what, when and from where',
   revocation: 'the revocation list and its live stream, for verifiers',
+  people: 'sign-in, sessions, the account, members, invitations and organisation settings',
+  'signing-keys': "the service's token signing keys, for owners (public data only)",
 };

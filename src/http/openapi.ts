@@ -16,7 +16,7 @@ type Security = Array<Record<string, string[]>>;
 function authDoc(auth: RouteAuth): { security: Security; errors: ErrorCode[]; rateLimited: boolean } {
   switch (auth.kind) {
     case 'public':
-      return { security: [], errors: [], rateLimited: false };
+      return { security: [], errors: auth.perIp ? ['rate_limited'] : [], rateLimited: auth.perIp === true };
     case 'client':
       return auth.orBearer
         ? {

@@ -12,7 +12,8 @@ export type Method = 'get' | 'post' | 'patch' | 'delete';
  * of the shared tests all follow from this field; a new kind (people's sessions) is one more variant.
  */
 export type RouteAuth =
-  | { kind: 'public' }
+  /** `perIp`: limited per client address (the flows that open sessions without a password, e.g. SSO). */
+  | { kind: 'public'; perIp?: true }
   /** Key credentials (HTTP Basic or the body); `orBearer`: the handler also takes a management token. */
   | { kind: 'client'; orBearer?: true }
   /**

@@ -8,18 +8,17 @@ const EXPIRES_SOON_MS = EXPIRES_SOON_DAYS * 86_400_000;
 const expiresSoon = (k: ApiKey, nowMs: number) =>
   keyStatus(k, nowMs) === 'active' && k.expiresAt !== null && k.expiresAt.getTime() - nowMs < EXPIRES_SOON_MS;
 
-/** The wire view of a key: never the secret or its hash, only the hint. */
-/** DESIGN.md: a person's key names them; a key made by a key names that key (or the CLI). */
-function keyOwner(
-  k: ApiKey,
-  emails?: ReadonlyMap<string, string>,
-): { type: 'user' | 'key' | 'cli'; id: string | null; email?: string | null } {
+/**
+ * DESIGN.md names two owners: the person who made a key, or the key that made it. A key the CLI made
+ * (an operator at the console of the host) has neither: `owner` is null, and `created_by` says "cli".
+ */
+function keyOwner(k: ApiKey, emails?: ReadonlyMap<string, string>): { type: 'user' | 'key'; id: string; email?: string | null } | null {
   if (k.ownerUserId !== null) return { type: 'user', id: k.ownerUserId, email: emails?.get(k.ownerUserId) ?? null };
   if (k.createdBy?.startsWith('key_')) return { type: 'key', id: k.createdBy };
-  return { type: 'cli', id: null };
+  return null;
 }
 
-/** `emails`: owners' addresses by user ID (ownerEmails in storage/people.ts), for `owner.email`. */
+/** The wire view of a key: never the secret or its hash, only the hint. `emails`: owners' addresses by user ID (ownerEmails in storage/people.ts), for `owner.email`. */
 export function keyView(k: ApiKey, nowMs: number, emails?: ReadonlyMap<string, string>) {
   return {
     id: k.id,

@@ -77,6 +77,8 @@ export type KeyListFilter = {
   environment?: Environment;
   /** Only keys never used, or not used for this many days. */
   unusedForDays?: number;
+  /** Only keys whose name contains this text, in any case (LIKE's wildcards in it match themselves). */
+  nameContains?: string;
   /** Return keys whose ID sorts before this one (newest first). */
   before?: string;
   limit: number;
@@ -87,6 +89,7 @@ export async function listKeys(db: Db, f: KeyListFilter): Promise<ApiKey[]> {
   const q = db<KeyRow>('api_keys').where('org_id', f.orgId);
   if (f.environment) q.andWhere('environment', f.environment);
   if (f.ownerUserId) q.andWhere('owner_user_id', f.ownerUserId);
+  if (f.nameContains) q.andWhereRaw("name ILIKE ? ESCAPE '\\'", [`%${f.nameContains.replace(/[\\%_]/g, '\\$&')}%`]);
   if (f.before) q.andWhere('id', '<', f.before);
   if (f.unusedForDays !== undefined) {
     const since = new Date(f.now.getTime() - f.unusedForDays * 86_400_000);

@@ -33,6 +33,8 @@ export type AuditFilter = {
   orgId: string;
   keyId?: string;
   action?: string;
+  /** Events done by this person or key. */
+  actorId?: string;
   since?: Date;
   until?: Date;
   /** Events whose ID sorts before this one (newest first). */
@@ -44,6 +46,7 @@ export async function listAuditEvents(db: Db, f: AuditFilter): Promise<AuditEven
   const q = db<Row>('audit_events').where('org_id', f.orgId);
   if (f.keyId) q.andWhere((w) => void w.where('target_id', f.keyId).orWhere('actor_id', f.keyId));
   if (f.action) q.andWhere('action', f.action);
+  if (f.actorId) q.andWhere('actor_id', f.actorId);
   if (f.since) q.andWhere('created_at', '>=', f.since);
   if (f.until) q.andWhere('created_at', '<', f.until);
   if (f.before) q.andWhere('id', '<', f.before);

@@ -19,3 +19,28 @@ export async function findOrgById(db: Db | Knex.Transaction, id: string): Promis
 export async function listOrgs(db: Db): Promise<Organisation[]> {
   return (await db<OrgRow>('organisations').orderBy('id')).map(toOrg);
 }
+
+export type OrgSettings = Organisation & { ssoDomains: string[] };
+type SettingsRow = OrgRow & { sso_domains: string[] };
+
+/** The org with its settings (the email domains whose people may join by single sign-on). */
+export async function findOrgSettings(db: Db | Knex.Transaction, id: string): Promise<OrgSettings | undefined> {
+  const row = await db<SettingsRow>('organisations').where({ id }).first('id', 'name', 'created_at', 'sso_domains');
+  return row ? { ...toOrg(row), ssoDomains: row.sso_domains } : undefined;
+}
+
+/** Changes what is given; answers the row as it is now (undefined if the org is gone). */
+export async function updateOrgSettings(
+  trx: Db | Knex.Transaction,
+  id: string,
+  changes: { name?: string; ssoDomains?: string[] },
+): Promise<OrgSettings | undefined> {
+  const row: Record<string, unknown> = {};
+  if (changes.name !== undefined) row.name = changes.name;
+  if (changes.ssoDomains !== undefined) row.sso_domains = changes.ssoDomains;
+  const [updated] = (await trx('organisations')
+    .where({ id })
+    .update(row)
+    .returning(['id', 'name', 'created_at', 'sso_domains'])) as SettingsRow[];
+  return updated ? { ...toOrg(updated), ssoDomains: updated.sso_domains } : undefined;
+}

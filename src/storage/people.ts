@@ -97,3 +97,12 @@ export async function ownerEmails(db: Conn, keys: ReadonlyArray<{ ownerUserId: s
   const rows = await db<{ id: string; email: string }>('users').whereIn('id', ids).select('id', 'email');
   return new Map(rows.map((r) => [r.id, r.email]));
 }
+
+/** The user's organisations with their names and the user's role in each, oldest membership first. */
+export async function listOrgsOfUser(db: Conn, userId: string): Promise<Array<{ id: string; name: string; role: Role }>> {
+  return db('memberships as m')
+    .join('organisations as o', 'o.id', 'm.org_id')
+    .where('m.user_id', userId)
+    .orderBy('m.created_at')
+    .select<Array<{ id: string; name: string; role: Role }>>({ id: 'o.id', name: 'o.name', role: 'm.role' });
+}

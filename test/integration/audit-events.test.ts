@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createTestInstance, type TestInstance } from '../support/app.js';
-import { createAdmin } from '../support/fixtures.js';
+import { createAdmin, exchange } from '../support/fixtures.js';
 
 let inst: TestInstance;
 beforeAll(async () => {
@@ -77,6 +77,47 @@ describe('GET /v1/audit-events', () => {
       res.body.data.map((e: { id: string }) => e.id),
     );
     expect(rest.body.next_cursor).toBeNull();
+  });
+
+  it('filters by action, actor, key_id, from and to, together and with paging', async () => {
+    const { key: admin, token } = await createAdmin(inst.deps, inst.app);
+    const other = await request(inst.app)
+      .post('/v1/keys')
+      .set(auth(token))
+      .send({ name: 'second admin', scopes: ['keys:write'] })
+      .expect(201);
+    const otherToken = await exchange(inst.app, { org_id: other.body.org_id, key_id: other.body.id, secret: other.body.secret });
+    const a = await request(inst.app).post('/v1/keys').set(auth(token)).send({ name: 'a' }).expect(201);
+    const b = await request(inst.app).post('/v1/keys').set(auth(otherToken)).send({ name: 'b' }).expect(201);
+    await request(inst.app).post(`/v1/keys/${a.body.id}/revoke`).set(auth(otherToken)).expect(200);
+    const list = async (query: Record<string, string>) => {
+      const res = await request(inst.app).get('/v1/audit-events').query(query).set(auth(token)).expect(200);
+      return res.body.data.map((e: { action: string; target: { id: string } | null }) => `${e.action} ${e.target?.id ?? ''}`);
+    };
+    expect(await list({ actor: other.body.id })).toEqual([`key.revoked ${a.body.id}`, `key.created ${b.body.id}`]);
+    expect(await list({ actor: other.body.id, action: 'key.created' })).toEqual([`key.created ${b.body.id}`]);
+    expect(await list({ actor: admin.id, key_id: a.body.id })).toEqual([`key.created ${a.body.id}`]);
+    const created = (await request(inst.app).get('/v1/audit-events').query({ key_id: b.body.id }).set(auth(token)).expect(200)).body
+      .data[0] as { created_at: string };
+    const at = new Date(created.created_at);
+    expect(await list({ actor: other.body.id, from: at.toISOString() })).toContain(`key.created ${b.body.id}`);
+    expect(await list({ actor: other.body.id, to: at.toISOString() })).toEqual([]);
+    expect(await list({ actor: other.body.id, from: new Date(at.getTime() + 60_000).toISOString() })).toEqual([]);
+    const paged = await request(inst.app).get('/v1/audit-events').query({ actor: other.body.id, limit: 1 }).set(auth(token)).expect(200);
+    const next = await request(inst.app)
+      .get('/v1/audit-events')
+      .query({ actor: other.body.id, limit: 1, cursor: paged.body.next_cursor as string })
+      .set(auth(token))
+      .expect(200);
+    expect(next.body.data.map((e: { action: string }) => e.action)).toEqual(['key.created']);
+    const bad = await request(inst.app).get('/v1/audit-events').query({ actor: 'someone' }).set(auth(token)).expect(400);
+    expect(bad.body.error_description).toBe('"actor": must be the ID of a person (usr_...) or a key (key_...)');
+    const both = await request(inst.app)
+      .get('/v1/audit-events')
+      .query({ from: at.toISOString(), since: at.toISOString() })
+      .set(auth(token))
+      .expect(400);
+    expect(both.body.error_description).toBe('"from": send from or since, not both');
   });
 
   it("shows nothing of another organisation's events", async () => {

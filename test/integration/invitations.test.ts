@@ -106,6 +106,54 @@ describe('invitations', () => {
     expect(roles).toEqual(['viewer', 'admin']);
   });
 
+  it('audits a wrong password at accept as a failed sign-in (session.failed, wrong_password) and throttles it like sign-in', async () => {
+    const limited = await createTestInstance({ env: { SIGNIN_FAILURES_PER_ACCOUNT: '2', TRUST_PROXY: 'true' } });
+    try {
+      const person = await createPerson(limited.deps, await createOrg(limited.deps), 'viewer');
+      const orgB = await createOrg(limited.deps, 'Guessed Org');
+      const owner = await signIn(limited.app, await createPerson(limited.deps, orgB, 'owner'));
+      const created = await request(limited.app)
+        .post('/v1/invitations')
+        .set(asPerson(owner))
+        .send({ email: person.email, role: 'viewer' })
+        .expect(201);
+      const accept = (password: string, ip: string) =>
+        request(limited.app)
+          .post('/v1/invitations/accept')
+          .set('X-Forwarded-For', ip)
+          .send({ token: tokenOf(created.body.accept_url as string), name: 'x', password });
+      for (let i = 0; i < 2; i++) {
+        const wrong = await accept('someone else guessing', '203.0.113.9').expect(401);
+        expect(wrong.body).toEqual({ error: 'invalid_credentials', error_description: 'email or password is incorrect' });
+      }
+      // The guessing address is closed, even with the right password, as at POST /v1/session...
+      const refused = await accept(PASSWORD, '203.0.113.9').expect(429);
+      expect(refused.body.error).toBe('rate_limited');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      // ...and sign-in from there too: one set of counters.
+      await request(limited.app)
+        .post('/v1/session')
+        .set('X-Forwarded-For', '203.0.113.9')
+        .send({ email: person.email, password: PASSWORD })
+        .expect(429);
+      await limited.deps.audit.flush();
+      const failed = await limited.deps
+        .db('audit_events')
+        .where({ action: 'session.failed', org_id: orgB.id })
+        .select('detail', 'actor_type', 'ip');
+      expect(failed).toHaveLength(2);
+      expect(failed[0]).toEqual({
+        detail: { reason: 'wrong_password', email: person.email, via: 'invitation' },
+        actor_type: 'anonymous',
+        ip: '203.0.113.9',
+      });
+      // The owner, from an address that never failed, accepts.
+      await accept(PASSWORD, '198.51.100.9').expect(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('refuses an admin inviting an owner, a viewer inviting anyone, a member twice, and a bad address', async () => {
     const org = await createOrg(inst.deps);
     const admin = await signIn(inst.app, await createPerson(inst.deps, org, 'admin'));

@@ -191,6 +191,36 @@ describe('GET /v1/keys', () => {
     }
   });
 
+  it('searches names with q: any case, a substring, wildcards taken literally, with the other filters and paging', async () => {
+    const { org, token } = await createAdmin(inst.deps, inst.app);
+    for (const name of ['Billing worker', 'BILLING cron', 'reports', '100%_billing', 'billing test'])
+      await createKey(inst.deps, org, { name, environment: name.endsWith('test') ? 'test' : 'live' });
+    const names = async (query: Record<string, string | number>) =>
+      (await request(inst.app).get('/v1/keys').query(query).set(auth(token)).expect(200)).body.data.map((k: { name: string }) => k.name);
+    expect(await names({ q: 'billing' })).toEqual(['billing test', '100%_billing', 'BILLING cron', 'Billing worker']);
+    expect(await names({ q: 'ING C' })).toEqual(['BILLING cron']);
+    expect(await names({ q: '%_' })).toEqual(['100%_billing']);
+    expect(await names({ q: '_' })).toEqual(['100%_billing']);
+    expect(await names({ q: 'billing', environment: 'test' })).toEqual(['billing test']);
+    expect(await names({ q: 'nothing like it' })).toEqual([]);
+    // Paging keeps the filter.
+    const first = await request(inst.app).get('/v1/keys').query({ q: 'billing', limit: 3 }).set(auth(token)).expect(200);
+    const second = await request(inst.app)
+      .get('/v1/keys')
+      .query({ q: 'billing', limit: 3, cursor: first.body.next_cursor as string })
+      .set(auth(token))
+      .expect(200);
+    expect(second.body.data.map((k: { name: string }) => k.name)).toEqual(['Billing worker']);
+    expect(second.body.next_cursor).toBeNull();
+    const long = await request(inst.app)
+      .get('/v1/keys')
+      .query({ q: 'x'.repeat(101) })
+      .set(auth(token))
+      .expect(400);
+    expect(long.body.error_description).toMatch(/^"q": /);
+    await request(inst.app).get('/v1/keys?q=').set(auth(token)).expect(400);
+  });
+
   it('rejects bad paging input with 400', async () => {
     const { token } = await createAdmin(inst.deps, inst.app);
     await request(inst.app).get('/v1/keys?limit=101').set(auth(token)).expect(400);

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { bootstrapOrganisation } from '../../src/domain/organisations.js';
 import { createTestInstance, type TestInstance } from '../support/app.js';
 import { createOrg, exchange } from '../support/fixtures.js';
 import { asPerson, createPerson, signIn, type SignedIn } from '../support/people.js';
@@ -182,5 +183,12 @@ describe('keys belong to people', () => {
     const token = await exchange(inst.app, { org_id: org.id, key_id: admin.id, secret: admin.secret });
     const res = await request(inst.app).post('/v1/keys').set('Authorization', `Bearer ${token}`).send({ name: 'by a key' }).expect(201);
     expect(res.body.owner).toEqual({ type: 'key', id: admin.id });
+  });
+
+  it('shows owner null for keys the CLI made (DESIGN.md names only people and keys as owners)', async () => {
+    const { org, key, secret } = await bootstrapOrganisation(inst.deps, 'by the CLI', { type: 'cli', id: null });
+    const token = await exchange(inst.app, { org_id: org.id, key_id: key.id, secret });
+    const res = await request(inst.app).get(`/v1/keys/${key.id}`).set('Authorization', `Bearer ${token}`).expect(200);
+    expect(res.body).toMatchObject({ created_by: 'cli', owner: null });
   });
 });

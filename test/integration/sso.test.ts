@@ -5,7 +5,7 @@ import request from 'supertest';
 import { createTestInstance, listen, LogCapture, type TestInstance } from '../support/app.js';
 const logs = new LogCapture();
 import { createOrg } from '../support/fixtures.js';
-import { createPerson } from '../support/people.js';
+import { asPerson, createPerson, signIn } from '../support/people.js';
 import { invite } from '../../src/domain/people/invitations.js';
 
 /**
@@ -175,10 +175,13 @@ describe('single sign-on (OpenID Connect, real provider)', () => {
   it('lets an address of an allowed domain join as a viewer, and refuses a stranger', async () => {
     const org = await createOrg(inst.deps, 'Domain Org');
     const domain = `d${Date.now()}.example`;
-    await inst.deps
-      .db('organisations')
-      .where({ id: org.id })
-      .update({ sso_domains: [domain] });
+    // The owner allows the domain (PATCH /v1/org); single sign-on reads it.
+    const owner = await signIn(inst.app, await createPerson(inst.deps, org, 'owner'));
+    await request(inst.app)
+      .patch('/v1/org')
+      .set(asPerson(owner))
+      .send({ sso_domains: [domain] })
+      .expect(200);
     const { res, ours } = await signInWithSso({ sub: 'newbie-1', email: `newbie@${domain}`, email_verified: true, name: 'Newbie' });
     expect(res.status).toBe(302);
     const me = await request(inst.app)
@@ -209,5 +212,32 @@ describe('single sign-on (OpenID Connect, real provider)', () => {
       headers: { cookie: 'scope-auth-sso-state=nope' },
     });
     expect(replay.status).toBe(401);
+  });
+});
+
+describe('rate limit', () => {
+  it('limits starts and callbacks per client address (429 rate_limited with Retry-After), not other addresses', async () => {
+    const limited = await createTestInstance({
+      env: {
+        OIDC_ISSUER: providerUrl,
+        OIDC_CLIENT_ID: CLIENT.client_id,
+        OIDC_CLIENT_SECRET: CLIENT.client_secret,
+        RATE_LIMIT_SSO_PER_IP: '3',
+        TRUST_PROXY: 'true',
+      },
+    });
+    try {
+      const from = (ip: string) => ({ 'X-Forwarded-For': ip });
+      await request(limited.app).get('/v1/sso/start').set(from('203.0.113.30')).expect(302);
+      await request(limited.app).get('/v1/sso/start').set(from('203.0.113.30')).expect(302);
+      await request(limited.app).get('/v1/sso/callback?code=x&state=y').set(from('203.0.113.30')).expect(401);
+      const refused = await request(limited.app).get('/v1/sso/start').set(from('203.0.113.30')).expect(429);
+      expect(refused.body).toEqual({ error: 'rate_limited', error_description: 'too many requests, retry later' });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      await request(limited.app).get('/v1/sso/callback?code=x&state=y').set(from('203.0.113.30')).expect(429);
+      await request(limited.app).get('/v1/sso/start').set(from('198.51.100.30')).expect(302);
+    } finally {
+      await limited.close();
+    }
   });
 });

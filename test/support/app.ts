@@ -58,6 +58,7 @@ export function testConfig(prefix: string, env: Record<string, string> = {}, dat
     RATE_LIMIT_TOKEN_PER_KEY: '1000000',
     RATE_LIMIT_FAILED_PER_IP_KEY: '10000',
     RATE_LIMIT_MANAGEMENT_PER_ORG: '1000000',
+    RATE_LIMIT_SSO_PER_IP: '1000000',
     ...env,
   });
 }

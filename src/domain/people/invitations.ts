@@ -16,7 +16,8 @@ import type { RequestContext } from '../audit.js';
 import type { Caller } from '../key-management.js';
 import type { Role } from '../model.js';
 import { ADMIN_MANAGED_ROLES } from './roles.js';
-import { openSession, type SessionDeps, type SignInResult } from './sessions.js';
+import { credentialsFailed, openSession, type SessionDeps, type SignInResult } from './sessions.js';
+import { assertSignInAllowed, recordSignInFailure } from './signin-throttle.js';
 import { addMemberIn, createUserIn, isEmail, newPasswordHash } from './users.js';
 
 export type { Invitation };
@@ -99,9 +100,15 @@ export async function acceptInvitation(
     if (!invitation) throw new AppError('not_found', UNUSABLE);
     let user = await findUserByEmail(trx, invitation.email);
     if (user) {
-      // The invitation names an existing account: only its owner may add it to the org.
-      if (!(await verifyPassword(user.passwordHash, input.password)))
-        throw new AppError('invalid_credentials', 'email or password is incorrect', { reason: 'invitation_wrong_password' });
+      // The invitation names an existing account: only its owner may add it to the org, and a wrong
+      // password here is a guess like one at POST /v1/session: throttled and audited the same way.
+      const ip = context.ip ?? 'unknown';
+      await assertSignInAllowed(deps, invitation.email, ip);
+      if (!(await verifyPassword(user.passwordHash, input.password))) {
+        await recordSignInFailure(deps, invitation.email, ip);
+        const reason = user.passwordHash === null ? 'no_password' : 'wrong_password';
+        throw credentialsFailed(deps, invitation.orgId, reason, invitation.email, context, 'invitation');
+      }
       if (await findMembership(trx, user.id, invitation.orgId)) throw new AppError('conflict', 'this person is already a member');
     } else {
       user = await createUserIn(deps, trx, {

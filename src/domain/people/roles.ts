@@ -6,6 +6,8 @@ export const ROLES = ['owner', 'admin', 'developer', 'viewer'] as const satisfie
 /** What a person may do; each management route names the one it needs (src/http/route.ts). */
 export const PERMISSIONS = [
   'org:read',
+  // Org settings: the name and the email domains allowed to join by single sign-on.
+  'org:write',
   'members:read',
   'members:write',
   'members:manage_owners',

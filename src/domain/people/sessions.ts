@@ -40,9 +40,23 @@ const TOUCH_EVERY_MS = 60_000;
 
 const newToken = () => randomBytes(32).toString('base64url');
 const hashOf = (config: Config, token: string) => hashSecret(config.secretPepper, token);
+/**
+ * A session's CSRF token is derived from its ID, so GET /v1/me can give it back to a reloaded page
+ * (the ID is in an HttpOnly cookie; the token, an HMAC under the pepper, does not reveal it).
+ */
+const csrfTokenFor = (config: Config, sessionId: string) => hashSecret(config.secretPepper, `csrf:${sessionId}`).toString('base64url');
 
-function credentialsFailed(deps: SessionDeps, orgId: string | null, reason: string, email: string, context: RequestContext): AppError {
-  deps.audit.enqueue({ orgId, action: 'session.failed', actor: { type: 'anonymous', id: null }, context, detail: { reason, email } });
+/** The audit record (`session.failed`, with its reason) and the uniform 401 of every failed sign-in; `via` names another door than POST /v1/session. */
+export function credentialsFailed(
+  deps: Pick<SessionDeps, 'audit'>,
+  orgId: string | null,
+  reason: string,
+  email: string,
+  context: RequestContext,
+  via?: 'invitation',
+): AppError {
+  const detail = { reason, email, ...(via ? { via } : {}) };
+  deps.audit.enqueue({ orgId, action: 'session.failed', actor: { type: 'anonymous', id: null }, context, detail });
   return new AppError('invalid_credentials', INVALID_CREDENTIALS, { reason });
 }
 
@@ -88,7 +102,7 @@ export async function openSession(
 ): Promise<SignInResult> {
   const now = deps.clock.now();
   const sessionId = newToken();
-  const csrfToken = newToken();
+  const csrfToken = csrfTokenFor(deps.config, sessionId);
   await insertSession(deps.db, {
     idHash: hashOf(deps.config, sessionId),
     userId: user.id,
@@ -147,6 +161,12 @@ export async function authenticateSession(
 export function isCsrfToken(config: Config, session: Session, token: string | undefined): boolean {
   if (token === undefined || token.length === 0 || token.length > 100) return false;
   return timingSafeEqual(hashOf(config, token), session.csrfHash);
+}
+
+/** The CSRF token of the session behind this cookie value, for a reloaded page (undefined: not this session's). */
+export function csrfTokenOf(config: Config, person: Person, sessionId: string): string | undefined {
+  const token = csrfTokenFor(config, sessionId);
+  return isCsrfToken(config, person.session, token) ? token : undefined;
 }
 
 export async function signOut(deps: SessionDeps, person: Person, context: RequestContext): Promise<void> {

@@ -6,22 +6,33 @@ import { parse } from '../parse.js';
 import type { Route } from '../route.js';
 import { auditView, decodeCursor, encodeCursor } from '../serializers.js';
 
-const auditQuery = z.strictObject({
-  key_id: z
-    .string()
-    .regex(ID_PATTERN.key, 'must be a key ID (key_ followed by a ULID)')
-    .optional()
-    .describe('events about (or by) this key'),
-  action: z
-    .string()
-    .regex(/^[a-z_.-]{1,64}$/)
-    .optional()
-    .describe('e.g. key.created, key.revoked, exchange.rejected'),
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(200).optional(),
-});
+const isoTime = z.iso.datetime({ offset: true });
+const auditQuery = z
+  .strictObject({
+    key_id: z
+      .string()
+      .regex(ID_PATTERN.key, 'must be a key ID (key_ followed by a ULID)')
+      .optional()
+      .describe('events about (or by) this key'),
+    action: z
+      .string()
+      .regex(/^[a-z_.-]{1,64}$/)
+      .optional()
+      .describe('e.g. key.created, key.revoked, exchange.rejected'),
+    actor: z
+      .string()
+      .refine((id) => isId('user', id) || isId('key', id), 'must be the ID of a person (usr_...) or a key (key_...)')
+      .optional()
+      .describe('events done by this person or key (actor.id)'),
+    from: isoTime.optional().describe('events at or after this time'),
+    to: isoTime.optional().describe('events before this time'),
+    since: isoTime.optional().describe('the same as from'),
+    until: isoTime.optional().describe('the same as to'),
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .refine((q) => q.from === undefined || q.since === undefined, { message: 'send from or since, not both', path: ['from'] })
+  .refine((q) => q.to === undefined || q.until === undefined, { message: 'send to or until, not both', path: ['to'] });
 
 const auditEvent = z
   .object({
@@ -62,8 +73,9 @@ export const auditRoutes: Route[] = [
           orgId,
           keyId: q.key_id,
           action: q.action,
-          since: q.since ? new Date(q.since) : undefined,
-          until: q.until ? new Date(q.until) : undefined,
+          actorId: q.actor,
+          since: (q.from ?? q.since) === undefined ? undefined : new Date((q.from ?? q.since)!),
+          until: (q.to ?? q.until) === undefined ? undefined : new Date((q.to ?? q.until)!),
           before,
           limit: q.limit + 1,
         });

@@ -11,7 +11,17 @@ import {
   updateKeyAs,
 } from '../../domain/key-management.js';
 import { ID_PATTERN, isId } from '../../ids.js';
-import { audienceList, cidrList, environment, expiresInSeconds, keyDescription, keyName, revokeReason, scopeList } from '../../schemas.js';
+import {
+  audienceList,
+  cidrList,
+  environment,
+  expiresInSeconds,
+  keyDescription,
+  keyName,
+  revokeReason,
+  safeText,
+  scopeList,
+} from '../../schemas.js';
 import { callerOf } from '../caller.js';
 import { bodyKind } from '../middleware/client-auth.js';
 import { parse } from '../parse.js';
@@ -66,6 +76,7 @@ const listKeysQuery = z.strictObject({
   environment: environment.optional(),
   unused_for_days: z.coerce.number().int().min(1).max(3_650).optional().describe('only keys never used, or not used for this many days'),
   owner: z.string().regex(ID_PATTERN.user, 'must be a user ID (usr_...)').optional().describe('only the keys of this person (usr_...)'),
+  q: safeText(100, { min: 1 }).optional().describe('only keys whose name contains this text, in any case'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });
@@ -96,11 +107,12 @@ const keySchema = z
     log_exchanges: z.boolean(),
     owner: z
       .object({
-        type: z.enum(['user', 'key', 'cli']),
-        id: z.string().nullable(),
+        type: z.enum(['user', 'key']),
+        id: z.string(),
         email: z.string().nullable().optional().describe('for type "user"'),
       })
-      .describe('who the key belongs to: the person who made it, or the key (or CLI) that did'),
+      .nullable()
+      .describe('who the key belongs to: the person who made it, or the key that did; null for keys made by the CLI'),
   })
   .meta({ id: 'ApiKey', description: 'an API key; never its secret' });
 const keyWithSecret = keySchema
@@ -183,6 +195,7 @@ export const keyRoutes: Route[] = [
           environment: q.environment,
           ownerUserId: q.owner,
           unusedForDays: q.unused_for_days,
+          nameContains: q.q,
           limit: q.limit,
           before,
         });

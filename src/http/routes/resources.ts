@@ -86,7 +86,10 @@ export const resourceRoutes: Route[] = [
     method: 'get',
     path: '/v1/resources',
     operationId: 'listResources',
-    summary: "The organisation's APIs and their scopes: what a key may name",
+    summary:
+      "The organisation's APIs and their scopes: what a key may name (token scope keys:read: DESIGN.md's scopes hold no catalogue-only read, and the catalogue is what keys are made from)",
+    // No read-only catalogue scope exists among DESIGN.md's management scopes; resources:write is for
+    // changing the catalogue. keys:read fits: whoever may see keys may see what they can be granted.
     auth: { kind: 'bearer', scopes: ['keys:read'], permission: 'resources:read' },
     responses: { 200: { description: 'every resource, oldest first', schema: z.object({ data: z.array(resourceSchema) }) } },
     handler:

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { ROLE_PERMISSIONS } from '../../domain/people/roles.js';
 import type { Request, Response } from 'express';
 import type { Deps } from '../../deps.js';
 import { completeSetup } from '../../domain/people/setup.js';
-import { endAllSessions, listSessions, orgOf, signIn, signOut, type SignInResult } from '../../domain/people/sessions.js';
+import { endAllSessions, listSessions, signIn, signOut, type SignInResult } from '../../domain/people/sessions.js';
 import { safeText } from '../../schemas.js';
 import { MAX_PASSWORD_LENGTH } from '../../crypto/passwords.js';
 import { ID_PATTERN } from '../../ids.js';
@@ -30,21 +29,9 @@ const signInBody = z.strictObject({
     .describe('which organisation to sign in to; default: the oldest membership'),
 });
 
-const userView = z.object({ id: z.string(), email: z.string(), name: z.string() });
-const orgView = z.object({ id: z.string(), name: z.string() });
-const role = z.enum(['owner', 'admin', 'developer', 'viewer']);
-
-const meSchema = z.union([
-  z.object({ type: z.literal('user'), user: userView, org: orgView, role, permissions: z.array(z.string()) }),
-  z.object({
-    type: z.literal('key'),
-    key_id: z.string(),
-    org_id: z.string(),
-    scopes: z.array(z.string()),
-    aud: z.union([z.string(), z.array(z.string())]),
-    exp: z.number(),
-  }),
-]);
+export const userView = z.object({ id: z.string(), email: z.string(), name: z.string() });
+export const orgView = z.object({ id: z.string(), name: z.string() });
+export const role = z.enum(['owner', 'admin', 'developer', 'viewer']);
 
 const signedInSchema = z.object({ user: userView, org: orgView, role, csrf_token: z.string() });
 
@@ -98,6 +85,26 @@ export const sessionRoutes: Route[] = [
           res,
           await signIn(deps, { email: b.email, password: b.password, orgId: b.org_id }, requestContext(req, res)),
         );
+      },
+  },
+  {
+    method: 'get',
+    path: '/v1/session/methods',
+    operationId: 'getSignInMethods',
+    summary: 'How people may sign in here: password always, single sign-on when OIDC_ISSUER is configured',
+    tags: ['people'],
+    auth: { kind: 'public' },
+    responses: {
+      200: {
+        description: 'the sign-in methods',
+        schema: z.object({ password: z.literal(true), sso: z.boolean() }),
+        example: { password: true, sso: false },
+      },
+    },
+    handler:
+      ({ deps }) =>
+      (_req, res) => {
+        res.json({ password: true, sso: deps.config.oidc !== undefined });
       },
   },
   {
@@ -207,32 +214,6 @@ export const sessionRoutes: Route[] = [
         await endAllSessions(deps, person, requestContext(req, res));
         clearSessionCookie(res, deps.config);
         res.status(204).end();
-      },
-  },
-  {
-    method: 'get',
-    path: '/v1/me',
-    operationId: 'getMe',
-    summary: 'Who is calling: a person (user, org, role, permissions) or a key (key ID, org, scopes, aud, exp)',
-    tags: ['people'],
-    auth: { kind: 'bearer', scopes: [], permission: 'org:read' },
-    responses: { 200: { description: 'the caller', schema: meSchema } },
-    handler:
-      ({ deps }) =>
-      async (_req, res) => {
-        const { person, claims } = res.locals;
-        if (person) {
-          res.json({
-            type: 'user',
-            user: { id: person.user.id, email: person.user.email, name: person.user.name },
-            org: await orgOf(deps, person),
-            role: person.role,
-            permissions: ROLE_PERMISSIONS[person.role],
-          });
-          return;
-        }
-        if (!claims) throw new TypeError('getMe without management auth');
-        res.json({ type: 'key', key_id: claims.sub, org_id: claims.orgId, scopes: claims.scopes, aud: claims.aud, exp: claims.exp });
       },
   },
 ];

@@ -31,10 +31,10 @@ export const ssoRoutes: Route[] = [
     operationId: 'startSso',
     summary: 'Single sign-on: redirects to the OpenID provider (authorization code with PKCE, state and nonce)',
     tags: ['people'],
-    auth: { kind: 'public' },
+    auth: { kind: 'public', perIp: true },
     request: { query: startQuery },
     responses: { 302: { description: 'to the provider' } },
-    errors: ['invalid_request', 'not_found', 'unavailable'],
+    errors: ['invalid_request', 'not_found', 'rate_limited', 'unavailable'],
     handler:
       ({ deps }) =>
       async (req, res) => {
@@ -58,10 +58,10 @@ export const ssoRoutes: Route[] = [
     operationId: 'finishSso',
     summary: "Single sign-on: the provider's redirect back; signs in and redirects to the console with the CSRF token in the fragment",
     tags: ['people'],
-    auth: { kind: 'public' },
+    auth: { kind: 'public', perIp: true },
     request: { query: callbackQuery },
     responses: { 302: { description: 'signed in: to /console/#csrf_token=…, with the session cookie' } },
-    errors: ['invalid_request', 'invalid_credentials', 'forbidden', 'not_found', 'unavailable'],
+    errors: ['invalid_request', 'invalid_credentials', 'forbidden', 'not_found', 'rate_limited', 'unavailable'],
     handler:
       ({ deps }) =>
       async (req, res) => {
