@@ -42,7 +42,14 @@ export async function textOf(locator: Locator): Promise<string> {
   return locator.innerText();
 }
 
-/** True when the page body does not scroll sideways (the 360 px check). */
-export async function fitsWidth(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+/** What makes the page body scroll sideways (the 360 px check): [] when nothing does. */
+export async function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    const culprits = [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > width && !e.parentElement?.closest('.table-wrap'))
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`);
+    return [`page ${document.documentElement.scrollWidth}px wide in ${width}px`, ...culprits.slice(0, 10)];
+  });
 }

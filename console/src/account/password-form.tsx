@@ -38,7 +38,14 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
       <form class="narrow-form" onSubmit={(e) => void submit(e)}>
         <Field label="Current password">
           {({ id }) => (
-            <input id={id} type="password" autoComplete="current-password" required value={current} onInput={(e) => setCurrent(e.currentTarget.value)} />
+            <input
+              id={id}
+              type="password"
+              autoComplete="current-password"
+              required
+              value={current}
+              onInput={(e) => setCurrent(e.currentTarget.value)}
+            />
           )}
         </Field>
         <Field label="New password" hint="At least 12 characters, and not a common password. Your other sessions will end.">

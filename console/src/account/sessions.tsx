@@ -8,6 +8,7 @@ import { SkeletonRows } from '../ui/skeleton';
 import { ErrorMessage } from '../ui/states';
 import { Time } from '../ui/time';
 import type { Loaded } from '../ui/use-load';
+import { ScrollArea } from '../ui/scroll-area';
 
 type Sessions = Answer<'listSessions'>;
 
@@ -48,7 +49,7 @@ export function ActiveSessions({ list }: { list: Loaded<Sessions> }) {
     <section aria-labelledby="sessions-title">
       <h2 id="sessions-title">Active sessions</h2>
       <ErrorMessage error={list.error} />
-      <div class="table-wrap">
+      <ScrollArea label="Session list">
         <table aria-busy={list.loading}>
           <thead>
             <tr>
@@ -79,7 +80,7 @@ export function ActiveSessions({ list }: { list: Loaded<Sessions> }) {
             )}
           </tbody>
         </table>
-      </div>
+      </ScrollArea>
       <p>
         <button type="button" class="danger" onClick={() => setConfirming(true)}>
           Sign out everywhere

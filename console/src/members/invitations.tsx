@@ -5,6 +5,7 @@ import { SkeletonRows } from '../ui/skeleton';
 import { ErrorMessage } from '../ui/states';
 import { Time } from '../ui/time';
 import type { Loaded } from '../ui/use-load';
+import { ScrollArea } from '../ui/scroll-area';
 
 type Invitation = Answer<'listInvitations'>['data'][number];
 
@@ -19,7 +20,7 @@ export function PendingInvitations({ list, canCancel }: { list: Loaded<Answer<'l
       {!list.loading && !list.error && invitations.length === 0 ? (
         <p class="empty">No pending invitations.</p>
       ) : (
-        <div class="table-wrap">
+        <ScrollArea label="Invitation list">
           <table aria-busy={list.loading}>
             <thead>
               <tr>
@@ -61,7 +62,7 @@ export function PendingInvitations({ list, canCancel }: { list: Loaded<Answer<'l
               )}
             </tbody>
           </table>
-        </div>
+        </ScrollArea>
       )}
       <ConfirmDialog
         title="Cancel this invitation?"

@@ -10,6 +10,7 @@ import { SkeletonRows } from '../ui/skeleton';
 import { ErrorMessage } from '../ui/states';
 import { useLoad } from '../ui/use-load';
 import '../ui/pages.css';
+import { ScrollArea } from '../ui/scroll-area';
 
 const PAGE_SIZE = 50;
 
@@ -66,7 +67,7 @@ export function AuditPage(_props: PageProps) {
       <h1>Audit log</h1>
       <AuditFilterForm value={filters} onApply={(f) => navigate(`/audit${queryOf(f)}`)} />
       <ErrorMessage error={first.error} />
-      <div class="table-wrap">
+      <ScrollArea label="Event list">
         <table aria-busy={first.loading}>
           <caption class="visually-hidden">Audit events, newest first</caption>
           <thead>
@@ -87,7 +88,7 @@ export function AuditPage(_props: PageProps) {
             )}
           </tbody>
         </table>
-      </div>
+      </ScrollArea>
       {!first.loading && !first.error && events.length === 0 && (
         <p class="empty">{filtered ? 'No events match these filters.' : 'Nothing has happened yet.'}</p>
       )}

@@ -12,6 +12,7 @@ import { SkeletonRows } from '../ui/skeleton';
 import { ErrorMessage } from '../ui/states';
 import { useLoad } from '../ui/use-load';
 import '../ui/pages.css';
+import { ScrollArea } from '../ui/scroll-area';
 
 /** Members and their roles, invitations; read-only for those who may not manage members. */
 export function MembersPage(_props: PageProps) {
@@ -42,7 +43,7 @@ export function MembersPage(_props: PageProps) {
           {notice}
         </p>
         <ErrorMessage error={members.error} />
-        <div class="table-wrap">
+        <ScrollArea label="Member list">
           <table aria-busy={members.loading}>
             <caption class="visually-hidden">Members of {session?.org.name}</caption>
             <thead>
@@ -76,7 +77,7 @@ export function MembersPage(_props: PageProps) {
               )}
             </tbody>
           </table>
-        </div>
+        </ScrollArea>
       </section>
       <PendingInvitations list={invitations} canCancel={canWrite} />
       <InviteLinkDialog invitation={invited} onClose={() => setInvited(undefined)} />

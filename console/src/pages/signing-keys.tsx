@@ -8,6 +8,7 @@ import { ErrorMessage } from '../ui/states';
 import { Time } from '../ui/time';
 import { useLoad } from '../ui/use-load';
 import '../ui/pages.css';
+import { ScrollArea } from '../ui/scroll-area';
 
 const STATE: Record<string, { label: string; tone: Tone }> = {
   active: { label: 'Active', tone: 'ok' },
@@ -31,14 +32,14 @@ export function SigningKeysPage(_props: PageProps) {
         </button>
       </div>
       <p class="hint">
-        Every token the service issues is signed by the active key; verifiers fetch the public keys from the JWKS. Keys are shared by
-        every organisation of this service.
+        Every token the service issues is signed by the active key; verifiers fetch the public keys from the JWKS. Keys are shared by every
+        organisation of this service.
       </p>
       <p role="status" class={notice ? 'notice' : undefined}>
         {notice}
       </p>
       <ErrorMessage error={list.error} />
-      <div class="table-wrap">
+      <ScrollArea label="Signing key list">
         <table aria-busy={list.loading}>
           <caption class="visually-hidden">Signing keys, oldest first</caption>
           <thead>
@@ -77,7 +78,7 @@ export function SigningKeysPage(_props: PageProps) {
             )}
           </tbody>
         </table>
-      </div>
+      </ScrollArea>
       {!list.loading && !list.error && keys.length === 0 && <p class="empty">No signing keys yet: the first token makes one.</p>}
       <ConfirmDialog
         title="Rotate the signing key?"
@@ -91,8 +92,8 @@ export function SigningKeysPage(_props: PageProps) {
         }}
       >
         <p>
-          A new key is published now and starts signing once every verifier’s JWKS cache has it. The current key keeps verifying until
-          the tokens it signed expire. Nothing is revoked.
+          A new key is published now and starts signing once every verifier’s JWKS cache has it. The current key keeps verifying until the
+          tokens it signed expire. Nothing is revoked.
         </p>
       </ConfirmDialog>
     </section>

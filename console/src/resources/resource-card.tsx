@@ -1,4 +1,5 @@
 import type { Resource } from './resource-form';
+import { ScrollArea } from '../ui/scroll-area';
 
 type Props = { resource: Resource; canWrite: boolean; onEdit: () => void; onDelete: () => void };
 
@@ -26,7 +27,7 @@ export function ResourceCard({ resource, canWrite, onEdit, onDelete }: Props) {
       {resource.scopes.length === 0 ? (
         <p class="muted">No scopes declared.</p>
       ) : (
-        <div class="table-wrap">
+        <ScrollArea label={`Scopes of ${resource.name}`}>
           <table>
             <caption class="visually-hidden">Scopes of {resource.name}</caption>
             <thead>
@@ -46,7 +47,7 @@ export function ResourceCard({ resource, canWrite, onEdit, onDelete }: Props) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollArea>
       )}
     </article>
   );
