@@ -216,6 +216,38 @@ describeInBrowser('console pages', () => {
     expect(owner.errors).toEqual([]);
   });
 
+  it('read-only views: a developer sees members without invite or role controls, and resources without edit controls', async () => {
+    const api = await apiSignIn(server, OWNER);
+    await request(server.inst.app)
+      .post('/v1/resources')
+      .set(asSession(api))
+      .send({ name: 'Orders API', audience: 'https://orders.example', scopes: [{ name: 'orders:read', description: 'read orders' }] })
+      .expect(201);
+    const invited = await request(server.inst.app)
+      .post('/v1/invitations')
+      .set(asSession(api))
+      .send({ email: 'reader@example.test', role: 'developer' })
+      .expect(201);
+    const token = new URLSearchParams(new URL(invited.body.accept_url as string).hash.slice(1)).get('token');
+    const reader = { email: 'reader@example.test', name: 'Ray Reader', password: 'a long reader password' };
+    await request(server.inst.app).post('/v1/invitations/accept').send({ token, name: reader.name, password: reader.password }).expect(200);
+
+    const other = await openPage(browser.browser, server.url);
+    other.page.setDefaultTimeout(5_000);
+    await signInThroughPage(other.page, server.url, reader);
+    await other.page.goto(`${server.url}/console/members`);
+    await other.page.getByRole('row').filter({ hasText: OWNER.name }).waitFor();
+    expect(await other.page.getByRole('button', { name: 'Invite' }).count()).toBe(0);
+    expect(await other.page.getByRole('combobox').count()).toBe(0);
+    expect(await other.page.getByRole('button', { name: /^(Remove|Cancel)/ }).count()).toBe(0);
+
+    await other.page.goto(`${server.url}/console/resources`);
+    expect(await textOf(other.page.getByRole('article', { name: 'Orders API' }))).toContain('read orders');
+    expect(await other.page.getByRole('button', { name: /New resource|Edit|Delete/ }).count()).toBe(0);
+    expect(other.errors).toEqual([]);
+    await other.context.close();
+  });
+
   it('account: profile and this session; a password change refuses the old one; "Sign out everywhere" ends every session', async () => {
     const elsewhere = await apiSignIn(server, OWNER);
     await open('Account');

@@ -6,21 +6,17 @@ export type AuditEvent = Schemas['AuditEvent'];
 /** Person IDs → "Name <email>", so the log names people rather than IDs. */
 export type People = ReadonlyMap<string, string>;
 
-function Actor({ actor, people }: { actor: AuditEvent['actor']; people: People }) {
+/** Who did it, named where we can; a link that shows only what they did. */
+function Actor({ event, people }: { event: AuditEvent; people: People }) {
+  const { actor } = event;
   if (!actor.id) return <span>{actor.type}</span>;
-  if (actor.type === 'key')
-    return (
-      <span>
-        key <Link to={`/keys/${actor.id}`}>{actor.id}</Link>
-      </span>
-    );
-  const person = people.get(actor.id);
-  return person ? (
-    <span title={actor.id}>{person}</span>
-  ) : (
-    <span class="mono">
-      {actor.type} {actor.id}
-    </span>
+  // A person no longer a member is still named by the email the event recorded.
+  const recorded = typeof event.detail.actor_email === 'string' ? event.detail.actor_email : undefined;
+  const name = actor.type === 'key' ? `key ${actor.id}` : (people.get(actor.id) ?? recorded ?? `${actor.type} ${actor.id}`);
+  return (
+    <Link to={`/audit?actor=${encodeURIComponent(actor.id)}`} title={`Only events by ${actor.id}`}>
+      {name}
+    </Link>
   );
 }
 
@@ -32,7 +28,8 @@ function keyOf(event: AuditEvent): string | undefined {
 }
 
 function Details({ event }: { event: AuditEvent }) {
-  const entries = Object.entries(event.detail).filter(([name]) => name !== 'key_id');
+  // The key and the actor's email have their own columns.
+  const entries = Object.entries(event.detail).filter(([name]) => name !== 'key_id' && name !== 'actor_email');
   const target = event.target && event.target.type !== 'key' && event.target.id ? event.target : undefined;
   if (!entries.length && !target) return <span class="muted">—</span>;
   return (
@@ -61,13 +58,13 @@ export function AuditEventRow({ event, people }: { event: AuditEvent; people: Pe
         <Time iso={event.created_at} />
       </td>
       <td>
-        <code>{event.action}</code>
+        <code class="nowrap">{event.action}</code>
       </td>
       <td>
-        <Actor actor={event.actor} people={people} />
+        <Actor event={event} people={people} />
       </td>
       <td>{key ? <Link to={`/keys/${key}`}>{key}</Link> : <span class="muted">—</span>}</td>
-      <td class="mono" title={event.user_agent ?? undefined}>
+      <td class="mono nowrap" title={event.user_agent ?? undefined}>
         {event.ip ?? '—'}
       </td>
       <td>

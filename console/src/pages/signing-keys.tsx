@@ -49,7 +49,7 @@ export function SigningKeysPage(_props: PageProps) {
               <th scope="col">State</th>
               <th scope="col">Created</th>
               <th scope="col">Signs from</th>
-              <th scope="col">Retired</th>
+              <th scope="col">Retirement</th>
             </tr>
           </thead>
           <tbody>
