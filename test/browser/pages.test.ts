@@ -23,6 +23,8 @@ let server: ConsoleServer;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let owner: ConsolePage;
 let page: Page;
+/** The key the resources test makes and revokes, for the audit log's key filter. */
+let keyId = 'none';
 beforeAll(async () => {
   server = await startConsole('browser_pages');
   await setUpOwner(server, OWNER);
@@ -98,8 +100,17 @@ describeInBrowser('console pages', () => {
   it('resources: creates, edits and deletes a resource; deleting one an active key uses shows the API’s refusal', async () => {
     await open('Resources');
     await page.getByText('No resources yet').waitFor();
-    await page.getByRole('button', { name: 'New resource' }).click();
+    // Keyboard: Enter opens the form with focus inside, Escape closes it and focus goes back.
+    const opener = page.getByRole('button', { name: 'New resource' });
+    await opener.focus();
+    await page.keyboard.press('Enter');
     const form = page.getByRole('dialog', { name: 'New resource' });
+    await form.waitFor();
+    expect(await form.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+    await page.keyboard.press('Escape');
+    await form.waitFor({ state: 'hidden' });
+    expect(await opener.evaluate((b) => b === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
     await form.getByLabel('Name').fill('Billing API');
     await form.getByLabel('Audience').fill('https://billing.example');
     await form.getByLabel('Scope 1', { exact: true }).fill('billing:read');
@@ -127,15 +138,12 @@ describeInBrowser('console pages', () => {
       .set(asSession(api))
       .send({ name: 'billing client', scopes: ['billing:read'], audiences: ['https://billing.example'] })
       .expect(201);
+    keyId = key.body.id as string;
     await page.getByRole('button', { name: 'Delete Billing API v2' }).click();
     const del = page.getByRole('dialog', { name: 'Delete Billing API v2?' });
     await del.getByRole('button', { name: 'Delete resource' }).click();
     expect(await textOf(del.getByRole('alert'))).toMatch(/in use|active key/i);
-    await request(server.inst.app)
-      .post(`/v1/keys/${key.body.id as string}/revoke`)
-      .set(asSession(api))
-      .send({})
-      .expect(200);
+    await request(server.inst.app).post(`/v1/keys/${keyId}/revoke`).set(asSession(api)).send({}).expect(200);
     await del.getByRole('button', { name: 'Delete resource' }).click();
     await page.getByRole('status').filter({ hasText: 'was deleted' }).waitFor();
     await page.getByText('No resources yet').waitFor();
@@ -179,24 +187,59 @@ describeInBrowser('console pages', () => {
     await row('invitation.accepted').waitFor();
     expect(await page.locator('tbody tr td:nth-child(2)').allInnerTexts()).not.toContain('resource.created');
 
-    // A time range that ends before anything happened: nothing matches.
+    // By key: what was done to the key the resources test made and revoked.
     await page.getByLabel('Actor').fill('');
+    await page.getByLabel('Key', { exact: true }).fill(keyId);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(new RegExp(`key_id=${keyId}`));
+    await row('key.revoked').waitFor();
+    expect(await page.locator('tbody tr td:nth-child(2)').allInnerTexts()).toEqual(['key.revoked', 'key.created']);
+
+    // A time range that ends before anything happened: nothing matches.
+    await page.getByLabel('Key', { exact: true }).fill('');
     await page.getByLabel('To', { exact: true }).fill('2020-01-01T00:00');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/to=2019|to=2020/);
     await page.getByText('No events match these filters.').waitFor();
 
     await page.goBack();
+    await page.waitForURL(/key_id=/);
+    await page.goBack();
     await page.waitForURL(/actor=/);
     await page.goBack();
     await page.waitForURL(/action=member\.removed/);
-    expect(await page.getByLabel('Action').inputValue()).toBe('member.removed');
+    // The form shows what the URL says.
+    await page.waitForFunction(
+      () => (document.querySelector<HTMLInputElement>('input[list="audit-actions"]')?.value ?? '') === 'member.removed',
+    );
     await page.goBack();
     await row('resource.deleted').waitFor();
     await page.goForward();
     await page.waitForURL(/action=member\.removed/);
     await row('member.removed').waitFor();
     expect(await page.getByRole('row').filter({ hasText: 'resource.deleted' }).count()).toBe(0);
+    expect(owner.errors).toEqual([]);
+  });
+
+  it('audit log: older events come a page (50) at a time through the cursor', async () => {
+    // 40 more events on top of the ~20 so far: more than one page, fewer than two.
+    const api = await apiSignIn(server, OWNER);
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        request(server.inst.app)
+          .post('/v1/resources')
+          .set(asSession(api))
+          .send({ name: `Paging ${i}`, audience: `https://paging-${i}.example` })
+          .expect(201),
+      ),
+    );
+    await page.goto(`${server.url}/console/audit`);
+    await row('Paging').first().waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(50);
+    await page.getByRole('button', { name: 'Older events' }).click();
+    await row('org.created').waitFor();
+    expect(await page.locator('tbody tr').count()).toBeGreaterThan(50);
+    expect(await page.getByRole('button', { name: 'Older events' }).count()).toBe(0);
     expect(owner.errors).toEqual([]);
   });
 

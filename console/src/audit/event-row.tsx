@@ -27,7 +27,7 @@ function keyOf(event: AuditEvent): string | undefined {
   return typeof named === 'string' ? named : undefined;
 }
 
-function Details({ event }: { event: AuditEvent }) {
+function Details({ event, people }: { event: AuditEvent; people: People }) {
   // The key and the actor's email have their own columns.
   const entries = Object.entries(event.detail).filter(([name]) => name !== 'key_id' && name !== 'actor_email');
   const target = event.target && event.target.type !== 'key' && event.target.id ? event.target : undefined;
@@ -43,7 +43,7 @@ function Details({ event }: { event: AuditEvent }) {
       {entries.map(([name, value]) => (
         <div key={name}>
           <dt>{name}</dt>
-          <dd>{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
+          <dd>{typeof value === 'string' ? (people.get(value) ?? value) : JSON.stringify(value)}</dd>
         </div>
       ))}
     </dl>
@@ -68,7 +68,7 @@ export function AuditEventRow({ event, people }: { event: AuditEvent; people: Pe
         {event.ip ?? '—'}
       </td>
       <td>
-        <Details event={event} />
+        <Details event={event} people={people} />
       </td>
     </tr>
   );

@@ -1,14 +1,15 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { Field } from '../ui/field';
 import { fromLocalInput, KNOWN_ACTIONS, toLocalInput, type AuditFilters } from './filters';
 
 type Props = { value: AuditFilters; onApply: (filters: AuditFilters) => void };
 
-/** The filter form; applying it changes the URL, which is what reloads the list. */
+/**
+ * The filter form; applying it changes the URL, which is what reloads the list. The page mounts a new
+ * form for each URL, so back and forward show what the URL says.
+ */
 export function AuditFilterForm({ value, onApply }: Props) {
   const [draft, setDraft] = useState(value);
-  // Back and forward change the URL under the form: show what the URL says.
-  useEffect(() => setDraft(value), [value.action, value.actor, value.key_id, value.from, value.to]);
   const set = (name: keyof AuditFilters) => (e: { currentTarget: HTMLInputElement }) => {
     const text = e.currentTarget.value.trim();
     setDraft((d) => ({ ...d, [name]: text }));

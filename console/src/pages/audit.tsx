@@ -65,7 +65,7 @@ export function AuditPage(_props: PageProps) {
   return (
     <section>
       <h1>Audit log</h1>
-      <AuditFilterForm value={filters} onApply={(f) => navigate(`/audit${queryOf(f)}`)} />
+      <AuditFilterForm key={key} value={filters} onApply={(f) => navigate(`/audit${queryOf(f)}`)} />
       <ErrorMessage error={first.error} />
       <ScrollArea label="Event list">
         <table aria-busy={first.loading}>

@@ -9,19 +9,21 @@ import { ErrorMessage, Loading } from '../ui/states';
 import { useLoad } from '../ui/use-load';
 import '../ui/pages.css';
 
-type Editing = { resource?: Resource; n: number };
+type Editing = { resource?: Resource; n: number; open: boolean };
 
 /** The org's APIs: what a key's audiences and scopes may be. Read-only without resources:write. */
 export function ResourcesPage(_props: PageProps) {
   const { session } = useSession();
   const canWrite = can(session, 'resources:write');
   const list = useLoad(() => unwrap(api.GET('/v1/resources')));
-  // A new form each time it opens (n), so it starts from the resource's current values.
+  // A new form each time it opens (n), so it starts from the resource's current values; closing keeps it
+  // mounted until then, so the native dialog closes properly and gives focus back to the button.
   const [editing, setEditing] = useState<Editing>();
   const [deleting, setDeleting] = useState<Resource>();
   const [notice, setNotice] = useState<string>();
   const resources = list.data?.data ?? [];
-  const open = (resource?: Resource) => setEditing({ resource, n: (editing?.n ?? 0) + 1 });
+  const open = (resource?: Resource) => setEditing({ resource, n: (editing?.n ?? 0) + 1, open: true });
+  const close = () => setEditing((e) => e && { ...e, open: false });
 
   return (
     <section>
@@ -51,11 +53,11 @@ export function ResourcesPage(_props: PageProps) {
         <ResourceForm
           key={editing.n}
           editing={editing.resource}
-          open
-          onClose={() => setEditing(undefined)}
+          open={editing.open}
+          onClose={close}
           onSaved={(saved) => {
             setNotice(`${saved.name} was ${editing.resource ? 'saved' : 'created'}.`);
-            setEditing(undefined);
+            close();
             list.reload();
           }}
         />
