@@ -13,6 +13,9 @@ COPY bin ./bin
 COPY sdk ./sdk
 COPY src ./src
 COPY migrations ./migrations
+COPY scripts ./scripts
+COPY console ./console
+# The service (tsc), then the console (types from the service's OpenAPI document, then vite) into dist/console.
 RUN npm run build
 # Production dependencies in a fresh tree. Not `npm prune --omit=dev`: npm 11 re-runs `prepare`
 # there, and the compiler it needs is what prune removes.

@@ -35,8 +35,8 @@ const EMBEDDED_SUITES = [
   '<rootDir>/test/integration/keys.test.ts',
   '<rootDir>/test/integration/introspect.test.ts',
   '<rootDir>/test/integration/oauth-revoke.test.ts',
-  // People: sessions, members, invitations, first owner, the role matrix, resources and SSO.
-  ...['session', 'members', 'invitations', 'setup', 'role-matrix', 'resources', 'sso'].map(
+  // People: sessions, the account, org settings, members, invitations, first owner, the role matrix, resources and SSO.
+  ...['session', 'account', 'org', 'members', 'invitations', 'setup', 'role-matrix', 'resources', 'sso'].map(
     (name) => `<rootDir>/test/integration/${name}.test.ts`,
   ),
 ];

@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 /** The embedded PostgreSQL (PGlite) in DATA_DIR, served on a local socket so pg/knex use it unchanged. */
@@ -132,7 +133,8 @@ export async function openEmbeddedStore(dataDir: string): Promise<EmbeddedStore>
   let db: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;
   try {
-    db = await PGlite.create(pgdata);
+    // pg_trgm: the index behind the key name search (migration 20261130210001), as on a server.
+    db = await PGlite.create(pgdata, { extensions: { pg_trgm } });
     const socketPath = join(dataDir, '.s.PGSQL.5432');
     const useSocket = socketPath.length <= MAX_SOCKET_PATH;
     if (useSocket) await rm(socketPath, { force: true });

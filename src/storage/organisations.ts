@@ -38,9 +38,9 @@ export async function updateOrgSettings(
   const row: Record<string, unknown> = {};
   if (changes.name !== undefined) row.name = changes.name;
   if (changes.ssoDomains !== undefined) row.sso_domains = changes.ssoDomains;
-  const [updated] = (await trx('organisations')
+  const [updated] = await trx<SettingsRow>('organisations')
     .where({ id })
     .update(row)
-    .returning(['id', 'name', 'created_at', 'sso_domains'])) as SettingsRow[];
+    .returning<SettingsRow[]>(['id', 'name', 'created_at', 'sso_domains']);
   return updated ? { ...toOrg(updated), ssoDomains: updated.sso_domains } : undefined;
 }

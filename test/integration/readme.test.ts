@@ -66,5 +66,10 @@ describe('README examples', () => {
     expect(stdout).toContain('{"error":"csrf_failed","error_description":"X-CSRF-Token is missing or does not match this session"}');
     expect(stdout).toMatch(/\{"error":"forbidden","error_description":"the viewer role may not do this"\}\n403/);
     expect(stdout).toContain('signed out: 204');
+    // Org settings, key search and a password change.
+    expect(stdout).toContain('{"password":true,"sso":false}');
+    expect(stdout).toContain('{"name":"People Inc","sso_domains":["people.example"]}');
+    expect(stdout).toContain('[{"name":"my laptop","owner":"dev@people.example"}]');
+    expect(stdout).toContain('password changed: 204');
   }, 90_000);
 });
