@@ -13,7 +13,16 @@ import {
   type ConsolePage,
   type ConsoleServer,
 } from '../support/browser.js';
-import { apiSignIn, asSession, overflowing, setUpOwner, signInThroughPage, textOf } from '../support/console-pages.js';
+import {
+  apiSignIn,
+  asSession,
+  clipboardText,
+  holdsFocus,
+  overflowing,
+  setUpOwner,
+  signInThroughPage,
+  textOf,
+} from '../support/console-pages.js';
 
 const OWNER = { email: 'olive@example.test', name: 'Olive Owner', password: 'a long owner password 1', org_name: 'Pages Org' };
 const DEV = { email: 'dev@example.test', name: 'Dee Developer', password: 'a long developer password' };
@@ -63,7 +72,7 @@ describeInBrowser('console pages', () => {
     expect(await axeScan(page)).toEqual([]);
     await screenshot(page, 'invite-dialog');
     await dialog.getByRole('button', { name: 'Copy' }).click();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(acceptUrl);
+    expect(await clipboardText(page)).toBe(acceptUrl);
     await dialog.getByRole('button', { name: 'Done' }).click();
     await row(DEV.email).filter({ hasText: 'developer' }).first().waitFor();
     expect(await page.getByRole('region', { name: 'Pending invitations' }).innerText()).toContain(DEV.email);
@@ -106,10 +115,10 @@ describeInBrowser('console pages', () => {
     await page.keyboard.press('Enter');
     const form = page.getByRole('dialog', { name: 'New resource' });
     await form.waitFor();
-    expect(await form.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+    expect(await holdsFocus(form)).toBe(true);
     await page.keyboard.press('Escape');
     await form.waitFor({ state: 'hidden' });
-    expect(await opener.evaluate((b) => b === document.activeElement)).toBe(true);
+    expect(await holdsFocus(opener)).toBe(true);
     await page.keyboard.press('Enter');
     await form.getByLabel('Name').fill('Billing API');
     await form.getByLabel('Audience').fill('https://billing.example');
@@ -209,9 +218,7 @@ describeInBrowser('console pages', () => {
     await page.goBack();
     await page.waitForURL(/action=member\.removed/);
     // The form shows what the URL says.
-    await page.waitForFunction(
-      () => (document.querySelector<HTMLInputElement>('input[list="audit-actions"]')?.value ?? '') === 'member.removed',
-    );
+    await page.waitForFunction(`document.querySelector('input[list="audit-actions"]')?.value === 'member.removed'`);
     await page.goBack();
     await row('resource.deleted').waitFor();
     await page.goForward();

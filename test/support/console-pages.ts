@@ -42,14 +42,26 @@ export async function textOf(locator: Locator): Promise<string> {
   return locator.innerText();
 }
 
+// In-page code is given as text: the tests' TypeScript has no DOM types (Node is their world).
+
 /** What makes the page body scroll sideways (the 360 px check): [] when nothing does. */
 export async function overflowing(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
+  return page.evaluate<string[]>(`(() => {
     const width = document.documentElement.clientWidth;
     if (document.documentElement.scrollWidth <= width) return [];
     const culprits = [...document.querySelectorAll('body *')]
       .filter((e) => e.getBoundingClientRect().right > width && !e.parentElement?.closest('.table-wrap'))
-      .map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`);
-    return [`page ${document.documentElement.scrollWidth}px wide in ${width}px`, ...culprits.slice(0, 10)];
-  });
+      .map((e) => e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + 'px');
+    return ['page ' + document.documentElement.scrollWidth + 'px wide in ' + width + 'px', ...culprits.slice(0, 10)];
+  })()`);
+}
+
+/** What the page's clipboard holds (the context grants clipboard access). */
+export async function clipboardText(page: Page): Promise<string> {
+  return page.evaluate<string>('navigator.clipboard.readText()');
+}
+
+/** Is the keyboard focus on this element, or inside it? */
+export async function holdsFocus(locator: Locator): Promise<boolean> {
+  return locator.evaluate((e) => e.contains(e.ownerDocument.activeElement));
 }
