@@ -11,7 +11,6 @@ export const ERROR_STATUS = {
   forbidden: 403,
   csrf_failed: 403,
   not_found: 404,
-  method_not_allowed: 405,
   conflict: 409,
   rate_limited: 429,
   internal_error: 500,
@@ -28,7 +27,10 @@ export type AppErrorOptions = {
    * `bearer-error`: a Bearer challenge naming the error, whatever its code (a malformed header's 400).
    */
   challenge?: 'bearer' | 'bearer-error';
-  /** The methods a 405 names in its Allow header (RFC 9110 §15.5.6). */
+  /**
+   * The methods the path answers: the error is then a 405 with this Allow header (RFC 9110 §15.5.6),
+   * its code `invalid_request` (RFC 6749 §3.2: a token request must be a POST; anything else is malformed).
+   */
   allow?: readonly string[];
   /** Sent as Retry-After on a 429. */
   retryAfterSeconds?: number;
@@ -61,7 +63,7 @@ export class AppError extends Error {
   }
 
   get status(): number {
-    return ERROR_STATUS[this.code];
+    return this.allow ? 405 : ERROR_STATUS[this.code];
   }
 }
 

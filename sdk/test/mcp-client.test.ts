@@ -1,9 +1,11 @@
-// The MCP TypeScript SDK's own client against a small MCP server protected by our requireAuth
-// (issue 22, point 6). The RFC 9728 walk is done here as the MCP spec describes it (401 challenge →
-// protected-resource metadata → authorization server metadata → client credentials with `resource`):
-// the MCP SDK's own ClientCredentialsProvider cannot, since its metadata schema (1.32) requires an
-// `authorization_endpoint`, which a client-credentials-only server does not have (the test below
-// records that, so it fails, and says so, when the SDK lifts the requirement).
+// The MCP TypeScript SDK's own client against a small MCP server protected by our middleware
+// (issue 22, point 6), two ways: the RFC 9728 walk done by hand as the MCP spec describes it (401
+// challenge → protected-resource metadata → authorization server metadata → client credentials with
+// `resource`), and the MCP SDK's own ClientCredentialsProvider doing it all itself. That provider's
+// discovery (1.32) validates RFC 8414 metadata with a schema that requires `authorization_endpoint`,
+// which RFC 8414 §2 makes optional when no grant type uses it — our server has none, and advertises
+// none rather than an endpoint that cannot work. The SDK's documented way past discovery,
+// `discoveryState()`, takes the server's real metadata as fetched (below: `withServerMetadata`).
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import express from 'express';
@@ -14,7 +16,8 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createTestInstance, newPrefix, type TestInstance } from '../../test/support/app.js';
 import { createKey, createOrg } from '../../test/support/fixtures.js';
-import { createVerifier, protectedResourceMetadata, requireAuth, type Verifier } from '../src/index.js';
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import { createVerifier, mcpTokenVerifier, protectedResourceMetadata, requireAuth, type Verifier } from '../src/index.js';
 
 async function freePort(): Promise<number> {
   const s = createNetServer();
@@ -33,9 +36,22 @@ const closeServer = (server: Server) =>
 let inst: TestInstance;
 let authServer: Server;
 let mcpServer: Server;
-let verifier: Verifier;
+const verifiers: Verifier[] = [];
 let issuer: string;
+/** The MCP server's endpoint guarded by our requireAuth. */
 let resource: string;
+/** The same MCP server's endpoint guarded by the MCP SDK's requireBearerAuth with our mcpTokenVerifier. */
+let adapterResource: string;
+
+/** A stateless MCP server with one tool, `whoami`, answering the caller's org. */
+async function handleMcp(req: express.Request, res: express.Response, orgId: unknown): Promise<void> {
+  const server = new McpServer({ name: 'orders', version: '1.0.0' });
+  server.registerTool('whoami', { description: 'the caller' }, () => ({ content: [{ type: 'text', text: `org ${String(orgId)}` }] }));
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  res.on('close', () => void transport.close());
+  await server.connect(transport);
+  await transport.handleRequest(req, res, req.body);
+}
 
 beforeAll(async () => {
   // The service's ISSUER must be where it really answers: the MCP client fetches its metadata there.
@@ -47,24 +63,34 @@ beforeAll(async () => {
 
   const mcpPort = await freePort();
   resource = `http://127.0.0.1:${mcpPort}/mcp`;
-  verifier = createVerifier({ issuer, audience: resource, revocation: { authUrl: issuer } });
+  adapterResource = `http://127.0.0.1:${mcpPort}/mcp-adapter`;
+  const verifierFor = (audience: string) => {
+    const v = createVerifier({ issuer, audience, revocation: { authUrl: issuer } });
+    verifiers.push(v);
+    return v;
+  };
   const prm = protectedResourceMetadata({ resource, authorizationServers: [issuer], scopes: ['tools:call'] });
-  const app = express().use(express.json()).use(prm);
-  app.post('/mcp', requireAuth({ verifier, scopes: ['tools:call'], resourceMetadataUrl: prm.metadataUrl }), async (req, res) => {
-    const server = new McpServer({ name: 'orders', version: '1.0.0' });
-    server.registerTool('whoami', { description: 'the caller' }, () => ({
-      content: [{ type: 'text', text: `org ${String((req as { auth?: { org_id: string } }).auth?.org_id)}` }],
-    }));
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    res.on('close', () => void transport.close());
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
-  });
+  const adapterPrm = protectedResourceMetadata({ resource: adapterResource, authorizationServers: [issuer], scopes: ['tools:call'] });
+  const app = express().use(express.json()).use(prm).use(adapterPrm);
+  app.post(
+    '/mcp',
+    requireAuth({ verifier: verifierFor(resource), scopes: ['tools:call'], resourceMetadataUrl: prm.metadataUrl }),
+    (req, res) => handleMcp(req, res, (req as { auth?: { org_id: string } }).auth?.org_id),
+  );
+  app.post(
+    '/mcp-adapter',
+    requireBearerAuth({
+      verifier: mcpTokenVerifier(verifierFor(adapterResource), { resource: adapterResource }),
+      requiredScopes: ['tools:call'],
+      resourceMetadataUrl: adapterPrm.metadataUrl,
+    }),
+    (req, res) => handleMcp(req, res, req.auth?.extra?.orgId),
+  );
   mcpServer = createHttpServer(app);
   await listenOn(mcpServer, mcpPort);
 }, 60_000);
 afterAll(async () => {
-  await verifier.close();
+  for (const v of verifiers) await v.close();
   await closeServer(mcpServer);
   await closeServer(authServer);
   await inst.close();
@@ -119,20 +145,80 @@ it("lets the MCP SDK's client call a tool with a token found through the RFC 972
   }
 });
 
-it("records that the MCP SDK's ClientCredentialsProvider requires an authorization_endpoint in the server metadata", async () => {
-  const org = await createOrg(inst.deps);
-  const { key, secret } = await createKey(inst.deps, org, { scopes: ['tools:call'], audiences: [resource] });
-  const authProvider = new ClientCredentialsProvider({
-    clientId: key.id,
-    clientSecret: secret,
-    scope: 'tools:call',
-    expectedIssuer: issuer,
+/**
+ * The MCP SDK's documented way past its own discovery (`OAuthClientProvider.discoveryState()`): the
+ * authorization server's RFC 8414 metadata as the server serves it, its issuer checked (RFC 8414 §3.3).
+ */
+async function withServerMetadata(provider: ClientCredentialsProvider, authorizationServer: string) {
+  const metadata = (await (await fetch(`${authorizationServer}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
+  if (metadata.issuer !== authorizationServer) throw new Error(`metadata of ${authorizationServer} names issuer ${metadata.issuer}`);
+  // `as never`: the SDK's type demands authorization_endpoint too; its non-interactive flow never reads it.
+  return Object.assign(provider, {
+    discoveryState: () => ({ authorizationServerUrl: authorizationServer, authorizationServerMetadata: metadata as never }),
   });
-  const client = new Client({ name: 'test-client', version: '1.0.0' });
-  const failure = await client.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider })).then(
-    () => 'connected',
-    (err: unknown) => String(err),
-  );
-  await client.close();
-  expect(failure).toContain('authorization_endpoint');
+}
+
+describe("the MCP SDK's ClientCredentialsProvider", () => {
+  it.each([
+    ['requireAuth', () => resource],
+    ["the MCP SDK's requireBearerAuth with mcpTokenVerifier", () => adapterResource],
+  ])('logs in with client credentials and calls a tool on a server guarded by %s', async (_guard, resourceOf) => {
+    const target = resourceOf();
+    const org = await createOrg(inst.deps);
+    const { key, secret } = await createKey(inst.deps, org, { scopes: ['tools:call', 'tools:list'], audiences: [target] });
+    const authProvider = await withServerMetadata(
+      new ClientCredentialsProvider({ clientId: key.id, clientSecret: secret, scope: 'tools:call', expectedIssuer: issuer }),
+      issuer,
+    );
+    const client = new Client({ name: 'test-client', version: '1.0.0' });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(target), { authProvider }));
+      const result = await client.callTool({ name: 'whoami', arguments: {} });
+      expect(result.content).toEqual([{ type: 'text', text: `org ${org.id}` }]);
+    } finally {
+      await client.close();
+    }
+    // It ran the flow itself: a token for exactly this resource (RFC 8707), narrowed to the scope asked.
+    const token = authProvider.tokens()!.access_token;
+    expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).toMatchObject({
+      aud: target,
+      sub: key.id,
+      scope: 'tools:call',
+    });
+  });
+
+  it('is refused with a wrong secret, and holds no token', async () => {
+    const org = await createOrg(inst.deps);
+    const { key } = await createKey(inst.deps, org, { scopes: ['tools:call'], audiences: [resource] });
+    const authProvider = await withServerMetadata(
+      new ClientCredentialsProvider({ clientId: key.id, clientSecret: 'sk_test_wrong', scope: 'tools:call', expectedIssuer: issuer }),
+      issuer,
+    );
+    const client = new Client({ name: 'test-client', version: '1.0.0' });
+    const failure = await client.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider })).then(
+      () => 'connected',
+      (err: unknown) => String(err),
+    );
+    await client.close();
+    expect(failure).toMatch(/invalid_client|client authentication failed/i);
+    expect(authProvider.tokens()).toBeUndefined();
+  });
+
+  it('without discoveryState, still refuses our metadata for its missing authorization_endpoint (fails once the SDK follows RFC 8414 §2)', async () => {
+    const org = await createOrg(inst.deps);
+    const { key, secret } = await createKey(inst.deps, org, { scopes: ['tools:call'], audiences: [resource] });
+    const authProvider = new ClientCredentialsProvider({
+      clientId: key.id,
+      clientSecret: secret,
+      scope: 'tools:call',
+      expectedIssuer: issuer,
+    });
+    const client = new Client({ name: 'test-client', version: '1.0.0' });
+    const failure = await client.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider })).then(
+      () => 'connected',
+      (err: unknown) => String(err),
+    );
+    await client.close();
+    expect(failure).toContain('authorization_endpoint');
+  });
 });

@@ -89,7 +89,7 @@ export function mountRoutes(app: Express, ctx: RouteContext, limiters: Limiters)
 function methodNotAllowed(allow: readonly string[]): RequestHandler {
   return (req) => {
     throw new AppError(
-      'method_not_allowed',
+      'invalid_request',
       `method ${req.method.replace(/[^A-Z]/g, '?').slice(0, 20)} is not allowed here; use ${allow.join(' or ')}`,
       undefined,
       { allow },

@@ -64,8 +64,53 @@ describe('the OpenAPI document for tools', () => {
         'RevocationEntry',
         'TokenRequest',
         'TokenResponse',
+        'Member',
+        'MemberList',
+        'MemberRoleChange',
+        'UpdateMemberRequest',
+        'Invitation',
+        'InvitationList',
+        'InvitationWithAcceptUrl',
+        'CreateInvitationRequest',
+        'AcceptInvitationRequest',
+        'Resource',
+        'ResourceList',
+        'CreateResourceRequest',
+        'UpdateResourceRequest',
+        'KeyUsage',
+        'OrgUsage',
+        'Me',
+        'SessionList',
+        'SignedIn',
+        'SignInRequest',
       ]),
     );
+    const schemaOf = (path: string, method: string, status: string) =>
+      doc.paths[path]![method]!.responses[status]!.content!['application/json']!.schema;
+    expect({
+      members: schemaOf('/v1/members', 'get', '200'),
+      invitation: schemaOf('/v1/invitations', 'post', '201'),
+      invitations: schemaOf('/v1/invitations', 'get', '200'),
+      resource: schemaOf('/v1/resources/{id}', 'patch', '200'),
+      resources: schemaOf('/v1/resources', 'get', '200'),
+      usage: schemaOf('/v1/keys/{id}/usage', 'get', '200'),
+      me: schemaOf('/v1/me', 'get', '200'),
+      sessions: schemaOf('/v1/sessions', 'get', '200'),
+      signIn: schemaOf('/v1/session', 'post', '200'),
+    }).toEqual({
+      members: { $ref: '#/components/schemas/MemberList' },
+      invitation: { $ref: '#/components/schemas/InvitationWithAcceptUrl' },
+      invitations: { $ref: '#/components/schemas/InvitationList' },
+      resource: { $ref: '#/components/schemas/Resource' },
+      resources: { $ref: '#/components/schemas/ResourceList' },
+      usage: { $ref: '#/components/schemas/KeyUsage' },
+      me: { $ref: '#/components/schemas/Me' },
+      sessions: { $ref: '#/components/schemas/SessionList' },
+      signIn: { $ref: '#/components/schemas/SignedIn' },
+    });
+    expect((doc.components.schemas.MemberList as { properties: { data: { items: unknown } } }).properties.data.items).toEqual({
+      $ref: '#/components/schemas/Member',
+    });
     expect(doc.paths['/v1/keys/{id}']!.get!.responses['200']!.content!['application/json']!.schema).toEqual({
       $ref: '#/components/schemas/ApiKey',
     });
@@ -73,6 +118,29 @@ describe('the OpenAPI document for tools', () => {
       $ref: '#/components/schemas/TokenResponse',
     });
     expect(JSON.stringify(doc)).not.toContain('#/$defs/');
+  });
+
+  it("lists in Error's enum exactly the contract's codes (DESIGN.md, Errors): nothing else reaches a client", () => {
+    expect((doc.components.schemas.Error as { properties: { error: { enum: string[] } } }).properties.error.enum.sort()).toEqual(
+      [
+        'invalid_request',
+        'invalid_client',
+        'invalid_grant',
+        'invalid_scope',
+        'invalid_target',
+        'unsupported_grant_type',
+        'invalid_token',
+        'insufficient_scope',
+        'invalid_credentials',
+        'forbidden',
+        'csrf_failed',
+        'not_found',
+        'conflict',
+        'rate_limited',
+        'unavailable',
+        'internal_error',
+      ].sort(),
+    );
   });
 
   it('declares an OAuth 2.0 client-credentials scheme with scopes per operation, and security: [] on public ones', () => {

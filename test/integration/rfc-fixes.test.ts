@@ -87,7 +87,7 @@ describe('a method a path does not answer (RFC 9110 §15.5.6)', () => {
     expect({ status: res.status, allow: res.headers['allow'], error: res.body.error }).toEqual({
       status: 405,
       allow,
-      error: 'method_not_allowed',
+      error: 'invalid_request',
     });
     expect(res.body.error_description).toBe(`method ${method.toUpperCase()} is not allowed here; use ${allow.split(', ').join(' or ')}`);
   });

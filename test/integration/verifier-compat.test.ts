@@ -10,18 +10,22 @@ import { TEST_ISSUER } from '../support/env.js';
 import { createKey, createOrg, exchange } from '../support/fixtures.js';
 
 const ALGS = ['ES256', 'EdDSA', 'RS256'] as const;
-const VERIFIERS = [...Object.keys(NODE_VERIFIERS), 'PyJWT', 'jwcrypto', 'authlib'];
-// As measured (and as their documentation says): jsonwebtoken has no EdDSA, and get-jwks cannot
-// turn an OKP (Ed25519) key into the PEM that fast-jwt needs.
+const VERIFIERS = [...Object.keys(NODE_VERIFIERS), 'PyJWT', 'jwcrypto', 'authlib', 'python-jose'];
+// As measured (and as their documentation says): jsonwebtoken has no EdDSA (nor have express-jwt and
+// passport-jwt, which verify with it), python-jose 3.3 has no Ed25519 keys, and get-jwks cannot turn
+// an OKP (Ed25519) key into the PEM that fast-jwt needs.
 const EXPECTED: Record<string, Record<(typeof ALGS)[number], boolean>> = {
   'scope-auth SDK': { ES256: true, EdDSA: true, RS256: true },
   jose: { ES256: true, EdDSA: true, RS256: true },
   'jsonwebtoken + jwks-rsa': { ES256: true, EdDSA: false, RS256: true },
+  'express-jwt': { ES256: true, EdDSA: false, RS256: true },
+  'passport-jwt': { ES256: true, EdDSA: false, RS256: true },
   'express-oauth2-jwt-bearer': { ES256: true, EdDSA: true, RS256: true },
   'fast-jwt + get-jwks': { ES256: true, EdDSA: false, RS256: true },
   PyJWT: { ES256: true, EdDSA: true, RS256: true },
   jwcrypto: { ES256: true, EdDSA: true, RS256: true },
   authlib: { ES256: true, EdDSA: true, RS256: true },
+  'python-jose': { ES256: true, EdDSA: false, RS256: true },
 };
 
 const results: Record<string, Record<string, Outcome>> = {};

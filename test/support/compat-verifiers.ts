@@ -24,6 +24,20 @@ function runNode(script: string, input: string): Promise<string> {
 type Target = { token: string; alg: string; kid: string; issuer: string; audience: string; baseUrl: string; jwks: string };
 export type Outcome = 'accepted' | `refused: ${string}`;
 
+/**
+ * For the scripts above: an express app that, once the script has added its routes, answers one
+ * request with the token, prints the answer and exits.
+ */
+const SERVE_ONE_REQUEST = `
+      const app = require('express')();
+      setImmediate(() => {
+        const srv = app.listen(0, '127.0.0.1', async () => {
+          const res = await fetch('http://127.0.0.1:' + srv.address().port + '/', { headers: { authorization: 'Bearer ' + t.token } });
+          console.log(await res.text());
+          srv.close();
+        });
+      });`;
+
 const refused = (err: unknown): Outcome =>
   `refused: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.slice(0, 160) as Outcome;
 async function attempt(fn: () => Promise<unknown>): Promise<Outcome> {
@@ -65,6 +79,38 @@ export const NODE_VERIFIERS: Record<string, (t: Target) => Promise<Outcome>> = {
       jwksRsa({ jwksUri: t.baseUrl + '/.well-known/jwks.json' }).getSigningKey(t.kid)
         .then((key) => { jwt.verify(t.token, key.getPublicKey(), { algorithms: [t.alg], issuer: t.issuer, audience: t.audience }); console.log('accepted'); })
         .catch((e) => console.log(('refused: ' + e.name + ': ' + e.message).slice(0, 160)));`;
+    return (await runNode(script, JSON.stringify(t))).trim() as Outcome;
+  },
+  // express-jwt and passport-jwt as their READMEs show them with jwks-rsa, in a plain Node process
+  // for the same reason, each behind a real express app called over HTTP.
+  'express-jwt': async (t) => {
+    const script = `
+      const { expressjwt } = require('express-jwt');
+      const jwksRsa = require('jwks-rsa');
+      const t = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+      const secret = jwksRsa.expressJwtSecret({ jwksUri: t.baseUrl + '/.well-known/jwks.json' });
+      ${SERVE_ONE_REQUEST}
+      app.get('/', expressjwt({ secret, algorithms: [t.alg], issuer: t.issuer, audience: t.audience }), (req, res) => res.send('accepted'));
+      app.use((e, req, res, next) => res.status(401).send(('refused: ' + e.name + ': ' + e.message).slice(0, 160)));`;
+    return (await runNode(script, JSON.stringify(t))).trim() as Outcome;
+  },
+  'passport-jwt': async (t) => {
+    const script = `
+      const passport = require('passport');
+      const { Strategy, ExtractJwt } = require('passport-jwt');
+      const jwksRsa = require('jwks-rsa');
+      const t = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+      passport.use(new Strategy({
+        secretOrKeyProvider: jwksRsa.passportJwtSecret({ jwksUri: t.baseUrl + '/.well-known/jwks.json' }),
+        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+        algorithms: [t.alg], issuer: t.issuer, audience: t.audience,
+      }, (payload, done) => done(null, payload)));
+      ${SERVE_ONE_REQUEST}
+      // A custom callback, so the refusal says why (passport alone answers a bare 401).
+      app.get('/', (req, res, next) => passport.authenticate('jwt', { session: false }, (err, user, info) =>
+        user ? res.send('accepted')
+          : res.status(401).send(('refused: ' + String((err && err.message) || (info && (info.name + ': ' + info.message)) || info)).slice(0, 160)),
+      )(req, res, next));`;
     return (await runNode(script, JSON.stringify(t))).trim() as Outcome;
   },
   'express-oauth2-jwt-bearer': async (t) => {
@@ -122,13 +168,18 @@ def authlib():
         claims_options={"iss": {"essential": True, "value": t["issuer"]}, "aud": {"essential": True, "value": t["audience"]}})
     claims.validate()
 
+def python_jose():
+    from jose import jwt
+    jwt.decode(t["token"], json.loads(t["jwks"]), algorithms=[t["alg"]], audience=t["audience"], issuer=t["issuer"])
+
 attempt("PyJWT", pyjwt)
 attempt("jwcrypto", jwcrypto)
 attempt("authlib", authlib)
+attempt("python-jose", python_jose)
 print(json.dumps(out))
 `;
 
-/** Debian's Python verifiers (python3-jwt, python3-jwcrypto, python3-authlib), given the JWKS document. */
+/** Debian's Python verifiers (python3-jwt, python3-jwcrypto, python3-authlib, python3-jose), given the JWKS document. */
 export async function pythonVerifiers(t: Target): Promise<Record<string, Outcome>> {
   return JSON.parse(await runPython(PYTHON, JSON.stringify(t))) as Record<string, Outcome>;
 }

@@ -24,7 +24,6 @@ const BY_CODE: Record<ErrorCode, Expected> = {
     wwwAuthenticate: 'Bearer realm="scope-auth", error="insufficient_scope", error_description="it failed"',
   },
   not_found: { status: 404 },
-  method_not_allowed: { status: 405 },
   conflict: { status: 409 },
   rate_limited: { status: 429 },
   internal_error: { status: 500 },
@@ -57,7 +56,7 @@ const WITH_OPTIONS: Array<[string, ErrorCode, string, AppErrorOptions, Expected]
     {},
     { status: 401, wwwAuthenticate: `Bearer realm="scope-auth", error="invalid_token", error_description="bad?'token''"` },
   ],
-  ['Allow on a 405', 'method_not_allowed', 'method GET is not allowed here; use POST', { allow: ['POST'] }, { status: 405, allow: 'POST' }],
+  ['a 405 with Allow', 'invalid_request', 'method GET is not allowed here; use POST', { allow: ['POST'] }, { status: 405, allow: 'POST' }],
   [
     'a Bearer challenge naming a 400',
     'invalid_request',

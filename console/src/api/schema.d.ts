@@ -643,6 +643,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptInvitationRequest: {
+            token: string;
+            /** @description for a new account; ignored when the address already has one */
+            name: string;
+            /** @description a new account's password, or the existing account's */
+            password: string;
+        };
         /** @description an API key; never its secret */
         ApiKey: {
             id: string;
@@ -777,10 +784,25 @@ export interface components {
             /** @description audit every successful exchange too (exchange.succeeded); default false */
             log_exchanges?: boolean;
         };
+        CreateInvitationRequest: {
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "viewer";
+        };
+        CreateResourceRequest: {
+            name: string;
+            audience: string;
+            /** @description default [] */
+            scopes?: {
+                name: string;
+                /** @description default "" */
+                description?: string;
+            }[];
+        };
         /** @description every error: an RFC 6749/6750 code where one exists, and a description for people */
         Error: {
             /** @enum {string} */
-            error: "invalid_request" | "invalid_grant" | "invalid_scope" | "invalid_target" | "unsupported_grant_type" | "invalid_client" | "invalid_token" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "csrf_failed" | "not_found" | "method_not_allowed" | "conflict" | "rate_limited" | "internal_error" | "unavailable";
+            error: "invalid_request" | "invalid_grant" | "invalid_scope" | "invalid_target" | "unsupported_grant_type" | "invalid_client" | "invalid_token" | "invalid_credentials" | "insufficient_scope" | "forbidden" | "csrf_failed" | "not_found" | "conflict" | "rate_limited" | "internal_error" | "unavailable";
             error_description: string;
         };
         /** @description RFC 7662 §2.2 */
@@ -798,14 +820,100 @@ export interface components {
             org_id?: string;
             env?: string;
         };
+        Invitation: {
+            id: string;
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "viewer";
+            created_at: string;
+            expires_at: string;
+        };
+        InvitationList: {
+            data: components["schemas"]["Invitation"][];
+        };
+        InvitationWithAcceptUrl: {
+            id: string;
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "viewer";
+            created_at: string;
+            expires_at: string;
+            /** @description shown this once */
+            accept_url: string;
+        };
         JwkSet: {
             keys: {
                 [key: string]: unknown;
             }[];
         };
+        KeyUsage: {
+            key_id: string;
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            from: string;
+            to: string;
+            data: {
+                start: string;
+                /** @description by outcome: issued, and each refusal reason */
+                counts: {
+                    [key: string]: number;
+                };
+                total: number;
+            }[];
+        };
         Liveness: {
             /** @constant */
             status: "ok";
+        };
+        Me: {
+            /** @constant */
+            type: "user";
+            user: {
+                id: string;
+                email: string;
+                name: string;
+            };
+            org: {
+                id: string;
+                name: string;
+            };
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "viewer";
+            permissions: string[];
+            /** @description this session's CSRF token, for a reloaded page (null for a session opened before the token could be recovered) */
+            csrf_token: string | null;
+            /** @description the person's organisations and their role in each */
+            orgs: {
+                id: string;
+                name: string;
+                /** @enum {string} */
+                role: "owner" | "admin" | "developer" | "viewer";
+            }[];
+        } | {
+            /** @constant */
+            type: "key";
+            key_id: string;
+            org_id: string;
+            scopes: string[];
+            aud: string | string[];
+            exp: number;
+        };
+        Member: {
+            user_id: string;
+            email: string;
+            name: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "viewer";
+            joined_at: string;
+        };
+        MemberList: {
+            data: components["schemas"]["Member"][];
+        };
+        MemberRoleChange: {
+            user_id: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "viewer";
+            revoked_keys: string[];
         };
         Organisation: {
             id: string;
@@ -813,6 +921,27 @@ export interface components {
             /** @description people with a verified email at these domains may join by single sign-on, as viewers */
             sso_domains: string[];
             created_at: string;
+        };
+        OrgUsage: {
+            from: string;
+            to: string;
+            /** @description by outcome: issued, and each refusal reason */
+            totals: {
+                [key: string]: number;
+            };
+            busiest_keys: {
+                key_id: string;
+                issued: number;
+                refused: number;
+            }[];
+            /** @description active keys never used or idle for 30+ days */
+            unused_keys: {
+                [key: string]: unknown;
+            }[];
+            /** @description active keys expiring within 7 days */
+            expiring_keys: {
+                [key: string]: unknown;
+            }[];
         };
         Readiness: {
             /** @enum {string} */
@@ -829,6 +958,20 @@ export interface components {
                 /** @enum {string} */
                 pubsub: "ok" | "down";
             };
+        };
+        Resource: {
+            id: string;
+            name: string;
+            audience: string;
+            scopes: {
+                name: string;
+                description: string;
+            }[];
+            created_at: string;
+            updated_at: string;
+        };
+        ResourceList: {
+            data: components["schemas"]["Resource"][];
         };
         RevocationEntry: {
             seq: number;
@@ -895,6 +1038,38 @@ export interface components {
         ServerMetadata: {
             [key: string]: unknown;
         };
+        SessionList: {
+            data: {
+                org_id: string;
+                created_at: string;
+                last_seen_at: string;
+                expires_at: string;
+                ip: string | null;
+                user_agent: string | null;
+                current: boolean;
+            }[];
+        };
+        SetupRequest: {
+            token: string;
+            email: string;
+            name: string;
+            password: string;
+            org_name: string;
+        };
+        SignedIn: {
+            user: {
+                id: string;
+                email: string;
+                name: string;
+            };
+            org: {
+                id: string;
+                name: string;
+            };
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "viewer";
+            csrf_token: string;
+        };
         /** @description a signing key: public data only */
         SigningKey: {
             kid: string;
@@ -907,6 +1082,12 @@ export interface components {
             created_at: string;
             activates_at: string;
             retired_at: string | null;
+        };
+        SignInRequest: {
+            email: string;
+            password: string;
+            /** @description which organisation to sign in to; default: the oldest membership */
+            org_id?: string;
         };
         TokenOperationForm: {
             token: string;
@@ -954,6 +1135,18 @@ export interface components {
             /** @description null removes the expiry */
             expires_at?: string | null;
             log_exchanges?: boolean;
+        };
+        UpdateMemberRequest: {
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "viewer";
+        };
+        UpdateResourceRequest: {
+            name?: string;
+            scopes?: {
+                name: string;
+                /** @description default "" */
+                description?: string;
+            }[];
         };
     };
     responses: never;
@@ -2925,21 +3118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        key_id: string;
-                        /** @enum {string} */
-                        granularity: "hour" | "day";
-                        from: string;
-                        to: string;
-                        data: {
-                            start: string;
-                            /** @description by outcome: issued, and each refusal reason */
-                            counts: {
-                                [key: string]: number;
-                            };
-                            total: number;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["KeyUsage"];
                 };
             };
             /** @description invalid_request */
@@ -3084,27 +3263,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        from: string;
-                        to: string;
-                        /** @description by outcome: issued, and each refusal reason */
-                        totals: {
-                            [key: string]: number;
-                        };
-                        busiest_keys: {
-                            key_id: string;
-                            issued: number;
-                            refused: number;
-                        }[];
-                        /** @description active keys never used or idle for 30+ days */
-                        unused_keys: {
-                            [key: string]: unknown;
-                        }[];
-                        /** @description active keys expiring within 7 days */
-                        expiring_keys: {
-                            [key: string]: unknown;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["OrgUsage"];
                 };
             };
             /** @description invalid_request */
@@ -3227,12 +3386,7 @@ export interface operations {
                  *       "password": "correct horse battery"
                  *     }
                  */
-                "application/json": {
-                    email: string;
-                    password: string;
-                    /** @description which organisation to sign in to; default: the oldest membership */
-                    org_id?: string;
-                };
+                "application/json": components["schemas"]["SignInRequest"];
             };
         };
         responses: {
@@ -3243,20 +3397,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        user: {
-                            id: string;
-                            email: string;
-                            name: string;
-                        };
-                        org: {
-                            id: string;
-                            name: string;
-                        };
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "developer" | "viewer";
-                        csrf_token: string;
-                    };
+                    "application/json": components["schemas"]["SignedIn"];
                 };
             };
             /** @description invalid_request */
@@ -3531,13 +3672,7 @@ export interface operations {
                  *       "org_name": "Acme"
                  *     }
                  */
-                "application/json": {
-                    token: string;
-                    email: string;
-                    name: string;
-                    password: string;
-                    org_name: string;
-                };
+                "application/json": components["schemas"]["SetupRequest"];
             };
         };
         responses: {
@@ -3548,20 +3683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        user: {
-                            id: string;
-                            email: string;
-                            name: string;
-                        };
-                        org: {
-                            id: string;
-                            name: string;
-                        };
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "developer" | "viewer";
-                        csrf_token: string;
-                    };
+                    "application/json": components["schemas"]["SignedIn"];
                 };
             };
             /** @description invalid_request */
@@ -3665,17 +3787,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            org_id: string;
-                            created_at: string;
-                            last_seen_at: string;
-                            expires_at: string;
-                            ip: string | null;
-                            user_agent: string | null;
-                            current: boolean;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["SessionList"];
                 };
             };
             /** @description invalid_credentials */
@@ -3889,39 +4001,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        type: "user";
-                        user: {
-                            id: string;
-                            email: string;
-                            name: string;
-                        };
-                        org: {
-                            id: string;
-                            name: string;
-                        };
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "developer" | "viewer";
-                        permissions: string[];
-                        /** @description this session's CSRF token, for a reloaded page (null for a session opened before the token could be recovered) */
-                        csrf_token: string | null;
-                        /** @description the person's organisations and their role in each */
-                        orgs: {
-                            id: string;
-                            name: string;
-                            /** @enum {string} */
-                            role: "owner" | "admin" | "developer" | "viewer";
-                        }[];
-                    } | {
-                        /** @constant */
-                        type: "key";
-                        key_id: string;
-                        org_id: string;
-                        scopes: string[];
-                        aud: string | string[];
-                        exp: number;
-                    };
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             /** @description invalid_request */
@@ -4431,16 +4511,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            user_id: string;
-                            email: string;
-                            name: string;
-                            /** @enum {string} */
-                            role: "owner" | "admin" | "developer" | "viewer";
-                            joined_at: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["MemberList"];
                 };
             };
             /** @description invalid_request */
@@ -4722,10 +4793,7 @@ export interface operations {
                  *       "role": "viewer"
                  *     }
                  */
-                "application/json": {
-                    /** @enum {string} */
-                    role: "owner" | "admin" | "developer" | "viewer";
-                };
+                "application/json": components["schemas"]["UpdateMemberRequest"];
             };
         };
         responses: {
@@ -4738,12 +4806,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        user_id: string;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "developer" | "viewer";
-                        revoked_keys: string[];
-                    };
+                    "application/json": components["schemas"]["MemberRoleChange"];
                 };
             };
             /** @description invalid_request */
@@ -4901,16 +4964,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            email: string;
-                            /** @enum {string} */
-                            role: "owner" | "admin" | "developer" | "viewer";
-                            created_at: string;
-                            expires_at: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["InvitationList"];
                 };
             };
             /** @description invalid_request */
@@ -5033,11 +5087,7 @@ export interface operations {
                  *       "role": "developer"
                  *     }
                  */
-                "application/json": {
-                    email: string;
-                    /** @enum {string} */
-                    role: "owner" | "admin" | "developer" | "viewer";
-                };
+                "application/json": components["schemas"]["CreateInvitationRequest"];
             };
         };
         responses: {
@@ -5050,16 +5100,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        email: string;
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "developer" | "viewer";
-                        created_at: string;
-                        expires_at: string;
-                        /** @description shown this once */
-                        accept_url: string;
-                    };
+                    "application/json": components["schemas"]["InvitationWithAcceptUrl"];
                 };
             };
             /** @description invalid_request */
@@ -5341,13 +5382,7 @@ export interface operations {
                  *       "password": "correct horse battery"
                  *     }
                  */
-                "application/json": {
-                    token: string;
-                    /** @description for a new account; ignored when the address already has one */
-                    name: string;
-                    /** @description a new account's password, or the existing account's */
-                    password: string;
-                };
+                "application/json": components["schemas"]["AcceptInvitationRequest"];
             };
         };
         responses: {
@@ -5358,20 +5393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        user: {
-                            id: string;
-                            email: string;
-                            name: string;
-                        };
-                        org: {
-                            id: string;
-                            name: string;
-                        };
-                        /** @enum {string} */
-                        role: "owner" | "admin" | "developer" | "viewer";
-                        csrf_token: string;
-                    };
+                    "application/json": components["schemas"]["SignedIn"];
                 };
             };
             /** @description invalid_request */
@@ -5508,19 +5530,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            name: string;
-                            audience: string;
-                            scopes: {
-                                name: string;
-                                description: string;
-                            }[];
-                            created_at: string;
-                            updated_at: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ResourceList"];
                 };
             };
             /** @description invalid_request */
@@ -5649,16 +5659,7 @@ export interface operations {
                  *       ]
                  *     }
                  */
-                "application/json": {
-                    name: string;
-                    audience: string;
-                    /** @description default [] */
-                    scopes?: {
-                        name: string;
-                        /** @description default "" */
-                        description?: string;
-                    }[];
-                };
+                "application/json": components["schemas"]["CreateResourceRequest"];
             };
         };
         responses: {
@@ -5671,17 +5672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        name: string;
-                        audience: string;
-                        scopes: {
-                            name: string;
-                            description: string;
-                        }[];
-                        created_at: string;
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Resource"];
                 };
             };
             /** @description invalid_request */
@@ -5979,14 +5970,7 @@ export interface operations {
                  *       "name": "Billing API v2"
                  *     }
                  */
-                "application/json": {
-                    name?: string;
-                    scopes?: {
-                        name: string;
-                        /** @description default "" */
-                        description?: string;
-                    }[];
-                };
+                "application/json": components["schemas"]["UpdateResourceRequest"];
             };
         };
         responses: {
@@ -5999,17 +5983,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        name: string;
-                        audience: string;
-                        scopes: {
-                            name: string;
-                            description: string;
-                        }[];
-                        created_at: string;
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Resource"];
                 };
             };
             /** @description invalid_request */

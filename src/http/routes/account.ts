@@ -47,7 +47,7 @@ export const accountRoutes: Route[] = [
       'Who is calling: a person (user, org, role, permissions, their CSRF token and organisations) or a key (key ID, org, scopes, aud, exp)',
     tags: ['people'],
     auth: { kind: 'bearer', scopes: [], permission: 'org:read' },
-    responses: { 200: { description: 'the caller', schema: meSchema } },
+    responses: { 200: { description: 'the caller', schema: meSchema.meta({ id: 'Me' }) } },
     handler:
       ({ deps }) =>
       async (req, res) => {

@@ -13,13 +13,17 @@ import type { Route } from '../route.js';
 import { answerSignIn, openingGuard } from './session.js';
 
 const role = z.enum(ROLES);
-const inviteBody = z.strictObject({ email: z.string().min(3).max(254), role });
-const acceptBody = z.strictObject({
-  token: z.string().min(1).max(100),
-  name: safeText(100, { min: 1, trim: true }).describe('for a new account; ignored when the address already has one'),
-  password: z.string().min(1).max(MAX_PASSWORD_LENGTH).describe("a new account's password, or the existing account's"),
-});
-const invitationSchema = z.object({ id: z.string(), email: z.string(), role, created_at: z.string(), expires_at: z.string() });
+const inviteBody = z.strictObject({ email: z.string().min(3).max(254), role }).meta({ id: 'CreateInvitationRequest' });
+const acceptBody = z
+  .strictObject({
+    token: z.string().min(1).max(100),
+    name: safeText(100, { min: 1, trim: true }).describe('for a new account; ignored when the address already has one'),
+    password: z.string().min(1).max(MAX_PASSWORD_LENGTH).describe("a new account's password, or the existing account's"),
+  })
+  .meta({ id: 'AcceptInvitationRequest' });
+const invitationSchema = z
+  .object({ id: z.string(), email: z.string(), role, created_at: z.string(), expires_at: z.string() })
+  .meta({ id: 'Invitation' });
 const idParam = z.object({ id: z.string().describe('invitation ID (inv_...)') });
 
 const view = (i: Invitation) => ({
@@ -40,7 +44,12 @@ export const invitationRoutes: Route[] = [
     tags,
     auth: { kind: 'bearer', scopes: ['members:write'], permission: 'members:write' },
     request: { json: inviteBody, example: { email: 'new.person@example.com', role: 'developer' } },
-    responses: { 201: { description: 'invited', schema: invitationSchema.extend({ accept_url: z.string().describe('shown this once') }) } },
+    responses: {
+      201: {
+        description: 'invited',
+        schema: invitationSchema.extend({ accept_url: z.string().describe('shown this once') }).meta({ id: 'InvitationWithAcceptUrl' }),
+      },
+    },
     errors: ['invalid_request', 'forbidden', 'conflict', 'unavailable'],
     handler:
       ({ deps }) =>
@@ -58,7 +67,12 @@ export const invitationRoutes: Route[] = [
     summary: 'Pending invitations (never their tokens)',
     tags,
     auth: { kind: 'bearer', scopes: ['members:read'], permission: 'members:read' },
-    responses: { 200: { description: 'pending invitations, newest first', schema: z.object({ data: z.array(invitationSchema) }) } },
+    responses: {
+      200: {
+        description: 'pending invitations, newest first',
+        schema: z.object({ data: z.array(invitationSchema) }).meta({ id: 'InvitationList' }),
+      },
+    },
     handler:
       ({ deps }) =>
       async (req, res) => {
@@ -96,12 +110,14 @@ export const invitationRoutes: Route[] = [
     responses: {
       200: {
         description: 'signed in as the new member',
-        schema: z.object({
-          user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
-          org: z.object({ id: z.string(), name: z.string() }),
-          role,
-          csrf_token: z.string(),
-        }),
+        schema: z
+          .object({
+            user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
+            org: z.object({ id: z.string(), name: z.string() }),
+            role,
+            csrf_token: z.string(),
+          })
+          .meta({ id: 'SignedIn' }),
       },
     },
     errors: ['invalid_request', 'invalid_credentials', 'not_found', 'conflict', 'csrf_failed', 'unavailable'],

@@ -10,8 +10,10 @@ import { parse } from '../parse.js';
 import type { Route } from '../route.js';
 
 const role = z.enum(ROLES);
-const memberSchema = z.object({ user_id: z.string(), email: z.string(), name: z.string(), role, joined_at: z.string() });
-const patchBody = z.strictObject({ role });
+const memberSchema = z
+  .object({ user_id: z.string(), email: z.string(), name: z.string(), role, joined_at: z.string() })
+  .meta({ id: 'Member' });
+const patchBody = z.strictObject({ role }).meta({ id: 'UpdateMemberRequest' });
 const userIdParam = z.object({ user_id: z.string().describe('user ID (usr_...)') });
 
 /** A malformed ID cannot name a member of this org: 404 like any other. */
@@ -35,7 +37,7 @@ export const memberRoutes: Route[] = [
     operationId: 'listMembers',
     summary: "The organisation's members and their roles",
     auth: { kind: 'bearer', scopes: ['members:read'], permission: 'members:read' },
-    responses: { 200: { description: 'every member', schema: z.object({ data: z.array(memberSchema) }) } },
+    responses: { 200: { description: 'every member', schema: z.object({ data: z.array(memberSchema) }).meta({ id: 'MemberList' }) } },
     handler:
       ({ deps }) =>
       async (req, res) => {
@@ -61,7 +63,7 @@ export const memberRoutes: Route[] = [
     responses: {
       200: {
         description: 'the new role and the keys it revoked',
-        schema: z.object({ user_id: z.string(), role, revoked_keys: z.array(z.string()) }),
+        schema: z.object({ user_id: z.string(), role, revoked_keys: z.array(z.string()) }).meta({ id: 'MemberRoleChange' }),
       },
     },
     errors: ['not_found', 'forbidden', 'conflict'],

@@ -17,24 +17,29 @@ const scopeDecl = z.strictObject({
 });
 const scopeDecls = z.array(scopeDecl).max(100, 'at most 100 scopes');
 const resourceName = safeText(100, { min: 1, trim: true });
-const createBody = z.strictObject({
-  name: resourceName,
-  audience: z.string().regex(AUDIENCE_PATTERN, 'audiences are 1-256 printable characters without spaces'),
-  scopes: scopeDecls.default([]),
-});
+const createBody = z
+  .strictObject({
+    name: resourceName,
+    audience: z.string().regex(AUDIENCE_PATTERN, 'audiences are 1-256 printable characters without spaces'),
+    scopes: scopeDecls.default([]),
+  })
+  .meta({ id: 'CreateResourceRequest' });
 const patchBody = z
   .strictObject({ name: resourceName.optional(), scopes: scopeDecls.optional() })
-  .refine((b) => b.name !== undefined || b.scopes !== undefined, { message: 'nothing to change' });
+  .refine((b) => b.name !== undefined || b.scopes !== undefined, { message: 'nothing to change' })
+  .meta({ id: 'UpdateResourceRequest' });
 const idParam = z.object({ id: z.string().describe('resource ID (res_...)') });
 
-const resourceSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  audience: z.string(),
-  scopes: z.array(z.object({ name: z.string(), description: z.string() })),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
+const resourceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    audience: z.string(),
+    scopes: z.array(z.object({ name: z.string(), description: z.string() })),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Resource' });
 const view = (r: Resource) => ({
   id: r.id,
   name: r.name,
@@ -91,7 +96,12 @@ export const resourceRoutes: Route[] = [
     // No read-only catalogue scope exists among DESIGN.md's management scopes; resources:write is for
     // changing the catalogue. keys:read fits: whoever may see keys may see what they can be granted.
     auth: { kind: 'bearer', scopes: ['keys:read'], permission: 'resources:read' },
-    responses: { 200: { description: 'every resource, oldest first', schema: z.object({ data: z.array(resourceSchema) }) } },
+    responses: {
+      200: {
+        description: 'every resource, oldest first',
+        schema: z.object({ data: z.array(resourceSchema) }).meta({ id: 'ResourceList' }),
+      },
+    },
     handler:
       ({ deps }) =>
       async (req, res) => {

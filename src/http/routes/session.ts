@@ -19,21 +19,23 @@ import {
 import { parse } from '../parse.js';
 import type { Route } from '../route.js';
 
-const signInBody = z.strictObject({
-  email: z.string().min(3).max(254),
-  password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
-  org_id: z
-    .string()
-    .regex(ID_PATTERN.org, 'must be an organisation ID (org_...)')
-    .optional()
-    .describe('which organisation to sign in to; default: the oldest membership'),
-});
+const signInBody = z
+  .strictObject({
+    email: z.string().min(3).max(254),
+    password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
+    org_id: z
+      .string()
+      .regex(ID_PATTERN.org, 'must be an organisation ID (org_...)')
+      .optional()
+      .describe('which organisation to sign in to; default: the oldest membership'),
+  })
+  .meta({ id: 'SignInRequest' });
 
 export const userView = z.object({ id: z.string(), email: z.string(), name: z.string() });
 export const orgView = z.object({ id: z.string(), name: z.string() });
 export const role = z.enum(['owner', 'admin', 'developer', 'viewer']);
 
-const signedInSchema = z.object({ user: userView, org: orgView, role, csrf_token: z.string() });
+const signedInSchema = z.object({ user: userView, org: orgView, role, csrf_token: z.string() }).meta({ id: 'SignedIn' });
 
 /** Ends the browser's previous session, sets the new cookie and answers who signed in. */
 export async function answerSignIn(deps: Deps, req: Request, res: Response, result: SignInResult): Promise<void> {
@@ -55,13 +57,15 @@ export function openingGuard(deps: Deps, req: Request, res: Response): void {
   bodyKind(req, ['json']);
 }
 
-const setupBody = z.strictObject({
-  token: z.string().min(1).max(100),
-  email: z.string().min(3).max(254),
-  name: safeText(100, { min: 1, trim: true }),
-  password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
-  org_name: safeText(100, { min: 1, trim: true }),
-});
+const setupBody = z
+  .strictObject({
+    token: z.string().min(1).max(100),
+    email: z.string().min(3).max(254),
+    name: safeText(100, { min: 1, trim: true }),
+    password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
+    org_name: safeText(100, { min: 1, trim: true }),
+  })
+  .meta({ id: 'SetupRequest' });
 
 export const sessionRoutes: Route[] = [
   {
@@ -164,19 +168,21 @@ export const sessionRoutes: Route[] = [
     responses: {
       200: {
         description: 'newest first',
-        schema: z.object({
-          data: z.array(
-            z.object({
-              org_id: z.string(),
-              created_at: z.string(),
-              last_seen_at: z.string(),
-              expires_at: z.string(),
-              ip: z.string().nullable(),
-              user_agent: z.string().nullable(),
-              current: z.boolean(),
-            }),
-          ),
-        }),
+        schema: z
+          .object({
+            data: z.array(
+              z.object({
+                org_id: z.string(),
+                created_at: z.string(),
+                last_seen_at: z.string(),
+                expires_at: z.string(),
+                ip: z.string().nullable(),
+                user_agent: z.string().nullable(),
+                current: z.boolean(),
+              }),
+            ),
+          })
+          .meta({ id: 'SessionList' }),
       },
     },
     handler:

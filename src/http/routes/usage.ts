@@ -22,21 +22,25 @@ const keyUsageQuery = z.strictObject({ ...rangeQuery, granularity: z.enum(['hour
 const orgUsageQuery = z.strictObject(rangeQuery);
 
 const counts = z.record(z.string(), z.number().int()).describe('by outcome: issued, and each refusal reason');
-const keyUsageAnswer = z.object({
-  key_id: z.string(),
-  granularity: z.enum(['hour', 'day']),
-  from: z.string(),
-  to: z.string(),
-  data: z.array(z.object({ start: z.string(), counts, total: z.number().int() })),
-});
-const orgUsageAnswer = z.object({
-  from: z.string(),
-  to: z.string(),
-  totals: counts,
-  busiest_keys: z.array(z.object({ key_id: z.string(), issued: z.number().int(), refused: z.number().int() })),
-  unused_keys: z.array(z.record(z.string(), z.unknown())).describe(`active keys never used or idle for ${QUIET_AFTER_DAYS}+ days`),
-  expiring_keys: z.array(z.record(z.string(), z.unknown())).describe(`active keys expiring within ${EXPIRES_SOON_DAYS} days`),
-});
+const keyUsageAnswer = z
+  .object({
+    key_id: z.string(),
+    granularity: z.enum(['hour', 'day']),
+    from: z.string(),
+    to: z.string(),
+    data: z.array(z.object({ start: z.string(), counts, total: z.number().int() })),
+  })
+  .meta({ id: 'KeyUsage' });
+const orgUsageAnswer = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    totals: counts,
+    busiest_keys: z.array(z.object({ key_id: z.string(), issued: z.number().int(), refused: z.number().int() })),
+    unused_keys: z.array(z.record(z.string(), z.unknown())).describe(`active keys never used or idle for ${QUIET_AFTER_DAYS}+ days`),
+    expiring_keys: z.array(z.record(z.string(), z.unknown())).describe(`active keys expiring within ${EXPIRES_SOON_DAYS} days`),
+  })
+  .meta({ id: 'OrgUsage' });
 
 const HOUR_MS = 3_600_000;
 function rangeOf(q: { from?: string; to?: string }, nowMs: number): UsageRange {
