@@ -57,6 +57,12 @@ async function open(name: string, heading = name): Promise<void> {
 
 const row = (text: string) => page.getByRole('row').filter({ hasText: text });
 
+/** The audit log's actions, once the list for the current URL has loaded. */
+async function shownActions(): Promise<string[]> {
+  await page.getByRole('region', { name: 'Event list' }).locator('table[aria-busy="false"]').waitFor();
+  return page.locator('tbody tr td:nth-child(2)').allInnerTexts();
+}
+
 describeInBrowser('console pages', () => {
   it('members: invites a developer and shows the accept URL once, lists them once accepted, changes their role and removes them', async () => {
     await open('Members');
@@ -163,8 +169,7 @@ describeInBrowser('console pages', () => {
 
   it('audit log: lists what was just done, newest first; the filters narrow it and live in the URL (back and forward)', async () => {
     await open('Audit log');
-    await row('resource.deleted').waitFor();
-    const actions = await page.locator('tbody tr td:nth-child(2)').allInnerTexts();
+    const actions = await shownActions();
     for (const a of [
       'resource.deleted',
       'resource.created',
@@ -182,8 +187,7 @@ describeInBrowser('console pages', () => {
     await page.getByLabel('Action').fill('member.removed');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/action=member\.removed/);
-    await page.locator('tbody tr').first().waitFor();
-    expect(new Set(await page.locator('tbody tr td:nth-child(2)').allInnerTexts())).toEqual(new Set(['member.removed']));
+    expect(new Set(await shownActions())).toEqual(new Set(['member.removed']));
 
     // By actor: the person who accepted the invitation did that and signed in, nothing else.
     const api = await apiSignIn(server, OWNER);
@@ -193,16 +197,16 @@ describeInBrowser('console pages', () => {
     await page.getByLabel('Actor').fill(devId);
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(new RegExp(`actor=${devId}`));
-    await row('invitation.accepted').waitFor();
-    expect(await page.locator('tbody tr td:nth-child(2)').allInnerTexts()).not.toContain('resource.created');
+    const byDeveloper = await shownActions();
+    expect(byDeveloper).toContain('invitation.accepted');
+    expect(byDeveloper).not.toContain('resource.created');
 
     // By key: what was done to the key the resources test made and revoked.
     await page.getByLabel('Actor').fill('');
     await page.getByLabel('Key', { exact: true }).fill(keyId);
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(new RegExp(`key_id=${keyId}`));
-    await row('key.revoked').waitFor();
-    expect(await page.locator('tbody tr td:nth-child(2)').allInnerTexts()).toEqual(['key.revoked', 'key.created']);
+    expect(await shownActions()).toEqual(['key.revoked', 'key.created']);
 
     // A time range that ends before anything happened: nothing matches.
     await page.getByLabel('Key', { exact: true }).fill('');
@@ -220,11 +224,11 @@ describeInBrowser('console pages', () => {
     // The form shows what the URL says.
     await page.waitForFunction(`document.querySelector('input[list="audit-actions"]')?.value === 'member.removed'`);
     await page.goBack();
-    await row('resource.deleted').waitFor();
+    await page.waitForURL(/\/console\/audit$/);
+    expect(await shownActions()).toContain('resource.deleted');
     await page.goForward();
     await page.waitForURL(/action=member\.removed/);
-    await row('member.removed').waitFor();
-    expect(await page.getByRole('row').filter({ hasText: 'resource.deleted' }).count()).toBe(0);
+    expect(new Set(await shownActions())).toEqual(new Set(['member.removed']));
     expect(owner.errors).toEqual([]);
   });
 
@@ -241,8 +245,7 @@ describeInBrowser('console pages', () => {
       ),
     );
     await page.goto(`${server.url}/console/audit`);
-    await row('Paging').first().waitFor();
-    expect(await page.locator('tbody tr').count()).toBe(50);
+    expect(await shownActions()).toHaveLength(50);
     await page.getByRole('button', { name: 'Older events' }).click();
     await row('org.created').waitFor();
     expect(await page.locator('tbody tr').count()).toBeGreaterThan(50);
@@ -252,7 +255,7 @@ describeInBrowser('console pages', () => {
 
   it('signing keys: "Rotate" asks first, then a new key is listed', async () => {
     await open('Signing keys');
-    await page.locator('tbody tr:not(.skeleton)').first().waitFor();
+    await page.locator('tbody tr:not(.row-placeholder)').first().waitFor();
     const before = await page.locator('tbody tr').count();
     await page.getByRole('button', { name: 'Rotate', exact: true }).click();
     const confirm = page.getByRole('dialog', { name: 'Rotate the signing key?' });

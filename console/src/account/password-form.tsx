@@ -33,7 +33,7 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
   };
 
   return (
-    <section aria-labelledby="password-title">
+    <section class="spaced" aria-labelledby="password-title">
       <h2 id="password-title">Change password</h2>
       <form class="narrow-form" onSubmit={(e) => void submit(e)}>
         <Field label="Current password">

@@ -5,7 +5,7 @@ export function Profile({ session }: { session: Session }) {
   return (
     <section aria-labelledby="profile-title">
       <h2 id="profile-title">Profile</h2>
-      <dl class="facts">
+      <dl class="profile-facts">
         <dt>Name</dt>
         <dd>{session.user.name}</dd>
         <dt>Email</dt>

@@ -46,7 +46,7 @@ export function ActiveSessions({ list }: { list: Loaded<Sessions> }) {
   const [confirming, setConfirming] = useState(false);
   const sessions = list.data?.data ?? [];
   return (
-    <section aria-labelledby="sessions-title">
+    <section class="spaced" aria-labelledby="sessions-title">
       <h2 id="sessions-title">Active sessions</h2>
       <ErrorMessage error={list.error} />
       <ScrollArea label="Session list">

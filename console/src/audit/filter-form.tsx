@@ -17,7 +17,7 @@ export function AuditFilterForm({ value, onApply }: Props) {
 
   return (
     <form
-      class="filters"
+      class="audit-filters"
       aria-label="Filter events"
       onSubmit={(e) => {
         e.preventDefault();

@@ -14,7 +14,7 @@ export function PendingInvitations({ list, canCancel }: { list: Loaded<Answer<'l
   const [cancelling, setCancelling] = useState<Invitation>();
   const invitations = list.data?.data ?? [];
   return (
-    <section aria-labelledby="pending-title">
+    <section class="spaced" aria-labelledby="pending-title">
       <h2 id="pending-title">Pending invitations</h2>
       <ErrorMessage error={list.error} />
       {!list.loading && !list.error && invitations.length === 0 ? (

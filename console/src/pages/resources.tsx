@@ -27,7 +27,7 @@ export function ResourcesPage(_props: PageProps) {
 
   return (
     <section>
-      <div class="page-head">
+      <div class="head-row">
         <h1>Resources</h1>
         {canWrite && (
           <button type="button" onClick={() => open()}>

@@ -25,7 +25,7 @@ export function SigningKeysPage(_props: PageProps) {
 
   return (
     <section>
-      <div class="page-head">
+      <div class="head-row">
         <h1>Signing keys</h1>
         <button type="button" onClick={() => setConfirming(true)}>
           Rotate

@@ -8,7 +8,7 @@ export function ResourceCard({ resource, canWrite, onEdit, onDelete }: Props) {
   const titleId = `res-${resource.id}`;
   return (
     <article class="card" aria-labelledby={titleId}>
-      <div class="page-head">
+      <div class="head-row">
         <h2 id={titleId}>{resource.name}</h2>
         {canWrite && (
           <div class="actions">

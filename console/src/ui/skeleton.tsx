@@ -3,10 +3,10 @@ export function SkeletonRows({ rows = 5, columns }: { rows?: number; columns: nu
   return (
     <>
       {Array.from({ length: rows }, (_, r) => (
-        <tr key={r} class="skeleton" aria-hidden="true">
+        <tr key={r} class="row-placeholder" aria-hidden="true">
           {Array.from({ length: columns }, (_, c) => (
             <td key={c}>
-              <span class="skeleton-bar" />
+              <span class="row-placeholder-bar" />
             </td>
           ))}
         </tr>

@@ -8,13 +8,20 @@ export type Loaded<T> = {
   reload: () => void;
 };
 
-/** Runs `load` when the inputs change; a stale answer (inputs changed meanwhile) is dropped. */
+/**
+ * Runs `load` when the inputs (plain values) change; a stale answer (inputs changed meanwhile) is dropped,
+ * and `loading` is true from the first render with new inputs.
+ */
 export function useLoad<T>(load: () => Promise<T>, inputs: readonly unknown[] = []): Loaded<T> {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
+  // Until the effect below starts loading for new inputs, what is held belongs to the old ones.
+  const [loadedFor, setLoadedFor] = useState<string>();
+  const inputsKey = JSON.stringify(inputs);
   useEffect(() => {
+    setLoadedFor(inputsKey);
     let current = true;
     setLoading(true);
     setError(undefined);
@@ -34,5 +41,5 @@ export function useLoad<T>(load: () => Promise<T>, inputs: readonly unknown[] = 
       current = false;
     };
   }, [...inputs, tick]);
-  return { data, error, loading, reload: () => setTick((t) => t + 1) };
+  return { data, error, loading: loading || loadedFor !== inputsKey, reload: () => setTick((t) => t + 1) };
 }
