@@ -39,6 +39,11 @@ export function MembersPage(_props: PageProps) {
             }}
           />
         )}
+        {can(session, 'members:manage_owners') && (
+          <p class="hint">
+            To hand over ownership, make another member an owner, then change your own role. The last owner cannot leave or be demoted.
+          </p>
+        )}
         <p role="status" class={notice ? 'notice' : undefined}>
           {notice}
         </p>
