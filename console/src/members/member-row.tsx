@@ -31,6 +31,8 @@ export function MemberRow({ member, isSelf, roles, onChanged, onRemove }: Props)
       const revoked = answer.revoked_keys.length;
       onChanged(`${member.name} is now ${answer.role}${revoked ? `; ${revoked} of their keys were revoked` : ''}.`);
     } catch (err) {
+      // Nothing changed: show the role they still have, and why.
+      setRole(member.role);
       setError(err);
     } finally {
       setBusy(false);
