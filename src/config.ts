@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseRedisNodes, type RedisTopology } from './storage/redis/client.js';
+import { checkIssuer, checkTrustProxy, corsOriginProblem, trustProxyProblem } from './config/network.js';
+import { redisTopology } from './config/redis-topology.js';
+import { checkEncryptionKey, checkPepper, readSecretFiles, type SecretCheck } from './config/secrets.js';
 
 /** Thrown when the environment cannot produce a valid Config; lists every problem at once. */
 export class ConfigError extends Error {
@@ -11,12 +11,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-// Development-only values: never used when NODE_ENV=production.
-const DEV_SECRETS = {
-  SECRET_PEPPER: 'dev-only-pepper-do-not-use-in-production-0000',
-  KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-} as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -157,180 +151,6 @@ const envSchema = z.object({
   ACCESS_LOG_SAMPLE: z.coerce.number().min(0).max(1).default(1),
 });
 
-/** 32 bytes from base64 or 64 hex characters; undefined otherwise. */
-export function decodeEncryptionKey(value: string): Buffer | undefined {
-  const buf = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
-  return buf.length === 32 ? buf : undefined;
-}
-
-function parseTrustProxy(value: string): boolean | number | string[] {
-  if (value === 'true' || value === 'false') return value === 'true';
-  if (/^\d+$/.test(value)) return Number(value);
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-// DESIGN.md: every secret can also come from a file (`NAME_FILE`), e.g. a mounted Docker secret.
-const FILE_SECRETS = [
-  'SECRET_PEPPER',
-  'KEY_ENCRYPTION_KEY',
-  'METRICS_TOKEN',
-  'DATABASE_URL',
-  'REDIS_URL',
-  'REDIS_PASSWORD',
-  'REDIS_SENTINEL_PASSWORD',
-] as const;
-
-/** Puts the contents of each `NAME_FILE` in `env[NAME]` (trailing newline removed); returns the names that failed. */
-function readSecretFiles(env: Record<string, string>, problems: string[]): Set<string> {
-  const failed = new Set<string>();
-  const fail = (name: string, problem: string) => (failed.add(name), problems.push(`${name}_FILE: ${problem}`));
-  for (const name of FILE_SECRETS) {
-    const path = env[`${name}_FILE`];
-    if (path === undefined) continue;
-    if (env[name] !== undefined) {
-      fail(name, `set ${name} or ${name}_FILE, not both`);
-      continue;
-    }
-    let value: string;
-    try {
-      value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-    } catch (err) {
-      fail(name, `cannot read ${path} (${(err as { code?: string }).code ?? 'error'})`);
-      continue;
-    }
-    if (value === '') fail(name, `${path} is empty`);
-    else env[name] = value;
-  }
-  return failed;
-}
-
-const DEV_KEK = Buffer.from(DEV_SECRETS.KEY_ENCRYPTION_KEY, 'base64');
-
-type SecretCheck = { production: boolean; problems: string[]; devDefaults: string[] };
-
-/** A set value, or (outside production) the development default; undefined when required and missing. */
-function secretOrDefault(name: keyof typeof DEV_SECRETS, value: string | undefined, c: SecretCheck, required: string): string | undefined {
-  if (value !== undefined) return value;
-  if (!c.production) {
-    c.devDefaults.push(name);
-    return DEV_SECRETS[name];
-  }
-  c.problems.push(`${name}: required when NODE_ENV=production (${required})`);
-  return undefined;
-}
-
-function checkPepper(value: string | undefined, c: SecretCheck): string | undefined {
-  const pepper = secretOrDefault('SECRET_PEPPER', value, c, 'at least 32 characters');
-  if (c.production && pepper === DEV_SECRETS.SECRET_PEPPER) {
-    c.problems.push('SECRET_PEPPER: is the development default; set a random value of at least 32 characters');
-  }
-  return pepper;
-}
-
-function checkEncryptionKey(value: string | undefined, c: SecretCheck): Buffer | undefined {
-  const raw = secretOrDefault('KEY_ENCRYPTION_KEY', value, c, '32 bytes, base64 or hex');
-  if (raw === undefined) return undefined;
-  const kek = decodeEncryptionKey(raw);
-  if (!kek) c.problems.push('KEY_ENCRYPTION_KEY: must be 32 bytes, base64 or 64 hex characters');
-  else if (c.production && kek.equals(DEV_KEK))
-    c.problems.push('KEY_ENCRYPTION_KEY: is the development default; set 32 random bytes (base64 or hex)');
-  // All zero, or any other single byte repeated: a placeholder, not a key.
-  else if (c.production && kek.every((b) => b === kek[0]))
-    c.problems.push('KEY_ENCRYPTION_KEY: is one byte repeated; set 32 random bytes (base64 or hex)');
-  return kek;
-}
-
-// express's names for address ranges it can trust as proxies.
-const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
-
-function isAddressOrCidr(value: string): boolean {
-  const [address = '', prefix, extra] = value.split('/');
-  const family = isIP(address);
-  if (family === 0 || extra !== undefined) return false;
-  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
-}
-
-function trustProxyProblem(raw: string): string | undefined {
-  const value = parseTrustProxy(raw);
-  if (!Array.isArray(value)) return undefined;
-  const bad = value.filter((v) => !PROXY_RANGE_NAMES.has(v) && !isAddressOrCidr(v));
-  if (bad.length === 0) return undefined;
-  return `${bad.map((v) => `"${v}"`).join(', ')} is not a proxy address; use false, a hop count (e.g. 1), or a comma-separated list of IP addresses, CIDRs (10.0.0.0/8) and loopback, linklocal or uniquelocal`;
-}
-
-function corsOriginProblem(origins: string[]): string | undefined {
-  const bad = origins.filter((o) => {
-    try {
-      const url = new URL(o);
-      return (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== o;
-    } catch {
-      return true;
-    }
-  });
-  if (bad.length === 0) return undefined;
-  return `${bad.map((v) => `"${v}"`).join(', ')} is not an origin; list origins as scheme://host[:port], with no path or trailing slash, separated by commas (e.g. https://app.example.com)`;
-}
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** In development, an ISSUER on this machine but another port than PORT: tokens would name a server that is not there. */
-function issuerPortWarning(issuer: URL, port: number, nodeEnv: string): string | undefined {
-  if (nodeEnv !== 'development' || !LOOPBACK_HOSTS.has(issuer.hostname)) return undefined;
-  const issuerPort = Number(issuer.port || (issuer.protocol === 'https:' ? 443 : 80));
-  if (issuerPort === port) return undefined;
-  return `ISSUER (${issuer.origin}) names port ${issuerPort}, but the server listens on PORT=${port}: tokens and discovery will point elsewhere. Unset ISSUER to follow PORT, or make them agree.`;
-}
-
-/** Which Redis, from REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES (at most one of them); none: in-process. */
-function redisTopology(e: Env, problems: string[]): RedisTopology | undefined {
-  const set = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter((n) => e[n] !== undefined);
-  if (set.length > 1) {
-    problems.push(
-      `${set.join(', ')}: set only one of REDIS_URL (one server), REDIS_SENTINELS (with REDIS_SENTINEL_NAME) or REDIS_CLUSTER_NODES`,
-    );
-    return undefined;
-  }
-  const nodesOf = (name: 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES', value: string) => {
-    const nodes = parseRedisNodes(value);
-    if (!nodes) problems.push(`${name}: must be host:port,… (IPv6 as [::1]:6379)`);
-    return nodes;
-  };
-  let tls: { ca?: string } | undefined;
-  if (e.REDIS_TLS_CA_FILE !== undefined) {
-    try {
-      tls = { ca: readFileSync(e.REDIS_TLS_CA_FILE, 'utf8') };
-    } catch (err) {
-      problems.push(`REDIS_TLS_CA_FILE: cannot read ${e.REDIS_TLS_CA_FILE} (${(err as { code?: string }).code ?? 'error'})`);
-    }
-  } else if (e.REDIS_TLS) tls = {};
-  const auth = { username: e.REDIS_USERNAME, password: e.REDIS_PASSWORD, tls };
-  if (e.REDIS_SENTINELS !== undefined) {
-    const sentinels = nodesOf('REDIS_SENTINELS', e.REDIS_SENTINELS);
-    if (e.REDIS_SENTINEL_NAME === undefined)
-      problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master group name, e.g. mymaster)');
-    if (!sentinels || e.REDIS_SENTINEL_NAME === undefined) return undefined;
-    return { kind: 'sentinel', sentinels, name: e.REDIS_SENTINEL_NAME, auth, sentinelPassword: e.REDIS_SENTINEL_PASSWORD };
-  }
-  if (e.REDIS_SENTINEL_NAME !== undefined) problems.push('REDIS_SENTINEL_NAME: only with REDIS_SENTINELS');
-  if (e.REDIS_CLUSTER_NODES !== undefined) {
-    const nodes = nodesOf('REDIS_CLUSTER_NODES', e.REDIS_CLUSTER_NODES);
-    return nodes && { kind: 'cluster', nodes, auth };
-  }
-  const extras = (['REDIS_USERNAME', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'REDIS_TLS_CA_FILE'] as const).filter(
-    (n) => e[n] !== undefined,
-  ) as string[];
-  if (e.REDIS_TLS) extras.push('REDIS_TLS');
-  if (extras.length > 0)
-    problems.push(`${extras.join(', ')}: only with REDIS_SENTINELS or REDIS_CLUSTER_NODES; put credentials and rediss:// in REDIS_URL`);
-  return e.REDIS_URL === undefined ? undefined : { kind: 'standalone', url: e.REDIS_URL };
-}
-
-const TRUST_ALL_PROXIES = 'trusts any X-Forwarded-For, so clients can forge their address (IP allowlists, rate limits, audit)';
-const TRUST_PROXY_INSTEAD = "use the number of proxy hops (e.g. 1) or the proxies' addresses or CIDRs";
-
 type Env = z.output<typeof envSchema>;
 
 /** The environment, checked as a whole: secrets, production rules, derived defaults. */
@@ -345,19 +165,9 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
   const oidcSet = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET].filter((v) => v !== undefined).length;
   if (oidcSet !== 0 && oidcSet !== 3)
     problems.push('OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: set all three for single sign-on, or none');
-  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   const redis = redisTopology(e, problems);
-  if (trustProxy === true && production) problems.push(`TRUST_PROXY: "true" ${TRUST_ALL_PROXIES}; ${TRUST_PROXY_INSTEAD}`);
-  else if (trustProxy === true)
-    warnings.push(`TRUST_PROXY=true ${TRUST_ALL_PROXIES}: ${TRUST_PROXY_INSTEAD}. It is refused when NODE_ENV=production.`);
-  const port = e.PORT;
-  const issuerUrl = new URL(e.ISSUER ?? `http://localhost:${port}`);
-  if (production && e.ISSUER !== undefined && issuerUrl.protocol !== 'https:')
-    problems.push('ISSUER: must be https when NODE_ENV=production');
-  if (e.ISSUER === undefined && production)
-    problems.push('ISSUER: required when NODE_ENV=production (the https URL clients reach this service at)');
-  const issuerWarning = issuerPortWarning(issuerUrl, port, e.NODE_ENV);
-  if (issuerWarning) warnings.push(issuerWarning);
+  const trustProxy = checkTrustProxy(e.TRUST_PROXY, production, problems, warnings);
+  const issuer = checkIssuer(e.ISSUER, e.PORT, e.NODE_ENV, problems, warnings);
   if (e.WORKERS > 1 && (e.DATABASE_URL === undefined || e.REDIS_URL === undefined)) {
     problems.push(
       `WORKERS: ${e.WORKERS} processes need a shared store, but ${e.DATABASE_URL === undefined ? 'the embedded database (no DATABASE_URL)' : 'the in-process revocation list and rate limits (no REDIS_URL)'} belong to one process; set DATABASE_URL and REDIS_URL to run several workers, or set WORKERS=1`,
@@ -366,7 +176,6 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
   for (const message of problems) ctx.addIssue({ code: 'custom', message, input: undefined });
   if (problems.length > 0 || pepper === undefined || kek === undefined) return z.NEVER;
 
-  const issuer = (e.ISSUER ?? issuerUrl.origin).replace(/\/+$/, '');
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     port: e.PORT,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { decodeEncryptionKey } from '../config.js';
+import { decodeEncryptionKey } from '../config/secrets.js';
 import { reencryptSigningKeys } from '../domain/signing-keys.js';
 import { createDb } from '../storage/db.js';
 import { openDatabase } from '../storage/database.js';

@@ -31,19 +31,18 @@ const invitations = columnMap<Invitation>()({
 type InvitationRow = RowOf<Invitation, typeof invitations.columns>;
 type Conn = Db | Knex.Transaction;
 
+/** Invitations still open at `now`: neither accepted, withdrawn nor expired. */
+const pendingAt = (now: Date) => (q: Knex.QueryBuilder) => {
+  void q.whereNull('accepted_at').whereNull('revoked_at').andWhere('expires_at', '>', now);
+};
+
 export async function insertInvitation(db: Conn, i: Invitation): Promise<void> {
   await db('invitations').insert(invitations.toRow(i));
 }
 
 /** The pending invitation with this token, locked for its acceptance. */
 export async function lockPendingInvitation(trx: Knex.Transaction, tokenHash: Buffer, now: Date): Promise<Invitation | undefined> {
-  const row = await trx<InvitationRow>('invitations')
-    .where({ token_hash: tokenHash })
-    .whereNull('accepted_at')
-    .whereNull('revoked_at')
-    .andWhere('expires_at', '>', now)
-    .forUpdate()
-    .first();
+  const row = await trx<InvitationRow>('invitations').where({ token_hash: tokenHash }).andWhere(pendingAt(now)).forUpdate().first();
   return row ? invitations.toModel(row) : undefined;
 }
 
@@ -52,12 +51,7 @@ export async function markAccepted(trx: Knex.Transaction, id: string, at: Date):
 }
 
 export async function listPendingInvitations(db: Conn, orgId: string, now: Date): Promise<Invitation[]> {
-  const rows = await db<InvitationRow>('invitations')
-    .where({ org_id: orgId })
-    .whereNull('accepted_at')
-    .whereNull('revoked_at')
-    .andWhere('expires_at', '>', now)
-    .orderBy('id', 'desc');
+  const rows = await db<InvitationRow>('invitations').where({ org_id: orgId }).andWhere(pendingAt(now)).orderBy('id', 'desc');
   return rows.map(invitations.toModel);
 }
 
@@ -72,15 +66,14 @@ export async function insertSetupToken(db: Conn, tokenHash: Buffer, createdAt: D
   await db('setup_tokens').insert({ token_hash: tokenHash, created_at: createdAt, expires_at: expiresAt });
 }
 
-/** Spends a live setup token: true only for the one caller that marks it used. */
-export async function useSetupToken(trx: Knex.Transaction, tokenHash: Buffer, now: Date): Promise<boolean> {
-  return (
-    (await trx('setup_tokens')
-      .where({ token_hash: tokenHash })
-      .whereNull('used_at')
-      .andWhere('expires_at', '>', now)
-      .update({ used_at: now })) > 0
-  );
+/** Spends a live setup token: found only by the one caller that marks it used. */
+export async function useSetupToken(trx: Knex.Transaction, tokenHash: Buffer, now: Date): Promise<{ usedAt: Date } | undefined> {
+  const spent = await trx('setup_tokens')
+    .where({ token_hash: tokenHash })
+    .whereNull('used_at')
+    .andWhere('expires_at', '>', now)
+    .update({ used_at: now });
+  return spent > 0 ? { usedAt: now } : undefined;
 }
 
 /** The oldest pending invitation for this address (in one org, if given), locked for its acceptance. */
@@ -90,11 +83,7 @@ export async function lockPendingInvitationForEmail(
   orgId: string | undefined,
   now: Date,
 ): Promise<Invitation | undefined> {
-  const q = trx<InvitationRow>('invitations')
-    .whereRaw('lower(email) = lower(?)', [email])
-    .whereNull('accepted_at')
-    .whereNull('revoked_at')
-    .andWhere('expires_at', '>', now);
+  const q = trx<InvitationRow>('invitations').whereRaw('lower(email) = lower(?)', [email]).andWhere(pendingAt(now));
   if (orgId !== undefined) q.andWhere({ org_id: orgId });
   const row = await q.orderBy('id').forUpdate().first();
   return row ? invitations.toModel(row) : undefined;

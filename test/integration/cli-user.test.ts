@@ -1,26 +1,15 @@
 import { spawn } from 'node:child_process';
 import request from 'supertest';
-import { createTestInstance, newPrefix, trackChild, waitFor, type TestInstance } from '../support/app.js';
+import { createTestInstance, waitFor, type TestInstance } from '../support/app.js';
 import { ensureBuilt } from '../support/build.js';
-import { isolatedDatabase } from '../support/databases.js';
-import { TEST_REDIS_URL } from '../support/env.js';
+import { CLI, cliEnv, serveOnFreshDatabase } from '../support/cli.js';
 
-const CLI = new URL('../../bin/scope-auth.js', import.meta.url).pathname;
 let env: NodeJS.ProcessEnv;
 let inst: TestInstance;
 
 beforeAll(async () => {
   await ensureBuilt('server');
-  env = {
-    PATH: process.env.PATH,
-    DATABASE_URL: await isolatedDatabase('cli-user'),
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_KEY_PREFIX: newPrefix(),
-    ISSUER: 'https://auth.scope-auth.test',
-    SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
-    KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
-    LOG_LEVEL: 'warn',
-  };
+  env = await cliEnv('cli-user');
   inst = await createTestInstance({ databaseUrl: env.DATABASE_URL });
 }, 120_000);
 afterAll(async () => {
@@ -118,14 +107,7 @@ describe('scope-auth user', () => {
 
 describe('scope-auth serve on a store with no user', () => {
   it('prints a one-time setup URL to the terminal (never to the log) that makes the first owner', async () => {
-    // Named like the run's isolated databases, so the run's teardown drops it.
-    const fresh = new URL(env.DATABASE_URL!);
-    fresh.pathname = `${new URL(process.env.TEST_DATABASE_URL!).pathname}_x_setup_${process.pid}`;
-    const child = trackChild(
-      spawn('node', [CLI, 'serve', '--migrate'], {
-        env: { ...env, DATABASE_URL: fresh.toString(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-      }),
-    );
+    const child = serveOnFreshDatabase(env, 'setup');
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,31 +1,19 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { createTestInstance, newPrefix, trackChild, waitFor } from '../support/app.js';
+import { createTestInstance, waitFor } from '../support/app.js';
 import { ensureBuilt } from '../support/build.js';
-import { isolatedDatabase } from '../support/databases.js';
-import { TEST_REDIS_URL } from '../support/env.js';
+import { CLI, cliEnv, serveOnFreshDatabase } from '../support/cli.js';
 
 const run = promisify(execFile);
-const CLI = new URL('../../bin/scope-auth.js', import.meta.url).pathname;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   await ensureBuilt('server');
-  const databaseUrl = await isolatedDatabase('cli');
-  env = {
-    PATH: process.env.PATH,
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_KEY_PREFIX: newPrefix(),
-    ISSUER: 'https://auth.scope-auth.test',
-    SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
-    KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
-    LOG_LEVEL: 'warn',
-  };
+  env = await cliEnv('cli');
 }, 120_000);
 
 const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => run('node', [CLI, ...args], { env: { ...env, ...extra } });
@@ -195,14 +183,7 @@ describe('scope-auth CLI', () => {
   });
 
   it('serves (creating and migrating a database that does not exist yet), and stops cleanly on SIGTERM', async () => {
-    // Named like the run's isolated databases, so the run's teardown drops it.
-    const fresh = new URL(env.DATABASE_URL!);
-    fresh.pathname = `${new URL(process.env.TEST_DATABASE_URL!).pathname}_x_fresh_${process.pid}`;
-    const child = trackChild(
-      spawn('node', [CLI, 'serve', '--migrate'], {
-        env: { ...env, DATABASE_URL: fresh.toString(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-      }),
-    );
+    const child = serveOnFreshDatabase(env, 'fresh');
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await waitFor(() => /"port":(\d+)/.test(out), 10_000, 'server to listen');

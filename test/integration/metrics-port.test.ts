@@ -3,13 +3,11 @@ import { createServer } from 'node:net';
 import request from 'supertest';
 import { newPrefix, testConfig, trackChild, waitFor } from '../support/app.js';
 import { ensureBuilt } from '../support/build.js';
+import { CLI, cliEnv } from '../support/cli.js';
 import { isolatedDatabase } from '../support/databases.js';
-import { TEST_REDIS_URL } from '../support/env.js';
 import { parseExposition } from '../support/prometheus.js';
 import { startServer } from '../../src/main.js';
 import { createLogger } from '../../src/log.js';
-
-const CLI = new URL('../../bin/scope-auth.js', import.meta.url).pathname;
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -49,17 +47,9 @@ describe('METRICS_PORT', () => {
 
   it('with WORKERS=2, sums every worker in one scrape of the primary', async () => {
     await ensureBuilt('server');
-    const databaseUrl = await isolatedDatabase('metrics_cluster');
     const [port, metricsPort] = [await freePort(), await freePort()];
     const env = {
-      PATH: process.env.PATH,
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: newPrefix(),
-      ISSUER: 'https://auth.scope-auth.test',
-      SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
-      KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
-      LOG_LEVEL: 'warn',
+      ...(await cliEnv('metrics_cluster')),
       RATE_LIMIT_ENABLED: 'false',
       WORKERS: '2',
       HOST: '127.0.0.1',

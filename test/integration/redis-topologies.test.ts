@@ -202,27 +202,36 @@ function expectNoHarm(f: Figures): void {
   }
 }
 
+type SentinelGroup = Awaited<ReturnType<typeof startSentinelGroup>>;
+
+/** A Sentinel group under load while `fail` takes its master out, until Sentinel has promoted the replica. */
+async function sentinelFailover(
+  label: string,
+  fail: (group: SentinelGroup) => void | Promise<void>,
+  cleanUp?: (group: SentinelGroup) => void,
+) {
+  const group = await startSentinelGroup();
+  try {
+    const sentinels = group.sentinels.map((s) => `127.0.0.1:${s.port}`);
+    const env = { REDIS_URL: '', REDIS_SENTINELS: sentinels.join(','), REDIS_SENTINEL_NAME: group.name };
+    const figures = await underFailover(
+      env,
+      { redisSentinels: sentinels, redisSentinelName: group.name },
+      async () => fail(group),
+      async () => (await group.masterPort()) === group.replica.port && String(await ask(group.replica.port, 'ROLE')).startsWith('master'),
+    );
+    process.stdout.write(`sentinel failover (${label}): ${JSON.stringify(figures)}\n`);
+    expectNoHarm(figures);
+  } finally {
+    cleanUp?.(group);
+    await group.stop();
+  }
+}
+
 describe('Redis Sentinel', () => {
   it(
     'survives the master being killed: no revoked key accepted, every revoke everywhere, failed exchanges counted',
-    async () => {
-      const group = await startSentinelGroup();
-      try {
-        const sentinels = group.sentinels.map((s) => `127.0.0.1:${s.port}`);
-        const env = { REDIS_URL: '', REDIS_SENTINELS: sentinels.join(','), REDIS_SENTINEL_NAME: group.name };
-        const figures = await underFailover(
-          env,
-          { redisSentinels: sentinels, redisSentinelName: group.name },
-          () => group.master.kill('SIGKILL'),
-          async () =>
-            (await group.masterPort()) === group.replica.port && String(await ask(group.replica.port, 'ROLE')).startsWith('master'),
-        );
-        process.stdout.write(`sentinel failover (master killed): ${JSON.stringify(figures)}\n`);
-        expectNoHarm(figures);
-      } finally {
-        await group.stop();
-      }
-    },
+    () => sentinelFailover('master killed', (group) => group.master.kill('SIGKILL')),
     SCENARIO_TIMEOUT_MS,
   );
 });
@@ -230,26 +239,13 @@ describe('Redis Sentinel', () => {
 describe('Redis Sentinel, master paused', () => {
   it(
     'survives the master hanging (SIGSTOP) until Sentinel promotes the replica',
-    async () => {
-      const group = await startSentinelGroup();
-      try {
-        const sentinels = group.sentinels.map((s) => `127.0.0.1:${s.port}`);
-        const env = { REDIS_URL: '', REDIS_SENTINELS: sentinels.join(','), REDIS_SENTINEL_NAME: group.name };
-        const figures = await underFailover(
-          env,
-          { redisSentinels: sentinels, redisSentinelName: group.name },
-          // A hung server closes no connection: only timeouts and the bus heartbeat notice it.
-          () => Promise.resolve(void group.master.process.kill('SIGSTOP')),
-          async () =>
-            (await group.masterPort()) === group.replica.port && String(await ask(group.replica.port, 'ROLE')).startsWith('master'),
-        );
-        process.stdout.write(`sentinel failover (master paused): ${JSON.stringify(figures)}\n`);
-        expectNoHarm(figures);
-      } finally {
-        group.master.process.kill('SIGCONT');
-        await group.stop();
-      }
-    },
+    () =>
+      sentinelFailover(
+        'master paused',
+        // A hung server closes no connection: only timeouts and the bus heartbeat notice it.
+        (group) => void group.master.process.kill('SIGSTOP'),
+        (group) => void group.master.process.kill('SIGCONT'),
+      ),
     SCENARIO_TIMEOUT_MS,
   );
 });

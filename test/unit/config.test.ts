@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { configProblems } from '../support/config.js';
 
 const KEK_HEX = '5f1c0d9e3a7b2c4d6e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d6';
 const PROD = {
@@ -10,17 +11,6 @@ const PROD = {
   SECRET_PEPPER: 'p'.repeat(40),
   KEY_ENCRYPTION_KEY: KEK_HEX,
 };
-
-/** The problems loadConfig reports for `env` (none if it loads). */
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-}
 
 describe('loadConfig', () => {
   it('gives development defaults, and says which secrets fell back', () => {
@@ -83,7 +73,7 @@ describe('loadConfig', () => {
 
   describe('TRUST_PROXY=true (issue 16, point 11)', () => {
     it("is refused in production: a hop count or the proxies' CIDRs only", () => {
-      expect(problems({ ...PROD, TRUST_PROXY: 'true' })).toEqual([
+      expect(configProblems({ ...PROD, TRUST_PROXY: 'true' })).toEqual([
         'TRUST_PROXY: "true" trusts any X-Forwarded-For, so clients can forge their address (IP allowlists, rate limits, audit); use the number of proxy hops (e.g. 1) or the proxies\' addresses or CIDRs',
       ]);
       expect(loadConfig({ ...PROD, TRUST_PROXY: '1' }).trustProxy).toBe(1);
@@ -102,24 +92,24 @@ describe('loadConfig', () => {
     it.each(['HTTP://auth.example.com', 'Http://auth.example.com'])(
       'refuses %s in production, whatever the case of the scheme',
       (issuer) => {
-        expect(problems({ ...PROD, ISSUER: issuer })).toEqual(['ISSUER: must be https when NODE_ENV=production']);
+        expect(configProblems({ ...PROD, ISSUER: issuer })).toEqual(['ISSUER: must be https when NODE_ENV=production']);
       },
     );
 
     it('accepts https in any case', () => {
-      expect(problems({ ...PROD, ISSUER: 'HTTPS://auth.example.com' })).toEqual([]);
+      expect(configProblems({ ...PROD, ISSUER: 'HTTPS://auth.example.com' })).toEqual([]);
     });
 
     it('is at most 256 characters, so every token fits its length bound', () => {
-      expect(problems({ ISSUER: `https://auth.example.com/${'a'.repeat(232)}` })).toEqual([expect.stringMatching(/^ISSUER: .*256/)]);
-      expect(problems({ ISSUER: `https://auth.example.com/${'a'.repeat(231)}` })).toEqual([]);
+      expect(configProblems({ ISSUER: `https://auth.example.com/${'a'.repeat(232)}` })).toEqual([expect.stringMatching(/^ISSUER: .*256/)]);
+      expect(configProblems({ ISSUER: `https://auth.example.com/${'a'.repeat(231)}` })).toEqual([]);
     });
   });
 
   describe('secrets in production (issue 16, extras)', () => {
     it('refuses the development pepper and encryption key', () => {
       expect(
-        problems({
+        configProblems({
           ...PROD,
           SECRET_PEPPER: 'dev-only-pepper-do-not-use-in-production-0000',
           KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
@@ -129,7 +119,7 @@ describe('loadConfig', () => {
         'KEY_ENCRYPTION_KEY: is the development default; set 32 random bytes (base64 or hex)',
       ]);
       // The same bytes in hex are the same key.
-      expect(problems({ ...PROD, KEY_ENCRYPTION_KEY: '07'.repeat(32) })).toEqual([
+      expect(configProblems({ ...PROD, KEY_ENCRYPTION_KEY: '07'.repeat(32) })).toEqual([
         'KEY_ENCRYPTION_KEY: is the development default; set 32 random bytes (base64 or hex)',
       ]);
     });
@@ -139,7 +129,7 @@ describe('loadConfig', () => {
       ['one byte repeated', 'ab'.repeat(32)],
       ['one byte repeated, base64', Buffer.alloc(32, 0xff).toString('base64')],
     ])('refuses a key encryption key that is %s', (_what, kek) => {
-      expect(problems({ ...PROD, KEY_ENCRYPTION_KEY: kek })).toEqual([
+      expect(configProblems({ ...PROD, KEY_ENCRYPTION_KEY: kek })).toEqual([
         'KEY_ENCRYPTION_KEY: is one byte repeated; set 32 random bytes (base64 or hex)',
       ]);
     });
@@ -174,18 +164,23 @@ describe('loadConfig', () => {
     it('refuses a secret set both ways, an unreadable file and an empty one, naming each', () => {
       const missing = join(dir, 'missing');
       expect(
-        problems({ ...PROD, SECRET_PEPPER_FILE: file('p2', 'r'.repeat(40)), KEY_ENCRYPTION_KEY: '', KEY_ENCRYPTION_KEY_FILE: missing }),
+        configProblems({
+          ...PROD,
+          SECRET_PEPPER_FILE: file('p2', 'r'.repeat(40)),
+          KEY_ENCRYPTION_KEY: '',
+          KEY_ENCRYPTION_KEY_FILE: missing,
+        }),
       ).toEqual([
         'SECRET_PEPPER_FILE: set SECRET_PEPPER or SECRET_PEPPER_FILE, not both',
         `KEY_ENCRYPTION_KEY_FILE: cannot read ${missing} (ENOENT)`,
       ]);
-      expect(problems({ ...PROD, SECRET_PEPPER: '', SECRET_PEPPER_FILE: file('empty', '\n') })).toEqual([
+      expect(configProblems({ ...PROD, SECRET_PEPPER: '', SECRET_PEPPER_FILE: file('empty', '\n') })).toEqual([
         `SECRET_PEPPER_FILE: ${join(dir, 'empty')} is empty`,
       ]);
     });
 
     it('validates a value from a file like any other', () => {
-      expect(problems({ ...PROD, SECRET_PEPPER: '', SECRET_PEPPER_FILE: file('short', 'short\n') })).toEqual([
+      expect(configProblems({ ...PROD, SECRET_PEPPER: '', SECRET_PEPPER_FILE: file('short', 'short\n') })).toEqual([
         'SECRET_PEPPER: Too small: expected string to have >=32 characters',
       ]);
     });
@@ -202,10 +197,10 @@ describe('loadConfig: embedded by default (issue 18)', () => {
   });
 
   it('refuses WORKERS > 1 without a shared store, saying why and what to set', () => {
-    expect(problems({ WORKERS: '4' })).toEqual([
+    expect(configProblems({ WORKERS: '4' })).toEqual([
       'WORKERS: 4 processes need a shared store, but the embedded database (no DATABASE_URL) belong to one process; set DATABASE_URL and REDIS_URL to run several workers, or set WORKERS=1',
     ]);
-    expect(problems({ WORKERS: '2', DATABASE_URL: 'postgres://db/x' })[0]).toContain(
+    expect(configProblems({ WORKERS: '2', DATABASE_URL: 'postgres://db/x' })[0]).toContain(
       'the in-process revocation list and rate limits (no REDIS_URL)',
     );
     expect(loadConfig({ WORKERS: '2', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r:6379' }).workers).toBe(2);
@@ -219,7 +214,7 @@ describe('loadConfig: embedded by default (issue 18)', () => {
     expect(loadConfig({ PORT: '3000', ISSUER: 'http://localhost:3000' }).warnings).toEqual([]);
     // Behind a proxy, another host and port is the point.
     expect(loadConfig({ PORT: '3000', ISSUER: 'https://auth.example.com' }).warnings).toEqual([]);
-    expect(problems({ ...PROD, ISSUER: '' })).toEqual([
+    expect(configProblems({ ...PROD, ISSUER: '' })).toEqual([
       'ISSUER: required when NODE_ENV=production (the https URL clients reach this service at)',
     ]);
   });
@@ -227,7 +222,7 @@ describe('loadConfig: embedded by default (issue 18)', () => {
   it("keeps idle connections 65 s by default (past a load balancer's 60 s), or KEEP_ALIVE_TIMEOUT_SECONDS", () => {
     expect(loadConfig({}).keepAliveTimeoutSeconds).toBe(65);
     expect(loadConfig({ KEEP_ALIVE_TIMEOUT_SECONDS: '120' }).keepAliveTimeoutSeconds).toBe(120);
-    expect(problems({ KEEP_ALIVE_TIMEOUT_SECONDS: '0' })[0]).toMatch(/^KEEP_ALIVE_TIMEOUT_SECONDS/);
+    expect(configProblems({ KEEP_ALIVE_TIMEOUT_SECONDS: '0' })[0]).toMatch(/^KEEP_ALIVE_TIMEOUT_SECONDS/);
   });
 
   it('reads DATABASE_URL and REDIS_URL from files, as container platforms mount them', () => {
@@ -245,7 +240,7 @@ describe('loadConfig: embedded by default (issue 18)', () => {
 
   it('checks TRUST_PROXY and CORS_ORIGINS with everything else, in plain words, all at once', () => {
     expect(
-      problems({
+      configProblems({
         TRUST_PROXY: '10.0.0.0/8,proxy.internal,10.0.0.1/40',
         CORS_ORIGINS: 'https://app.example.com,https://b.example/,app.example',
         PORT: 'x',

@@ -1,18 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { configProblems } from '../support/config.js';
 import { redisKeys } from '../../src/storage/redis/client.js';
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-}
 
 describe('Redis topology (REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES)', () => {
   it('without any, runs in-process (embedded); keeps a REDIS_URL as given', () => {
@@ -69,21 +60,21 @@ describe('Redis topology (REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES)', () 
   });
 
   it('refuses more than one form, naming them', () => {
-    expect(problems({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'c1:7000' })).toEqual([
+    expect(configProblems({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'c1:7000' })).toEqual([
       'REDIS_URL, REDIS_CLUSTER_NODES: set only one of REDIS_URL (one server), REDIS_SENTINELS (with REDIS_SENTINEL_NAME) or REDIS_CLUSTER_NODES',
     ]);
   });
 
   it('refuses malformed node lists, a missing or stray master name and stray credentials', () => {
-    expect(problems({ REDIS_SENTINELS: 's1:26379' })).toEqual([
+    expect(configProblems({ REDIS_SENTINELS: 's1:26379' })).toEqual([
       'REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the master group name, e.g. mymaster)',
     ]);
-    expect(problems({ REDIS_SENTINELS: 's1', REDIS_SENTINEL_NAME: 'm' })).toEqual([
+    expect(configProblems({ REDIS_SENTINELS: 's1', REDIS_SENTINEL_NAME: 'm' })).toEqual([
       'REDIS_SENTINELS: must be host:port,… (IPv6 as [::1]:6379)',
     ]);
-    expect(problems({ REDIS_CLUSTER_NODES: 'c1:99999' })).toEqual(['REDIS_CLUSTER_NODES: must be host:port,… (IPv6 as [::1]:6379)']);
-    expect(problems({ REDIS_SENTINEL_NAME: 'm' })).toEqual(['REDIS_SENTINEL_NAME: only with REDIS_SENTINELS']);
-    expect(problems({ REDIS_PASSWORD: 'x', REDIS_TLS: 'true' })).toEqual([
+    expect(configProblems({ REDIS_CLUSTER_NODES: 'c1:99999' })).toEqual(['REDIS_CLUSTER_NODES: must be host:port,… (IPv6 as [::1]:6379)']);
+    expect(configProblems({ REDIS_SENTINEL_NAME: 'm' })).toEqual(['REDIS_SENTINEL_NAME: only with REDIS_SENTINELS']);
+    expect(configProblems({ REDIS_PASSWORD: 'x', REDIS_TLS: 'true' })).toEqual([
       'REDIS_PASSWORD, REDIS_TLS: only with REDIS_SENTINELS or REDIS_CLUSTER_NODES; put credentials and rediss:// in REDIS_URL',
     ]);
   });

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import { AppError } from '../../errors.js';
-import { hashSecret } from '../../crypto/secrets.js';
 import { verifyPassword } from '../../crypto/passwords.js';
 import { newId } from '../../ids.js';
 import {
@@ -14,10 +13,11 @@ import {
 import { findMembership, findOrgName, findUserByEmail } from '../../storage/people.js';
 import type { RequestContext } from '../audit.js';
 import type { Caller } from '../key-management.js';
-import type { Role } from '../model.js';
+import type { Role, User } from '../model.js';
 import { ADMIN_MANAGED_ROLES } from './roles.js';
 import { credentialsFailed, openSession, type SessionDeps, type SignInResult } from './sessions.js';
 import { assertSignInAllowed, recordSignInFailure } from './signin-throttle.js';
+import { consoleLink, findByToken, hashToken, newToken } from './single-use-tokens.js';
 import { addMemberIn, createUserIn, isEmail, newPasswordHash } from './users.js';
 
 export type { Invitation };
@@ -37,14 +37,14 @@ export async function invite(
   const existing = await findUserByEmail(deps.db, email);
   if (existing && (await findMembership(deps.db, existing.id, caller.orgId)))
     throw new AppError('conflict', 'this person is already a member');
-  const token = randomBytes(32).toString('base64url');
+  const token = newToken();
   const now = deps.clock.now();
   const invitation: Invitation = {
     id: newId('invitation', now),
     orgId: caller.orgId,
     email,
     role,
-    tokenHash: hashSecret(deps.config.secretPepper, token),
+    tokenHash: hashToken(deps.config, token),
     createdBy: caller.actor.id ?? caller.actor.type,
     createdAt: new Date(now),
     expiresAt: new Date(now + INVITATION_DAYS * 86_400_000),
@@ -62,8 +62,7 @@ export async function invite(
       detail: { email, role },
     });
   });
-  // A fragment, not a query: browsers never send it to a server or put it in a Referer.
-  return { invitation, acceptUrl: `${deps.config.issuer}/console/accept#token=${token}` };
+  return { invitation, acceptUrl: consoleLink(deps.config, 'accept', token) };
 }
 
 export function listInvitations(deps: SessionDeps, caller: Caller): Promise<Invitation[]> {
@@ -93,11 +92,10 @@ export async function acceptInvitation(
   input: { token: string; name: string; password: string },
   context: RequestContext,
 ): Promise<SignInResult> {
-  const tokenHash = hashSecret(deps.config.secretPepper, input.token);
   const now = new Date(deps.clock.now());
   const { user, invitation } = await deps.db.transaction(async (trx) => {
-    const invitation = await lockPendingInvitation(trx, tokenHash, now);
-    if (!invitation) throw new AppError('not_found', UNUSABLE);
+    const unusable = new AppError('not_found', UNUSABLE);
+    const invitation = await findByToken(deps.config, input.token, (hash) => lockPendingInvitation(trx, hash, now), unusable);
     let user = await findUserByEmail(trx, invitation.email);
     if (user) {
       // The invitation names an existing account: only its owner may add it to the org, and a wrong
@@ -117,19 +115,41 @@ export async function acceptInvitation(
         passwordHash: await newPasswordHash(input.password),
       });
     }
-    const actor = { type: 'user' as const, id: user.id, email: user.email };
-    await addMemberIn(deps, trx, user, invitation.orgId, invitation.role, actor);
-    await markAccepted(trx, invitation.id, now);
-    await deps.audit.write(trx, {
-      orgId: invitation.orgId,
-      action: 'invitation.accepted',
-      actor,
-      target: { type: 'invitation', id: invitation.id },
-      context,
-      detail: { role: invitation.role },
-    });
+    await joinByInvitation(deps, trx, { user, invitation, now, context });
     return { user, invitation };
   });
+  return signInAsInvited(deps, user, invitation, context);
+}
+
+type Joining = { user: User; invitation: Invitation; now: Date; context: RequestContext };
+
+/** In the caller's transaction: the person joins the invitation's org in its role, and the invitation is spent and audited. */
+export async function joinByInvitation(
+  deps: SessionDeps,
+  trx: Knex.Transaction,
+  { user, invitation, now, context }: Joining,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
+  const actor = { type: 'user' as const, id: user.id, email: user.email };
+  await addMemberIn(deps, trx, user, invitation.orgId, invitation.role, actor);
+  await markAccepted(trx, invitation.id, now);
+  await deps.audit.write(trx, {
+    orgId: invitation.orgId,
+    action: 'invitation.accepted',
+    actor,
+    target: { type: 'invitation', id: invitation.id },
+    context,
+    detail: { role: invitation.role, ...detail },
+  });
+}
+
+/** The session of a person who has just joined by an invitation. */
+export async function signInAsInvited(
+  deps: SessionDeps,
+  user: User,
+  invitation: Invitation,
+  context: RequestContext,
+): Promise<SignInResult> {
   const org = (await findOrgName(deps.db, invitation.orgId)) ?? { id: invitation.orgId, name: '' };
   return openSession(deps, user, org, invitation.role, context);
 }

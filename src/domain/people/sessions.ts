@@ -1,9 +1,9 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
-import { hashSecret } from '../../crypto/secrets.js';
 import { verifyPassword } from '../../crypto/passwords.js';
+import { hashSecret } from '../../crypto/secrets.js';
 import type { Db } from '../../storage/db.js';
 import { findMembership, findOrgName, findUserByEmail, listMembershipsOfUser } from '../../storage/people.js';
 import {
@@ -15,11 +15,12 @@ import {
   touchSession,
 } from '../../storage/sessions.js';
 import type { RedisKeys } from '../../storage/redis/client.js';
-import type { AuditLog, RequestContext } from '../audit.js';
+import type { AuditInput, AuditLog, RequestContext } from '../audit.js';
 import type { Role, Session, User } from '../model.js';
 import type { InstanceBus, RateCounters } from '../seams.js';
 import { announcePeopleChange, type PeopleChangeDeps } from './people-change.js';
 import { assertSignInAllowed, recordSignInFailure } from './signin-throttle.js';
+import { hashToken, newToken } from './single-use-tokens.js';
 
 export type SessionDeps = PeopleChangeDeps & {
   config: Config;
@@ -38,8 +39,6 @@ export const INVALID_CREDENTIALS = 'email or password is incorrect';
 // last_seen_at is written at most this often per session: idle expiry needs no finer grain.
 const TOUCH_EVERY_MS = 60_000;
 
-const newToken = () => randomBytes(32).toString('base64url');
-const hashOf = (config: Config, token: string) => hashSecret(config.secretPepper, token);
 /**
  * A session's CSRF token is derived from its ID, so GET /v1/me can give it back to a reloaded page
  * (the ID is in an HttpOnly cookie; the token, an HMAC under the pepper, does not reveal it).
@@ -59,6 +58,22 @@ export function credentialsFailed(
   deps.audit.enqueue({ orgId, action: 'session.failed', actor: { type: 'anonymous', id: null }, context, detail });
   return new AppError('invalid_credentials', INVALID_CREDENTIALS, { reason });
 }
+
+/** What the audit log records of a person's own session: they act on themselves. */
+const ownSessionEvent = (
+  user: User,
+  orgId: string,
+  action: string,
+  context: RequestContext,
+  detail?: Record<string, unknown>,
+): AuditInput => ({
+  orgId,
+  action,
+  actor: { type: 'user', id: user.id, email: user.email },
+  target: { type: 'user', id: user.id },
+  context,
+  ...(detail && { detail }),
+});
 
 export type SignInResult = { user: User; org: { id: string; name: string }; role: Role; sessionId: string; csrfToken: string };
 
@@ -80,16 +95,25 @@ export async function signIn(
     const reason = !user ? 'unknown_email' : user.passwordHash === null ? 'no_password' : 'wrong_password';
     throw credentialsFailed(deps, null, reason, input.email, context);
   }
-  const membership =
-    input.orgId === undefined ? (await listMembershipsOfUser(deps.db, user.id))[0] : await findMembership(deps.db, user.id, input.orgId);
-  const org = membership && (await findOrgName(deps.db, membership.orgId));
-  if (!membership || !org) {
+  const joined = await membershipToOpen(deps.db, user.id, input.orgId);
+  if (!joined) {
     throw new AppError(
       'forbidden',
       input.orgId === undefined ? 'this account belongs to no organisation' : 'this account is not a member of that organisation',
     );
   }
-  return openSession(deps, user, org, membership.role, context);
+  return openSession(deps, user, joined.org, joined.role, context);
+}
+
+/** The membership a sign-in opens: in `orgId`, or else the oldest; undefined when there is none. */
+export async function membershipToOpen(
+  db: Db,
+  userId: string,
+  orgId: string | undefined,
+): Promise<{ org: { id: string; name: string }; role: Role } | undefined> {
+  const membership = orgId === undefined ? (await listMembershipsOfUser(db, userId))[0] : await findMembership(db, userId, orgId);
+  const org = membership && (await findOrgName(db, membership.orgId));
+  return membership && org ? { org, role: membership.role } : undefined;
 }
 
 /** A fresh session for a person already authenticated (password, invitation, single sign-on). */
@@ -104,23 +128,17 @@ export async function openSession(
   const sessionId = newToken();
   const csrfToken = csrfTokenFor(deps.config, sessionId);
   await insertSession(deps.db, {
-    idHash: hashOf(deps.config, sessionId),
+    idHash: hashToken(deps.config, sessionId),
     userId: user.id,
     orgId: org.id,
-    csrfHash: hashOf(deps.config, csrfToken),
+    csrfHash: hashToken(deps.config, csrfToken),
     createdAt: new Date(now),
     lastSeenAt: new Date(now),
     expiresAt: new Date(now + deps.config.sessionMaxHours * 3_600_000),
     ip: context.ip,
     userAgent: context.userAgent,
   });
-  await deps.audit.write(deps.db, {
-    orgId: org.id,
-    action: 'session.created',
-    actor: { type: 'user', id: user.id, email: user.email },
-    target: { type: 'user', id: user.id },
-    context,
-  });
+  await deps.audit.write(deps.db, ownSessionEvent(user, org.id, 'session.created', context));
   return { user, org, role, sessionId, csrfToken };
 }
 
@@ -137,7 +155,7 @@ export async function authenticateSession(
   sessionId: string,
 ): Promise<Person | undefined> {
   if (sessionId.length === 0 || sessionId.length > 100) return undefined;
-  const idHash = hashOf(deps.config, sessionId);
+  const idHash = hashToken(deps.config, sessionId);
   const cacheKey = idHash.toString('hex');
   const now = deps.clock.now();
   const trusted = deps.bus.isLive();
@@ -160,7 +178,7 @@ export async function authenticateSession(
 /** Is `token` this session's CSRF token? Compared as HMACs, in constant time. */
 export function isCsrfToken(config: Config, session: Session, token: string | undefined): boolean {
   if (token === undefined || token.length === 0 || token.length > 100) return false;
-  return timingSafeEqual(hashOf(config, token), session.csrfHash);
+  return timingSafeEqual(hashToken(config, token), session.csrfHash);
 }
 
 /** The CSRF token of the session behind this cookie value, for a reloaded page (undefined: not this session's). */
@@ -172,33 +190,20 @@ export function csrfTokenOf(config: Config, person: Person, sessionId: string): 
 export async function signOut(deps: SessionDeps, person: Person, context: RequestContext): Promise<void> {
   await deleteSession(deps.db, person.session.idHash);
   await announcePeopleChange(deps, person.user.id);
-  await deps.audit.write(deps.db, {
-    orgId: person.orgId,
-    action: 'session.ended',
-    actor: { type: 'user', id: person.user.id, email: person.user.email },
-    target: { type: 'user', id: person.user.id },
-    context,
-  });
+  await deps.audit.write(deps.db, ownSessionEvent(person.user, person.orgId, 'session.ended', context));
 }
 
 /** Every session of the person, in every organisation ("sign out everywhere"). */
 export async function endAllSessions(deps: SessionDeps, person: Person, context: RequestContext): Promise<number> {
   const ended = await deleteSessionsOfUser(deps.db, person.user.id);
   await announcePeopleChange(deps, person.user.id);
-  await deps.audit.write(deps.db, {
-    orgId: person.orgId,
-    action: 'session.ended_everywhere',
-    actor: { type: 'user', id: person.user.id, email: person.user.email },
-    target: { type: 'user', id: person.user.id },
-    context,
-    detail: { sessions: ended },
-  });
+  await deps.audit.write(deps.db, ownSessionEvent(person.user, person.orgId, 'session.ended_everywhere', context, { sessions: ended }));
   return ended;
 }
 
 /** Ends the session a browser still carried (a new sign-in replaces it). */
 export async function endPreviousSession(deps: SessionDeps, sessionId: string): Promise<void> {
-  for (const userId of await deleteSession(deps.db, hashOf(deps.config, sessionId))) await announcePeopleChange(deps, userId);
+  for (const userId of await deleteSession(deps.db, hashToken(deps.config, sessionId))) await announcePeopleChange(deps, userId);
 }
 
 /** The person's live sessions, in every organisation, newest first. */

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { AppError } from '../../errors.js';
-import { hashSecret } from '../../crypto/secrets.js';
 import { insertSetupToken, useSetupToken } from '../../storage/invitations.js';
 import { countUsers } from '../../storage/people.js';
 import type { RequestContext } from '../audit.js';
 import { createOrgIn } from '../organisations.js';
 import { openSession, type SessionDeps, type SignInResult } from './sessions.js';
+import { consoleLink, findByToken, hashToken, newToken } from './single-use-tokens.js';
 import { addMemberIn, createUserIn, newPasswordHash } from './users.js';
 
 const SETUP_HOURS = 24;
@@ -17,11 +16,11 @@ export async function issueSetupUrl(
   deps: Pick<SessionDeps, 'db' | 'clock' | 'config'>,
 ): Promise<{ url: string; expiresAt: Date } | undefined> {
   if ((await countUsers(deps.db)) > 0) return undefined;
-  const token = randomBytes(32).toString('base64url');
+  const token = newToken();
   const now = deps.clock.now();
   const expiresAt = new Date(now + SETUP_HOURS * 3_600_000);
-  await insertSetupToken(deps.db, hashSecret(deps.config.secretPepper, token), new Date(now), expiresAt);
-  return { url: `${deps.config.issuer}/console/setup#token=${token}`, expiresAt };
+  await insertSetupToken(deps.db, hashToken(deps.config, token), new Date(now), expiresAt);
+  return { url: consoleLink(deps.config, 'setup', token), expiresAt };
 }
 
 /**
@@ -38,9 +37,8 @@ export async function completeSetup(
   const { user, org } = await deps.db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(?)', [SETUP_LOCK]);
     if ((await countUsers(trx)) > 0) throw new AppError('conflict', 'setup is already done: sign in instead');
-    if (!(await useSetupToken(trx, hashSecret(deps.config.secretPepper, input.token), now))) {
-      throw new AppError('forbidden', 'setup token is invalid, used or expired', { reason: 'setup_token' });
-    }
+    const unusable = new AppError('forbidden', 'setup token is invalid, used or expired', { reason: 'setup_token' });
+    await findByToken(deps.config, input.token, (hash) => useSetupToken(trx, hash, now), unusable);
     const user = await createUserIn(deps, trx, { email: input.email, name: input.name, passwordHash });
     const actor = { type: 'user' as const, id: user.id, email: user.email };
     const org = await createOrgIn(deps, trx, input.orgName, actor);

@@ -1,11 +1,13 @@
 import * as oidc from 'openid-client';
 import { AppError } from '../../errors.js';
-import { hashSecret } from '../../crypto/secrets.js';
-import { findMembership, findOrgName, findUserByEmail, listMembershipsOfUser } from '../../storage/people.js';
+import { findMembership, findUserByEmail } from '../../storage/people.js';
+import { insertSsoAttempt, spendSsoAttempt } from '../../storage/sso-attempts.js';
 import type { RequestContext } from '../audit.js';
 import type { Role } from '../model.js';
-import { lockPendingInvitationForEmail, markAccepted } from '../../storage/invitations.js';
-import { openSession, type SessionDeps, type SignInResult } from './sessions.js';
+import { lockPendingInvitationForEmail } from '../../storage/invitations.js';
+import { joinByInvitation, signInAsInvited } from './invitations.js';
+import { membershipToOpen, openSession, type SessionDeps, type SignInResult } from './sessions.js';
+import { findByToken, hashToken } from './single-use-tokens.js';
 import { addMemberIn, createUserIn } from './users.js';
 
 const ATTEMPT_MINUTES = 10;
@@ -41,15 +43,9 @@ export async function startSso(deps: SessionDeps, orgId: string | undefined): Pr
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const verifier = oidc.randomPKCECodeVerifier();
-  // Unauthenticated callers make these rows: abandoned ones go as new ones come.
-  await deps.db('sso_attempts').where('expires_at', '<=', new Date(deps.clock.now())).delete();
-  await deps.db('sso_attempts').insert({
-    state_hash: hashSecret(deps.config.secretPepper, state),
-    nonce,
-    code_verifier: verifier,
-    org_id: orgId ?? null,
-    expires_at: new Date(deps.clock.now() + ATTEMPT_MINUTES * 60_000),
-  });
+  const now = deps.clock.now();
+  const attempt = { nonce, codeVerifier: verifier, orgId: orgId ?? null };
+  await insertSsoAttempt(deps.db, hashToken(deps.config, state), attempt, new Date(now), new Date(now + ATTEMPT_MINUTES * 60_000));
   const url = oidc.buildAuthorizationUrl(config, {
     redirect_uri: redirectUri(deps),
     scope: 'openid email profile',
@@ -98,18 +94,12 @@ async function finishSsoUnaudited(
   const state = input.callbackUrl.searchParams.get('state') ?? '';
   // Login CSRF: the state must be the one this browser started with.
   if (!input.browserState || input.browserState !== state) throw refused('state_mismatch');
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- knex's builder types cannot state this query's result
-  const [attempt] = (await deps
-    .db('sso_attempts')
-    .where({ state_hash: hashSecret(deps.config.secretPepper, state) })
-    .andWhere('expires_at', '>', new Date(deps.clock.now()))
-    .delete()
-    .returning(['nonce', 'code_verifier', 'org_id'])) as Array<{ nonce: string; code_verifier: string; org_id: string | null }>;
-  if (!attempt) throw refused('unknown_state');
+  const now = new Date(deps.clock.now());
+  const attempt = await findByToken(deps.config, state, (hash) => spendSsoAttempt(deps.db, hash, now), refused('unknown_state'));
   const config = await configurationFor(settings, allowHttp(deps));
   const tokens = await oidc
     .authorizationCodeGrant(config, input.callbackUrl, {
-      pkceCodeVerifier: attempt.code_verifier,
+      pkceCodeVerifier: attempt.codeVerifier,
       expectedState: state,
       expectedNonce: attempt.nonce,
       idTokenExpected: true,
@@ -131,7 +121,7 @@ async function finishSsoUnaudited(
     deps,
     email,
     typeof claims.name === 'string' ? claims.name.slice(0, 100) : email,
-    attempt.org_id ?? undefined,
+    attempt.orgId ?? undefined,
     context,
   );
 }
@@ -144,35 +134,19 @@ async function signInVerifiedEmail(
   context: RequestContext,
 ): Promise<SignInResult> {
   const user = await findUserByEmail(deps.db, email);
-  if (user) {
-    const membership =
-      orgId === undefined ? (await listMembershipsOfUser(deps.db, user.id))[0] : await findMembership(deps.db, user.id, orgId);
-    const org = membership && (await findOrgName(deps.db, membership.orgId));
-    if (membership && org) return openSession(deps, user, org, membership.role, context);
-  }
+  const joined = user && (await membershipToOpen(deps.db, user.id, orgId));
+  if (user && joined) return openSession(deps, user, joined.org, joined.role, context);
   // Invited: the provider has proven the address the invitation is bound to.
   const invited = await deps.db.transaction(async (trx) => {
-    const invitation = await lockPendingInvitationForEmail(trx, email, orgId, new Date(deps.clock.now()));
+    const now = new Date(deps.clock.now());
+    const invitation = await lockPendingInvitationForEmail(trx, email, orgId, now);
     if (!invitation) return undefined;
     const u = user ?? (await createUserIn(deps, trx, { email, name, passwordHash: null }));
     if (await findMembership(trx, u.id, invitation.orgId)) return undefined;
-    const actor = { type: 'user' as const, id: u.id, email: u.email };
-    await addMemberIn(deps, trx, u, invitation.orgId, invitation.role, actor);
-    await markAccepted(trx, invitation.id, new Date(deps.clock.now()));
-    await deps.audit.write(trx, {
-      orgId: invitation.orgId,
-      action: 'invitation.accepted',
-      actor,
-      target: { type: 'invitation', id: invitation.id },
-      context,
-      detail: { role: invitation.role, via: 'sso' },
-    });
+    await joinByInvitation(deps, trx, { user: u, invitation, now, context }, { via: 'sso' });
     return { user: u, invitation };
   });
-  if (invited) {
-    const org = (await findOrgName(deps.db, invited.invitation.orgId)) ?? { id: invited.invitation.orgId, name: '' };
-    return openSession(deps, invited.user, org, invited.invitation.role, context);
-  }
+  if (invited) return signInAsInvited(deps, invited.user, invited.invitation, context);
   // Not a member: an org that allows this address's domain takes them in as a viewer.
   const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
   const q = deps.db('organisations').whereRaw('? = ANY(sso_domains)', [domain]).orderBy('id');

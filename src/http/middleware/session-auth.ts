@@ -8,26 +8,25 @@ import type { ManagementScope } from '../../domain/scopes.js';
 import { verifyManagementBearer } from './bearer-auth.js';
 import type { VerificationDeps } from '../../domain/token-verification.js';
 
-const isHttps = (config: Config) => config.issuer.startsWith('https:');
+export const isHttps = (config: Config) => config.issuer.startsWith('https:');
 
 /** DESIGN.md: `__Host-` (Secure, Path=/, no Domain: this host only) under https. */
-export const sessionCookieName = (config: Config) => (isHttps(config) ? '__Host-scope-auth-session' : 'scope-auth-session');
+const sessionCookieName = (config: Config) => (isHttps(config) ? '__Host-scope-auth-session' : 'scope-auth-session');
 
-export function sessionCookieOptions(config: Config): CookieOptions {
+function sessionCookieOptions(config: Config): CookieOptions {
   return { httpOnly: true, sameSite: 'lax', path: '/', secure: isHttps(config), maxAge: config.sessionMaxHours * 3_600_000 };
 }
 
-/** The session cookie's value, read without a cookie library: one name, no decoding needed (base64url). */
-export function readSessionCookie(req: Request, config: Config): string | undefined {
-  const header = req.get('cookie');
-  if (!header) return undefined;
-  const name = sessionCookieName(config);
-  for (const part of header.split(';')) {
+/** One cookie's value, read without a cookie library: ours need no decoding (base64url). */
+export function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
 }
+
+export const readSessionCookie = (req: Request, config: Config) => readCookie(req, sessionCookieName(config));
 
 export function clearSessionCookie(res: Response, config: Config): void {
   const { maxAge: _maxAge, ...options } = sessionCookieOptions(config);
@@ -105,8 +104,9 @@ export function managementAuthorization(scopes: readonly ManagementScope[], perm
   };
 }
 
-/** A new sign-in ends the session the browser still carried: one browser, one session, never a fixed ID. */
-export async function endPreviousSessionCookie(deps: SessionDeps, req: Request): Promise<void> {
+/** A new sign-in's cookie; it ends the session the browser still carried: one browser, one session, never a fixed ID. */
+export async function setSessionCookie(deps: SessionDeps, req: Request, res: Response, sessionId: string): Promise<void> {
   const previous = readSessionCookie(req, deps.config);
   if (previous !== undefined) await endPreviousSession(deps, previous);
+  res.cookie(sessionCookieName(deps.config), sessionId, sessionCookieOptions(deps.config));
 }

@@ -5,7 +5,7 @@ import { ROLE_PERMISSIONS } from '../../domain/people/roles.js';
 import { csrfTokenOf, orgOf } from '../../domain/people/sessions.js';
 import { requestContext } from '../locals.js';
 import { bodyKind } from '../middleware/client-auth.js';
-import { readSessionCookie, sessionCookieName, sessionCookieOptions } from '../middleware/session-auth.js';
+import { readSessionCookie, setSessionCookie } from '../middleware/session-auth.js';
 import { parse } from '../parse.js';
 import type { Route } from '../route.js';
 import { orgView, role, userView } from './session.js';
@@ -97,7 +97,7 @@ export const accountRoutes: Route[] = [
           { currentPassword: b.current_password, newPassword: b.new_password },
           requestContext(req, res),
         );
-        res.cookie(sessionCookieName(deps.config), result.sessionId, sessionCookieOptions(deps.config));
+        await setSessionCookie(deps, req, res, result.sessionId);
         res.status(204).end();
       },
   },

@@ -6,11 +6,10 @@ import { MAX_PASSWORD_LENGTH } from '../../crypto/passwords.js';
 import { isId } from '../../ids.js';
 import { safeText } from '../../schemas.js';
 import { callerOf } from '../caller.js';
-import { requestContext } from '../locals.js';
 import { bodyKind } from '../middleware/client-auth.js';
 import { parse } from '../parse.js';
 import type { Route } from '../route.js';
-import { answerSignIn, openingGuard } from './session.js';
+import { openingRoute } from './session.js';
 
 const role = z.enum(ROLES);
 const inviteBody = z.strictObject({ email: z.string().min(3).max(254), role }).meta({ id: 'CreateInvitationRequest' });
@@ -99,39 +98,14 @@ export const invitationRoutes: Route[] = [
         res.status(204).end();
       },
   },
-  {
-    method: 'post',
+  openingRoute({
     path: '/v1/invitations/accept',
     operationId: 'acceptInvitation',
     summary: 'Accept an invitation with the token of its accept_url: makes the account (or adds the membership) and signs in',
-    tags,
-    auth: { kind: 'public' },
-    request: { json: acceptBody, example: { token: 'from-the-accept-url', name: 'New Person', password: 'correct horse battery' } },
-    responses: {
-      200: {
-        description: 'signed in as the new member',
-        schema: z
-          .object({
-            user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
-            org: z.object({ id: z.string(), name: z.string() }),
-            role,
-            csrf_token: z.string(),
-          })
-          .meta({ id: 'SignedIn' }),
-      },
-    },
+    body: acceptBody,
+    example: { token: 'from-the-accept-url', name: 'New Person', password: 'correct horse battery' },
+    description: 'signed in as the new member',
     errors: ['invalid_request', 'invalid_credentials', 'not_found', 'conflict', 'csrf_failed', 'unavailable'],
-    handler:
-      ({ deps }) =>
-      async (req, res) => {
-        openingGuard(deps, req, res);
-        const b = parse(acceptBody, req.body);
-        await answerSignIn(
-          deps,
-          req,
-          res,
-          await acceptInvitation(deps, { token: b.token, name: b.name, password: b.password }, requestContext(req, res)),
-        );
-      },
-  },
+    open: (deps, b, context) => acceptInvitation(deps, { token: b.token, name: b.name, password: b.password }, context),
+  }),
 ];

@@ -1,21 +1,16 @@
 import { z } from 'zod';
-import type { Request, Response } from 'express';
+import type { RequestContext } from '../../domain/audit.js';
 import type { Deps } from '../../deps.js';
 import { completeSetup } from '../../domain/people/setup.js';
 import { endAllSessions, listSessions, signIn, signOut, type SignInResult } from '../../domain/people/sessions.js';
 import { safeText } from '../../schemas.js';
 import { MAX_PASSWORD_LENGTH } from '../../crypto/passwords.js';
 import { ID_PATTERN } from '../../ids.js';
+import { personOf } from '../caller.js';
 import { requestContext } from '../locals.js';
 import { bodyKind } from '../middleware/client-auth.js';
 import { setNoStore } from '../middleware/no-store.js';
-import {
-  assertSameOrigin,
-  clearSessionCookie,
-  endPreviousSessionCookie,
-  sessionCookieName,
-  sessionCookieOptions,
-} from '../middleware/session-auth.js';
+import { assertSameOrigin, clearSessionCookie, setSessionCookie } from '../middleware/session-auth.js';
 import { parse } from '../parse.js';
 import type { Route } from '../route.js';
 
@@ -37,25 +32,42 @@ export const role = z.enum(['owner', 'admin', 'developer', 'viewer']);
 
 const signedInSchema = z.object({ user: userView, org: orgView, role, csrf_token: z.string() }).meta({ id: 'SignedIn' });
 
-/** Ends the browser's previous session, sets the new cookie and answers who signed in. */
-export async function answerSignIn(deps: Deps, req: Request, res: Response, result: SignInResult): Promise<void> {
-  // One browser, one session, and never a fixed ID.
-  await endPreviousSessionCookie(deps, req);
-  res.cookie(sessionCookieName(deps.config), result.sessionId, sessionCookieOptions(deps.config));
-  res.json({
-    user: { id: result.user.id, email: result.user.email, name: result.user.name },
-    org: result.org,
-    role: result.role,
-    csrf_token: result.csrfToken,
-  });
-}
+type Opening<S extends z.ZodType> = Pick<Route, 'path' | 'operationId' | 'summary' | 'errors'> & {
+  body: S;
+  example: Record<string, unknown>;
+  /** Of the 200 answer. */
+  description: string;
+  open: (deps: Deps, body: z.output<S>, context: RequestContext) => Promise<SignInResult>;
+};
 
-/** Guards every unauthenticated call that opens a session: no caching, no cross-site posting (login CSRF), JSON only. */
-export function openingGuard(deps: Deps, req: Request, res: Response): void {
-  setNoStore(res);
-  assertSameOrigin(req, deps.config);
-  bodyKind(req, ['json']);
-}
+/**
+ * A public POST that opens a session (password, setup, invitation): no caching, no cross-site
+ * posting (login CSRF), JSON only; sets the cookie, ending the browser's previous session, and
+ * answers who signed in.
+ */
+export const openingRoute = <S extends z.ZodType>({ body, example, description, open, ...route }: Opening<S>): Route => ({
+  ...route,
+  method: 'post',
+  tags: ['people'],
+  auth: { kind: 'public' },
+  request: { json: body, example },
+  responses: { 200: { description, schema: signedInSchema } },
+  handler:
+    ({ deps }) =>
+    async (req, res) => {
+      setNoStore(res);
+      assertSameOrigin(req, deps.config);
+      bodyKind(req, ['json']);
+      const result = await open(deps, parse(body, req.body), requestContext(req, res));
+      await setSessionCookie(deps, req, res, result.sessionId);
+      res.json({
+        user: { id: result.user.id, email: result.user.email, name: result.user.name },
+        org: result.org,
+        role: result.role,
+        csrf_token: result.csrfToken,
+      });
+    },
+});
 
 const setupBody = z
   .strictObject({
@@ -68,29 +80,16 @@ const setupBody = z
   .meta({ id: 'SetupRequest' });
 
 export const sessionRoutes: Route[] = [
-  {
-    method: 'post',
+  openingRoute({
     path: '/v1/session',
     operationId: 'signIn',
     summary: 'Sign in with email and password: a session cookie and the CSRF token for changes',
-    tags: ['people'],
-    auth: { kind: 'public' },
-    request: { json: signInBody, example: { email: 'ada@example.com', password: 'correct horse battery' } },
-    responses: { 200: { description: 'signed in; Set-Cookie carries the session', schema: signedInSchema } },
+    body: signInBody,
+    example: { email: 'ada@example.com', password: 'correct horse battery' },
+    description: 'signed in; Set-Cookie carries the session',
     errors: ['invalid_request', 'invalid_credentials', 'forbidden', 'csrf_failed', 'rate_limited', 'unavailable'],
-    handler:
-      ({ deps }) =>
-      async (req, res) => {
-        openingGuard(deps, req, res);
-        const b = parse(signInBody, req.body);
-        await answerSignIn(
-          deps,
-          req,
-          res,
-          await signIn(deps, { email: b.email, password: b.password, orgId: b.org_id }, requestContext(req, res)),
-        );
-      },
-  },
+    open: (deps, b, context) => signIn(deps, { email: b.email, password: b.password, orgId: b.org_id }, context),
+  }),
   {
     method: 'get',
     path: '/v1/session/methods',
@@ -111,35 +110,24 @@ export const sessionRoutes: Route[] = [
         res.json({ password: true, sso: deps.config.oidc !== undefined });
       },
   },
-  {
-    method: 'post',
+  openingRoute({
     path: '/v1/setup',
     operationId: 'completeSetup',
     summary:
       'First owner: with the one-time token `serve` logged on a store with no user, makes the owner and their organisation and signs in',
-    tags: ['people'],
-    auth: { kind: 'public' },
-    request: {
-      json: setupBody,
-      example: {
-        token: 'from-the-setup-url',
-        email: 'owner@example.com',
-        name: 'Olga',
-        password: 'correct horse battery',
-        org_name: 'Acme',
-      },
+    body: setupBody,
+    example: {
+      token: 'from-the-setup-url',
+      email: 'owner@example.com',
+      name: 'Olga',
+      password: 'correct horse battery',
+      org_name: 'Acme',
     },
-    responses: { 200: { description: 'signed in as the first owner', schema: signedInSchema } },
+    description: 'signed in as the first owner',
     errors: ['invalid_request', 'forbidden', 'conflict', 'csrf_failed', 'unavailable'],
-    handler:
-      ({ deps }) =>
-      async (req, res) => {
-        openingGuard(deps, req, res);
-        const b = parse(setupBody, req.body);
-        const input = { token: b.token, email: b.email, name: b.name, password: b.password, orgName: b.org_name };
-        await answerSignIn(deps, req, res, await completeSetup(deps, input, requestContext(req, res)));
-      },
-  },
+    open: (deps, b, context) =>
+      completeSetup(deps, { token: b.token, email: b.email, name: b.name, password: b.password, orgName: b.org_name }, context),
+  }),
   {
     method: 'delete',
     path: '/v1/session',
@@ -151,8 +139,7 @@ export const sessionRoutes: Route[] = [
     handler:
       ({ deps }) =>
       async (req, res) => {
-        const person = res.locals.person;
-        if (!person) throw new TypeError('signOut without a session');
+        const person = personOf(res);
         await signOut(deps, person, requestContext(req, res));
         clearSessionCookie(res, deps.config);
         res.status(204).end();
@@ -188,8 +175,7 @@ export const sessionRoutes: Route[] = [
     handler:
       ({ deps }) =>
       async (_req, res) => {
-        const person = res.locals.person;
-        if (!person) throw new TypeError('listSessions without a session');
+        const person = personOf(res);
         const sessions = await listSessions(deps, person);
         res.json({
           data: sessions.map((s) => ({
@@ -215,8 +201,7 @@ export const sessionRoutes: Route[] = [
     handler:
       ({ deps }) =>
       async (req, res) => {
-        const person = res.locals.person;
-        if (!person) throw new TypeError('signOutEverywhere without a session');
+        const person = personOf(res);
         await endAllSessions(deps, person, requestContext(req, res));
         clearSessionCookie(res, deps.config);
         res.status(204).end();

@@ -3,9 +3,9 @@ import type { CounterOp, CounterState, RateCounters } from '../../domain/seams.j
 import type { RedisClient } from './client.js';
 
 /**
- * Fixed-window counters (the same model as rate-limit-redis: a counter created with the window as
- * its TTL). One script call reads or bumps any number of them, so a request checked against several
- * limits costs one Redis round trip instead of one per limit.
+ * Fixed-window counters (a counter created with the window as its TTL). One script call reads or
+ * bumps any number of them, so a request checked against several limits costs one Redis round trip
+ * instead of one per limit.
  *
  * KEYS: the counters. ARGV[1]: window (ms); ARGV[1 + i]: what to do with KEYS[i]:
  *   'incr' count a hit; 'peek' only read; 'decr' give a hit back (never below zero).
