@@ -1,6 +1,103 @@
+import { useState } from 'preact/hooks';
+import { api, unwrap } from '../api/client';
+import { AuditEventRow, type AuditEvent } from '../audit/event-row';
+import { AuditFilterForm } from '../audit/filter-form';
+import { filtersFromQuery, queryOf, type AuditFilters } from '../audit/filters';
+import { usePeople } from '../audit/use-people';
+import { navigate, useLocation } from '../router';
 import type { PageProps } from '../screens';
+import { SkeletonRows } from '../ui/skeleton';
+import { ErrorMessage } from '../ui/states';
+import { useLoad } from '../ui/use-load';
+import '../ui/pages.css';
+import { ScrollArea } from '../ui/scroll-area';
 
-// Placeholder: this screen is being built (issue 21).
+const PAGE_SIZE = 50;
+
+async function loadPage(f: AuditFilters, cursor?: string) {
+  return unwrap(
+    api.GET('/v1/audit-events', {
+      params: {
+        query: {
+          limit: PAGE_SIZE,
+          cursor,
+          action: f.action || undefined,
+          actor: f.actor || undefined,
+          key_id: f.key_id || undefined,
+          from: f.from || undefined,
+          to: f.to || undefined,
+        },
+      },
+    }),
+  );
+}
+
+/** Who did what, newest first; filters live in the URL, older pages are appended with a cursor. */
 export function AuditPage(_props: PageProps) {
-  return <h1>Audit log</h1>;
+  const { query } = useLocation();
+  const filters = filtersFromQuery(query);
+  const key = queryOf(filters);
+  const people = usePeople();
+  const [older, setOlder] = useState<{ key: string; events: AuditEvent[]; cursor: string | null }>();
+  const [olderError, setOlderError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const first = useLoad(() => loadPage(filters), [key]);
+
+  const extra = older?.key === key ? older : undefined;
+  const events = [...(first.data?.data ?? []), ...(extra?.events ?? [])];
+  const cursor = extra ? extra.cursor : (first.data?.next_cursor ?? null);
+  const filtered = key !== '';
+
+  const more = async () => {
+    if (!cursor) return;
+    setBusy(true);
+    setOlderError(undefined);
+    try {
+      const page = await loadPage(filters, cursor);
+      setOlder({ key, events: [...(extra?.events ?? []), ...page.data], cursor: page.next_cursor });
+    } catch (err) {
+      setOlderError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section>
+      <h1>Audit log</h1>
+      <AuditFilterForm key={key} value={filters} onApply={(f) => navigate(`/audit${queryOf(f)}`)} />
+      <ErrorMessage error={first.error} />
+      <ScrollArea label="Event list">
+        <table aria-busy={first.loading}>
+          <caption class="visually-hidden">Audit events, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Action</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Key</th>
+              <th scope="col">Address</th>
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {first.loading ? (
+              <SkeletonRows rows={8} columns={6} />
+            ) : (
+              events.map((e) => <AuditEventRow key={e.id} event={e} people={people} />)
+            )}
+          </tbody>
+        </table>
+      </ScrollArea>
+      {!first.loading && !first.error && events.length === 0 && (
+        <p class="empty">{filtered ? 'No events match these filters.' : 'Nothing has happened yet.'}</p>
+      )}
+      <ErrorMessage error={olderError} />
+      {!first.loading && cursor && (
+        <button type="button" class="secondary" disabled={busy} onClick={() => void more()}>
+          {busy ? 'Loading…' : 'Older events'}
+        </button>
+      )}
+    </section>
+  );
 }

@@ -1,6 +1,109 @@
+import { useState } from 'preact/hooks';
+import { api, unwrap } from '../api/client';
+import { InviteForm, type Invited } from '../members/invite-form';
+import { InviteLinkDialog } from '../members/invite-link-dialog';
+import { PendingInvitations } from '../members/invitations';
+import { MemberRow, type Member } from '../members/member-row';
+import { manageableRoles } from '../members/roles';
 import type { PageProps } from '../screens';
+import { can, useSession } from '../session';
+import { ConfirmDialog } from '../ui/confirm';
+import { SkeletonRows } from '../ui/skeleton';
+import { ErrorMessage } from '../ui/states';
+import { useLoad } from '../ui/use-load';
+import '../ui/pages.css';
+import { ScrollArea } from '../ui/scroll-area';
 
-// Placeholder: this screen is being built (issue 21).
+/** Members and their roles, invitations; read-only for those who may not manage members. */
 export function MembersPage(_props: PageProps) {
-  return <h1>Members</h1>;
+  const { session } = useSession();
+  const roles = manageableRoles(session);
+  const canWrite = can(session, 'members:write');
+  const members = useLoad(() => unwrap(api.GET('/v1/members')));
+  const invitations = useLoad(() => unwrap(api.GET('/v1/invitations')));
+  const [invited, setInvited] = useState<Invited>();
+  const [removing, setRemoving] = useState<Member>();
+  const [notice, setNotice] = useState<string>();
+  const list = members.data?.data ?? [];
+
+  return (
+    <>
+      <section>
+        <h1>Members</h1>
+        {canWrite && (
+          <InviteForm
+            roles={roles}
+            onInvited={(i) => {
+              setInvited(i);
+              invitations.reload();
+            }}
+          />
+        )}
+        {can(session, 'members:manage_owners') && (
+          <p class="hint">
+            To hand over ownership, make another member an owner, then change your own role. The last owner cannot leave or be demoted.
+          </p>
+        )}
+        <p role="status" class={notice ? 'notice' : undefined}>
+          {notice}
+        </p>
+        <ErrorMessage error={members.error} />
+        <ScrollArea label="Member list">
+          <table aria-busy={members.loading}>
+            <caption class="visually-hidden">Members of {session?.org.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Joined</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {members.loading && !members.data ? (
+                <SkeletonRows rows={3} columns={5} />
+              ) : (
+                list.map((m) => (
+                  <MemberRow
+                    key={`${m.user_id}:${m.role}`}
+                    member={m}
+                    isSelf={m.user_id === session?.user.id}
+                    roles={roles}
+                    onRemove={setRemoving}
+                    onChanged={(text) => {
+                      setNotice(text);
+                      members.reload();
+                    }}
+                  />
+                ))
+              )}
+            </tbody>
+          </table>
+        </ScrollArea>
+      </section>
+      <PendingInvitations list={invitations} canCancel={canWrite} />
+      <InviteLinkDialog invitation={invited} onClose={() => setInvited(undefined)} />
+      <ConfirmDialog
+        title={`Remove ${removing?.name ?? ''}?`}
+        open={removing !== undefined}
+        confirm="Remove member"
+        danger
+        onClose={() => setRemoving(undefined)}
+        onConfirm={async () => {
+          if (!removing) return;
+          await unwrap(api.DELETE('/v1/members/{user_id}', { params: { path: { user_id: removing.user_id } } }));
+          setNotice(`${removing.name} was removed; their API keys were revoked.`);
+          members.reload();
+        }}
+      >
+        <p>
+          {removing?.name} ({removing?.email}) loses access to this organisation at once: their sessions here end and{' '}
+          <strong>every API key they own is revoked</strong>. This cannot be undone.
+        </p>
+      </ConfirmDialog>
+    </>
+  );
 }

@@ -1,6 +1,101 @@
+import { useState } from 'preact/hooks';
+import { api, unwrap } from '../api/client';
 import type { PageProps } from '../screens';
+import { Badge, type Tone } from '../ui/badge';
+import { ConfirmDialog } from '../ui/confirm';
+import { SkeletonRows } from '../ui/skeleton';
+import { ErrorMessage } from '../ui/states';
+import { Time } from '../ui/time';
+import { useLoad } from '../ui/use-load';
+import '../ui/pages.css';
+import { ScrollArea } from '../ui/scroll-area';
 
-// Placeholder: this screen is being built (issue 21).
+const STATE: Record<string, { label: string; tone: Tone }> = {
+  active: { label: 'Active', tone: 'ok' },
+  pending: { label: 'Pending', tone: 'info' },
+  retired: { label: 'Retired', tone: 'neutral' },
+};
+
+/** The service's signing keys (public data only) and rotation, for owners. */
 export function SigningKeysPage(_props: PageProps) {
-  return <h1>Signing keys</h1>;
+  const list = useLoad(() => unwrap(api.GET('/v1/signing-keys')));
+  const [confirming, setConfirming] = useState(false);
+  const [notice, setNotice] = useState<string>();
+  const keys = list.data?.data ?? [];
+
+  return (
+    <section>
+      <div class="head-row">
+        <h1>Signing keys</h1>
+        <button type="button" onClick={() => setConfirming(true)}>
+          Rotate
+        </button>
+      </div>
+      <p class="hint">
+        Every token the service issues is signed by the active key; verifiers fetch the public keys from the JWKS. Keys are shared by every
+        organisation of this service.
+      </p>
+      <p role="status" class={notice ? 'notice' : undefined}>
+        {notice}
+      </p>
+      <ErrorMessage error={list.error} />
+      <ScrollArea label="Signing key list">
+        <table aria-busy={list.loading}>
+          <caption class="visually-hidden">Signing keys, oldest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Key ID</th>
+              <th scope="col">Algorithm</th>
+              <th scope="col">State</th>
+              <th scope="col">Created</th>
+              <th scope="col">Signs from</th>
+              <th scope="col">Retirement</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.loading && !list.data ? (
+              <SkeletonRows rows={2} columns={6} />
+            ) : (
+              keys.map((k) => {
+                const state = STATE[k.state] ?? { label: k.state, tone: 'neutral' as const };
+                return (
+                  <tr key={k.kid}>
+                    <td class="mono">{k.kid}</td>
+                    <td>{k.alg}</td>
+                    <td>
+                      <Badge tone={state.tone}>{state.label}</Badge>
+                    </td>
+                    <td>
+                      <Time iso={k.created_at} />
+                    </td>
+                    <td>
+                      <Time iso={k.activates_at} />
+                    </td>
+                    <td>{k.retired_at ? <Time iso={k.retired_at} /> : <span class="muted">—</span>}</td>
+                  </tr>
+                );
+              })
+            )}
+          </tbody>
+        </table>
+      </ScrollArea>
+      {!list.loading && !list.error && keys.length === 0 && <p class="empty">No signing keys yet: the first token makes one.</p>}
+      <ConfirmDialog
+        title="Rotate the signing key?"
+        open={confirming}
+        confirm="Rotate signing key"
+        onClose={() => setConfirming(false)}
+        onConfirm={async () => {
+          const key = await unwrap(api.POST('/v1/signing-keys/rotate'));
+          setNotice(`New signing key ${key.kid} published; it signs once every JWKS cache has it.`);
+          list.reload();
+        }}
+      >
+        <p>
+          A new key is published now and starts signing once every verifier’s JWKS cache has it. The current key keeps verifying until the
+          tokens it signed expire. Nothing is revoked.
+        </p>
+      </ConfirmDialog>
+    </section>
+  );
 }

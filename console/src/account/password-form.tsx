@@ -1,0 +1,75 @@
+import { useState } from 'preact/hooks';
+import { api, unwrap } from '../api/client';
+import { useSession } from '../session';
+import { Field } from '../ui/field';
+import { ErrorMessage } from '../ui/states';
+
+/** Change one's password: every other session ends; this one gets a new cookie and CSRF token (via /v1/me). */
+export function PasswordForm({ onChanged }: { onChanged: () => void }) {
+  const { refresh } = useSession();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setDone(false);
+    try {
+      await unwrap(api.POST('/v1/me/password', { body: { current_password: current, new_password: next } }));
+      await refresh();
+      setCurrent('');
+      setNext('');
+      setDone(true);
+      onChanged();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="spaced" aria-labelledby="password-title">
+      <h2 id="password-title">Change password</h2>
+      <form class="narrow-form" onSubmit={(e) => void submit(e)}>
+        <Field label="Current password">
+          {({ id }) => (
+            <input
+              id={id}
+              type="password"
+              autoComplete="current-password"
+              required
+              value={current}
+              onInput={(e) => setCurrent(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <Field label="New password" hint="At least 12 characters, and not a common password. Your other sessions will end.">
+          {({ id, describedBy }) => (
+            <input
+              id={id}
+              type="password"
+              autoComplete="new-password"
+              aria-describedby={describedBy}
+              required
+              minLength={12}
+              value={next}
+              onInput={(e) => setNext(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <ErrorMessage error={error} />
+        <p role="status" class={done ? 'notice' : undefined}>
+          {done ? 'Password changed. Your other sessions have ended.' : ''}
+        </p>
+        <button type="submit" disabled={busy}>
+          Change password
+        </button>
+      </form>
+    </section>
+  );
+}
