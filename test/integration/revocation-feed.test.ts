@@ -181,26 +181,42 @@ describe('a long revocation list, served to anyone', () => {
 });
 
 describe('stream limits', () => {
-  let inst: TestInstance;
-  let capped: Awaited<ReturnType<typeof listen>>;
-  beforeAll(async () => {
-    inst = await createTestInstance({ env: { SSE_MAX_STREAMS_PER_CLIENT: '3', SSE_MAX_STREAM_SECONDS: '1' } });
-    capped = await listen(inst.app);
-  });
+  const started: Array<{ inst: TestInstance; srv: Awaited<ReturnType<typeof listen>> }> = [];
+  const serve = async (env: Record<string, string>) => {
+    const inst = await createTestInstance({ env });
+    const srv = await listen(inst.app);
+    started.push({ inst, srv });
+    return srv;
+  };
+  const openStreams = (url: string) => Promise.all([1, 2, 3].map(() => openSse(`${url}/v1/revocations/stream?last_event_id=999999999`)));
   afterAll(async () => {
-    await capped.close();
-    await inst.close();
+    for (const { inst, srv } of started) {
+      await srv.close();
+      await inst.close();
+    }
   });
 
-  it('caps streams per client address and ends each after SSE_MAX_STREAM_SECONDS', async () => {
-    const streams = await Promise.all([1, 2, 3].map(() => openSse(`${capped.url}/v1/revocations/stream?last_event_id=999999999`)));
+  // Apart from the lifetime: with streams ending after a second, a slow run could free a place
+  // before the refusal is asked for.
+  it('caps streams per client address', async () => {
+    const capped = await serve({ SSE_MAX_STREAMS_PER_CLIENT: '3' });
+    const streams = await openStreams(capped.url);
     try {
       const refused = await request(capped.url).get('/v1/revocations/stream').expect(429);
       expect(refused.body.error).toBe('rate_limited');
       expect(refused.headers['retry-after']).toBeDefined();
+    } finally {
+      for (const s of streams) s.close();
+    }
+  });
+
+  it('ends each after SSE_MAX_STREAM_SECONDS, which gives its place back', async () => {
+    const short = await serve({ SSE_MAX_STREAMS_PER_CLIENT: '3', SSE_MAX_STREAM_SECONDS: '1' });
+    const streams = await openStreams(short.url);
+    try {
       // Ended by the server, each client reconnects with Last-Event-ID.
       await Promise.all(streams.map((s) => s.ended));
-      const again = await openSse(`${capped.url}/v1/revocations/stream?last_event_id=999999999`);
+      const again = await openSse(`${short.url}/v1/revocations/stream?last_event_id=999999999`);
       expect(again.status).toBe(200);
       again.close();
     } finally {

@@ -163,7 +163,8 @@ describe('client authentication failures', () => {
     const revoked = await createKey(inst.deps, org);
     await updateKey(inst.deps.db, revoked.key.id, { revokedAt: new Date(), revokedBy: 'test' }, new Date());
     const expired = await createKey(inst.deps, org, { expiresAt: new Date(Date.now() - 1000) });
-    const wrongSecret = good.secret.slice(0, -12) + (good.secret.endsWith('A') ? 'B' : 'A') + good.secret.slice(-11);
+    // One character changed: the one replaced, not the last, decides the replacement (else 1 run in 64 sent the secret unchanged).
+    const wrongSecret = good.secret.slice(0, -12) + (good.secret.at(-12) === 'A' ? 'B' : 'A') + good.secret.slice(-11);
 
     const attempts: Record<string, object> = {
       unknown_key: { org_id: org.id, key_id: 'key_01JAAAAAAAAAAAAAAAAAAAAAAA', secret: good.secret },

@@ -8,6 +8,7 @@ import type { RedisClient, RedisKeys } from './client.js';
 /** The entries hash's own marker field (the SDK's Redis source loads the list only once it is present). */
 export const READY_FIELD = 'ready';
 const REBUILD_LOCK_MS = 15_000;
+const WRITE_CHUNK = 1_000;
 
 /**
  * The shared list in Redis: a hash of entries (plus its ready marker, in the same key so whatever
@@ -15,10 +16,13 @@ const REBUILD_LOCK_MS = 15_000;
  * channel verifiers subscribe to.
  */
 export function createRedisRevocationStore(redis: RedisClient, keys: RedisKeys): RevocationStore {
+  // A few multi-field HSET and ZADD commands rather than two per entry: rebuilding a list of 20,000
+  // entries is 40 commands, not 40,000 (the rebuild ran ~4x slower, and held the shared Redis as long).
   const addAll = (multi: ChainableCommander, entries: RevocationEntry[]) => {
-    for (const e of entries) {
-      multi.hset(keys.revocationEntries, entryId(e), encodeEntry(e));
-      multi.zadd(keys.revocationExpiry, e.expiresAt * 1000, entryId(e));
+    for (let i = 0; i < entries.length; i += WRITE_CHUNK) {
+      const chunk = entries.slice(i, i + WRITE_CHUNK);
+      multi.hset(keys.revocationEntries, Object.fromEntries(chunk.map((e) => [entryId(e), encodeEntry(e)])));
+      multi.zadd(keys.revocationExpiry, ...chunk.flatMap((e) => [e.expiresAt * 1000, entryId(e)]));
     }
   };
   const remove = async (ids: string[]) => {
