@@ -4,6 +4,7 @@ import * as issuedTokenLifetimes from './20261130000000_issued_token_lifetimes.j
 import * as people from './20261130190001_people.js';
 import * as keyUsage from './20261130200001_key_usage.js';
 import * as logExchanges from './20261130200002_log_exchanges.js';
+import * as serviceInstances from './20261130210001_service_instances.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -15,4 +16,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261130190001_people', people],
   ['20261130200001_key_usage', keyUsage],
   ['20261130200002_log_exchanges', logExchanges],
+  ['20261130210001_service_instances', serviceInstances],
 ];
