@@ -43,6 +43,8 @@ export async function ask(port: number, ...command: string[]): Promise<unknown> 
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: 500,
+    // A paused (SIGSTOP) server accepts the connection and never answers.
+    commandTimeout: 1_000,
   });
   client.on('error', () => undefined);
   try {
@@ -145,7 +147,11 @@ export async function startSentinelGroup(name = 'scopeauth'): Promise<SentinelGr
 export type RedisCluster = {
   nodes: RedisProcess[];
   masterOfSlot(slot: number): Promise<RedisProcess>;
+  /** Every node not paused says the cluster is ok. */
   isHealthy(): Promise<boolean>;
+  /** SIGSTOP / SIGCONT: a paused node is left out of the checks above, as if gone. */
+  pause(node: RedisProcess): void;
+  resume(node: RedisProcess): void;
   stop(): Promise<void>;
 };
 
@@ -169,7 +175,8 @@ export async function startCluster(): Promise<RedisCluster> {
     nodes.push(await startServer(dir, [...args, '--dbfilename', `c${i}.rdb`]));
   }
   await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `${HOST}:${n.port}`), '--cluster-replicas', '1', '--cluster-yes']);
-  const alive = () => nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null);
+  const paused = new Set<RedisProcess>();
+  const alive = () => nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null && !paused.has(n));
   const isHealthy = async () => {
     for (const n of alive()) if (!String(await ask(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
     return true;
@@ -185,5 +192,17 @@ export async function startCluster(): Promise<RedisCluster> {
     }
     throw new Error(`no master for slot ${slot}`);
   };
-  return { nodes, masterOfSlot, isHealthy, stop: () => ws.stop(nodes) };
+  const pause = (n: RedisProcess) => {
+    paused.add(n);
+    n.process.kill('SIGSTOP');
+  };
+  const resume = (n: RedisProcess) => {
+    n.process.kill('SIGCONT');
+    paused.delete(n);
+  };
+  const stop = async () => {
+    for (const n of paused) resume(n);
+    await ws.stop(nodes);
+  };
+  return { nodes, masterOfSlot, isHealthy, pause, resume, stop };
 }
