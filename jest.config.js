@@ -44,9 +44,9 @@ function noteEmbedded() {
   );
 }
 
-// Whole-system tests: they start real processes (the CLI, a cluster, an embedded server, Redis
-// topologies) and take most of a run's time. `npm run test:system` runs them; CI runs both.
-const SYSTEM_SUITES = ['cli', 'cli-user', 'embedded', 'operator-errors', 'metrics-port'].map(
+// Whole-system tests: they start real processes (the CLI, a cluster, an embedded server, a rolling
+// restart of three instances) and take most of a run's time. `npm run test:system` runs them; CI runs both.
+const SYSTEM_SUITES = ['cli', 'cli-user', 'embedded', 'operator-errors', 'metrics-port', 'rolling-restart'].map(
   (name) => `<rootDir>/test/integration/${name}.test.ts`,
 );
 // Redis Sentinel and Cluster failover on real topologies: `npm run test:topologies`. Not in CI yet: the
