@@ -60,7 +60,7 @@ export async function propagateRevocation(deps: PropagationDeps, entry: Revocati
   applyRevocation(deps, entry);
   deps.metrics.revocationMade();
   deps.metrics.revocationApplied(0);
-  // Issued in one tick, both go out on the one connection: one round trip plus the acknowledgements.
+  // The list's write and the peers' query go out together; the publish names the peers to wait for.
   const [announced, published] = await Promise.allSettled([
     deps.revocationStore.announce([entry]),
     deps.lease.peers().then((peers) => deps.bus.publish({ type: 'revocation', entry, committedAtMs }, peers)),
