@@ -14,7 +14,23 @@ const HOST = '127.0.0.1';
 
 export type RedisProcess = { port: number; process: ChildProcess; kill(signal?: NodeJS.Signals): Promise<void> };
 
-export async function freePort(): Promise<number> {
+/** A port free now, and (for a cluster node) its cluster-bus port, 10,000 above, as well. */
+export async function freePort(withBus = false): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (!withBus) return port;
+    if (port + 10_000 <= 65_535 && (await isFree(port + 10_000))) return port;
+  }
+}
+
+const isFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, HOST, () => srv.close(() => resolve(true)));
+  });
+
+async function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -71,9 +87,10 @@ function startProcess(dir: string, port: number, args: string[]): RedisProcess {
 }
 
 async function startServer(dir: string, extra: string[] = []): Promise<RedisProcess> {
-  const port = await freePort();
+  const port = await freePort(extra.includes('--cluster-enabled'));
   const p = startProcess(dir, port, ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, ...extra]);
-  await until(`redis-server on ${port}`, 5_000, async () => (await ask(port, 'PING')) === 'PONG');
+  // Generous: on a loaded machine a server can take seconds to answer its first PING.
+  await until(`redis-server on ${port}`, 15_000, async () => (await ask(port, 'PING')) === 'PONG');
   return p;
 }
 
@@ -126,7 +143,7 @@ export async function startSentinelGroup(name = 'scopeauth'): Promise<SentinelGr
       ].join('\n'),
     );
     const s = startProcess(dir, port, [conf, '--sentinel']);
-    await until(`sentinel on ${port}`, 5_000, async () => (await ask(port, 'PING')) === 'PONG');
+    await until(`sentinel on ${port}`, 15_000, async () => (await ask(port, 'PING')) === 'PONG');
     sentinels.push(s);
   }
   // Every sentinel knows the replica and the other sentinels before anything is failed.

@@ -129,7 +129,12 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
           // Everything published before the PING was delivered before its answer.
           if (gen === generation) confirmation.confirm(sentMs);
         },
-        () => undefined,
+        () => {
+          // No answer: the server hangs (paused, partitioned) and keeps the connection open. Messages
+          // published meanwhile may never reach it, and once it answers again a PING would vouch for a
+          // list that misses them: reconnect instead (elsewhere on a Cluster), which reloads the list.
+          if (gen === generation && !closed) sub?.disconnect(true);
+        },
       )
       .finally(() => {
         pinging = false;
