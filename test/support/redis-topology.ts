@@ -1,7 +1,7 @@
 // Real Redis topologies on loopback ports, started from `redis-server` for the failover tests. Every
 // process is tracked (killed when the test file ends, also on failure) and its temp dir removed.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,12 +86,42 @@ function startProcess(dir: string, port: number, args: string[]): RedisProcess {
   };
 }
 
-async function startServer(dir: string, extra: string[] = []): Promise<RedisProcess> {
-  const port = await freePort(extra.includes('--cluster-enabled'));
-  const p = startProcess(dir, port, ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, ...extra]);
-  // Generous: on a loaded machine a server can take seconds to answer its first PING.
-  await until(`redis-server on ${port}`, 15_000, async () => (await ask(port, 'PING')) === 'PONG');
-  return p;
+/**
+ * Starts a server on a free port, answering PING. Other processes on the machine take ports too
+ * (outgoing connections included): one taken between the check and the bind makes the server exit,
+ * and it is started again on another port. Its log (`--logfile`) is quoted if it never comes up.
+ */
+async function startOnFreePort(
+  dir: string,
+  what: string,
+  withBus: boolean,
+  args: (port: number, log: string) => string[],
+): Promise<RedisProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort(withBus);
+    const log = join(dir, `${what}-${port}.log`);
+    const p = startProcess(dir, port, args(port, log));
+    // Generous: on a loaded machine a server can take seconds to answer its first PING.
+    const deadline = Date.now() + 15_000;
+    while (p.process.exitCode === null && p.process.signalCode === null) {
+      if ((await ask(port, 'PING').catch(() => undefined)) === 'PONG') return p;
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await p.kill();
+    const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-5).join(' | ') : 'no log';
+    if (attempt === 3) throw new Error(`${what} on ${port} did not come up: ${tail}`);
+  }
+}
+
+function startServer(dir: string, extra: string[] = []): Promise<RedisProcess> {
+  const confAt = extra.indexOf('--cluster-config-file');
+  const clusterConf = confAt >= 0 ? join(dir, extra[confAt + 1] ?? '') : undefined;
+  return startOnFreePort(dir, 'redis-server', clusterConf !== undefined, (port, log) => {
+    // A failed attempt may have written its node's identity there, with the port it could not bind.
+    if (clusterConf !== undefined) rmSync(clusterConf, { force: true });
+    return ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', log, ...extra];
+  });
 }
 
 /** A temp dir, and how to end everything started in it (the processes, then the dir). */
@@ -127,23 +157,24 @@ export async function startSentinelGroup(name = 'scopeauth'): Promise<SentinelGr
   );
   const sentinels: RedisProcess[] = [];
   for (let i = 0; i < 3; i++) {
-    const port = await freePort();
-    const conf = join(dir, `sentinel-${i}.conf`);
-    writeFileSync(
-      conf,
-      [
-        `port ${port}`,
-        `bind ${HOST}`,
-        `dir ${dir}`,
-        `sentinel monitor ${name} ${HOST} ${master.port} 2`,
-        `sentinel down-after-milliseconds ${name} 1000`,
-        `sentinel failover-timeout ${name} 5000`,
-        `sentinel parallel-syncs ${name} 1`,
-        '',
-      ].join('\n'),
-    );
-    const s = startProcess(dir, port, [conf, '--sentinel']);
-    await until(`sentinel on ${port}`, 15_000, async () => (await ask(port, 'PING')) === 'PONG');
+    const s = await startOnFreePort(dir, 'sentinel', false, (port, log) => {
+      const conf = join(dir, `sentinel-${i}-${port}.conf`);
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          `bind ${HOST}`,
+          `dir ${dir}`,
+          `logfile ${log}`,
+          `sentinel monitor ${name} ${HOST} ${master.port} 2`,
+          `sentinel down-after-milliseconds ${name} 1000`,
+          `sentinel failover-timeout ${name} 5000`,
+          `sentinel parallel-syncs ${name} 1`,
+          '',
+        ].join('\n'),
+      );
+      return [conf, '--sentinel'];
+    });
     sentinels.push(s);
   }
   // Every sentinel knows the replica and the other sentinels before anything is failed.
