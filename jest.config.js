@@ -49,8 +49,10 @@ function noteEmbedded() {
 const SYSTEM_SUITES = ['cli', 'cli-user', 'embedded', 'operator-errors', 'metrics-port', 'rolling-restart'].map(
   (name) => `<rootDir>/test/integration/${name}.test.ts`,
 );
-// Redis Sentinel and Cluster failover on real topologies: `npm run test:topologies`. Not in CI yet: the
-// Cluster scenario still lets one exchange of a just-revoked key through in some runs (issue 24).
+// Redis Sentinel and Cluster failover on real topologies: `npm run test:topologies` (four scenarios,
+// 55–105 s on a loaded 2-core machine). Not in CI yet: the revocation defect it found is fixed (issue 24,
+// the revocation lease), but it has not yet had 20 consecutive green runs since its start-up was made
+// robust to ports taken by other processes.
 const TOPOLOGY_SUITES = ['<rootDir>/test/integration/redis-topologies.test.ts'];
 
 const shared = {
