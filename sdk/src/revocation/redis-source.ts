@@ -201,6 +201,14 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
           : new ioredis.Redis(o.redisUrl, options);
       sub = cmd.duplicate(subOptions);
     }
+    // ioredis can give a connection up for good ('end'), e.g. when its Sentinel failover detector
+    // disconnects one still connecting after a killed master: only close() may end them.
+    for (const c of [cmd, sub])
+      c.on('end', () => {
+        setTimeout(() => {
+          if (!closed && c.status === 'end') c.connect().catch(() => undefined);
+        }, 200).unref();
+      });
     // The SDK never logs; connection errors surface as a list that stops loading (verify fails closed).
     cmd.on('error', (err: unknown) => {
       lastError = new Error(`could not reach Redis at ${redactedUrl}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
