@@ -42,10 +42,12 @@ export function createRevocationLease(d: LeaseDeps, o: { leaseMs?: number; every
   const everyMs = o.everyMs ?? WATCH_EVERY_MS;
   let confirmedAt = -Infinity;
   let afterSeq = 0;
-  // Postgres unreachable from here: nothing newer can be read, and no revoke can commit through this
-  // instance. Memory is then trusted on the bus alone, as before leases: keys already cached keep
-  // working through a Postgres outage (an instance cut off from Postgres while its peers still reach
-  // it, and losing a bus message at that moment too, is the one case this does not cover).
+  // Postgres refuses or drops this instance's connections: nothing newer can be read, and no revoke
+  // can commit through this instance. Memory is then trusted on the bus alone, as before leases: keys
+  // already cached keep working through a Postgres outage (an instance cut off from Postgres while its
+  // peers still reach it, and losing a bus message at that moment too, is the one case this does not
+  // cover). A slow or saturated Postgres (timeouts, too many connections) is no outage: the lease
+  // simply lapses, and lookups read Postgres until a read succeeds.
   let unreachable = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -71,7 +73,7 @@ export function createRevocationLease(d: LeaseDeps, o: { leaseMs?: number; every
         unreachable = false;
       })
       .catch((err: unknown) => {
-        const down = isDatabaseUnavailable(err);
+        const down = isDatabaseUnavailable(err) && !isTimeoutOrSaturation(err);
         if (down && !unreachable) d.log.warn({ err }, 'revocation-lease.unreachable');
         if (!down) d.log.warn({ err }, 'revocation-lease.read_failed');
         unreachable = down;
@@ -112,3 +114,13 @@ export const soleInstanceLease: RevocationLease = {
   outlived: () => Promise.resolve(),
   forgetCrashed: () => Promise.resolve(0),
 };
+
+/** Postgres answering slowly or full, not gone: the errors a loaded server gives. */
+function isTimeoutOrSaturation(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, name, message } = e as { code?: string; name?: string; message?: string };
+    if (name === 'KnexTimeoutError' || code === 'ETIMEDOUT' || code === '53300') return true;
+    if (typeof message === 'string' && /timeout/i.test(message)) return true;
+  }
+  return false;
+}
