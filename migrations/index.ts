@@ -5,6 +5,7 @@ import * as people from './20261130190001_people.js';
 import * as keyUsage from './20261130200001_key_usage.js';
 import * as logExchanges from './20261130200002_log_exchanges.js';
 import * as keyNameSearch from './20261130210001_key_name_search.js';
+import * as serviceInstances from './20261130210001_service_instances.js';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -17,4 +18,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['20261130200001_key_usage', keyUsage],
   ['20261130200002_log_exchanges', logExchanges],
   ['20261130210001_key_name_search', keyNameSearch],
+  ['20261130210001_service_instances', serviceInstances],
 ];

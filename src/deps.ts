@@ -5,6 +5,7 @@ import { createAuditLog } from './domain/audit.js';
 import { createKeyCache } from './domain/key-cache.js';
 import { createSessionCache } from './domain/people/session-cache.js';
 import { createLastUsedTracker, lastUsedMinAdvanceMs } from './domain/last-used.js';
+import { createRevocationLease, soleInstanceLease } from './domain/revocation/lease.js';
 import { createRevokedSet } from './domain/revocation/revoked-set.js';
 import { createRevocationSync } from './domain/revocation/sync.js';
 import { createKeyring } from './domain/signing-keys.js';
@@ -79,6 +80,10 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
   const redisBus = redis
     ? createRedisInstanceBus({ ...handlers, redis, keys, log, ackTimeoutMs: config.revocationAckTimeoutMs })
     : undefined;
+  // With Redis, other instances exist: memory is trusted under a lease renewed from Postgres (lease.ts).
+  const lease = redisBus
+    ? createRevocationLease({ db, log, revocations, keyCache, deployment: config.redisKeyPrefix, instanceId: redisBus.instanceId })
+    : soleInstanceLease;
   const bus = redisBus ?? createMemoryInstanceBus({ ...handlers, log, local: localBus(database, config.revocationAckTimeoutMs) });
   return {
     config,
@@ -100,6 +105,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}) {
     metrics,
     sync,
     bus,
+    lease,
     audit: createAuditLog(db, clock, log),
     lastUsed: createLastUsedTracker(db, lastUsedMinAdvanceMs(config.lastUsedFlushSeconds)),
     usage: config.usageEnabled ? createUsageCounter(db, clock, config.usageRetentionDays) : noUsageCounter,

@@ -20,6 +20,7 @@ export function backgroundJobs(deps: Deps): Job[] {
     { name: 'usage.flush', everyMs: deps.config.usageFlushSeconds * 1000, run: () => deps.usage.flush() },
     { name: 'usage.prune', everyMs: USAGE_PRUNE_MS, run: () => deps.usage.prune() },
     { name: 'revocations.maintain', everyMs: MAINTENANCE_MS, run: () => deps.sync.maintain() },
+    { name: 'instances.forget', everyMs: USAGE_PRUNE_MS, run: () => deps.lease.forgetCrashed() },
     { name: 'token-lifetimes.refresh', everyMs: TOKEN_LIFETIME_RECORD_SECONDS * 1000, run: () => deps.lifetimes.refresh() },
     { name: 'signing-keys.refresh', everyMs: deps.config.signingKeyRefreshSeconds * 1000, run: () => deps.keyring.refresh() },
     {

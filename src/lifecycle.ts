@@ -40,12 +40,16 @@ export function createLifecycle(deps: Deps): Lifecycle {
     async start() {
       await deps.keyring.init();
       await deps.lifetimes.refresh();
+      // The first Postgres read before the bus: the bus goes live with a fresh lease.
+      await deps.lease.start();
       await deps.bus.start();
       for (const job of backgroundJobs(deps)) schedule(job);
     },
 
     async stop() {
       for (const t of timers) clearInterval(t);
+      // Memory is no longer trusted, and revokes stop waiting for this instance's acknowledgement.
+      await deps.lease.stop();
       const results = await Promise.allSettled([deps.lastUsed.flush(), deps.audit.flush(), deps.usage.flush()]);
       for (const r of results) if (r.status === 'rejected') deps.log.error({ err: r.reason }, 'shutdown.flush_failed');
       await deps.bus.stop();

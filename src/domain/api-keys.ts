@@ -8,6 +8,7 @@ import type { ApiKey, Environment, KeyStatus } from './model.js';
 import type { Db } from '../storage/db.js';
 import type { InstanceBus } from './seams.js';
 import { memoryTrusted } from './revocation/memory.js';
+import type { RevocationLease } from './revocation/lease.js';
 import type { KeyCache } from './key-cache.js';
 import type { Span } from '@opentelemetry/api';
 import { inSpan, tracing } from '../tracing.js';
@@ -95,7 +96,7 @@ function toRecord(k: ApiKey): KeyRecord {
   };
 }
 
-export type KeyLookupDeps = { db: Db; keyCache: KeyCache; bus: Pick<InstanceBus, 'isLive'> };
+export type KeyLookupDeps = { db: Db; keyCache: KeyCache; bus: Pick<InstanceBus, 'isLive'>; lease: Pick<RevocationLease, 'fresh'> };
 
 /**
  * A key record for the hot path: from the in-process cache while pub/sub keeps it honest,

@@ -33,7 +33,12 @@ export type BusMessage =
   /** A user's sessions ended or their role changed: drop their cached sessions. */
   | { type: 'people.changed'; userId: string };
 
-export type PublishResult = { receivers: number; acked: number };
+export type PublishResult = {
+  receivers: number;
+  acked: number;
+  /** Of the peers the publisher named, those that did not acknowledge in time. */
+  missing?: string[];
+};
 
 /** Messages between service instances (Redis pub/sub today; in-process for one embedded instance). */
 export type InstanceBus = {
@@ -45,8 +50,11 @@ export type InstanceBus = {
   isLive(): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Publishes to every instance and waits (bounded) until each has applied the message. */
-  publish(message: BusMessage): Promise<PublishResult>;
+  /**
+   * Publishes to every instance and waits (bounded) until each has applied the message: each of
+   * `expect` (instance IDs) when given, else as many as Redis counted receivers.
+   */
+  publish(message: BusMessage, expect?: readonly string[]): Promise<PublishResult>;
 };
 
 /** What an instance does with the bus's events. */

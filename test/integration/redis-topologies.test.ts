@@ -7,7 +7,7 @@ import { createVerifier, type RedisLocation, type Verifier } from '../../sdk/src
 import { createTestInstance, listen, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { TEST_ISSUER } from '../support/env.js';
 import { createAdmin, createKey, exchange } from '../support/fixtures.js';
-import { ask, startCluster, startSentinelGroup } from '../support/redis-topology.js';
+import { ask, startCluster, startSentinelGroup, type RedisProcess } from '../support/redis-topology.js';
 
 const SCENARIO_TIMEOUT_MS = 60_000;
 
@@ -271,6 +271,48 @@ describe('Redis Cluster', () => {
           async () => cluster.isHealthy(),
         );
         process.stdout.write(`cluster failover (slot master ${String(victim)} killed): ${JSON.stringify(figures)}\n`);
+        expectNoHarm(figures);
+      } finally {
+        await cluster.stop();
+      }
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});
+
+describe('Redis Cluster, master paused', () => {
+  it(
+    'survives the master holding the deployment slot hanging (SIGSTOP) until its replica takes over, and its return (SIGCONT)',
+    async () => {
+      const cluster = await startCluster();
+      try {
+        const nodes = cluster.nodes.map((n) => `127.0.0.1:${n.port}`);
+        const env = { REDIS_URL: '', REDIS_CLUSTER_NODES: nodes.join(',') };
+        let victim: RedisProcess | undefined;
+        let slot = 0;
+        let resumed = false;
+        const figures = await underFailover(
+          env,
+          { redisClusterNodes: nodes },
+          async (entriesKey) => {
+            // A hung master closes no connection: only timeouts, the heartbeat and the lease notice it.
+            slot = Number(await ask(cluster.nodes[0]!.port, 'CLUSTER', 'KEYSLOT', entriesKey));
+            victim = await cluster.masterOfSlot(slot);
+            cluster.pause(victim);
+          },
+          // Recovered once the replica holds the slot and the old master, resumed, has rejoined.
+          async () => {
+            if (!victim) return false;
+            if (!resumed) {
+              const master = await cluster.masterOfSlot(slot).catch(() => undefined);
+              if (master === undefined || master === victim || !(await cluster.isHealthy())) return false;
+              cluster.resume(victim);
+              resumed = true;
+            }
+            return cluster.isHealthy();
+          },
+        );
+        process.stdout.write(`cluster failover (slot master ${String(victim?.port)} paused): ${JSON.stringify(figures)}\n`);
         expectNoHarm(figures);
       } finally {
         await cluster.stop();

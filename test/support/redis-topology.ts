@@ -1,7 +1,7 @@
 // Real Redis topologies on loopback ports, started from `redis-server` for the failover tests. Every
 // process is tracked (killed when the test file ends, also on failure) and its temp dir removed.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,23 @@ const HOST = '127.0.0.1';
 
 export type RedisProcess = { port: number; process: ChildProcess; kill(signal?: NodeJS.Signals): Promise<void> };
 
-export async function freePort(): Promise<number> {
+/** A port free now, and (for a cluster node) its cluster-bus port, 10,000 above, as well. */
+export async function freePort(withBus = false): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (!withBus) return port;
+    if (port + 10_000 <= 65_535 && (await isFree(port + 10_000))) return port;
+  }
+}
+
+const isFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, HOST, () => srv.close(() => resolve(true)));
+  });
+
+async function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -43,6 +59,8 @@ export async function ask(port: number, ...command: string[]): Promise<unknown> 
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: 500,
+    // A paused (SIGSTOP) server accepts the connection and never answers.
+    commandTimeout: 1_000,
   });
   client.on('error', () => undefined);
   try {
@@ -68,11 +86,42 @@ function startProcess(dir: string, port: number, args: string[]): RedisProcess {
   };
 }
 
-async function startServer(dir: string, extra: string[] = []): Promise<RedisProcess> {
-  const port = await freePort();
-  const p = startProcess(dir, port, ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, ...extra]);
-  await until(`redis-server on ${port}`, 5_000, async () => (await ask(port, 'PING')) === 'PONG');
-  return p;
+/**
+ * Starts a server on a free port, answering PING. Other processes on the machine take ports too
+ * (outgoing connections included): one taken between the check and the bind makes the server exit,
+ * and it is started again on another port. Its log (`--logfile`) is quoted if it never comes up.
+ */
+async function startOnFreePort(
+  dir: string,
+  what: string,
+  withBus: boolean,
+  args: (port: number, log: string) => string[],
+): Promise<RedisProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort(withBus);
+    const log = join(dir, `${what}-${port}.log`);
+    const p = startProcess(dir, port, args(port, log));
+    // Generous: on a loaded machine a server can take seconds to answer its first PING.
+    const deadline = Date.now() + 15_000;
+    while (p.process.exitCode === null && p.process.signalCode === null) {
+      if ((await ask(port, 'PING').catch(() => undefined)) === 'PONG') return p;
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await p.kill();
+    const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-5).join(' | ') : 'no log';
+    if (attempt === 3) throw new Error(`${what} on ${port} did not come up: ${tail}`);
+  }
+}
+
+function startServer(dir: string, extra: string[] = []): Promise<RedisProcess> {
+  const confAt = extra.indexOf('--cluster-config-file');
+  const clusterConf = confAt >= 0 ? join(dir, extra[confAt + 1] ?? '') : undefined;
+  return startOnFreePort(dir, 'redis-server', clusterConf !== undefined, (port, log) => {
+    // A failed attempt may have written its node's identity there, with the port it could not bind.
+    if (clusterConf !== undefined) rmSync(clusterConf, { force: true });
+    return ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', log, ...extra];
+  });
 }
 
 /** A temp dir, and how to end everything started in it (the processes, then the dir). */
@@ -108,23 +157,24 @@ export async function startSentinelGroup(name = 'scopeauth'): Promise<SentinelGr
   );
   const sentinels: RedisProcess[] = [];
   for (let i = 0; i < 3; i++) {
-    const port = await freePort();
-    const conf = join(dir, `sentinel-${i}.conf`);
-    writeFileSync(
-      conf,
-      [
-        `port ${port}`,
-        `bind ${HOST}`,
-        `dir ${dir}`,
-        `sentinel monitor ${name} ${HOST} ${master.port} 2`,
-        `sentinel down-after-milliseconds ${name} 1000`,
-        `sentinel failover-timeout ${name} 5000`,
-        `sentinel parallel-syncs ${name} 1`,
-        '',
-      ].join('\n'),
-    );
-    const s = startProcess(dir, port, [conf, '--sentinel']);
-    await until(`sentinel on ${port}`, 5_000, async () => (await ask(port, 'PING')) === 'PONG');
+    const s = await startOnFreePort(dir, 'sentinel', false, (port, log) => {
+      const conf = join(dir, `sentinel-${i}-${port}.conf`);
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          `bind ${HOST}`,
+          `dir ${dir}`,
+          `logfile ${log}`,
+          `sentinel monitor ${name} ${HOST} ${master.port} 2`,
+          `sentinel down-after-milliseconds ${name} 1000`,
+          `sentinel failover-timeout ${name} 5000`,
+          `sentinel parallel-syncs ${name} 1`,
+          '',
+        ].join('\n'),
+      );
+      return [conf, '--sentinel'];
+    });
     sentinels.push(s);
   }
   // Every sentinel knows the replica and the other sentinels before anything is failed.
@@ -145,7 +195,11 @@ export async function startSentinelGroup(name = 'scopeauth'): Promise<SentinelGr
 export type RedisCluster = {
   nodes: RedisProcess[];
   masterOfSlot(slot: number): Promise<RedisProcess>;
+  /** Every node not paused says the cluster is ok. */
   isHealthy(): Promise<boolean>;
+  /** SIGSTOP / SIGCONT: a paused node is left out of the checks above, as if gone. */
+  pause(node: RedisProcess): void;
+  resume(node: RedisProcess): void;
   stop(): Promise<void>;
 };
 
@@ -169,7 +223,8 @@ export async function startCluster(): Promise<RedisCluster> {
     nodes.push(await startServer(dir, [...args, '--dbfilename', `c${i}.rdb`]));
   }
   await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `${HOST}:${n.port}`), '--cluster-replicas', '1', '--cluster-yes']);
-  const alive = () => nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null);
+  const paused = new Set<RedisProcess>();
+  const alive = () => nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null && !paused.has(n));
   const isHealthy = async () => {
     for (const n of alive()) if (!String(await ask(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
     return true;
@@ -185,5 +240,17 @@ export async function startCluster(): Promise<RedisCluster> {
     }
     throw new Error(`no master for slot ${slot}`);
   };
-  return { nodes, masterOfSlot, isHealthy, stop: () => ws.stop(nodes) };
+  const pause = (n: RedisProcess) => {
+    paused.add(n);
+    n.process.kill('SIGSTOP');
+  };
+  const resume = (n: RedisProcess) => {
+    n.process.kill('SIGCONT');
+    paused.delete(n);
+  };
+  const stop = async () => {
+    for (const n of paused) resume(n);
+    await ws.stop(nodes);
+  };
+  return { nodes, masterOfSlot, isHealthy, pause, resume, stop };
 }

@@ -129,7 +129,12 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
           // Everything published before the PING was delivered before its answer.
           if (gen === generation) confirmation.confirm(sentMs);
         },
-        () => undefined,
+        () => {
+          // No answer: the server hangs (paused, partitioned) and keeps the connection open. Messages
+          // published meanwhile may never reach it, and once it answers again a PING would vouch for a
+          // list that misses them: reconnect instead (elsewhere on a Cluster), which reloads the list.
+          if (gen === generation && !closed) sub?.disconnect(true);
+        },
       )
       .finally(() => {
         pinging = false;
@@ -196,6 +201,14 @@ export function createRedisSource(o: RedisRevocationOptions, list: RevocationLis
           : new ioredis.Redis(o.redisUrl, options);
       sub = cmd.duplicate(subOptions);
     }
+    // ioredis can give a connection up for good ('end'), e.g. when its Sentinel failover detector
+    // disconnects one still connecting after a killed master: only close() may end them.
+    for (const c of [cmd, sub])
+      c.on('end', () => {
+        setTimeout(() => {
+          if (!closed && c.status === 'end') c.connect().catch(() => undefined);
+        }, 200).unref();
+      });
     // The SDK never logs; connection errors surface as a list that stops loading (verify fails closed).
     cmd.on('error', (err: unknown) => {
       lastError = new Error(`could not reach Redis at ${redactedUrl}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

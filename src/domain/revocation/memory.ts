@@ -2,17 +2,19 @@ import type { Clock } from '../../clock.js';
 import type { Db } from '../../storage/db.js';
 import { findMatchingRevocation, listLiveRevocations } from '../../storage/revocations.js';
 import type { InstanceBus } from '../seams.js';
+import type { RevocationLease } from './lease.js';
 import type { RevocationEntry } from './entry.js';
 import type { RevokedSet } from './revoked-set.js';
 
-type TrustDeps = { bus: Pick<InstanceBus, 'isLive'> };
+type TrustDeps = { bus: Pick<InstanceBus, 'isLive'>; lease: Pick<RevocationLease, 'fresh'> };
 
 /**
  * The one rule for every in-process cache (key records, the revoked set): trusted only while the bus
- * is live, i.e. sure to have heard every change. Otherwise answers come from Postgres: slower, never wrong.
+ * is live, i.e. sure to have heard every change, and the lease is fresh, i.e. Postgres was read lately
+ * (lease.ts: pub/sub can lose a message unnoticed). Otherwise answers come from Postgres: slower, never wrong.
  */
 export function memoryTrusted(deps: TrustDeps): boolean {
-  return deps.bus.isLive();
+  return deps.bus.isLive() && deps.lease.fresh();
 }
 
 export type RevocationLookupDeps = TrustDeps & { db: Db; revocations: RevokedSet };

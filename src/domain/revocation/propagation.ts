@@ -1,8 +1,10 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log.js';
 import type { KeyCache } from '../key-cache.js';
 import type { RevocationEntry } from './entry.js';
 import type { RevokedSet } from './revoked-set.js';
 import type { InstanceBus, PublishResult, RevocationStore } from '../seams.js';
+import type { RevocationLease } from './lease.js';
 
 /** Clock skew granted to verifiers: entries outlive the tokens they match by this much. */
 export const REVOCATION_SKEW_SECONDS = 60;
@@ -40,6 +42,7 @@ export type RevocationObserver = { revocationMade(): void; revocationApplied(del
 export type PropagationDeps = RevocationMemory & {
   revocationStore: RevocationStore;
   bus: InstanceBus;
+  lease: RevocationLease;
   log: Logger;
   metrics: RevocationObserver;
 };
@@ -47,25 +50,29 @@ export type PropagationDeps = RevocationMemory & {
 /**
  * After Postgres has committed the entry: this instance first, then the shared list and the
  * verifiers (announce), and every other instance (waiting for their acknowledgements).
- * Shared-store failures are logged, not thrown: the revocation is durable, and instances that cannot
- * hear the bus read Postgres on every request until they can.
+ * Shared-store failures are logged, not thrown: the revocation is durable. Unless every peer the
+ * lease knows of has acknowledged it, this answers only once the peers' leases have outlived the
+ * commit: a revoke that returns is then refused by every instance, whatever pub/sub lost.
  */
 export async function propagateRevocation(deps: PropagationDeps, entry: RevocationEntry): Promise<PublishResult | undefined> {
   const committedAtMs = Date.now();
+  const committedAt = performance.now();
   applyRevocation(deps, entry);
   deps.metrics.revocationMade();
   deps.metrics.revocationApplied(0);
-  try {
-    // Issued in one tick, both go out on the one connection: one round trip plus the acknowledgements.
-    const [, published] = await Promise.all([
-      deps.revocationStore.announce([entry]),
-      deps.bus.publish({ type: 'revocation', entry, committedAtMs }),
-    ]);
-    return published;
-  } catch (err) {
-    deps.log.warn({ err, seq: entry.seq, keyId: entry.keyId }, 'revocation.propagation_deferred');
-    return undefined;
+  // The list's write and the peers' query go out together; the publish names the peers to wait for.
+  const [announced, published] = await Promise.allSettled([
+    deps.revocationStore.announce([entry]),
+    deps.lease.peers().then((peers) => deps.bus.publish({ type: 'revocation', entry, committedAtMs }, peers)),
+  ]);
+  for (const r of [announced, published])
+    if (r.status === 'rejected') deps.log.warn({ err: r.reason, seq: entry.seq, keyId: entry.keyId }, 'revocation.propagation_deferred');
+  const result = published.status === 'fulfilled' ? published.value : undefined;
+  if (result === undefined || (result.missing?.length ?? 0) > 0) {
+    deps.log.warn({ seq: entry.seq, missing: result?.missing?.length, waitMs: deps.lease.leaseMs }, 'revocation.unconfirmed');
+    await deps.lease.outlived(committedAt);
   }
+  return result;
 }
 
 /** A key's record changed (scopes, expiry, allowlist): every instance drops its cached copy. */

@@ -39,6 +39,7 @@ export function createMemoryInstanceBus(o: MemoryInstanceBusOptions): InstanceBu
       live = false;
       await closeListener?.();
     },
+    // No peer to name: an embedded instance is alone (its lease expects nobody).
     async publish(message) {
       if (o.local?.role !== 'reach') return { receivers: 0, acked: 0 };
       const acked = await sendLocalBus(o.local.path, message, o.local.ackTimeoutMs);

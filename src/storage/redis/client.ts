@@ -35,12 +35,39 @@ function baseOptions(commandTimeoutMs: number): RedisOptions {
   };
 }
 
+/**
+ * ioredis gives a Sentinel-managed connection up for good (status 'end') when its failover detector
+ * disconnects it while it is still being set up: a master killed, then `+switch-master` arriving
+ * while the client retries the dead one. Seen in the failover tests, it leaves an instance off Redis
+ * until restarted. Anything but the caller's own close reconnects; duplicates (the bus) do the same.
+ */
+const RECONNECT_AFTER_END_MS = 200;
+class SentinelRedis extends Redis {
+  private closedByCaller = false;
+  constructor(options: RedisOptions) {
+    super(options);
+    this.on('end', () => {
+      if (this.closedByCaller) return;
+      setTimeout(() => {
+        if (!this.closedByCaller && this.status === 'end') this.connect().catch(() => undefined);
+      }, RECONNECT_AFTER_END_MS).unref();
+    });
+  }
+  override disconnect(reconnect = false): void {
+    if (!reconnect) this.closedByCaller = true;
+    super.disconnect(reconnect);
+  }
+  override duplicate(override?: Partial<RedisOptions>): Redis {
+    return new SentinelRedis({ ...this.options, ...override });
+  }
+}
+
 /** A client for any topology; every command keeps the same timeout (on Cluster, per node connection). */
 export function createRedisClient(topology: RedisTopology, commandTimeoutMs: number): RedisClient {
   if (topology.kind === 'standalone') return createRedis(topology.url, commandTimeoutMs);
   const { username, password, tls } = topology.auth;
   if (topology.kind === 'sentinel') {
-    return new Redis({
+    return new SentinelRedis({
       ...baseOptions(commandTimeoutMs),
       sentinels: topology.sentinels,
       name: topology.name,

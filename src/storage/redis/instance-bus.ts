@@ -27,7 +27,10 @@ export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus 
   let stopped = false;
   let counter = 0;
   let generation = 0;
-  const waiters = new Map<string, { expected?: number; acked: number; done: () => void }>();
+  type Waiter = { receivers?: number; acked: number; by: Set<string>; want?: ReadonlySet<string>; done: () => void };
+  const waiters = new Map<string, Waiter>();
+  // Named peers, when given, decide: on Cluster a PUBLISH counts only the receivers on its own node.
+  const complete = (w: Waiter) => (w.want ? [...w.want].every((id) => w.by.has(id)) : w.receivers !== undefined && w.acked >= w.receivers);
 
   const goDown = (why: string) => {
     generation++;
@@ -95,7 +98,8 @@ export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus 
       const waiter = ack && waiters.get(ack.id);
       if (waiter) {
         waiter.acked++;
-        if (waiter.expected !== undefined && waiter.acked >= waiter.expected) waiter.done();
+        waiter.by.add(ack.from);
+        if (complete(waiter)) waiter.done();
       }
       return;
     }
@@ -137,24 +141,29 @@ export function createRedisInstanceBus(o: RedisInstanceBusOptions): InstanceBus 
       return Promise.resolve();
     },
 
-    async publish(message) {
+    async publish(message, expect) {
       const id = `${instanceId}:${++counter}`;
       let resolveDone!: () => void;
       const done = new Promise<void>((r) => (resolveDone = r));
-      const waiter = { expected: undefined as number | undefined, acked: 0, done: resolveDone };
+      const waiter: Waiter = { acked: 0, by: new Set(), ...(expect ? { want: new Set(expect) } : {}), done: resolveDone };
+      const result = (receivers: number) => ({
+        receivers,
+        acked: waiter.acked,
+        ...(expect ? { missing: expect.filter((p) => !waiter.by.has(p)) } : {}),
+      });
       waiters.set(id, waiter);
       try {
         const receivers = await o.redis.publish(
           o.keys.instanceChannel,
           JSON.stringify({ id, from: instanceId, message } satisfies Envelope),
         );
-        waiter.expected = receivers;
-        if (waiter.acked >= receivers) return { receivers, acked: waiter.acked };
+        waiter.receivers = receivers;
+        if (complete(waiter)) return result(receivers);
         const timer = setTimeout(resolveDone, o.ackTimeoutMs);
         await done;
         clearTimeout(timer);
-        if (waiter.acked < receivers) o.log.warn({ receivers, acked: waiter.acked, type: message.type }, 'event-bus.ack_timeout');
-        return { receivers, acked: waiter.acked };
+        if (!complete(waiter)) o.log.warn({ ...result(receivers), type: message.type }, 'event-bus.ack_timeout');
+        return result(receivers);
       } finally {
         waiters.delete(id);
       }
