@@ -348,4 +348,32 @@ describeInBrowser('console pages', () => {
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     expect(owner.errors).toEqual([]);
   });
+
+  it('members: an owner transfers ownership after a confirmation, and the console follows their new role at once', async () => {
+    const session = await apiSignIn(server, { email: OWNER.email, password: NEW_PASSWORD });
+    const invited = await request(server.inst.app)
+      .post('/v1/invitations')
+      .set(asSession(session))
+      .send({ email: 'ada@example.test', role: 'admin' })
+      .expect(201);
+    const token = new URL(invited.body.accept_url as string).hash.replace('#token=', '');
+    await request(server.inst.app)
+      .post('/v1/invitations/accept')
+      .send({ token, name: 'Ada Admin', password: 'a long admin password 1' })
+      .expect(200);
+
+    await open('Members');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Signing keys' }).waitFor();
+    await page.getByRole('button', { name: 'Transfer ownership to Ada Admin' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Transfer ownership to Ada Admin?' });
+    expect(await dialog.innerText()).toMatch(/you become an admin/);
+    expect(await axeScan(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Transfer ownership' }).click();
+    await page.getByRole('status').filter({ hasText: 'Ada Admin is now an owner; you are an admin.' }).waitFor();
+    // Signing keys are for owners: the link goes with the role, and the rows say who owns the org now.
+    await nav.getByRole('link', { name: 'Signing keys' }).waitFor({ state: 'detached' });
+    await row('Ada Admin').filter({ hasText: 'owner' }).waitFor();
+    expect(owner.errors).toEqual([]);
+  });
 });

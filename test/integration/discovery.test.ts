@@ -130,6 +130,7 @@ const ENDPOINTS: Record<string, string> = {
   'GET /v1/members': 'bearer members:read or session members:read',
   'PATCH /v1/members/{user_id}': 'bearer members:write or session members:write',
   'DELETE /v1/members/{user_id}': 'bearer members:write or session members:write',
+  'POST /v1/members/{user_id}/transfer-ownership': 'session members:manage_owners',
   'POST /v1/setup': 'public',
   'GET /v1/sso/start': 'public',
   'GET /v1/sso/callback': 'public',

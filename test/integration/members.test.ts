@@ -192,3 +192,41 @@ describe('keys belong to people', () => {
     expect(res.body).toMatchObject({ created_by: 'cli', owner: null });
   });
 });
+
+describe('POST /v1/members/:user_id/transfer-ownership', () => {
+  it('makes the member an owner and the owner an admin in one step, audited; the old owner no longer manages owners', async () => {
+    const org = await createOrg(inst.deps);
+    const owner = await signIn(inst.app, await createPerson(inst.deps, org, 'owner'));
+    const admin = await createPerson(inst.deps, org, 'admin');
+    const res = await request(inst.app).post(`/v1/members/${admin.id}/transfer-ownership`).set(asPerson(owner)).expect(200);
+    expect(res.body).toEqual({ owner: admin.id, you: 'admin', revoked_keys: [] });
+
+    const roles = await request(inst.app).get('/v1/members').set(asPerson(owner)).expect(200);
+    expect(Object.fromEntries(roles.body.data.map((m: { user_id: string; role: string }) => [m.user_id, m.role]))).toEqual({
+      [owner.user.id]: 'admin',
+      [admin.id]: 'owner',
+    });
+    const event = await inst.deps.db('audit_events').where({ org_id: org.id, action: 'org.ownership_transferred' }).first();
+    expect(event).toMatchObject({
+      actor_id: owner.user.id,
+      target_id: admin.id,
+      detail: { from: owner.user.id, to: admin.id, previous_role: 'admin' },
+    });
+    // The same session now acts as an admin: no second transfer, no touching the new owner.
+    await request(inst.app).post(`/v1/members/${admin.id}/transfer-ownership`).set(asPerson(owner)).expect(403);
+    await request(inst.app).patch(`/v1/members/${admin.id}`).set(asPerson(owner)).send({ role: 'viewer' }).expect(403);
+  });
+
+  it("refuses oneself (409), another org's member or an unknown ID (404), and a Bearer token (session only)", async () => {
+    const org = await createOrg(inst.deps);
+    const owner = await signIn(inst.app, await createPerson(inst.deps, org, 'owner'));
+    const stranger = await createPerson(inst.deps, await createOrg(inst.deps), 'developer');
+    const self = await request(inst.app).post(`/v1/members/${owner.user.id}/transfer-ownership`).set(asPerson(owner)).expect(409);
+    expect(self.body.error).toBe('conflict');
+    await request(inst.app).post(`/v1/members/${stranger.id}/transfer-ownership`).set(asPerson(owner)).expect(404);
+    await request(inst.app).post('/v1/members/usr_nope/transfer-ownership').set(asPerson(owner)).expect(404);
+    const { key, secret } = await bootstrapOrganisation(inst.deps, 'token org', { type: 'cli', id: null });
+    const token = await exchange(inst.app, { client_id: key.id, client_secret: secret });
+    await request(inst.app).post(`/v1/members/${stranger.id}/transfer-ownership`).set('Authorization', `Bearer ${token}`).expect(401);
+  });
+});

@@ -33,6 +33,7 @@ const ALLOWED: Record<Role, string[]> = {
     'withdrawInvitation',
     ...RESOURCES,
     'updateOrg',
+    'transferOwnership',
     'listSigningKeys',
     'rotateSigningKey',
   ],

@@ -14,9 +14,11 @@ type Props = {
   roles: readonly Role[];
   onChanged: (notice: string) => void;
   onRemove: (member: Member) => void;
+  /** Given to owners: hand the organisation to this member. */
+  onTransfer?: (member: Member) => void;
 };
 
-export function MemberRow({ member, isSelf, roles, onChanged, onRemove }: Props) {
+export function MemberRow({ member, isSelf, roles, onChanged, onRemove, onTransfer }: Props) {
   const [role, setRole] = useState<Role>(member.role);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -74,11 +76,18 @@ export function MemberRow({ member, isSelf, roles, onChanged, onRemove }: Props)
         <Time iso={member.joined_at} mode="date" />
       </td>
       <td>
-        {editable && !isSelf && (
-          <button type="button" class="secondary" aria-label={`Remove ${member.name}`} onClick={() => onRemove(member)}>
-            Remove
-          </button>
-        )}
+        <div class="actions">
+          {editable && !isSelf && (
+            <button type="button" class="secondary" aria-label={`Remove ${member.name}`} onClick={() => onRemove(member)}>
+              Remove
+            </button>
+          )}
+          {onTransfer && !isSelf && (
+            <button type="button" class="secondary" aria-label={`Transfer ownership to ${member.name}`} onClick={() => onTransfer(member)}>
+              Transfer ownership
+            </button>
+          )}
+        </div>
       </td>
     </tr>
   );

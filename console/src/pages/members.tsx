@@ -16,13 +16,15 @@ import { ScrollArea } from '../ui/scroll-area';
 
 /** Members and their roles, invitations; read-only for those who may not manage members. */
 export function MembersPage(_props: PageProps) {
-  const { session } = useSession();
+  const { session, refresh } = useSession();
   const roles = manageableRoles(session);
   const canWrite = can(session, 'members:write');
   const members = useLoad(() => unwrap(api.GET('/v1/members')));
   const invitations = useLoad(() => unwrap(api.GET('/v1/invitations')));
   const [invited, setInvited] = useState<Invited>();
   const [removing, setRemoving] = useState<Member>();
+  const [transferring, setTransferring] = useState<Member>();
+  const isOwner = can(session, 'members:manage_owners');
   const [notice, setNotice] = useState<string>();
   const list = members.data?.data ?? [];
 
@@ -39,9 +41,10 @@ export function MembersPage(_props: PageProps) {
             }}
           />
         )}
-        {can(session, 'members:manage_owners') && (
+        {isOwner && (
           <p class="hint">
-            To hand over ownership, make another member an owner, then change your own role. The last owner cannot leave or be demoted.
+            Transfer ownership makes a member an owner and you an admin in one step; you can also make more owners. The last owner cannot
+            leave or be demoted.
           </p>
         )}
         <p role="status" class={notice ? 'notice' : undefined}>
@@ -73,6 +76,7 @@ export function MembersPage(_props: PageProps) {
                     isSelf={m.user_id === session?.user.id}
                     roles={roles}
                     onRemove={setRemoving}
+                    onTransfer={isOwner ? setTransferring : undefined}
                     onChanged={(text) => {
                       setNotice(text);
                       members.reload();
@@ -86,6 +90,25 @@ export function MembersPage(_props: PageProps) {
       </section>
       <PendingInvitations list={invitations} canCancel={canWrite} />
       <InviteLinkDialog invitation={invited} onClose={() => setInvited(undefined)} />
+      <ConfirmDialog
+        title={`Transfer ownership to ${transferring?.name ?? ''}?`}
+        open={transferring !== undefined}
+        confirm="Transfer ownership"
+        onClose={() => setTransferring(undefined)}
+        onConfirm={async () => {
+          if (!transferring) return;
+          await unwrap(api.POST('/v1/members/{user_id}/transfer-ownership', { params: { path: { user_id: transferring.user_id } } }));
+          setNotice(`${transferring.name} is now an owner; you are an admin.`);
+          // Your own role changed: the navigation and what you may do follow it.
+          await refresh();
+          members.reload();
+        }}
+      >
+        <p>
+          {transferring?.name} ({transferring?.email}) becomes an owner of {session?.org.name}, and you become an admin at once. Only an
+          owner can make you an owner again.
+        </p>
+      </ConfirmDialog>
       <ConfirmDialog
         title={`Remove ${removing?.name ?? ''}?`}
         open={removing !== undefined}

@@ -110,6 +110,35 @@ export async function removeMember(deps: MemberDeps, caller: Caller, userId: str
   return { revokedKeys: await revokeOwnedKeys(deps, caller, await activeKeysOf(deps, caller.orgId, userId), 'owner_removed') };
 }
 
+/**
+ * Hands the organisation over: the member becomes an owner and the signed-in owner steps down to
+ * admin, in one transaction (the org never has no owner, nor an owner who did not agree to it).
+ */
+export async function transferOwnership(deps: MemberDeps, caller: Caller, userId: string): Promise<{ revokedKeys: string[] }> {
+  const self = caller.person;
+  if (self?.role !== 'owner') throw new AppError('forbidden', 'only an owner may transfer ownership');
+  if (self.userId === userId) throw new AppError('conflict', 'you are already an owner; name the member who takes over');
+  await deps.db.transaction(async (trx) => {
+    await lockOwners(trx, caller.orgId);
+    const member = await lockMembership(trx, userId, caller.orgId);
+    if (!member) throw notFound(userId);
+    if (member.role !== 'owner') await updateRole(trx, userId, caller.orgId, 'owner');
+    await updateRole(trx, self.userId, caller.orgId, 'admin');
+    await deps.audit.write(trx, {
+      orgId: caller.orgId,
+      action: 'org.ownership_transferred',
+      actor: caller.actor,
+      target: memberTarget(userId),
+      context: caller.context,
+      detail: { from: self.userId, to: userId, previous_role: member.role },
+    });
+  });
+  await announcePeopleChange(deps, userId);
+  await announcePeopleChange(deps, self.userId);
+  const beyond = keysBeyond('admin', await activeKeysOf(deps, caller.orgId, self.userId));
+  return { revokedKeys: await revokeOwnedKeys(deps, caller, beyond, 'owner_demoted') };
+}
+
 /** Owners' addresses by user ID, for the `owner.email` of a page of keys. */
 export function keyOwnerEmails(
   deps: Pick<ManagementDeps, 'db'>,

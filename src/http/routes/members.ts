@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import { changeMemberRole, listOrgMembers, removeMember } from '../../domain/people/members.js';
+import { changeMemberRole, listOrgMembers, removeMember, transferOwnership } from '../../domain/people/members.js';
 import { ROLES } from '../../domain/people/roles.js';
 import { isId } from '../../ids.js';
 import { callerOf } from '../caller.js';
@@ -91,6 +91,28 @@ export const memberRoutes: Route[] = [
       async (req, res) => {
         await removeMember(deps, callerOf(req, res), userIdOf(req));
         res.status(204).end();
+      },
+  }),
+  memberRoute({
+    method: 'post',
+    path: `${MEMBER}/transfer-ownership`,
+    operationId: 'transferOwnership',
+    summary: 'Transfer ownership: the member becomes an owner and you (an owner) become an admin, at once',
+    auth: { kind: 'session', permission: 'members:manage_owners' },
+    request: { params: userIdParam },
+    responses: {
+      200: {
+        description: 'the new owner, and the keys your new role no longer allows (revoked, owner_demoted)',
+        schema: z.object({ owner: z.string(), you: role, revoked_keys: z.array(z.string()) }).meta({ id: 'OwnershipTransfer' }),
+      },
+    },
+    errors: ['not_found', 'forbidden', 'conflict', 'csrf_failed'],
+    handler:
+      ({ deps }) =>
+      async (req, res) => {
+        const userId = userIdOf(req);
+        const result = await transferOwnership(deps, callerOf(req, res), userId);
+        res.json({ owner: userId, you: 'admin', revoked_keys: result.revokedKeys });
       },
   }),
 ];
