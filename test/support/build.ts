@@ -6,12 +6,18 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 
+// Only the compiler, writing over the old output: never the full build, whose clean step (the SDK's
+// prebuild deletes sdk/dist) would pull the files from under a test reading them in another worker.
 const TARGETS = {
-  server: { sources: ['src', 'migrations', 'tsconfig.json', 'tsconfig.build.json'], output: 'dist/src/cli.js', build: ['run', 'build'] },
+  server: {
+    sources: ['src', 'migrations', 'tsconfig.json', 'tsconfig.build.json'],
+    output: 'dist/src/cli.js',
+    build: ['exec', '--', 'tsc', '-p', 'tsconfig.build.json'],
+  },
   sdk: {
     sources: ['sdk/src', 'sdk/tsconfig.json', 'sdk/tsconfig.build.json', 'sdk/package.json'],
     output: 'sdk/dist/index.js',
-    build: ['run', 'build', '--workspace', 'sdk'],
+    build: ['exec', '--', 'tsc', '-p', 'sdk/tsconfig.build.json'],
   },
 };
 
