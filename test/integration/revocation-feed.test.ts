@@ -114,14 +114,15 @@ describe('a long revocation list, served to anyone', () => {
     } finally {
       await db.destroy();
     }
-    inst = await createTestInstance({ databaseUrl, env: { SSE_MAX_STREAMS_PER_CLIENT: '3' } });
+    // Loading and re-announcing 20,000 entries at start-up takes seconds when every core is busy.
+    inst = await createTestInstance({ databaseUrl, env: { SSE_MAX_STREAMS_PER_CLIENT: '3' }, liveWithinMs: 30_000 });
     expect(inst.deps.revocations.maxSeq()).toBe(ENTRIES);
     srv = await listen(inst.app);
     srv.server.on('connection', (s: net.Socket) => {
       serverSockets.add(s);
       s.on('close', () => serverSockets.delete(s));
     });
-  });
+  }, 60_000);
   afterAll(async () => {
     await srv.close();
     await inst.close();

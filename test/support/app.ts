@@ -40,6 +40,8 @@ export type InstanceOptions = {
   clock?: Clock;
   logs?: LogCapture;
   databaseUrl?: string;
+  /** How long start-up may take to load the revocation list and go live (a long list takes longer). */
+  liveWithinMs?: number;
 };
 
 export function testConfig(prefix: string, env: Record<string, string> = {}, databaseUrl = TEST_DATABASE_URL): Config {
@@ -84,7 +86,7 @@ export async function createTestInstance(options: InstanceOptions = {}): Promise
   const lifecycle = createLifecycle(deps);
   const close = tracked(() => lifecycle.stop());
   await lifecycle.start();
-  await waitFor(() => deps.bus.isLive(), 5_000, 'event bus to go live');
+  await waitFor(() => deps.bus.isLive(), options.liveWithinMs ?? 5_000, 'event bus to go live');
   const app = createApp(deps);
   return { app, deps, config, close };
 }
