@@ -46,7 +46,14 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
   // With tracing on (startTracing ran first), every request in a server span; off, no layer at all.
   if (tracing.requestLayer) app.use(tracing.requestLayer);
   // Request ID and security headers in one layer: each express layer costs time per request (docs/PERFORMANCE.md).
-  app.use(inOneLayer(requestId(deps.log), requestObserver(deps), helmet(API_HEADERS)));
+  // While draining for shutdown, every answer closes its connection: a keep-alive client then opens its
+  // next request elsewhere, instead of racing the idle-connection close at the end of the drain (ECONNRESET).
+  const isShuttingDown = options.isShuttingDown ?? (() => false);
+  const closeWhileDraining: express.RequestHandler = (_req, res, next) => {
+    if (isShuttingDown()) res.setHeader('Connection', 'close');
+    next();
+  };
+  app.use(inOneLayer(requestId(deps.log), requestObserver(deps), helmet(API_HEADERS), closeWhileDraining));
   if (deps.config.corsOrigins.length > 0)
     app.use(
       cors(
@@ -61,7 +68,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): Express {
     app,
     {
       deps,
-      isShuttingDown: options.isShuttingDown ?? (() => false),
+      isShuttingDown,
       shutdownSignal: options.shutdownSignal ?? new AbortController().signal,
       routes,
     },
