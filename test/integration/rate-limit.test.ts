@@ -1,9 +1,9 @@
 import { redisOf } from '../support/redis.js';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { createAdmin, createKey, createOrg } from '../support/fixtures.js';
+import { monitorRedis } from '../support/redis-monitor.js';
 
 const LIMITS = {
   RATE_LIMIT_ENABLED: 'true',
@@ -96,11 +96,9 @@ describe('rate limits shared through Redis', () => {
     const org = await createOrg(a.deps);
     const { key, secret } = await createKey(a.deps, org);
     const wrong = (await createKey(a.deps, org)).secret;
-    const client = new Redis(TEST_REDIS_URL);
-    const monitor = await client.monitor();
     const calls: string[][] = [];
     // Calls from clients, not the commands a script runs inside Redis (source "lua").
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    const stop = await monitorRedis(TEST_REDIS_URL, (args, source) => {
       if (source !== 'lua' && args.some((arg) => arg.startsWith(`{${prefix}}rl:`) || arg === `${prefix}sentinel`)) calls.push(args);
     });
     // Everything instance A sends for an exchange reaches Redis before a command the test sends after the answer.
@@ -118,8 +116,7 @@ describe('rate limits shared through Redis', () => {
       const failed = await callsFor(() => from(a, '192.0.2.200').send({ org_id: key.orgId, key_id: key.id, secret: wrong }).expect(401));
       expect(failed).toHaveLength(2);
     } finally {
-      monitor.disconnect();
-      client.disconnect();
+      stop();
     }
     // The success spent the key's budget once; the failure gave its hit back and counted against the pair.
     expect(await redisOf(a.deps).get(`{${prefix}}rl:token-key:${key.id}`)).toBe('1');

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 
-/** The TypeScript examples of both READMEs must compile against the SDK's published types. */
+/** The TypeScript examples of both READMEs must compile against the SDK's types. */
 describe('README TypeScript examples', () => {
   it('type-check against @scope-auth/sdk', async () => {
     const blocks = ['README.md', 'sdk/README.md'].flatMap((file) =>
@@ -31,8 +31,9 @@ describe('README TypeScript examples', () => {
             noEmit: true,
             skipLibCheck: true,
             types: ['node'],
-            // This checkout's SDK, whatever node_modules links to.
-            paths: { '@scope-auth/sdk': [join(root, 'sdk', 'dist', 'index.d.ts')] },
+            // This checkout's SDK sources, whatever node_modules links to: the published types are
+            // emitted from them, and sdk/dist may be rewritten by a build while this runs.
+            paths: { '@scope-auth/sdk': [join(root, 'sdk', 'src', 'index.ts')] },
           },
           include: ['*.ts'],
         }),
