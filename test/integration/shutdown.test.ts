@@ -13,8 +13,11 @@ const CLI = new URL('../../bin/scope-auth.js', import.meta.url).pathname;
 
 type Outcome = { status?: number; error?: string };
 
-function post(port: number, body: string): Promise<Outcome> {
-  return new Promise((resolve) => {
+/** A request on a connection of its own; `sent` resolves once all of it has been handed to the kernel. */
+function post(port: number, body: string): { sent: Promise<void>; outcome: Promise<Outcome> } {
+  let sent!: () => void;
+  const sentP = new Promise<void>((r) => (sent = r));
+  const outcome = new Promise<Outcome>((resolve) => {
     const req = http.request(
       {
         host: '127.0.0.1',
@@ -28,9 +31,14 @@ function post(port: number, body: string): Promise<Outcome> {
         res.on('end', () => resolve({ status: res.statusCode }));
       },
     );
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      sent();
+      resolve({ error: err.code ?? err.message });
+    });
+    req.on('finish', sent);
     req.end(body);
   });
+  return { sent: sentP, outcome };
 }
 
 /**
@@ -126,21 +134,23 @@ describe('graceful shutdown', () => {
       ...keys.map((k) => postHeld(port, JSON.stringify({ org_id: k.key.orgId, key_id: k.key.id, secret: k.secret }), released)),
       ...keys.map((k) => postHeld(port, JSON.stringify({ org_id: k.key.orgId, key_id: k.key.id, secret: wrong }), released)),
     ];
-    // And a burst that races the signal.
+    // And a burst sent just before the signal, still being answered when it arrives. (Only requests
+    // written before it: one whose bytes a starved client writes after the drain (500 ms here) meets
+    // a closing server, and an idle connection is closed, as HTTP allows.)
     const burst = Array.from({ length: 40 }, (_, i) =>
       post(
         port,
         JSON.stringify({ org_id: keys[i % 4]!.key.orgId, key_id: keys[i % 4]!.key.id, secret: i % 2 ? keys[i % 4]!.secret : wrong }),
       ),
     );
-    await Promise.all(inFlight.map((r) => r.received));
+    await Promise.all([...inFlight.map((r) => r.received), ...burst.map((r) => r.sent)]);
     child.kill('SIGTERM');
     await stoppedAccepting(port);
     release();
 
     const held = await Promise.all(inFlight.map((r) => r.outcome));
     expect(held.map((o) => o.status)).toEqual([200, 200, 200, 200, 401, 401, 401, 401]);
-    const raced = await Promise.all(burst);
+    const raced = await Promise.all(burst.map((r) => r.outcome));
     // Every request was either completed or never accepted; none was cut off halfway, so the
     // SHUTDOWN_TIMEOUT_MS deadline (which cuts connections) never had to fire.
     expect(raced.filter((o) => !(o.status === 200 || o.status === 401 || o.error === 'ECONNREFUSED'))).toEqual([]);
