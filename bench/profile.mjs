@@ -1,6 +1,7 @@
 // Where the CPU of an exchange goes, service against ceiling:
 //   BENCH_PROFILE=1 node bench/profile.mjs [json|basic] [seconds] [workers]
-// (BENCH_PROFILE_LIMITED=1: the service with rate limits on, raised so that nothing is refused.)
+// (BENCH_PROFILE_LIMITED=1: the service with rate limits on, raised so that nothing is refused;
+// BENCH_PROFILE_AGAINST=unobserved: against the service with metrics and usage off, not the ceiling.)
 // Starts each server under `node --cpu-prof`, fills its key cache, loads it for the given time and
 // stops it; then prints, per package or source file, the main-thread CPU per exchange (µs) of each.
 // Profiles stay in bench/results/profiles/ (open them in Chrome DevTools for the call trees).
@@ -30,7 +31,10 @@ const dir = `${RESULTS_DIR}/profiles`;
 async function profileOne(kind) {
   const started = Date.now();
   const extraEnv = process.env.BENCH_PROFILE_LIMITED === '1' ? RAISED_LIMITS : {};
-  const server = kind === 'ceiling' ? await startCeiling(dataset, { workers }) : await startService(dataset, { workers, extraEnv });
+  const server =
+    kind === 'ceiling'
+      ? await startCeiling(dataset, { workers })
+      : await startService(dataset, { workers, extraEnv: kind === 'unobserved' ? { ...extraEnv, ...UNOBSERVED } : extraEnv });
   let exchanges = await warmUp(server, requests, workers, { fillCaches: kind !== 'ceiling' });
   const res = assertClean(await runLoad({ url: server.url, requests, durationSeconds: Number(seconds) }), server.name);
   exchanges += res.ok;
@@ -56,8 +60,10 @@ async function profileOne(kind) {
   };
 }
 
+const UNOBSERVED = { METRICS_ENABLED: 'false', USAGE_ENABLED: 'false' };
+const against = process.env.BENCH_PROFILE_AGAINST === 'unobserved' ? 'unobserved' : 'ceiling';
 const service = await profileOne('service');
-const ceiling = await profileOne('ceiling');
+const ceiling = await profileOne(against);
 console.log(
   `\nmain-thread CPU per exchange (µs), ${fmt}, ${workers} process(es); profiles: ${[...service.files, ...ceiling.files].map((f) => f.replace(`${RESULTS_DIR}/`, '')).join(', ')}`,
 );
@@ -67,7 +73,7 @@ console.log(
 const names = [...new Set([...service.groups.keys(), ...ceiling.groups.keys()])].sort(
   (a, b) => (service.groups.get(b) ?? 0) - (ceiling.groups.get(b) ?? 0) - ((service.groups.get(a) ?? 0) - (ceiling.groups.get(a) ?? 0)),
 );
-console.log(`${'package / file'.padEnd(34)} ${'service'.padStart(7)} ${'ceiling'.padStart(7)} ${'diff'.padStart(7)}`);
+console.log(`${'package / file'.padEnd(34)} ${'service'.padStart(7)} ${against.slice(0, 7).padStart(7)} ${'diff'.padStart(7)}`);
 for (const name of names.slice(0, top)) {
   const a = service.groups.get(name) ?? 0;
   const b = ceiling.groups.get(name) ?? 0;

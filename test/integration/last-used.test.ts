@@ -39,7 +39,8 @@ describe('last_used_at', () => {
     } finally {
       await inst.close();
     }
-  });
+    // 10,000 signed tokens: 5 s on a quiet machine, over 30 beside three busy workers and their browsers.
+  }, 90_000);
 
   it('is written by the timer within the flush interval, with nobody calling flush', async () => {
     const inst = await createTestInstance({ env: { LAST_USED_FLUSH_SECONDS: '1' } });
