@@ -1,5 +1,6 @@
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { KeyCache } from './domain/key-cache.js';
+import { BucketHistogram } from './metrics/bucket-histogram.js';
 import type { RevokedSet } from './domain/revocation/revoked-set.js';
 
 // The service answers in milliseconds: buckets from 0.5 ms to 2.5 s.
@@ -16,23 +17,39 @@ export function createMetrics(sources: MetricsSources) {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const exchanges = new Counter({
+  // What every exchange and request counts is tallied in plain maps, keyed by strings the caller
+  // already holds, and handed to prom-client on scrape: its own inc() validates and hashes labels
+  // each time (issue 20: metrics and usage on cost an exchange under 5% of its throughput).
+  const exchangeTally = new Map<string, number>();
+  new Counter({
     name: 'scope_auth_token_exchanges_total',
     help: 'Token exchanges by outcome: issued, or why they were refused',
     labelNames: ['outcome'] as const,
     registers,
+    collect() {
+      this.reset();
+      for (const [outcome, n] of exchangeTally) this.inc({ outcome }, n);
+    },
   });
-  const exchangeDuration = new Histogram({
-    name: 'scope_auth_token_exchange_duration_seconds',
-    help: 'Time to answer a token exchange, from parsed request to signed token or refusal',
-    buckets: LATENCY_BUCKETS,
+  const exchangeDuration = new BucketHistogram(
+    'scope_auth_token_exchange_duration_seconds',
+    'Time to answer a token exchange, from parsed request to signed token or refusal',
+    LATENCY_BUCKETS,
     registers,
-  });
-  const httpRequests = new Counter({
+  );
+  // route → method → status → count
+  const requestTally = new Map<string, Map<string, Map<number, number>>>();
+  new Counter({
     name: 'scope_auth_http_requests_total',
     help: 'HTTP requests by route (as declared, not the raw URL), method and status',
     labelNames: ['route', 'method', 'status'] as const,
     registers,
+    collect() {
+      this.reset();
+      for (const [route, methods] of requestTally)
+        for (const [method, statuses] of methods)
+          for (const [status, n] of statuses) this.inc({ route, method, status: String(status) }, n);
+    },
   });
   const revocationsMade = new Counter({ name: 'scope_auth_revocations_total', help: 'Revocations made through this instance', registers });
   const propagation = new Histogram({
@@ -75,11 +92,15 @@ export function createMetrics(sources: MetricsSources) {
   return {
     registry,
     exchanged(outcome: string, seconds: number): void {
-      exchanges.inc({ outcome });
+      exchangeTally.set(outcome, (exchangeTally.get(outcome) ?? 0) + 1);
       exchangeDuration.observe(seconds);
     },
     request(route: string, method: string, status: number): void {
-      httpRequests.inc({ route, method, status: String(status) });
+      let methods = requestTally.get(route);
+      if (methods === undefined) requestTally.set(route, (methods = new Map<string, Map<number, number>>()));
+      let statuses = methods.get(method);
+      if (statuses === undefined) methods.set(method, (statuses = new Map<number, number>()));
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
     },
     revocationMade(): void {
       revocationsMade.inc();

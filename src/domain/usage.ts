@@ -1,12 +1,10 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../storage/db.js';
-import { addUsage, deleteUsageBefore } from '../storage/key-usage.js';
+import { addUsage, deleteUsageBefore, type UsageCount } from '../storage/key-usage.js';
 import { serialQueue } from './serial.js';
 
 const HOUR_MS = 3_600_000;
 const BATCH = 1_000;
-
-type Pending = { keyId: string; orgId: string; hourMs: number; outcome: string; count: number };
 
 /**
  * Exchanges per key per hour by outcome, counted in memory and written by the flush job in one
@@ -30,43 +28,58 @@ export const noUsageCounter: UsageCounter = {
 };
 
 export function createUsageCounter(db: Db, clock: Clock, retentionDays: number): UsageCounter {
-  let counts = new Map<string, Pending>();
+  // hour → key ID → outcome → count. Looked up with the strings the caller already holds (their
+  // hashes are cached): nothing is built or allocated per exchange once a key has counted this hour.
+  type KeyCounts = { orgId: string; outcomes: Map<string, number> };
+  let counts = new Map<number, Map<string, KeyCounts>>();
   const serial = serialQueue();
 
-  const add = (p: Pending) => {
-    const id = `${p.keyId}|${p.hourMs}|${p.outcome}`;
-    const known = counts.get(id);
-    if (known) known.count += p.count;
-    else counts.set(id, { ...p });
+  const add = (keyId: string, orgId: string, hourMs: number, outcome: string, n: number) => {
+    let keys = counts.get(hourMs);
+    if (keys === undefined) counts.set(hourMs, (keys = new Map<string, KeyCounts>()));
+    let key = keys.get(keyId);
+    if (key === undefined) keys.set(keyId, (key = { orgId, outcomes: new Map<string, number>() }));
+    key.outcomes.set(outcome, (key.outcomes.get(outcome) ?? 0) + n);
   };
 
-  const write = async (rows: Pending[]) => {
-    for (let i = 0; i < rows.length; i += BATCH) {
-      try {
-        await addUsage(
-          db,
-          rows.slice(i, i + BATCH).map((r) => ({ ...r, hour: new Date(r.hourMs) })),
-        );
-      } catch (err) {
-        // What was not written goes back, to be added at the next flush.
-        for (const r of rows.slice(i)) add(r);
-        throw err;
+  const countsOf = (keys: Map<string, KeyCounts>): UsageCount[] => {
+    const rows: UsageCount[] = [];
+    for (const [keyId, { orgId, outcomes }] of keys) for (const [outcome, n] of outcomes) rows.push([keyId, orgId, outcome, n]);
+    return rows;
+  };
+
+  /** Writes what was taken, an hour at a time in statements of at most BATCH counts; what fails goes back. */
+  const write = async (taken: Map<number, Map<string, KeyCounts>>) => {
+    const hours = [...taken].map(([hourMs, keys]) => ({ hourMs, rows: countsOf(keys) }));
+    let written = 0;
+    for (let h = 0; h < hours.length; h++) {
+      const { hourMs, rows } = hours[h]!;
+      for (let i = 0; i < rows.length; i += BATCH) {
+        try {
+          await addUsage(db, new Date(hourMs), rows.slice(i, i + BATCH));
+          written += Math.min(BATCH, rows.length - i);
+        } catch (err) {
+          // What was not written goes back, to be added at the next flush.
+          const unwritten = [{ hourMs, rows: rows.slice(i) }, ...hours.slice(h + 1)];
+          for (const u of unwritten) for (const [keyId, orgId, outcome, n] of u.rows) add(keyId, orgId, u.hourMs, outcome, n);
+          throw err;
+        }
       }
     }
-    return rows.length;
+    return written;
   };
 
   return {
     record(key, outcome, atMs) {
-      add({ keyId: key.id, orgId: key.orgId, hourMs: atMs - (atMs % HOUR_MS), outcome, count: 1 });
+      add(key.id, key.orgId, atMs - (atMs % HOUR_MS), outcome, 1);
     },
     flush: () =>
       serial(() => {
-        const rows = [...counts.values()];
+        const taken = counts;
         counts = new Map();
-        return write(rows);
+        return write(taken);
       }),
     prune: () => deleteUsageBefore(db, new Date(clock.now() - retentionDays * 86_400_000)),
-    pending: () => counts.size,
+    pending: () => [...counts.values()].reduce((n, keys) => n + countsOf(keys).length, 0),
   };
 }

@@ -1,21 +1,20 @@
 import type { Db } from './db.js';
 
-export type UsageRow = { keyId: string; orgId: string; hour: Date; outcome: string; count: number };
+/** One key's count of one outcome within an hour: [key ID, org ID, outcome, count]. */
+export type UsageCount = readonly [keyId: string, orgId: string, outcome: string, count: number];
 
-/** Adds counts in one statement (existing rows grow, new ones appear): exact across instances and flushes. */
-export async function addUsage(db: Db, rows: readonly UsageRow[]): Promise<void> {
-  if (rows.length === 0) return;
+/**
+ * Adds one hour's counts in one statement (existing rows grow, new ones appear): exact across
+ * instances and flushes. The counts travel as one JSON text: a flush of 10,000 keys spent most of
+ * its time having pg escape five arrays element by element (bench: BENCH_SCENARIOS=observability).
+ */
+export async function addUsage(db: Db, hour: Date, counts: readonly UsageCount[]): Promise<void> {
+  if (counts.length === 0) return;
   await db.raw(
     `INSERT INTO key_usage (key_id, org_id, hour, outcome, count)
-     SELECT * FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::bigint[])
+     SELECT c->>0, c->>1, ?::timestamptz, c->>2, (c->>3)::bigint FROM json_array_elements(?::json) AS c
      ON CONFLICT (key_id, hour, outcome) DO UPDATE SET count = key_usage.count + EXCLUDED.count`,
-    [
-      rows.map((r) => r.keyId),
-      rows.map((r) => r.orgId),
-      rows.map((r) => r.hour.toISOString()),
-      rows.map((r) => r.outcome),
-      rows.map((r) => r.count),
-    ],
+    [hour.toISOString(), JSON.stringify(counts)],
   );
 }
 

@@ -74,6 +74,10 @@ describe('METRICS_PORT', () => {
       for (let i = 0; i < 20; i++) await api.post('/v1/token').set('Connection', 'close').send(boot).expect(200);
       const scrape = await request(`http://127.0.0.1:${metricsPort}`).get('/metrics').expect(200);
       expect(issued(scrape.text)).toBe(20);
+      // The exchange-duration histogram, summed bucket by bucket over both workers.
+      const duration = parseExposition(scrape.text).find((f) => f.name === 'scope_auth_token_exchange_duration_seconds')?.metrics[0];
+      expect(Number(duration?.count)).toBe(20);
+      expect(duration?.buckets?.['+Inf']).toBe('20');
     } finally {
       const exited = new Promise((resolve) => server.once('exit', resolve));
       server.kill('SIGTERM');
