@@ -1,18 +1,8 @@
 // The TokenClient's retries and back-off against a local stub server (no service needed).
-import { ScopeAuthError, TokenClient, type TokenClientOptions } from '../src/index.js';
-import { eventually, fakeClock, sendJson, startStub, tokenBody } from './support/helpers.js';
+import { ScopeAuthError } from '../src/index.js';
+import { FAST_RETRY, eventually, fakeClock, sendJson, startStub, tokenClients, tokenBody } from './support/helpers.js';
 
-const clients: TokenClient[] = [];
-function client(options: TokenClientOptions): TokenClient {
-  const c = new TokenClient(options);
-  clients.push(c);
-  return c;
-}
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
-
-const fastRetry = { baseDelayMs: 5, maxDelayMs: 20 };
+const client = tokenClients();
 
 describe('TokenClient retries (local stub server)', () => {
   it('retries 503 with backoff, then succeeds', async () => {
@@ -35,7 +25,7 @@ describe('TokenClient retries (local stub server)', () => {
   it('gives up after maxAttempts with the last error', async () => {
     const stub = await startStub((_req, res) => sendJson(res, 500, { error: 'internal_error', error_description: 'boom' }));
     try {
-      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, retry: { ...fastRetry, maxAttempts: 3 } });
+      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, retry: { ...FAST_RETRY, maxAttempts: 3 } });
       await expect(c.getToken()).rejects.toMatchObject({ code: 'internal_error', status: 500, description: 'boom' });
       expect(stub.hits).toHaveLength(3);
     } finally {
@@ -50,7 +40,7 @@ describe('TokenClient retries (local stub server)', () => {
         : sendJson(res, 200, tokenBody('tok')),
     );
     try {
-      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, retry: fastRetry });
+      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, retry: FAST_RETRY });
       const started = Date.now();
       expect(await c.getToken()).toBe('tok');
       expect(Date.now() - started).toBeGreaterThanOrEqual(990);
@@ -69,7 +59,7 @@ describe('TokenClient retries (local stub server)', () => {
     );
     try {
       const clock = fakeClock();
-      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, retry: fastRetry, clock });
+      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, retry: FAST_RETRY, clock });
       await expect(c.getToken()).rejects.toMatchObject({ code: 'rate_limited', status: 429, retryAfterSeconds: 2 });
       expect(stub.hits).toHaveLength(1);
 
@@ -94,7 +84,7 @@ describe('TokenClient retries (local stub server)', () => {
     });
     try {
       const clock = fakeClock();
-      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, tokenRefreshBuffer: 10, retry: fastRetry, clock });
+      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, tokenRefreshBuffer: 10, retry: FAST_RETRY, clock });
       expect(await c.getToken()).toBe('tok1');
       clock.advance(51_000);
       expect(await c.getToken()).toBe('tok1');
@@ -128,7 +118,7 @@ describe('TokenClient retries (local stub server)', () => {
       sendJson(res, 401, { error: 'invalid_client', error_description: 'client authentication failed' }),
     );
     try {
-      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, retry: fastRetry });
+      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, retry: FAST_RETRY });
       const err = await c.getToken().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ScopeAuthError);
       expect(err).toMatchObject({ code: 'invalid_client', status: 401, description: 'client authentication failed' });
@@ -141,7 +131,7 @@ describe('TokenClient retries (local stub server)', () => {
   it('retries network errors', async () => {
     const stub = await startStub((req) => req.socket.destroy());
     try {
-      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, retry: { ...fastRetry, maxAttempts: 3 } });
+      const c = client({ orgId: 'o', apiKey: 'k', apiSecret: 's', authUrl: stub.url, retry: { ...FAST_RETRY, maxAttempts: 3 } });
       await expect(c.getToken()).rejects.toMatchObject({ code: 'network_error' });
       expect(stub.hits).toHaveLength(3);
     } finally {

@@ -1,7 +1,7 @@
 import { createTestInstance, listen, newPrefix, type TestInstance } from '../../test/support/app.js';
 import { createKey, createOrg } from '../../test/support/fixtures.js';
-import { ScopeAuthError, TokenClient, type TokenClientOptions } from '../src/index.js';
-import { eventually, fakeClock, recordingFetch, sendJson, startStub } from './support/helpers.js';
+import { ScopeAuthError, TokenClient } from '../src/index.js';
+import { FAST_RETRY, eventually, fakeClock, recordingFetch, sendJson, startStub, tokenClients } from './support/helpers.js';
 
 let inst: TestInstance;
 let srv: Awaited<ReturnType<typeof listen>>;
@@ -21,17 +21,7 @@ async function credentials(scopes = ['read', 'write']) {
   return { orgId: org.id, apiKey: key.id, apiSecret: secret };
 }
 
-const clients: TokenClient[] = [];
-function client(options: TokenClientOptions): TokenClient {
-  const c = new TokenClient(options);
-  clients.push(c);
-  return c;
-}
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
-
-const fastRetry = { baseDelayMs: 5, maxDelayMs: 20 };
+const client = tokenClients();
 
 describe('TokenClient against the real service', () => {
   it('caches the token and refreshes exactly when the buffer says', async () => {
@@ -105,7 +95,7 @@ describe('TokenClient against the real service', () => {
 
   it('surfaces invalid_scope as a typed error without retrying', async () => {
     const rec = recordingFetch();
-    const c = client({ ...(await credentials(['read'])), authUrl: srv.url, scope: 'admin', fetch: rec.fetch, retry: fastRetry });
+    const c = client({ ...(await credentials(['read'])), authUrl: srv.url, scope: 'admin', fetch: rec.fetch, retry: FAST_RETRY });
     const err = await c.getToken().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ScopeAuthError);
     expect(err).toMatchObject({ code: 'invalid_scope', status: 400, description: 'scope "admin" is not granted to this key' });
@@ -122,7 +112,7 @@ describe('TokenClient against the real service', () => {
       tokenRefreshBuffer: 10,
       clock,
       fetch: rec.fetch,
-      retry: { ...fastRetry, maxAttempts: 2 },
+      retry: { ...FAST_RETRY, maxAttempts: 2 },
     });
     const token = await c.getToken();
     await own.close();

@@ -42,25 +42,6 @@ describe('GET /.well-known/jwks.json', () => {
   });
 });
 
-describe('GET /.well-known/oauth-authorization-server', () => {
-  it('describes the server per RFC 8414', async () => {
-    const res = await request(inst.app).get('/.well-known/oauth-authorization-server').expect(200);
-    expect(res.body).toMatchObject({
-      issuer: TEST_ISSUER,
-      token_endpoint: `${TEST_ISSUER}/oauth/token`,
-      jwks_uri: `${TEST_ISSUER}/.well-known/jwks.json`,
-      grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      introspection_endpoint: `${TEST_ISSUER}/oauth/introspect`,
-      revocation_endpoint: `${TEST_ISSUER}/oauth/revoke`,
-      scopes_supported: ['keys:read', 'keys:write', 'audit:read', 'members:read', 'members:write', 'resources:write'],
-    });
-    // RFC 8414 §2: that field names the algorithms of private_key_jwt / client_secret_jwt client
-    // authentication, which this server does not offer; the token signing algorithm is in the JWKS.
-    expect(res.body).not.toHaveProperty('token_endpoint_auth_signing_alg_values_supported');
-  });
-});
-
 describe('signing key shared by instances', () => {
   it('has every instance on one database sign with the same kid, created once', async () => {
     const databaseUrl = await isolatedDatabase('shared_kid');

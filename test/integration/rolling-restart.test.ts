@@ -2,21 +2,21 @@
 // balancer, restarted one by one with SIGTERM (graceful drain) while a client exchanges, verifies
 // and introspects without pause. No request may fail, and every last_used_at, usage count and
 // audit record of the exchanges served must be in Postgres once the last process has stopped.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { systemClock } from '../../src/clock.js';
 import { createApiKey, type CreatedKey } from '../../src/domain/api-keys.js';
 import { createDb, type Db } from '../../src/storage/db.js';
-import { newPrefix, testConfig, trackChild, waitFor } from '../support/app.js';
+import { newPrefix, testConfig, waitFor } from '../support/app.js';
 import { ensureBuilt } from '../support/build.js';
 import { ensureMigrated } from '../support/databases.js';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/env.js';
+import { serveInDeployment } from '../support/cli.js';
+import { TEST_DATABASE_URL } from '../support/env.js';
 import { createOrg } from '../support/fixtures.js';
 import { freePort } from '../support/redis-topology.js';
 
-const CLI = new URL('../../bin/scope-auth.js', import.meta.url).pathname;
 const INSTANCES = 3;
 const KEYS = 300;
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
@@ -115,15 +115,7 @@ describe('rolling restart under load', () => {
     }
 
     const ports = await Promise.all(Array.from({ length: INSTANCES }, () => freePort()));
-    const env = {
-      PATH: process.env.PATH,
-      HOST: '127.0.0.1',
-      DATABASE_URL: TEST_DATABASE_URL,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      ISSUER: config.issuer,
-      SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
-      KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+    const settings = {
       RATE_LIMIT_ENABLED: 'false',
       // Only shutdown flushes write last_used_at: a record an instance lost on SIGTERM stays missing.
       LAST_USED_FLUSH_SECONDS: '60',
@@ -132,11 +124,8 @@ describe('rolling restart under load', () => {
       SHUTDOWN_TIMEOUT_MS: '5000',
     };
     const start = async (port: number): Promise<ChildProcessWithoutNullStreams> => {
-      const child = trackChild(spawn('node', [CLI, 'serve'], { env: { ...env, PORT: String(port) } }));
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      await waitFor(() => out.includes('"server.listening"'), 20_000, `instance on ${port} to listen`);
+      const { child, output } = serveInDeployment(prefix, config.issuer, { ...settings, PORT: String(port) });
+      await waitFor(() => output().includes('"server.listening"'), 20_000, `instance on ${port} to listen`);
       return child;
     };
     const stop = async (child: ChildProcessWithoutNullStreams): Promise<number | null> => {

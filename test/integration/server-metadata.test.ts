@@ -23,6 +23,8 @@ const REGISTERED_AUTH_METHODS = [
 
 describe('authorization server metadata', () => {
   it('is exactly the RFC 8414 document, with registered values only', async () => {
+    // Exactly: no token_endpoint_auth_signing_alg_values_supported, which (RFC 8414 §2) names the algorithms
+    // of private_key_jwt / client_secret_jwt client authentication, not offered here; token signing is in the JWKS.
     const res = await request(inst.app).get('/.well-known/oauth-authorization-server').expect(200);
     expect(res.body).toEqual({
       issuer: TEST_ISSUER,

@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { systemClock } from '../../src/clock.js';
 import { createDb, type Db } from '../../src/storage/db.js';
-import { newPrefix, testConfig, trackChild, waitFor } from '../support/app.js';
+import { newPrefix, testConfig, waitFor } from '../support/app.js';
 import { ensureBuilt } from '../support/build.js';
 import { ensureMigrated } from '../support/databases.js';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/env.js';
+import { serveInDeployment } from '../support/cli.js';
+import { TEST_DATABASE_URL } from '../support/env.js';
 import { createKey, createOrg } from '../support/fixtures.js';
-
-const CLI = new URL('../../bin/scope-auth.js', import.meta.url).pathname;
 
 type Outcome = { status?: number; error?: string };
 
@@ -100,31 +98,16 @@ describe('graceful shutdown', () => {
     const keys = await Promise.all(Array.from({ length: 4 }, () => createKey(deps, org)));
     const wrong = (await createKey(deps, org)).secret;
 
-    const child = trackChild(
-      spawn('node', [CLI, 'serve'], {
-        env: {
-          PATH: process.env.PATH,
-          PORT: '0',
-          HOST: '127.0.0.1',
-          DATABASE_URL: TEST_DATABASE_URL,
-          REDIS_URL: TEST_REDIS_URL,
-          REDIS_KEY_PREFIX: prefix,
-          ISSUER: config.issuer,
-          SECRET_PEPPER: 'test-pepper-0123456789abcdef0123456789abcdef',
-          KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
-          LAST_USED_FLUSH_SECONDS: '60', // so only the shutdown flush can have written them
-          RATE_LIMIT_ENABLED: 'false',
-          SHUTDOWN_TIMEOUT_MS: '5000',
-          // As behind a load balancer: requests that reached us before the signal are served.
-          SHUTDOWN_DRAIN_MS: '500',
-        },
-      }),
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor(() => /"port":(\d+)/.test(out), 15_000, 'server to listen');
-    const port = Number(/"port":(\d+)/.exec(out)![1]);
+    const { child, output } = serveInDeployment(prefix, config.issuer, {
+      PORT: '0',
+      LAST_USED_FLUSH_SECONDS: '60', // so only the shutdown flush can have written them
+      RATE_LIMIT_ENABLED: 'false',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      // As behind a load balancer: requests that reached us before the signal are served.
+      SHUTDOWN_DRAIN_MS: '500',
+    });
+    await waitFor(() => /"port":(\d+)/.test(output()), 15_000, 'server to listen');
+    const port = Number(/"port":(\d+)/.exec(output())![1]);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
 
     // Requests in flight when the signal arrives: bodies held back until the drain is over.
@@ -170,6 +153,6 @@ describe('graceful shutdown', () => {
         keys.map((k) => k.key.id),
       );
     expect(audited).toHaveLength(refused);
-    expect(out).toContain('server.stopped');
+    expect(output()).toContain('server.stopped');
   });
 });

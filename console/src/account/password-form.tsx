@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, unwrap } from '../api/client';
 import { useSession } from '../session';
-import { Field } from '../ui/field';
+import { TextField } from '../ui/field';
+import { NewPassword } from '../ui/password';
 import { ErrorMessage } from '../ui/states';
 
 /** Change one's password: every other session ends; this one gets a new cookie and CSRF token (via /v1/me). */
@@ -36,32 +37,13 @@ export function PasswordForm({ onChanged }: { onChanged: () => void }) {
     <section class="spaced" aria-labelledby="password-title">
       <h2 id="password-title">Change password</h2>
       <form class="narrow-form" onSubmit={(e) => void submit(e)}>
-        <Field label="Current password">
-          {({ id }) => (
-            <input
-              id={id}
-              type="password"
-              autoComplete="current-password"
-              required
-              value={current}
-              onInput={(e) => setCurrent(e.currentTarget.value)}
-            />
-          )}
-        </Field>
-        <Field label="New password" hint="At least 12 characters, and not a common password. Your other sessions will end.">
-          {({ id, describedBy }) => (
-            <input
-              id={id}
-              type="password"
-              autoComplete="new-password"
-              aria-describedby={describedBy}
-              required
-              minLength={12}
-              value={next}
-              onInput={(e) => setNext(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <TextField label="Current password" type="password" autoComplete="current-password" required value={current} onValue={setCurrent} />
+        <NewPassword
+          label="New password"
+          hint="At least 12 characters, and not a common password. Your other sessions will end."
+          value={next}
+          onInput={setNext}
+        />
         <ErrorMessage error={error} />
         <p role="status" class={done ? 'notice' : undefined}>
           {done ? 'Password changed. Your other sessions have ended.' : ''}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, unwrap, type Answer } from '../api/client';
-import { Field } from '../ui/field';
+import { Field, TextField } from '../ui/field';
 import { ErrorMessage, Loading } from '../ui/states';
 import { EXPIRY_CHOICES, expiryFields, words, type ExpiryChoice } from './expiry';
 import { FreeScopes, ScopePicker, type Picked, type Resource } from './scope-picker';
@@ -63,23 +63,8 @@ export function CreateKeyForm({ onCreated }: { onCreated: (key: Created) => void
   if (!resources) return <Loading />;
   return (
     <form class="form" onSubmit={(e) => void submit(e)}>
-      <Field label="Name" hint="What uses the key, e.g. “billing worker”.">
-        {({ id, describedBy }) => (
-          <input
-            id={id}
-            aria-describedby={describedBy}
-            required
-            maxLength={100}
-            value={name}
-            onInput={(e) => setName(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <Field label="Description">
-        {({ id }) => (
-          <textarea id={id} rows={2} maxLength={500} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-        )}
-      </Field>
+      <TextField label="Name" hint="What uses the key, e.g. “billing worker”." required maxLength={100} value={name} onValue={setName} />
+      <TextField label="Description" rows={2} maxLength={500} value={description} onValue={setDescription} />
       <Field label="Environment">
         {({ id }) => (
           <select id={id} value={environment} onChange={(e) => setEnvironment(e.currentTarget.value as 'live' | 'test')}>
@@ -107,23 +92,15 @@ export function CreateKeyForm({ onCreated }: { onCreated: (key: Created) => void
           </select>
         )}
       </Field>
-      {expiry === 'date' && (
-        <Field label="Expiry date">
-          {({ id }) => <input id={id} type="date" required value={date} onInput={(e) => setDate(e.currentTarget.value)} />}
-        </Field>
-      )}
-      <Field label="Allowed addresses" hint="IPv4 or IPv6 CIDRs, e.g. 203.0.113.0/24, one per line; empty means from anywhere.">
-        {({ id, describedBy }) => (
-          <textarea
-            id={id}
-            aria-describedby={describedBy}
-            rows={2}
-            maxLength={4000}
-            value={cidrs}
-            onInput={(e) => setCidrs(e.currentTarget.value)}
-          />
-        )}
-      </Field>
+      {expiry === 'date' && <TextField label="Expiry date" type="date" required value={date} onValue={setDate} />}
+      <TextField
+        label="Allowed addresses"
+        hint="IPv4 or IPv6 CIDRs, e.g. 203.0.113.0/24, one per line; empty means from anywhere."
+        rows={2}
+        maxLength={4000}
+        value={cidrs}
+        onValue={setCidrs}
+      />
       <label class="check">
         <input type="checkbox" checked={logExchanges} onChange={(e) => setLogExchanges(e.currentTarget.checked)} /> Log every exchange in
         the audit log

@@ -3,6 +3,7 @@ import { api, unwrap, type Answer } from '../api/client';
 import { Dialog } from '../ui/dialog';
 import { Field } from '../ui/field';
 import { ErrorMessage } from '../ui/states';
+import { useSubmit } from '../ui/use-submit';
 import type { ApiKey } from './format';
 
 export type Rotated = Answer<'rotateKey', 201>;
@@ -17,24 +18,14 @@ const GRACE = [
 /** A new key with the same settings; the old one keeps working for the chosen grace period. */
 export function RotateDialog({ apiKey, onClose, onRotated }: { apiKey: ApiKey; onClose: () => void; onRotated: (key: Rotated) => void }) {
   const [grace, setGrace] = useState(0);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      onRotated(
-        await unwrap(api.POST('/v1/keys/{id}/rotate', { params: { path: { id: apiKey.id } }, body: { grace_period_seconds: grace } })),
-      );
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    onRotated(
+      await unwrap(api.POST('/v1/keys/{id}/rotate', { params: { path: { id: apiKey.id } }, body: { grace_period_seconds: grace } })),
+    );
+  });
   return (
     <Dialog title={`Rotate “${apiKey.name}”`} open onClose={onClose}>
-      <form onSubmit={(e) => void submit(e)}>
+      <form onSubmit={submit}>
         <p>
           A new key with the same settings is made and its secret shown once. The old key keeps working during the grace period, then
           expires.

@@ -1,4 +1,4 @@
-import { Field } from '../ui/field';
+import { TextField } from '../ui/field';
 
 export type Resource = { id: string; name: string; audience: string; scopes: Array<{ name: string; description: string }> };
 export type Picked = { scopes: string[]; audiences: string[] };
@@ -74,22 +74,20 @@ export function FreeScopes({
 }) {
   return (
     <>
-      <Field label="Scopes" hint="Separated by spaces, e.g. billing:read billing:write. The organisation has declared no APIs yet.">
-        {({ id, describedBy }) => (
-          <input id={id} aria-describedby={describedBy} maxLength={2000} value={scopes} onInput={(e) => onScopes(e.currentTarget.value)} />
-        )}
-      </Field>
-      <Field label="Audiences" hint="The APIs the tokens are for, separated by spaces; empty means the default audience.">
-        {({ id, describedBy }) => (
-          <input
-            id={id}
-            aria-describedby={describedBy}
-            maxLength={2000}
-            value={audiences}
-            onInput={(e) => onAudiences(e.currentTarget.value)}
-          />
-        )}
-      </Field>
+      <TextField
+        label="Scopes"
+        hint="Separated by spaces, e.g. billing:read billing:write. The organisation has declared no APIs yet."
+        maxLength={2000}
+        value={scopes}
+        onValue={onScopes}
+      />
+      <TextField
+        label="Audiences"
+        hint="The APIs the tokens are for, separated by spaces; empty means the default audience."
+        maxLength={2000}
+        value={audiences}
+        onValue={onAudiences}
+      />
     </>
   );
 }

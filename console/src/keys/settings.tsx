@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, unwrap } from '../api/client';
-import { Field } from '../ui/field';
+import { TextField } from '../ui/field';
 import { ErrorMessage } from '../ui/states';
 import { words } from './expiry';
 import type { ApiKey } from './format';
@@ -46,47 +46,25 @@ export function KeySettings({ apiKey, onSaved }: { apiKey: ApiKey; onSaved: (key
 
   return (
     <form class="form" onSubmit={(e) => void submit(e)} aria-label="Settings">
-      <Field label="Name">
-        {({ id }) => <input id={id} required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />}
-      </Field>
-      <Field label="Description">
-        {({ id }) => (
-          <textarea id={id} rows={2} maxLength={500} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-        )}
-      </Field>
-      <Field label="Scopes" hint="Separated by spaces.">
-        {({ id, describedBy }) => (
-          <input id={id} aria-describedby={describedBy} maxLength={2000} value={scopes} onInput={(e) => setScopes(e.currentTarget.value)} />
-        )}
-      </Field>
-      <Field label="Audiences" hint="Separated by spaces; empty means the default audience.">
-        {({ id, describedBy }) => (
-          <input
-            id={id}
-            aria-describedby={describedBy}
-            maxLength={2000}
-            value={audiences}
-            onInput={(e) => setAudiences(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <Field label="Allowed addresses" hint="CIDRs, one per line; empty means from anywhere.">
-        {({ id, describedBy }) => (
-          <textarea
-            id={id}
-            aria-describedby={describedBy}
-            rows={2}
-            maxLength={4000}
-            value={cidrs}
-            onInput={(e) => setCidrs(e.currentTarget.value)}
-          />
-        )}
-      </Field>
-      <Field label="Expiry date" hint="Empty: the key never expires.">
-        {({ id, describedBy }) => (
-          <input id={id} type="date" aria-describedby={describedBy} value={expires} onInput={(e) => setExpires(e.currentTarget.value)} />
-        )}
-      </Field>
+      <TextField label="Name" required maxLength={100} value={name} onValue={setName} />
+      <TextField label="Description" rows={2} maxLength={500} value={description} onValue={setDescription} />
+      <TextField label="Scopes" hint="Separated by spaces." maxLength={2000} value={scopes} onValue={setScopes} />
+      <TextField
+        label="Audiences"
+        hint="Separated by spaces; empty means the default audience."
+        maxLength={2000}
+        value={audiences}
+        onValue={setAudiences}
+      />
+      <TextField
+        label="Allowed addresses"
+        hint="CIDRs, one per line; empty means from anywhere."
+        rows={2}
+        maxLength={4000}
+        value={cidrs}
+        onValue={setCidrs}
+      />
+      <TextField label="Expiry date" hint="Empty: the key never expires." type="date" value={expires} onValue={setExpires} />
       <label class="check">
         <input type="checkbox" checked={logExchanges} onChange={(e) => setLogExchanges(e.currentTarget.checked)} /> Log every exchange in
         the audit log

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, unwrap } from '../api/client';
 import { navigate } from '../router';
 import { useSession } from '../session';
-import { Field } from '../ui/field';
+import { TextField } from '../ui/field';
 import { useFragmentToken } from '../ui/fragment-token';
 import { NewPassword } from '../ui/password';
 import { ErrorMessage } from '../ui/states';
@@ -40,11 +40,7 @@ export function AcceptPage() {
       ) : (
         <form onSubmit={(e) => void submit(e)}>
           <p>Choose your name and a password. If you already have an account, enter its password.</p>
-          <Field label="Name">
-            {({ id }) => (
-              <input id={id} required maxLength={100} autoComplete="name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
-            )}
-          </Field>
+          <TextField label="Name" required maxLength={100} autoComplete="name" value={name} onValue={setName} />
           <NewPassword value={password} onInput={setPassword} />
           <ErrorMessage error={error} />
           <button type="submit" disabled={busy}>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, unwrap } from '../api/client';
 import { navigate } from '../router';
 import { useSession } from '../session';
-import { Field } from '../ui/field';
+import { TextField } from '../ui/field';
 import { useFragmentToken } from '../ui/fragment-token';
 import { NewPassword } from '../ui/password';
 import { ErrorMessage } from '../ui/states';
@@ -41,44 +41,25 @@ export function SetupPage() {
       ) : (
         <form onSubmit={(e) => void submit(e)}>
           <p>Create the first owner of this scope-auth and its organisation.</p>
-          <Field label="Organisation" hint="Its name, as members will see it.">
-            {({ id, describedBy }) => (
-              <input
-                id={id}
-                aria-describedby={describedBy}
-                required
-                maxLength={100}
-                autoComplete="organization"
-                value={form.org_name}
-                onInput={(e) => set('org_name')(e.currentTarget.value)}
-              />
-            )}
-          </Field>
-          <Field label="Email">
-            {({ id }) => (
-              <input
-                id={id}
-                type="email"
-                required
-                maxLength={254}
-                autoComplete="username"
-                value={form.email}
-                onInput={(e) => set('email')(e.currentTarget.value)}
-              />
-            )}
-          </Field>
-          <Field label="Name">
-            {({ id }) => (
-              <input
-                id={id}
-                required
-                maxLength={100}
-                autoComplete="name"
-                value={form.name}
-                onInput={(e) => set('name')(e.currentTarget.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Organisation"
+            hint="Its name, as members will see it."
+            required
+            maxLength={100}
+            autoComplete="organization"
+            value={form.org_name}
+            onValue={set('org_name')}
+          />
+          <TextField
+            label="Email"
+            type="email"
+            required
+            maxLength={254}
+            autoComplete="username"
+            value={form.email}
+            onValue={set('email')}
+          />
+          <TextField label="Name" required maxLength={100} autoComplete="name" value={form.name} onValue={set('name')} />
           <NewPassword value={form.password} onInput={set('password')} />
           <ErrorMessage error={error} />
           <button type="submit" disabled={busy}>

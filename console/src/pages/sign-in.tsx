@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, unwrap } from '../api/client';
 import { useSession } from '../session';
-import { Field } from '../ui/field';
+import { TextField } from '../ui/field';
 import { ErrorMessage } from '../ui/states';
 import { useSsoAvailable } from './sign-in-methods';
 
@@ -32,23 +32,8 @@ export function SignInPage() {
       <h1>Sign in</h1>
       {notice && <p role="status">{notice}</p>}
       <form onSubmit={(e) => void submit(e)}>
-        <Field label="Email">
-          {({ id }) => (
-            <input id={id} type="email" autoComplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
-          )}
-        </Field>
-        <Field label="Password">
-          {({ id }) => (
-            <input
-              id={id}
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-            />
-          )}
-        </Field>
+        <TextField label="Email" type="email" autoComplete="username" required value={email} onValue={setEmail} />
+        <TextField label="Password" type="password" autoComplete="current-password" required value={password} onValue={setPassword} />
         <ErrorMessage error={error} />
         <button type="submit" disabled={busy}>
           Sign in

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TokenClient, type TokenClientOptions } from '../../src/index.js';
 
 // A clock the test moves by hand: the service's, which fits the SDK's `Clock` as it is.
 export { fakeClock } from '../../../src/clock.js';
@@ -63,3 +64,22 @@ export async function eventually(predicate: () => boolean | Promise<boolean>, ti
   }
   return Date.now() - start;
 }
+
+/**
+ * A TokenClient factory for a test file: every client it made is closed after each test (a client's
+ * refresh timer would otherwise outlive its test).
+ */
+export function tokenClients(): (options: TokenClientOptions) => TokenClient {
+  const made: TokenClient[] = [];
+  afterEach(() => {
+    for (const c of made.splice(0)) c.close();
+  });
+  return (options) => {
+    const c = new TokenClient(options);
+    made.push(c);
+    return c;
+  };
+}
+
+/** Retries that wait milliseconds, not seconds. */
+export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20 };
