@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from './app.js';
 import { startMetricsServer } from './http/metrics-server.js';
-import { acceptQueued, createHttpServer } from './http/server.js';
+import { createHttpServer } from './http/server.js';
 import type { Config } from './config.js';
 import { createDeps, type Deps, type DepsOverrides } from './deps.js';
 import { createLifecycle } from './lifecycle.js';
@@ -109,9 +109,6 @@ export async function startServer(
       log.info({ signal, drainMs: config.shutdownDrainMs }, 'server.stopping');
       shutdownController.abort();
       if (config.shutdownDrainMs > 0) await sleep(config.shutdownDrainMs);
-      // Connections that reached the listen queue (as the signal came, or while a busy loop fell
-      // behind) are taken first: closing the listening socket would reset them.
-      await acceptQueued(server, { quietMs: 20, maxMs: 1_000 });
       // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

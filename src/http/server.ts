@@ -28,26 +28,3 @@ function wire(app: Express): Classes {
   wired.set(app, classes);
   return classes;
 }
-
-/**
- * Waits until no connection has been accepted for `quietMs` (at most `maxMs`): the kernel's queue of
- * connections that completed while the process was busy or stopped is then empty. Closing the
- * listening socket makes the kernel reset every connection still queued (the client sees
- * ECONNRESET); Node takes them from the queue about one a millisecond.
- */
-export async function acceptQueued(server: http.Server, { quietMs, maxMs }: { quietMs: number; maxMs: number }): Promise<number> {
-  let accepted = 0;
-  let last = performance.now();
-  const count = () => {
-    accepted++;
-    last = performance.now();
-  };
-  server.on('connection', count);
-  const until = last + maxMs;
-  try {
-    while (performance.now() - last < quietMs && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 1));
-  } finally {
-    server.off('connection', count);
-  }
-  return accepted;
-}
