@@ -4,39 +4,32 @@ import { useSession } from '../session';
 import { TextField } from '../ui/field';
 import { NewPassword } from '../ui/password';
 import { ErrorMessage } from '../ui/states';
+import { useSubmit } from '../ui/use-submit';
 
 /** Change one's password: every other session ends; this one gets a new cookie and CSRF token (via /v1/me). */
 export function PasswordForm({ onChanged }: { onChanged: () => void }) {
   const { refresh } = useSession();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
-  const [error, setError] = useState<unknown>();
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    setDone(false);
-    try {
+  const { submit, busy, error } = useSubmit(
+    async () => {
+      setDone(false);
       await unwrap(api.POST('/v1/me/password', { body: { current_password: current, new_password: next } }));
       await refresh();
       setCurrent('');
       setNext('');
       setDone(true);
       onChanged();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    { again: true },
+  );
 
   return (
     <section class="spaced" aria-labelledby="password-title">
       <h2 id="password-title">Change password</h2>
-      <form class="narrow-form" onSubmit={(e) => void submit(e)}>
+      <form class="narrow-form" onSubmit={submit}>
         <TextField label="Current password" type="password" autoComplete="current-password" required value={current} onValue={setCurrent} />
         <NewPassword
           label="New password"

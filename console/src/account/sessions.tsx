@@ -4,11 +4,10 @@ import { navigate } from '../router';
 import { useSession } from '../session';
 import { Badge } from '../ui/badge';
 import { ConfirmDialog } from '../ui/confirm';
-import { SkeletonRows } from '../ui/skeleton';
 import { ErrorMessage } from '../ui/states';
 import { Time } from '../ui/time';
 import type { Loaded } from '../ui/use-load';
-import { ScrollArea } from '../ui/scroll-area';
+import { DataTable } from '../ui/data-table';
 
 type Sessions = Answer<'listSessions'>;
 
@@ -49,38 +48,27 @@ export function ActiveSessions({ list }: { list: Loaded<Sessions> }) {
     <section class="spaced" aria-labelledby="sessions-title">
       <h2 id="sessions-title">Active sessions</h2>
       <ErrorMessage error={list.error} />
-      <ScrollArea label="Session list">
-        <table aria-busy={list.loading}>
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">Address</th>
-              <th scope="col">Signed in</th>
-              <th scope="col">Last seen</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.loading && !list.data ? (
-              <SkeletonRows rows={2} columns={4} />
-            ) : (
-              sessions.map((s) => (
-                <tr key={`${s.created_at}:${s.org_id}`}>
-                  <td title={s.user_agent ?? undefined}>
-                    {deviceOf(s.user_agent)} {s.current && <Badge tone="info">This session</Badge>}
-                  </td>
-                  <td class="mono">{s.ip ?? '—'}</td>
-                  <td>
-                    <Time iso={s.created_at} />
-                  </td>
-                  <td>
-                    <Time iso={s.last_seen_at} />
-                  </td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </ScrollArea>
+      <DataTable
+        label="Session list"
+        columns={['Device', 'Address', 'Signed in', 'Last seen']}
+        busy={list.loading}
+        placeholder={list.loading && !list.data && 2}
+      >
+        {sessions.map((s) => (
+          <tr key={`${s.created_at}:${s.org_id}`}>
+            <td title={s.user_agent ?? undefined}>
+              {deviceOf(s.user_agent)} {s.current && <Badge tone="info">This session</Badge>}
+            </td>
+            <td class="mono">{s.ip ?? '—'}</td>
+            <td>
+              <Time iso={s.created_at} />
+            </td>
+            <td>
+              <Time iso={s.last_seen_at} />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <p>
         <button type="button" class="danger" onClick={() => setConfirming(true)}>
           Sign out everywhere

@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, unwrap, type Answer } from '../api/client';
 import { Field, TextField } from '../ui/field';
-import { ErrorMessage, Loading } from '../ui/states';
+import { Loading } from '../ui/states';
 import { EXPIRY_CHOICES, expiryFields, words, type ExpiryChoice } from './expiry';
 import { FreeScopes, ScopePicker, type Picked, type Resource } from './scope-picker';
+import { FormActions } from '../ui/form-actions';
+import { useSubmit } from '../ui/use-submit';
 
 export type Created = Answer<'createKey', 201>;
 
@@ -20,24 +22,21 @@ export function CreateKeyForm({ onCreated }: { onCreated: (key: Created) => void
   const [date, setDate] = useState('');
   const [cidrs, setCidrs] = useState('');
   const [logExchanges, setLogExchanges] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  // Without the resources the form still works, with free-text scopes: the reason is shown with the form's errors.
+  const [loadError, setLoadError] = useState<unknown>();
 
   useEffect(() => {
     unwrap(api.GET('/v1/resources'))
       .then((answer) => setResources(answer.data))
       .catch((err: unknown) => {
         setResources([]);
-        setError(err);
+        setLoadError(err);
       });
   }, []);
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    const free = resources?.length === 0;
-    try {
+  const { submit, busy, error } = useSubmit(
+    async () => {
+      const free = resources?.length === 0;
       const created = await unwrap(
         api.POST('/v1/keys', {
           body: {
@@ -53,16 +52,13 @@ export function CreateKeyForm({ onCreated }: { onCreated: (key: Created) => void
         }),
       );
       onCreated(created);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    { again: true },
+  );
 
   if (!resources) return <Loading />;
   return (
-    <form class="form" onSubmit={(e) => void submit(e)}>
+    <form class="form" onSubmit={submit}>
       <TextField label="Name" hint="What uses the key, e.g. “billing worker”." required maxLength={100} value={name} onValue={setName} />
       <TextField label="Description" rows={2} maxLength={500} value={description} onValue={setDescription} />
       <Field label="Environment">
@@ -105,12 +101,7 @@ export function CreateKeyForm({ onCreated }: { onCreated: (key: Created) => void
         <input type="checkbox" checked={logExchanges} onChange={(e) => setLogExchanges(e.currentTarget.checked)} /> Log every exchange in
         the audit log
       </label>
-      <ErrorMessage error={error} />
-      <div class="actions">
-        <button type="submit" disabled={busy}>
-          Create
-        </button>
-      </div>
+      <FormActions submit="Create" busy={busy} error={error ?? loadError} />
     </form>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'preact/hooks';
 import { api, unwrap, type Schemas } from '../api/client';
 import { ErrorMessage, Loading } from '../ui/states';
 import { Time } from '../ui/time';
+import { TableHead } from '../ui/table-head';
 
 type Event = Schemas['AuditEvent'];
 
@@ -38,14 +39,7 @@ export function KeyAudit({ keyId, version }: { keyId: string; version: number })
       {events && events.length > 0 && (
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Action</th>
-                <th scope="col">By</th>
-                <th scope="col">From</th>
-              </tr>
-            </thead>
+            <TableHead columns={['When', 'Action', 'By', 'From']} />
             <tbody>
               {events.map((e) => (
                 <tr key={e.id}>

@@ -2,9 +2,9 @@ import { useState } from 'preact/hooks';
 import { api, unwrap } from '../api/client';
 import { Dialog } from '../ui/dialog';
 import { TextField } from '../ui/field';
-import { ErrorMessage } from '../ui/states';
 import { useSubmit } from '../ui/use-submit';
 import type { ApiKey } from './format';
+import { FormActions } from '../ui/form-actions';
 
 /** Confirms a revocation: names the key, says it is permanent and immediate, takes an optional reason. */
 export function RevokeDialog({ apiKey, onClose, onRevoked }: { apiKey: ApiKey; onClose: () => void; onRevoked: (key: ApiKey) => void }) {
@@ -21,15 +21,7 @@ export function RevokeDialog({ apiKey, onClose, onRevoked }: { apiKey: ApiKey; o
           refused by every verifier that checks revocations. It cannot be undone.
         </p>
         <TextField label="Reason (optional)" maxLength={200} value={reason} onValue={setReason} />
-        <ErrorMessage error={error} />
-        <div class="actions">
-          <button type="submit" class="danger" disabled={busy}>
-            Revoke
-          </button>
-          <button type="button" class="secondary" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit="Revoke" busy={busy} error={error} danger onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -2,9 +2,9 @@ import { useState } from 'preact/hooks';
 import { api, unwrap, type Answer } from '../api/client';
 import { Dialog } from '../ui/dialog';
 import { Field } from '../ui/field';
-import { ErrorMessage } from '../ui/states';
 import { useSubmit } from '../ui/use-submit';
 import type { ApiKey } from './format';
+import { FormActions } from '../ui/form-actions';
 
 export type Rotated = Answer<'rotateKey', 201>;
 
@@ -41,15 +41,7 @@ export function RotateDialog({ apiKey, onClose, onRotated }: { apiKey: ApiKey; o
             </select>
           )}
         </Field>
-        <ErrorMessage error={error} />
-        <div class="actions">
-          <button type="submit" disabled={busy}>
-            Rotate
-          </button>
-          <button type="button" class="secondary" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit="Rotate" busy={busy} error={error} onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
 import { api, unwrap } from '../api/client';
 import { TextField } from '../ui/field';
-import { ErrorMessage } from '../ui/states';
 import { words } from './expiry';
 import type { ApiKey } from './format';
+import { FormActions } from '../ui/form-actions';
+import { useSubmit } from '../ui/use-submit';
 
 const dateOf = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString('en-CA') : '');
 
@@ -16,16 +17,11 @@ export function KeySettings({ apiKey, onSaved }: { apiKey: ApiKey; onSaved: (key
   const [cidrs, setCidrs] = useState(apiKey.allowed_cidrs.join('\n'));
   const [expires, setExpires] = useState(dateOf(apiKey.expires_at));
   const [logExchanges, setLogExchanges] = useState(apiKey.log_exchanges);
-  const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    setSaved(false);
-    try {
+  const { submit, busy, error } = useSubmit(
+    async () => {
+      setSaved(false);
       const body = {
         name: name.trim(),
         description: description.trim(),
@@ -37,15 +33,12 @@ export function KeySettings({ apiKey, onSaved }: { apiKey: ApiKey; onSaved: (key
       };
       onSaved(await unwrap(api.PATCH('/v1/keys/{id}', { params: { path: { id: apiKey.id } }, body })));
       setSaved(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    { again: true },
+  );
 
   return (
-    <form class="form" onSubmit={(e) => void submit(e)} aria-label="Settings">
+    <form class="form" onSubmit={submit} aria-label="Settings">
       <TextField label="Name" required maxLength={100} value={name} onValue={setName} />
       <TextField label="Description" rows={2} maxLength={500} value={description} onValue={setDescription} />
       <TextField label="Scopes" hint="Separated by spaces." maxLength={2000} value={scopes} onValue={setScopes} />
@@ -69,13 +62,9 @@ export function KeySettings({ apiKey, onSaved }: { apiKey: ApiKey; onSaved: (key
         <input type="checkbox" checked={logExchanges} onChange={(e) => setLogExchanges(e.currentTarget.checked)} /> Log every exchange in
         the audit log
       </label>
-      <ErrorMessage error={error} />
-      {saved && <p role="status">Saved.</p>}
-      <div class="actions">
-        <button type="submit" disabled={busy}>
-          Save changes
-        </button>
-      </div>
+      <FormActions submit="Save changes" busy={busy} error={error}>
+        {saved && <p role="status">Saved.</p>}
+      </FormActions>
     </form>
   );
 }

@@ -4,6 +4,7 @@ import { Time } from '../ui/time';
 import { Badge } from '../ui/badge';
 import { EnvironmentBadge, List, StatusBadge, ownerText, type ApiKey } from './format';
 import { PAGE_SIZE } from './query';
+import { TableHead } from '../ui/table-head';
 
 // Name with its environment, and the key ID with the secret's hint, share a cell: the table fits a laptop screen.
 const COLUMNS = ['Name', 'Key ID', 'Scopes', 'Audiences', 'Owner', 'Created', 'Last used', 'Expires', 'Status'];
@@ -72,15 +73,7 @@ export function KeyTable({ keys, loading }: { keys: readonly ApiKey[] | undefine
     <div class="table-wrap">
       <table aria-busy={loading ? 'true' : 'false'}>
         <caption class="visually-hidden">API keys</caption>
-        <thead>
-          <tr>
-            {COLUMNS.map((c) => (
-              <th key={c} scope="col">
-                {c}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={COLUMNS} />
         <tbody>
           {loading || !keys
             ? Array.from({ length: Math.min(PAGE_SIZE, 8) }, (_, i) => (

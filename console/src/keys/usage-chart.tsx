@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'preact/hooks';
 import { api, unwrap, type Answer } from '../api/client';
 import { ErrorMessage } from '../ui/states';
+import { TableHead } from '../ui/table-head';
 
 type Usage = Answer<'getKeyUsage'>;
 type Range = { days: 7 | 30; granularity: 'hour' | 'day' };
@@ -97,13 +98,7 @@ export function UsageChart({ keyId }: { keyId: string }) {
           <p>No exchanges in this period.</p>
         ) : (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">From</th>
-                <th scope="col">Outcomes</th>
-                <th scope="col">Total</th>
-              </tr>
-            </thead>
+            <TableHead columns={['From', 'Outcomes', 'Total']} />
             <tbody>
               {usage?.data.map((d) => (
                 <tr key={d.start}>

@@ -1,11 +1,10 @@
 import { useState } from 'preact/hooks';
 import { api, unwrap, type Answer } from '../api/client';
 import { ConfirmDialog } from '../ui/confirm';
-import { SkeletonRows } from '../ui/skeleton';
 import { ErrorMessage } from '../ui/states';
 import { Time } from '../ui/time';
 import type { Loaded } from '../ui/use-load';
-import { ScrollArea } from '../ui/scroll-area';
+import { DataTable } from '../ui/data-table';
 
 type Invitation = Answer<'listInvitations'>['data'][number];
 
@@ -20,49 +19,32 @@ export function PendingInvitations({ list, canCancel }: { list: Loaded<Answer<'l
       {!list.loading && !list.error && invitations.length === 0 ? (
         <p class="empty">No pending invitations.</p>
       ) : (
-        <ScrollArea label="Invitation list">
-          <table aria-busy={list.loading}>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Sent</th>
-                <th scope="col">Expires</th>
-                {canCancel && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {list.loading && !list.data ? (
-                <SkeletonRows rows={2} columns={canCancel ? 5 : 4} />
-              ) : (
-                invitations.map((i) => (
-                  <tr key={i.id}>
-                    <td class="mono">{i.email}</td>
-                    <td>{i.role}</td>
-                    <td>
-                      <Time iso={i.created_at} />
-                    </td>
-                    <td>
-                      <Time iso={i.expires_at} />
-                    </td>
-                    {canCancel && (
-                      <td>
-                        <button
-                          type="button"
-                          class="secondary"
-                          aria-label={`Cancel invitation for ${i.email}`}
-                          onClick={() => setCancelling(i)}
-                        >
-                          Cancel
-                        </button>
-                      </td>
-                    )}
-                  </tr>
-                ))
+        <DataTable
+          label="Invitation list"
+          columns={['Email', 'Role', 'Sent', 'Expires', canCancel && 'Actions']}
+          busy={list.loading}
+          placeholder={list.loading && !list.data && 2}
+        >
+          {invitations.map((i) => (
+            <tr key={i.id}>
+              <td class="mono">{i.email}</td>
+              <td>{i.role}</td>
+              <td>
+                <Time iso={i.created_at} />
+              </td>
+              <td>
+                <Time iso={i.expires_at} />
+              </td>
+              {canCancel && (
+                <td>
+                  <button type="button" class="secondary" aria-label={`Cancel invitation for ${i.email}`} onClick={() => setCancelling(i)}>
+                    Cancel
+                  </button>
+                </td>
               )}
-            </tbody>
-          </table>
-        </ScrollArea>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <ConfirmDialog
         title="Cancel this invitation?"

@@ -3,6 +3,7 @@ import { api, unwrap, type Answer } from '../api/client';
 import { Field } from '../ui/field';
 import { ErrorMessage } from '../ui/states';
 import { ROLE_HINTS, type Role } from './roles';
+import { useSubmit } from '../ui/use-submit';
 
 export type Invited = Answer<'createInvitation', 201>;
 
@@ -12,25 +13,17 @@ type Props = { roles: readonly Role[]; onInvited: (invitation: Invited) => void 
 export function InviteForm({ roles, onInvited }: Props) {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>(roles.includes('developer') ? 'developer' : (roles[0] ?? 'viewer'));
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { submit, busy, error } = useSubmit(
+    async () => {
       onInvited(await unwrap(api.POST('/v1/invitations', { body: { email, role } })));
       setEmail('');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    { again: true },
+  );
 
   return (
-    <form class="card" aria-labelledby="invite-title" onSubmit={(e) => void submit(e)}>
+    <form class="card" aria-labelledby="invite-title" onSubmit={submit}>
       <h2 id="invite-title">Invite someone</h2>
       <div class="inline-form">
         <Field label="Email">

@@ -5,7 +5,8 @@ import { useSession } from '../session';
 import { TextField } from '../ui/field';
 import { useFragmentToken } from '../ui/fragment-token';
 import { NewPassword } from '../ui/password';
-import { ErrorMessage } from '../ui/states';
+import { useSubmit } from '../ui/use-submit';
+import { FormActions } from '../ui/form-actions';
 
 /** Joining an organisation from an invitation link (…/console/accept#token=…). */
 export function AcceptPage() {
@@ -13,22 +14,12 @@ export function AcceptPage() {
   const { signedIn } = useSession();
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const answer = await unwrap(api.POST('/v1/invitations/accept', { body: { token, name: name.trim(), password } }));
-      await signedIn(answer.csrf_token);
-      navigate('/', { replace: true });
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    const answer = await unwrap(api.POST('/v1/invitations/accept', { body: { token, name: name.trim(), password } }));
+    await signedIn(answer.csrf_token);
+    navigate('/', { replace: true });
+  });
 
   return (
     <section class="narrow">
@@ -38,14 +29,11 @@ export function AcceptPage() {
           This page needs the invitation link you were sent (it ends in #token=…). Ask the person who invited you for a new one.
         </p>
       ) : (
-        <form onSubmit={(e) => void submit(e)}>
+        <form onSubmit={submit}>
           <p>Choose your name and a password. If you already have an account, enter its password.</p>
           <TextField label="Name" required maxLength={100} autoComplete="name" value={name} onValue={setName} />
           <NewPassword value={password} onInput={setPassword} />
-          <ErrorMessage error={error} />
-          <button type="submit" disabled={busy}>
-            Join
-          </button>
+          <FormActions submit="Join" busy={busy} error={error} />
         </form>
       )}
     </section>

@@ -6,11 +6,10 @@ import { filtersFromQuery, queryOf, type AuditFilters } from '../audit/filters';
 import { usePeople } from '../audit/use-people';
 import { navigate, useLocation } from '../router';
 import type { PageProps } from '../screens';
-import { SkeletonRows } from '../ui/skeleton';
 import { ErrorMessage } from '../ui/states';
 import { useLoad } from '../ui/use-load';
 import '../ui/pages.css';
-import { ScrollArea } from '../ui/scroll-area';
+import { DataTable } from '../ui/data-table';
 
 const PAGE_SIZE = 50;
 
@@ -67,28 +66,17 @@ export function AuditPage(_props: PageProps) {
       <h1>Audit log</h1>
       <AuditFilterForm key={key} value={filters} onApply={(f) => navigate(`/audit${queryOf(f)}`)} />
       <ErrorMessage error={first.error} />
-      <ScrollArea label="Event list">
-        <table aria-busy={first.loading}>
-          <caption class="visually-hidden">Audit events, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Action</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Key</th>
-              <th scope="col">Address</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {first.loading ? (
-              <SkeletonRows rows={8} columns={6} />
-            ) : (
-              events.map((e) => <AuditEventRow key={e.id} event={e} people={people} />)
-            )}
-          </tbody>
-        </table>
-      </ScrollArea>
+      <DataTable
+        label="Event list"
+        caption="Audit events, newest first"
+        columns={['Time', 'Action', 'Actor', 'Key', 'Address', 'Details']}
+        busy={first.loading}
+        placeholder={first.loading && 8}
+      >
+        {events.map((e) => (
+          <AuditEventRow key={e.id} event={e} people={people} />
+        ))}
+      </DataTable>
       {!first.loading && !first.error && events.length === 0 && (
         <p class="empty">{filtered ? 'No events match these filters.' : 'Nothing has happened yet.'}</p>
       )}

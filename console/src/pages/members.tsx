@@ -8,11 +8,10 @@ import { manageableRoles } from '../members/roles';
 import type { PageProps } from '../screens';
 import { can, useSession } from '../session';
 import { ConfirmDialog } from '../ui/confirm';
-import { SkeletonRows } from '../ui/skeleton';
 import { ErrorMessage } from '../ui/states';
 import { useLoad } from '../ui/use-load';
 import '../ui/pages.css';
-import { ScrollArea } from '../ui/scroll-area';
+import { DataTable } from '../ui/data-table';
 
 /** Members and their roles, invitations; read-only for those who may not manage members. */
 export function MembersPage(_props: PageProps) {
@@ -51,42 +50,28 @@ export function MembersPage(_props: PageProps) {
           {notice}
         </p>
         <ErrorMessage error={members.error} />
-        <ScrollArea label="Member list">
-          <table aria-busy={members.loading}>
-            <caption class="visually-hidden">Members of {session?.org.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Joined</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.loading && !members.data ? (
-                <SkeletonRows rows={3} columns={5} />
-              ) : (
-                list.map((m) => (
-                  <MemberRow
-                    key={`${m.user_id}:${m.role}`}
-                    member={m}
-                    isSelf={m.user_id === session?.user.id}
-                    roles={roles}
-                    onRemove={setRemoving}
-                    onTransfer={isOwner ? setTransferring : undefined}
-                    onChanged={(text) => {
-                      setNotice(text);
-                      members.reload();
-                    }}
-                  />
-                ))
-              )}
-            </tbody>
-          </table>
-        </ScrollArea>
+        <DataTable
+          label="Member list"
+          caption={`Members of ${session?.org.name ?? 'this organisation'}`}
+          columns={['Name', 'Email', 'Role', 'Joined', <span class="visually-hidden">Actions</span>]}
+          busy={members.loading}
+          placeholder={members.loading && !members.data && 3}
+        >
+          {list.map((m) => (
+            <MemberRow
+              key={`${m.user_id}:${m.role}`}
+              member={m}
+              isSelf={m.user_id === session?.user.id}
+              roles={roles}
+              onRemove={setRemoving}
+              onTransfer={isOwner ? setTransferring : undefined}
+              onChanged={(text) => {
+                setNotice(text);
+                members.reload();
+              }}
+            />
+          ))}
+        </DataTable>
       </section>
       <PendingInvitations list={invitations} canCancel={canWrite} />
       <InviteLinkDialog invitation={invited} onClose={() => setInvited(undefined)} />

@@ -5,30 +5,21 @@ import { useSession } from '../session';
 import { TextField } from '../ui/field';
 import { useFragmentToken } from '../ui/fragment-token';
 import { NewPassword } from '../ui/password';
-import { ErrorMessage } from '../ui/states';
+import { useSubmit } from '../ui/use-submit';
+import { FormActions } from '../ui/form-actions';
 
 /** The first owner, from the one-time setup URL the service logged at its first start (…/console/setup#token=…). */
 export function SetupPage() {
   const token = useFragmentToken();
   const { signedIn } = useSession();
   const [form, setForm] = useState({ email: '', name: '', password: '', org_name: '' });
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const set = (field: keyof typeof form) => (value: string) => setForm({ ...form, [field]: value });
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const answer = await unwrap(api.POST('/v1/setup', { body: { token, ...form } }));
-      await signedIn(answer.csrf_token);
-      navigate('/', { replace: true });
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const { submit, busy, error } = useSubmit(async () => {
+    const answer = await unwrap(api.POST('/v1/setup', { body: { token, ...form } }));
+    await signedIn(answer.csrf_token);
+    navigate('/', { replace: true });
+  });
 
   return (
     <section class="narrow">
@@ -39,7 +30,7 @@ export function SetupPage() {
           owner with npx scope-auth user create.
         </p>
       ) : (
-        <form onSubmit={(e) => void submit(e)}>
+        <form onSubmit={submit}>
           <p>Create the first owner of this scope-auth and its organisation.</p>
           <TextField
             label="Organisation"
@@ -61,10 +52,7 @@ export function SetupPage() {
           />
           <TextField label="Name" required maxLength={100} autoComplete="name" value={form.name} onValue={set('name')} />
           <NewPassword value={form.password} onInput={set('password')} />
-          <ErrorMessage error={error} />
-          <button type="submit" disabled={busy}>
-            Create owner
-          </button>
+          <FormActions submit="Create owner" busy={busy} error={error} />
         </form>
       )}
     </section>

@@ -2,42 +2,32 @@ import { useState } from 'preact/hooks';
 import { api, unwrap } from '../api/client';
 import { useSession } from '../session';
 import { TextField } from '../ui/field';
-import { ErrorMessage } from '../ui/states';
 import { useSsoAvailable } from './sign-in-methods';
+import { useSubmit } from '../ui/use-submit';
+import { FormActions } from '../ui/form-actions';
 
 export function SignInPage() {
   const { signedIn, notice } = useSession();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const sso = useSsoAvailable();
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { submit, busy, error } = useSubmit(
+    async () => {
       const answer = await unwrap(api.POST('/v1/session', { body: { email, password } }));
       await signedIn(answer.csrf_token);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    { again: true },
+  );
 
   return (
     <section class="narrow">
       <h1>Sign in</h1>
       {notice && <p role="status">{notice}</p>}
-      <form onSubmit={(e) => void submit(e)}>
+      <form onSubmit={submit}>
         <TextField label="Email" type="email" autoComplete="username" required value={email} onValue={setEmail} />
         <TextField label="Password" type="password" autoComplete="current-password" required value={password} onValue={setPassword} />
-        <ErrorMessage error={error} />
-        <button type="submit" disabled={busy}>
-          Sign in
-        </button>
+        <FormActions submit="Sign in" busy={busy} error={error} />
       </form>
       {sso && (
         <p class="alt">

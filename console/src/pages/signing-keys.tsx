@@ -3,12 +3,11 @@ import { api, unwrap } from '../api/client';
 import type { PageProps } from '../screens';
 import { Badge, type Tone } from '../ui/badge';
 import { ConfirmDialog } from '../ui/confirm';
-import { SkeletonRows } from '../ui/skeleton';
 import { ErrorMessage } from '../ui/states';
 import { Time } from '../ui/time';
 import { useLoad } from '../ui/use-load';
 import '../ui/pages.css';
-import { ScrollArea } from '../ui/scroll-area';
+import { DataTable } from '../ui/data-table';
 
 const STATE: Record<string, { label: string; tone: Tone }> = {
   active: { label: 'Active', tone: 'ok' },
@@ -39,46 +38,33 @@ export function SigningKeysPage(_props: PageProps) {
         {notice}
       </p>
       <ErrorMessage error={list.error} />
-      <ScrollArea label="Signing key list">
-        <table aria-busy={list.loading}>
-          <caption class="visually-hidden">Signing keys, oldest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Key ID</th>
-              <th scope="col">Algorithm</th>
-              <th scope="col">State</th>
-              <th scope="col">Created</th>
-              <th scope="col">Signs from</th>
-              <th scope="col">Retirement</th>
+      <DataTable
+        label="Signing key list"
+        caption="Signing keys, oldest first"
+        columns={['Key ID', 'Algorithm', 'State', 'Created', 'Signs from', 'Retirement']}
+        busy={list.loading}
+        placeholder={list.loading && !list.data && 2}
+      >
+        {keys.map((k) => {
+          const state = STATE[k.state] ?? { label: k.state, tone: 'neutral' as const };
+          return (
+            <tr key={k.kid}>
+              <td class="mono">{k.kid}</td>
+              <td>{k.alg}</td>
+              <td>
+                <Badge tone={state.tone}>{state.label}</Badge>
+              </td>
+              <td>
+                <Time iso={k.created_at} />
+              </td>
+              <td>
+                <Time iso={k.activates_at} />
+              </td>
+              <td>{k.retired_at ? <Time iso={k.retired_at} /> : <span class="muted">—</span>}</td>
             </tr>
-          </thead>
-          <tbody>
-            {list.loading && !list.data ? (
-              <SkeletonRows rows={2} columns={6} />
-            ) : (
-              keys.map((k) => {
-                const state = STATE[k.state] ?? { label: k.state, tone: 'neutral' as const };
-                return (
-                  <tr key={k.kid}>
-                    <td class="mono">{k.kid}</td>
-                    <td>{k.alg}</td>
-                    <td>
-                      <Badge tone={state.tone}>{state.label}</Badge>
-                    </td>
-                    <td>
-                      <Time iso={k.created_at} />
-                    </td>
-                    <td>
-                      <Time iso={k.activates_at} />
-                    </td>
-                    <td>{k.retired_at ? <Time iso={k.retired_at} /> : <span class="muted">—</span>}</td>
-                  </tr>
-                );
-              })
-            )}
-          </tbody>
-        </table>
-      </ScrollArea>
+          );
+        })}
+      </DataTable>
       {!list.loading && !list.error && keys.length === 0 && <p class="empty">No signing keys yet: the first token makes one.</p>}
       <ConfirmDialog
         title="Rotate the signing key?"

@@ -1,5 +1,6 @@
 import type { Resource } from './resource-form';
 import { ScrollArea } from '../ui/scroll-area';
+import { TableHead } from '../ui/table-head';
 
 type Props = { resource: Resource; canWrite: boolean; onEdit: () => void; onDelete: () => void };
 
@@ -30,12 +31,7 @@ export function ResourceCard({ resource, canWrite, onEdit, onDelete }: Props) {
         <ScrollArea label={`Scopes of ${resource.name}`}>
           <table>
             <caption class="visually-hidden">Scopes of {resource.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Scope</th>
-                <th scope="col">Allows</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Scope', 'Allows']} />
             <tbody>
               {resource.scopes.map((s) => (
                 <tr key={s.name}>

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, unwrap, type Answer } from '../api/client';
 import { Dialog } from '../ui/dialog';
 import { Field } from '../ui/field';
-import { ErrorMessage } from '../ui/states';
+import { FormActions } from '../ui/form-actions';
+import { useSubmit } from '../ui/use-submit';
 
 export type Resource = Answer<'listResources'>['data'][number];
 type ScopeRow = { key: number; name: string; description: string };
@@ -23,32 +24,24 @@ export function ResourceForm({ editing, open, onClose, onSaved }: Props) {
   const [name, setName] = useState(editing?.name ?? '');
   const [audience, setAudience] = useState(editing?.audience ?? '');
   const [scopes, setScopes] = useState<ScopeRow[]>(editing ? editing.scopes.map((s) => row(s.name, s.description)) : [row()]);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
 
   const setScope = (key: number, change: Partial<ScopeRow>) =>
     setScopes((all) => all.map((s) => (s.key === key ? { ...s, ...change } : s)));
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    const declared = scopes.filter((s) => s.name.trim()).map((s) => ({ name: s.name.trim(), description: s.description.trim() }));
-    try {
+  const { submit, busy, error } = useSubmit(
+    async () => {
+      const declared = scopes.filter((s) => s.name.trim()).map((s) => ({ name: s.name.trim(), description: s.description.trim() }));
       const saved = editing
         ? await unwrap(api.PATCH('/v1/resources/{id}', { params: { path: { id: editing.id } }, body: { name, scopes: declared } }))
         : await unwrap(api.POST('/v1/resources', { body: { name, audience, scopes: declared } }));
       onSaved(saved);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    { again: true },
+  );
 
   return (
     <Dialog title={editing ? `Edit ${editing.name}` : 'New resource'} open={open} onClose={onClose}>
-      <form onSubmit={(e) => void submit(e)}>
+      <form onSubmit={submit}>
         <Field label="Name" hint="e.g. Billing API">
           {({ id, describedBy }) => (
             <input
@@ -113,15 +106,7 @@ export function ResourceForm({ editing, open, onClose, onSaved }: Props) {
             Add scope
           </button>
         </fieldset>
-        <ErrorMessage error={error} />
-        <div class="actions">
-          <button type="submit" disabled={busy}>
-            {editing ? 'Save changes' : 'Create'}
-          </button>
-          <button type="button" class="secondary" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit={editing ? 'Save changes' : 'Create'} busy={busy} error={error} onCancel={onClose} />
       </form>
     </Dialog>
   );
