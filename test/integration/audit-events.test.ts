@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createTestInstance, type TestInstance } from '../support/app.js';
-import { createAdmin, exchange } from '../support/fixtures.js';
+import { auth, createAdmin, exchange } from '../support/fixtures.js';
 
 let inst: TestInstance;
 beforeAll(async () => {
@@ -9,8 +9,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await inst.close();
 });
-
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('GET /v1/audit-events', () => {
   it('records each management action with actor, target, IP, user agent and time, never a secret', async () => {

@@ -1,10 +1,9 @@
 import request from 'supertest';
 import { createTestInstance, type TestInstance } from '../support/app.js';
-import { ADMIN_SCOPES, createKey, createOrg, exchange, type KeyOptions } from '../support/fixtures.js';
+import { ADMIN_SCOPES, auth, createKey, createOrg, exchange, type KeyOptions } from '../support/fixtures.js';
 
 // Issue 16, point 7. DESIGN.md: "A key never grants a management scope it does not hold itself, and
 // never loosens (allowlist, expiry, audiences) a key that holds scopes it lacks."
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const HOUR_MS = 3_600_000;
 const inHours = (h: number) => new Date(Date.now() + h * HOUR_MS).toISOString();
 

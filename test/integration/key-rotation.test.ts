@@ -1,9 +1,7 @@
 import request from 'supertest';
 import { fakeClock } from '../../src/clock.js';
 import { createTestInstance } from '../support/app.js';
-import { createAdmin, createKey, exchange } from '../support/fixtures.js';
-
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+import { auth, createAdmin, createKey, exchange } from '../support/fixtures.js';
 
 describe('rotation with a grace period', () => {
   it('keeps the old key working until the period ends, then refuses it', async () => {

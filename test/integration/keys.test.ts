@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { fakeClock } from '../../src/clock.js';
 import { createTestInstance, type TestInstance } from '../support/app.js';
-import { createAdmin, createKey, createOrg, exchange } from '../support/fixtures.js';
+import { auth, createAdmin, createKey, createOrg, exchange } from '../support/fixtures.js';
 
 let inst: TestInstance;
 beforeAll(async () => {
@@ -11,7 +11,6 @@ afterAll(async () => {
   await inst.close();
 });
 
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const KEY_VIEW_FIELDS = [
   'id',
   'org_id',

@@ -1,9 +1,8 @@
 import request from 'supertest';
 import { verifyAccessToken } from '../../src/domain/token-verification.js';
 import { createTestInstance, type TestInstance } from '../support/app.js';
-import { createKey, createOrg, exchange } from '../support/fixtures.js';
+import { auth, createKey, createOrg, exchange } from '../support/fixtures.js';
 
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const BILLING = 'https://billing.test';
 

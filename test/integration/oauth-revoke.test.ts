@@ -1,8 +1,7 @@
 import request from 'supertest';
 import { createTestInstance, type TestInstance } from '../support/app.js';
-import { createAdmin, createKey, createOrg, exchange } from '../support/fixtures.js';
+import { auth, createAdmin, createKey, createOrg, exchange } from '../support/fixtures.js';
 
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 describe('POST /oauth/revoke (RFC 7009)', () => {

@@ -6,12 +6,11 @@ import { redisOf } from '../support/redis.js';
 import { createVerifier, type RedisLocation, type Verifier } from '../../sdk/src/index.js';
 import { createTestInstance, listen, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { TEST_ISSUER } from '../support/env.js';
-import { createAdmin, createKey, exchange } from '../support/fixtures.js';
+import { auth, createAdmin, createKey, exchange } from '../support/fixtures.js';
 import { ask, startCluster, startSentinelGroup, type RedisProcess } from '../support/redis-topology.js';
 
 const SCENARIO_TIMEOUT_MS = 60_000;
 
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 type Figures = {

@@ -2,10 +2,8 @@ import { redisOf } from '../support/redis.js';
 import request from 'supertest';
 import { twoInstances, waitFor, type TestInstance } from '../support/app.js';
 import { TEST_REDIS_URL } from '../support/env.js';
-import { createAdmin, createKey } from '../support/fixtures.js';
+import { auth, createAdmin, createKey } from '../support/fixtures.js';
 import { monitorRedis } from '../support/redis-monitor.js';
-
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('revocation across instances', () => {
   const pair = twoInstances();

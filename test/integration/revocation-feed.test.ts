@@ -4,10 +4,9 @@ import { REVOCATION_SKEW_SECONDS, STALE_MINT_SECONDS } from '../../src/domain/re
 import { createDb } from '../../src/storage/db.js';
 import { createTestInstance, listen, twoInstances, waitFor, type TestInstance } from '../support/app.js';
 import { isolatedDatabase } from '../support/databases.js';
-import { createAdmin, createKey, exchange } from '../support/fixtures.js';
+import { auth, createAdmin, createKey, exchange } from '../support/fixtures.js';
 import { openSse } from '../support/sse.js';
 
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 // GET /v1/revocations and /v1/revocations/stream, showing what another instance revoked.

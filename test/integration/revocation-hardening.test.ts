@@ -4,9 +4,8 @@ import { fakeClock } from '../../src/clock.js';
 import { insertTokenRevocation, findMatchingRevocation } from '../../src/storage/revocations.js';
 import { createTestInstance, newPrefix, waitFor, type TestInstance } from '../support/app.js';
 import { isolatedDatabase } from '../support/databases.js';
-import { createAdmin, createKey, exchange } from '../support/fixtures.js';
+import { auth, createAdmin, createKey, exchange } from '../support/fixtures.js';
 
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const claimsOf = (token: string) =>
   JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number; jti: string; sub: string };
 

@@ -3,10 +3,8 @@ import request from 'supertest';
 import { encodeEntry } from '../../src/domain/revocation/wire.js';
 import { createTestInstance, newPrefix, type TestInstance } from '../support/app.js';
 import { TEST_REDIS_URL } from '../support/env.js';
-import { createAdmin, createKey, exchange } from '../support/fixtures.js';
+import { auth, createAdmin, createKey, exchange } from '../support/fixtures.js';
 import { deleteRedisPrefix } from '../support/redis.js';
-
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('revocation list after Redis loses its data', () => {
   const prefix = newPrefix();

@@ -21,33 +21,20 @@ afterAll(async () => {
 const EVERYONE = ['signOut', 'listSessions', 'signOutEverywhere', 'getMe', 'changePassword', 'getOrg', 'listMembers', 'listInvitations'];
 const RESOURCES = ['createResource', 'updateResource', 'deleteResource'];
 const KEYS = ['listResources', 'createKey', 'listKeys', 'getKey', 'updateKey', 'revokeKey', 'deleteKey', 'rotateKey', 'getKeyUsage'];
+const ADMIN = [
+  ...EVERYONE,
+  ...KEYS,
+  'listAuditEvents',
+  'getOrgUsage',
+  'changeMemberRole',
+  'removeMember',
+  'createInvitation',
+  'withdrawInvitation',
+  ...RESOURCES,
+];
 const ALLOWED: Record<Role, string[]> = {
-  owner: [
-    ...EVERYONE,
-    ...KEYS,
-    'listAuditEvents',
-    'getOrgUsage',
-    'changeMemberRole',
-    'removeMember',
-    'createInvitation',
-    'withdrawInvitation',
-    ...RESOURCES,
-    'updateOrg',
-    'transferOwnership',
-    'listSigningKeys',
-    'rotateSigningKey',
-  ],
-  admin: [
-    ...EVERYONE,
-    ...KEYS,
-    'listAuditEvents',
-    'getOrgUsage',
-    'changeMemberRole',
-    'removeMember',
-    'createInvitation',
-    'withdrawInvitation',
-    ...RESOURCES,
-  ],
+  owner: [...ADMIN, 'updateOrg', 'transferOwnership', 'listSigningKeys', 'rotateSigningKey'],
+  admin: ADMIN,
   developer: [...EVERYONE, ...KEYS],
   viewer: [...EVERYONE],
 };

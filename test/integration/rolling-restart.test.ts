@@ -6,15 +6,10 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { systemClock } from '../../src/clock.js';
 import { createApiKey, type CreatedKey } from '../../src/domain/api-keys.js';
-import { createDb, type Db } from '../../src/storage/db.js';
-import { newPrefix, testConfig, waitFor } from '../support/app.js';
-import { ensureBuilt } from '../support/build.js';
-import { ensureMigrated } from '../support/databases.js';
+import { waitFor } from '../support/app.js';
 import { serveInDeployment } from '../support/cli.js';
-import { TEST_DATABASE_URL } from '../support/env.js';
-import { createOrg } from '../support/fixtures.js';
+import { deploymentSuite } from '../support/deployment.js';
 import { freePort } from '../support/redis-topology.js';
 
 const INSTANCES = 3;
@@ -85,19 +80,11 @@ function post(url: string, path: string, body: string, headers: Record<string, s
 }
 
 describe('rolling restart under load', () => {
-  let db: Db;
-  beforeAll(async () => {
-    await ensureBuilt('server');
-    await ensureMigrated();
-    db = createDb(TEST_DATABASE_URL, 2);
-  }, 120_000);
-  afterAll(async () => db.destroy());
+  const suite = deploymentSuite();
 
   it('restarts three instances one by one with no failed request and no lost last_used_at, usage or audit record', async () => {
-    const prefix = newPrefix();
-    const config = testConfig(prefix);
-    const deps = { db, clock: systemClock, config };
-    const org = await createOrg(deps);
+    const { prefix, config, deps, org } = await suite.freshOrg();
+    const db = suite.db();
     const keys: CreatedKey[] = [];
     for (let i = 0; i < KEYS; i++) {
       keys.push(

@@ -1,13 +1,9 @@
 import http from 'node:http';
 import net from 'node:net';
-import { systemClock } from '../../src/clock.js';
-import { createDb, type Db } from '../../src/storage/db.js';
-import { newPrefix, testConfig, waitFor } from '../support/app.js';
-import { ensureBuilt } from '../support/build.js';
-import { ensureMigrated } from '../support/databases.js';
+import { waitFor } from '../support/app.js';
 import { serveInDeployment } from '../support/cli.js';
-import { TEST_DATABASE_URL } from '../support/env.js';
-import { createKey, createOrg } from '../support/fixtures.js';
+import { deploymentSuite } from '../support/deployment.js';
+import { createKey } from '../support/fixtures.js';
 
 type Outcome = { status?: number; error?: string };
 
@@ -82,19 +78,11 @@ async function stoppedAccepting(port: number): Promise<void> {
 }
 
 describe('graceful shutdown', () => {
-  let db: Db;
-  beforeAll(async () => {
-    await ensureBuilt('server');
-    await ensureMigrated();
-    db = createDb(TEST_DATABASE_URL, 2);
-  }, 120_000);
-  afterAll(async () => db.destroy());
+  const suite = deploymentSuite();
 
   it('on SIGTERM finishes in-flight requests, flushes last_used_at and audit records, and exits 0', async () => {
-    const prefix = newPrefix();
-    const config = testConfig(prefix);
-    const deps = { db, clock: systemClock, config };
-    const org = await createOrg(deps);
+    const { prefix, config, deps, org } = await suite.freshOrg();
+    const db = suite.db();
     const keys = await Promise.all(Array.from({ length: 4 }, () => createKey(deps, org)));
     const wrong = (await createKey(deps, org)).secret;
 

@@ -2,10 +2,9 @@ import request from 'supertest';
 import { fakeClock } from '../../src/clock.js';
 import { verifyAccessToken } from '../../src/domain/token-verification.js';
 import { createTestInstance, type TestInstance } from '../support/app.js';
-import { createAdmin, createKey, createOrg } from '../support/fixtures.js';
+import { auth, createAdmin, createKey, createOrg } from '../support/fixtures.js';
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const AUTH_FAILED = { error: 'invalid_client', error_description: 'client authentication failed' };
 
 /** Distinct scopes of `length` characters each. */

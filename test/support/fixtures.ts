@@ -54,3 +54,6 @@ export async function exchange(app: Express, body: Record<string, string>): Prom
   if (res.status !== 200) throw new Error(`exchange failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.access_token as string;
 }
+
+/** RFC 6750 header for supertest's `.set()`. */
+export const auth = (token: string) => ({ Authorization: `Bearer ${token}` });

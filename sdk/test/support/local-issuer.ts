@@ -1,18 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import type { WireEntry } from '../../../src/domain/revocation/wire.js';
 import { sendJson, startStub } from './helpers.js';
 
 export const LOCAL_ISSUER = 'https://issuer.local.test';
 
-export type WireEntry = {
-  seq: number;
-  type: 'key' | 'token';
-  key_id: string;
-  jti?: string;
-  revoked_at: number;
-  expires_at: number;
-};
+// The service's own wire format: the stand-in serves exactly what the service serves.
+export type { WireEntry } from '../../../src/domain/revocation/wire.js';
 
 /**
  * A stand-in auth service for contract tests of the revocation sources: it signs tokens,
