@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Callable, Dict, Mapping, Optional, Set, Tuple
+from typing import Optional, Set
 
 import httpx
 
 from ._auth import AsyncTokenAuth
-from ._client_config import ClientConfig, ScopeArg, cache_key, normalize_scope, resolve_config
-from ._exchange import HEADERS, TokenResponse, network_failure, read_response, request_body
+from ._client_base import ClientBase
+from ._client_config import ScopeArg
+from ._exchange import TokenResponse, network_failure, read_response
 from ._retry import arun_with_retry
 from ._token_state import CachedToken, Slot, cache_token, copy_error
-from ._urls import warn_if_insecure
-from .options import RetryOptions
 
 _CLOSED = "AsyncTokenClient was closed"
 
@@ -32,43 +31,16 @@ class _Flight:
         self.task: Optional["asyncio.Task[None]"] = None
 
 
-class AsyncTokenClient:
+class AsyncTokenClient(ClientBase[httpx.AsyncClient]):
     """The async twin of :class:`TokenClient`: same arguments, same names, awaited.
 
     Use it from one event loop; ``await client.close()`` (or ``async with``) when done.
     """
 
-    def __init__(
-        self,
-        org_id: Optional[str] = None,
-        api_key: Optional[str] = None,
-        api_secret: Optional[str] = None,
-        auth_url: Optional[str] = None,
-        token_refresh_buffer: float = 60,
-        scope: ScopeArg = None,
-        audience: Optional[str] = None,
-        *,
-        retry: Optional[RetryOptions] = None,
-        http_client: Optional[httpx.AsyncClient] = None,
-        clock: Optional[Callable[[], float]] = None,
-        env: Optional[Mapping[str, str]] = None,
-    ) -> None:
-        self._config: ClientConfig = resolve_config(
-            org_id=org_id,
-            api_key=api_key,
-            api_secret=api_secret,
-            auth_url=auth_url,
-            token_refresh_buffer=token_refresh_buffer,
-            scope=scope,
-            audience=audience,
-            retry=retry,
-            env=env,
-        )
-        warn_if_insecure({"auth_url": self._config.auth_url})
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient()
-        self._clock = clock or time.monotonic
-        self._slots: Dict[Tuple[Tuple[str, ...], Optional[str]], Slot] = {}
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient()
+
+    def _start(self) -> None:
         self._tasks: Set["asyncio.Task[None]"] = set()
         self._closed = False
         self._auth = AsyncTokenAuth(self)
@@ -82,10 +54,9 @@ class AsyncTokenClient:
         """A valid access token; see :meth:`TokenClient.get_token`."""
         if self._closed:
             raise TypeError(_CLOSED)
-        scope_ = self._config.scope if scope is None else normalize_scope(scope)
-        audience_ = self._config.audience if audience is None else audience
+        scope_, audience_ = self._slot_key(scope, audience)
         now = self._clock()
-        slot = self._slots.setdefault(cache_key(scope_, audience_), Slot())
+        slot = self._slot(scope_, audience_)
         cur = slot.current
         if cur is not None and now < cur.refresh_at:
             return cur.access_token
@@ -106,9 +77,8 @@ class AsyncTokenClient:
         """Replaces a token a resource refused, unless someone already did; concurrent 401s share one exchange."""
         if self._closed:
             raise TypeError(_CLOSED)
-        scope_ = self._config.scope if scope is None else normalize_scope(scope)
-        audience_ = self._config.audience if audience is None else audience
-        slot = self._slots.setdefault(cache_key(scope_, audience_), Slot())
+        scope_, audience_ = self._slot_key(scope, audience)
+        slot = self._slot(scope_, audience_)
         if slot.flight is None and slot.current is not None and slot.current.access_token != rejected:
             return slot.current.access_token
         refusal = slot.back_off_error(self._clock())
@@ -131,13 +101,6 @@ class AsyncTokenClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
-
-    def __repr__(self) -> str:
-        c = self._config
-        return (
-            f"AsyncTokenClient(org_id={c.org_id!r}, api_key={c.api_key!r}, auth_url={c.auth_url!r}, "
-            f"scope={c.scope!r}, audience={c.audience!r})"
-        )
 
     @staticmethod
     async def _outcome(flight: _Flight) -> str:
@@ -180,14 +143,8 @@ class AsyncTokenClient:
             flight.done.set()
 
     async def _attempt(self, scope: Optional[str], audience: Optional[str]) -> TokenResponse:
-        timeout = self._config.retry.attempt_timeout_seconds
         try:
-            res = await self._http.post(
-                self._config.token_url,
-                content=request_body(self._config, scope, audience),
-                headers=HEADERS,
-                timeout=timeout,
-            )
+            res = await self._http.post(**self._exchange_request(scope, audience))
         except httpx.TransportError as exc:
             raise network_failure(exc) from None
         return read_response(res.status_code, res.headers, res.content, time.time())

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Dict, Mapping, Optional, Tuple
+from typing import Optional
 
 import httpx
 
 from ._auth import TokenAuth
-from ._client_config import ClientConfig, ScopeArg, cache_key, normalize_scope, resolve_config
-from ._exchange import HEADERS, TokenResponse, network_failure, read_response, request_body
+from ._client_base import ClientBase
+from ._client_config import ScopeArg, cache_key
+from ._exchange import TokenResponse, network_failure, read_response
 from ._retry import run_with_retry
 from ._token_state import CachedToken, Slot, cache_token, copy_error
-from ._urls import warn_if_insecure
-from .options import RetryOptions
 
 _CLOSED = "TokenClient was closed"
 
@@ -32,7 +31,7 @@ class _Flight:
         self.error: Optional[BaseException] = None
 
 
-class TokenClient:
+class TokenClient(ClientBase[httpx.Client]):
     """Exchanges an API key for access tokens, caches one per (scope, audience) and refreshes it
     ``token_refresh_buffer`` seconds before it expires. Thread-safe: share one per process.
 
@@ -40,39 +39,11 @@ class TokenClient:
     ``SCOPE_API_SECRET`` and ``SCOPE_AUTH_API_URL``.
     """
 
-    def __init__(
-        self,
-        org_id: Optional[str] = None,
-        api_key: Optional[str] = None,
-        api_secret: Optional[str] = None,
-        auth_url: Optional[str] = None,
-        token_refresh_buffer: float = 60,
-        scope: ScopeArg = None,
-        audience: Optional[str] = None,
-        *,
-        retry: Optional[RetryOptions] = None,
-        http_client: Optional[httpx.Client] = None,
-        clock: Optional[Callable[[], float]] = None,
-        env: Optional[Mapping[str, str]] = None,
-    ) -> None:
-        self._config: ClientConfig = resolve_config(
-            org_id=org_id,
-            api_key=api_key,
-            api_secret=api_secret,
-            auth_url=auth_url,
-            token_refresh_buffer=token_refresh_buffer,
-            scope=scope,
-            audience=audience,
-            retry=retry,
-            env=env,
-        )
-        warn_if_insecure({"auth_url": self._config.auth_url})
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client()
-        #: Seconds, monotonic by default: token lifetimes are measured on the local clock.
-        self._clock = clock or time.monotonic
+    def _new_http(self) -> httpx.Client:
+        return httpx.Client()
+
+    def _start(self) -> None:
         self._lock = threading.Lock()
-        self._slots: Dict[Tuple[Tuple[str, ...], Optional[str]], Slot] = {}
         self._closed = threading.Event()
         self._auth = TokenAuth(self)
 
@@ -89,8 +60,7 @@ class TokenClient:
         """
         if self._closed.is_set():
             raise TypeError(_CLOSED)
-        scope_ = self._config.scope if scope is None else normalize_scope(scope)
-        audience_ = self._config.audience if audience is None else audience
+        scope_, audience_ = self._slot_key(scope, audience)
         now = self._clock()
         slot = self._slots.get(cache_key(scope_, audience_))
         cur = slot.current if slot is not None else None
@@ -110,16 +80,9 @@ class TokenClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        c = self._config
-        return (
-            f"TokenClient(org_id={c.org_id!r}, api_key={c.api_key!r}, auth_url={c.auth_url!r}, "
-            f"scope={c.scope!r}, audience={c.audience!r})"
-        )
-
     def _get_slow(self, scope: Optional[str], audience: Optional[str], now: float) -> str:
         with self._lock:
-            slot = self._slots.setdefault(cache_key(scope, audience), Slot())
+            slot = self._slot(scope, audience)
             cur = slot.current
             if cur is not None and now < cur.refresh_at:
                 return cur.access_token
@@ -142,10 +105,9 @@ class TokenClient:
         """Replaces a token a resource refused, unless someone already did; concurrent 401s share one exchange."""
         if self._closed.is_set():
             raise TypeError(_CLOSED)
-        scope_ = self._config.scope if scope is None else normalize_scope(scope)
-        audience_ = self._config.audience if audience is None else audience
+        scope_, audience_ = self._slot_key(scope, audience)
         with self._lock:
-            slot = self._slots.setdefault(cache_key(scope_, audience_), Slot())
+            slot = self._slot(scope_, audience_)
             if slot.flight is None and slot.current is not None and slot.current.access_token != rejected:
                 return slot.current.access_token
             refusal = slot.back_off_error(self._clock())
@@ -199,14 +161,8 @@ class TokenClient:
             flight.done.set()
 
     def _attempt(self, scope: Optional[str], audience: Optional[str]) -> TokenResponse:
-        timeout = self._config.retry.attempt_timeout_seconds
         try:
-            res = self._http.post(
-                self._config.token_url,
-                content=request_body(self._config, scope, audience),
-                headers=HEADERS,
-                timeout=timeout,
-            )
+            res = self._http.post(**self._exchange_request(scope, audience))
         except httpx.TransportError as exc:
             raise network_failure(exc) from None
         return read_response(res.status_code, res.headers, res.content, time.time())
