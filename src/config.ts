@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { checkIssuer, checkTrustProxy, corsOriginProblem, trustProxyProblem } from './config/network.js';
-import { OTEL_HEADERS_FORMAT, parseOtelHeaders } from './config/otel-headers.js';
 import { redisTopology } from './config/redis-topology.js';
 import { checkEncryptionKey, checkPepper, readSecretFiles, type SecretCheck } from './config/secrets.js';
+import { tracingConfig, tracingEnv } from './config/tracing.js';
 
 /** Thrown when the environment cannot produce a valid Config; lists every problem at once. */
 export class ConfigError extends Error {
@@ -154,25 +154,7 @@ const envSchema = z.object({
   // nothing is counted: for a deployment that wants neither, and for the bench's cost comparison.
   METRICS_ENABLED: bool.default(true),
   USAGE_ENABLED: bool.default(true),
-  // OpenTelemetry spans, exported by OTLP/HTTP (JSON) only when OTEL_EXPORTER_OTLP_ENDPOINT (the
-  // collector's base URL; spans go to …/v1/traces) is set; the standard variables of the OTel SDKs.
-  OTEL_EXPORTER_OTLP_ENDPOINT: z
-    .url({ protocol: /^https?$/ })
-    .max(2_000)
-    .optional(),
-  // Extra headers of every export (a collector's API key): name=value,… with values URL-encoded.
-  OTEL_EXPORTER_OTLP_HEADERS: z
-    .string()
-    .max(8_000)
-    .transform((v, ctx) => parseOtelHeaders(v) ?? (ctx.addIssue({ code: 'custom', message: OTEL_HEADERS_FORMAT }), z.NEVER))
-    .optional(),
-  OTEL_EXPORTER_OTLP_PROTOCOL: z
-    .enum(['http/json'], { error: 'only http/json is supported (OTLP over HTTP with JSON bodies)' })
-    .default('http/json'),
-  OTEL_SERVICE_NAME: z.string().min(1).max(256).default('scope-auth'),
-  OTEL_SDK_DISABLED: bool.default(false),
-  // Milliseconds between span exports (the SDK's OTEL_BSP_SCHEDULE_DELAY).
-  OTEL_BSP_SCHEDULE_DELAY: int(1, 60_000).default(5_000),
+  ...tracingEnv,
 });
 
 type Env = z.output<typeof envSchema>;
@@ -263,16 +245,7 @@ const configSchema = envSchema.transform((e: Env, ctx) => {
     accessLog: Object.freeze({ level: e.ACCESS_LOG_LEVEL, sample: e.ACCESS_LOG_SAMPLE }),
     metricsEnabled: e.METRICS_ENABLED,
     usageEnabled: e.USAGE_ENABLED,
-    /** Undefined unless OTEL_EXPORTER_OTLP_ENDPOINT is set (and OTEL_SDK_DISABLED is not true): no tracing. */
-    tracing:
-      e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined && !e.OTEL_SDK_DISABLED
-        ? Object.freeze({
-            url: `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`,
-            headers: Object.freeze(e.OTEL_EXPORTER_OTLP_HEADERS ?? {}),
-            serviceName: e.OTEL_SERVICE_NAME,
-            scheduledDelayMs: e.OTEL_BSP_SCHEDULE_DELAY,
-          })
-        : undefined,
+    tracing: tracingConfig(e),
     /** Names of secrets that fell back to development defaults (empty in production). */
     devDefaults,
     /** Risky settings allowed outside production; logged loudly at start-up. */
