@@ -2,6 +2,7 @@ import request from 'supertest';
 import { fakeClock } from '../../src/clock.js';
 import { createTestInstance, type TestInstance } from '../support/app.js';
 import { auth, createAdmin, createKey, createOrg, exchange } from '../support/fixtures.js';
+import { REVOCATION_SEQ_LOCK } from '../../src/storage/revocations.js';
 
 let inst: TestInstance;
 beforeAll(async () => {
@@ -324,20 +325,26 @@ describe('revoke and delete', () => {
     const { org, token } = await createAdmin(inst.deps, inst.app);
     const { key, secret } = await createKey(inst.deps, org);
     const revokedAt = new Date(Math.ceil(Date.now() / 1000) * 1000);
-    const [entry] = await inst.deps
-      .db('revocations')
-      .insert({
-        kind: 'key',
-        org_id: org.id,
-        key_id: key.id,
-        jti: null,
-        revoked_at: revokedAt,
-        expires_at: new Date(revokedAt.getTime() + 3_600_000),
-      })
-      .returning('seq');
+    // Under the seq lock, as every writer must (docs/design.md): this database is shared with other
+    // workers' instances, whose leases would skip an entry committed out of seq order.
+    let seq = 0;
+    await inst.deps.db.transaction(async (trx) => {
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [REVOCATION_SEQ_LOCK]);
+      const [row] = await trx('revocations')
+        .insert({
+          kind: 'key',
+          org_id: org.id,
+          key_id: key.id,
+          jti: null,
+          revoked_at: revokedAt,
+          expires_at: new Date(revokedAt.getTime() + 3_600_000),
+        })
+        .returning<Array<{ seq: number }>>('seq');
+      seq = row!.seq;
+    });
     const res = await request(inst.app).post(`/v1/keys/${key.id}/revoke`).set(auth(token)).send({ reason: 'restored' }).expect(200);
     expect(res.body).toMatchObject({ status: 'revoked', revoke_reason: 'restored' });
-    expect((await inst.deps.db('revocations').where({ key_id: key.id })).map((r) => r.seq)).toEqual([entry.seq]);
+    expect((await inst.deps.db('revocations').where({ key_id: key.id })).map((r) => r.seq)).toEqual([seq]);
     await request(inst.app).post('/v1/token').send({ org_id: key.orgId, key_id: key.id, secret }).expect(401);
   });
 
