@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import base64
 import time
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 import jwt
 import pytest
@@ -18,11 +18,18 @@ ISSUER = "https://issuer.test"
 AUD = "https://orders.example"
 
 
+def _coordinate(n: int) -> str:
+    return base64.urlsafe_b64encode(n.to_bytes(32, "big")).rstrip(b"=").decode()
+
+
 class SigningKey:
-    def __init__(self, kid: str) -> None:
+    def __init__(self, kid: str, private: Optional[ec.EllipticCurvePrivateKey] = None) -> None:
         self.kid = kid
-        self.private = ec.generate_private_key(ec.SECP256R1())
-        self.jwk = {**json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private.public_key())), "kid": kid, "alg": "ES256", "use": "sig"}
+        self.private = private or ec.generate_private_key(ec.SECP256R1())
+        # Written out, not PyJWT's to_jwk: Debian's PyJWT 2.6 drops a coordinate's leading zero bytes,
+        # which RFC 7518 §6.2.1.2 forbids and its own from_jwk refuses (about 1 key in 128).
+        numbers = self.private.public_key().public_numbers()
+        self.jwk = {"kty": "EC", "crv": "P-256", "x": _coordinate(numbers.x), "y": _coordinate(numbers.y), "kid": kid, "alg": "ES256", "use": "sig"}
 
     def token(self, now: float, **claims: Any) -> str:
         payload = {
@@ -199,3 +206,14 @@ def test_hmac_keys_in_the_set_are_never_used(server: JwksServer, clock: FakeCloc
         clock.advance(61)
         forged = jwt.encode({"iss": ISSUER}, "secret", algorithm="HS256", headers={"kid": "k1", "typ": "at+jwt"})
         assert refused(v, forged) == "invalid_token"
+
+
+def test_a_key_whose_coordinate_starts_with_a_zero_byte_verifies(server: JwksServer, clock: FakeClock) -> None:
+    # One P-256 key in about 256 has an x below 2**248; its JWK carries the leading zero byte.
+    private = ec.generate_private_key(ec.SECP256R1())
+    while private.public_key().public_numbers().x >= 2**248:
+        private = ec.generate_private_key(ec.SECP256R1())
+    key = SigningKey("k0", private)
+    server.keys = [key]
+    with verifier(server, clock) as v:
+        assert v.verify(key.token(clock.now)).sub == "key_1"
